@@ -1,0 +1,45 @@
+#include "common/log.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace keep::log {
+namespace {
+
+spdlog::logger& Logger() {
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    auto l = spdlog::stderr_color_mt("keep");
+    l->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+    return l;
+  }();
+  return *logger;
+}
+
+spdlog::level::level_enum ToSpd(Level l) {
+  switch (l) {
+    case Level::kDebug: return spdlog::level::debug;
+    case Level::kInfo: return spdlog::level::info;
+    case Level::kWarn: return spdlog::level::warn;
+    case Level::kError: return spdlog::level::err;
+    case Level::kOff: return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+}  // namespace
+
+void SetLevel(Level level) { Logger().set_level(ToSpd(level)); }
+
+bool ParseLevel(std::string_view t, Level* out) {
+  if (t == "debug") *out = Level::kDebug;
+  else if (t == "info") *out = Level::kInfo;
+  else if (t == "warn") *out = Level::kWarn;
+  else if (t == "error") *out = Level::kError;
+  else if (t == "off") *out = Level::kOff;
+  else return false;
+  return true;
+}
+
+void Write(Level level, std::string_view message) { Logger().log(ToSpd(level), message); }
+
+}  // namespace keep::log

@@ -1,0 +1,81 @@
+#include "crypto/kdf.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+
+#include "crypto/ossl.h"
+
+namespace keep::crypto {
+namespace {
+
+EVP_KDF* Hkdf() {
+  static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
+  return kdf;
+}
+
+// A template HMAC-SHA256 context; per call we duplicate it (cheaper than re-fetching).
+EVP_MAC* Hmac() {
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  return mac;
+}
+
+}  // namespace
+
+Status HkdfSha256(ByteView ikm, ByteView salt, ByteView info, std::span<uint8_t> out) {
+  if (out.empty() || out.size() > 255 * kSha256Size) {
+    return InvalidArgument("HKDF output size out of range");
+  }
+  OsslPtr<EVP_KDF_CTX> ctx(EVP_KDF_CTX_new(Hkdf()));
+  if (!ctx) return Internal("HKDF unavailable");
+  char digest[] = "SHA256";
+  static const uint8_t kEmpty[1] = {0};
+  OSSL_PARAM params[5];
+  size_t i = 0;
+  params[i++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
+  params[i++] = OSSL_PARAM_construct_octet_string(
+      OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(ikm.empty() ? kEmpty : ikm.data()), ikm.size());
+  if (!salt.empty()) {
+    params[i++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                    const_cast<uint8_t*>(salt.data()), salt.size());
+  }
+  if (!info.empty()) {
+    params[i++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+                                                    const_cast<uint8_t*>(info.data()), info.size());
+  }
+  params[i] = OSSL_PARAM_construct_end();
+  if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1) {
+    DrainOpenSslErrors("HKDF");
+    OPENSSL_cleanse(out.data(), out.size());
+    return Internal("key derivation failed");
+  }
+  return Status::Ok();
+}
+
+Status HmacSha256(ByteView key, ByteView message, std::span<uint8_t> out) {
+  if (out.size() != kSha256Size) return InvalidArgument("HMAC output must be 32 bytes");
+  OsslPtr<EVP_MAC_CTX> ctx(EVP_MAC_CTX_new(Hmac()));
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  static const uint8_t kEmpty[1] = {0};
+  size_t n = 0;
+  if (!ctx || EVP_MAC_init(ctx.get(), key.empty() ? kEmpty : key.data(), key.size(), params) != 1 ||
+      EVP_MAC_update(ctx.get(), message.data(), message.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), out.data(), &n, out.size()) != 1 || n != kSha256Size) {
+    DrainOpenSslErrors("HMAC");
+    OPENSSL_cleanse(out.data(), out.size());
+    return Internal("HMAC failed");
+  }
+  return Status::Ok();
+}
+
+bool HmacSha256Verify(ByteView key, ByteView message, ByteView tag) {
+  if (tag.size() < 16 || tag.size() > kSha256Size) return false;
+  uint8_t mac[kSha256Size];
+  if (!HmacSha256(key, message, mac).ok()) return false;
+  const bool eq = CRYPTO_memcmp(mac, tag.data(), tag.size()) == 0;
+  OPENSSL_cleanse(mac, sizeof mac);
+  return eq;
+}
+
+}  // namespace keep::crypto
