@@ -1,0 +1,60 @@
+// Store: the durable key/value interface every backend implements (SQLite now,
+// PostgreSQL later). Values are opaque bytes: keep only ever stores ciphertext here
+// (the barrier in keys/ encrypts before writing), plus non-secret schema metadata.
+//
+// Paths are printable ASCII, at most 512 bytes. Listing is in ascending byte order.
+// Thread-safety: implementations are thread-safe; Commit is atomic and durable when
+// it returns OK (all of a batch or none of it).
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "keep/result.h"
+
+namespace keep::store {
+
+struct Record {
+  std::string path;
+  Bytes value;
+};
+
+struct WriteOp {
+  enum class Kind {
+    kPut,     // insert or replace
+    kCreate,  // insert; the whole batch fails with kAlreadyExists if the path exists
+    kDelete,  // remove if present
+  };
+  Kind kind;
+  std::string path;
+  Bytes value;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The value at `path`, or nullopt. Errors: kInternal on I/O failure.
+  virtual Result<std::optional<Bytes>> Get(std::string_view path) = 0;
+
+  // Up to `limit` records whose path starts with `prefix` and sorts after `after`
+  // (empty: from the start), in ascending path order.
+  virtual Result<std::vector<Record>> List(std::string_view prefix, std::string_view after,
+                                           size_t limit) = 0;
+
+  // Applies `ops` in one transaction. Errors: kAlreadyExists (a kCreate collided;
+  // nothing was written), kInvalidArgument (bad path), kInternal (I/O).
+  virtual Status Commit(std::span<const WriteOp> ops) = 0;
+
+  // The schema version the backend is at (after migrations).
+  virtual int SchemaVersion() = 0;
+};
+
+// Checks a path: 1..512 printable ASCII bytes.
+Status ValidatePath(std::string_view path);
+
+}  // namespace keep::store

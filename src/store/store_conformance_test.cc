@@ -1,0 +1,197 @@
+// Store conformance suite: every backend must pass the same tests. Backends are
+// listed in kBackends; each gets a fresh, empty store per test.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "store/sqlite_store.h"
+
+namespace keep::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Backend {
+  std::string name;
+  std::function<Result<std::unique_ptr<Store>>(const fs::path& dir)> open;
+};
+
+const Backend kBackends[] = {
+    {"sqlite", [](const fs::path& dir) { return OpenSqliteStore((dir / "keep.db").string()); }},
+};
+
+class StoreConformance : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("keep-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto s = GetParam().open(dir_);
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(s).value();
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  Status Put(const std::string& p, const std::string& v) {
+    WriteOp op{WriteOp::Kind::kPut, p, Bytes(v.begin(), v.end())};
+    return store_->Commit({&op, 1});
+  }
+  std::string GetStr(const std::string& p) {
+    auto r = store_->Get(p);
+    EXPECT_TRUE(r.ok());
+    if (!r.ok() || !r->has_value()) return "<none>";
+    return std::string((*r)->begin(), (*r)->end());
+  }
+
+  static inline int counter_ = 0;
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreConformance, GetPutOverwriteDelete) {
+  EXPECT_EQ(GetStr("a"), "<none>");
+  ASSERT_TRUE(Put("a", "1").ok());
+  EXPECT_EQ(GetStr("a"), "1");
+  ASSERT_TRUE(Put("a", "2").ok());
+  EXPECT_EQ(GetStr("a"), "2");
+  ASSERT_TRUE(Put("empty", "").ok());
+  EXPECT_EQ(GetStr("empty"), "");
+  WriteOp del{WriteOp::Kind::kDelete, "a", {}};
+  ASSERT_TRUE(store_->Commit({&del, 1}).ok());
+  EXPECT_EQ(GetStr("a"), "<none>");
+  ASSERT_TRUE(store_->Commit({&del, 1}).ok()) << "deleting a missing path is not an error";
+}
+
+TEST_P(StoreConformance, BatchIsAtomicAndCreateConflicts) {
+  ASSERT_TRUE(Put("x", "old").ok());
+  std::vector<WriteOp> ops = {{WriteOp::Kind::kPut, "y", {1}},
+                              {WriteOp::Kind::kPut, "x", {2}},
+                              {WriteOp::Kind::kCreate, "x", {3}}};
+  Status s = store_->Commit(ops);
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  EXPECT_EQ(GetStr("x"), "old") << "a failed batch must leave nothing behind";
+  EXPECT_EQ(GetStr("y"), "<none>");
+  ops.pop_back();
+  ASSERT_TRUE(store_->Commit(ops).ok());
+  WriteOp create{WriteOp::Kind::kCreate, "z", {9}};
+  EXPECT_TRUE(store_->Commit({&create, 1}).ok());
+  EXPECT_EQ(store_->Commit({&create, 1}).code(), Code::kAlreadyExists);
+}
+
+TEST_P(StoreConformance, ListWithPrefixAndPagination) {
+  for (int i = 0; i < 25; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "keys/k%02d", i);
+    ASSERT_TRUE(Put(name, std::to_string(i)).ok());
+  }
+  ASSERT_TRUE(Put("keyz", "no").ok());
+  ASSERT_TRUE(Put("a/other", "no").ok());
+  std::vector<std::string> all;
+  std::string after;
+  for (;;) {
+    auto page = store_->List("keys/", after, 10);
+    ASSERT_TRUE(page.ok());
+    for (auto& r : *page) all.push_back(r.path);
+    if (page->size() < 10) break;
+    after = page->back().path;
+  }
+  ASSERT_EQ(all.size(), 25u);
+  EXPECT_EQ(all.front(), "keys/k00");
+  EXPECT_EQ(all.back(), "keys/k24");
+  EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
+  auto none = store_->List("nothing/", "", 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(StoreConformance, LargeValues) {
+  Bytes big(8 << 20);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 131);
+  WriteOp op{WriteOp::Kind::kPut, "big", big};
+  ASSERT_TRUE(store_->Commit({&op, 1}).ok());
+  auto r = store_->Get("big");
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ(**r, big);
+}
+
+TEST_P(StoreConformance, ConcurrentWriters) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < 100; ++i) {
+        EXPECT_TRUE(Put("c/" + std::to_string(t) + "/" + std::to_string(i), "v").ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto r = store_->List("c/", "", 1000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->size(), 400u);
+}
+
+TEST_P(StoreConformance, ConcurrentCreateHasOneWinner) {
+  std::atomic<int> wins{0}, conflicts{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      WriteOp op{WriteOp::Kind::kCreate, "race", {1}};
+      Status s = store_->Commit({&op, 1});
+      if (s.ok()) ++wins;
+      else if (s.code() == Code::kAlreadyExists) ++conflicts;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(conflicts.load(), 3);
+}
+
+TEST_P(StoreConformance, RejectsBadPaths) {
+  EXPECT_EQ(Put("", "v").code(), Code::kInvalidArgument);
+  EXPECT_EQ(Put("has space", "v").code(), Code::kInvalidArgument);
+  EXPECT_EQ(Put(std::string(513, 'a'), "v").code(), Code::kInvalidArgument);
+  EXPECT_EQ(Put(std::string("nul\0", 4), "v").code(), Code::kInvalidArgument);
+}
+
+TEST_P(StoreConformance, PersistsAcrossReopen) {
+  ASSERT_TRUE(Put("persist", "yes").ok());
+  store_.reset();
+  auto s = GetParam().open(dir_);
+  ASSERT_TRUE(s.ok());
+  store_ = std::move(s).value();
+  EXPECT_EQ(GetStr("persist"), "yes");
+  EXPECT_EQ(store_->SchemaVersion(), SqliteLatestSchemaVersion());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+TEST(SqliteStore, RefusesNewerSchema) {
+  auto dir = fs::temp_directory_path() / ("keep-schema-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "keep.db").string();
+  { ASSERT_TRUE(OpenSqliteStore(path).ok()); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE schema_version SET version = 999;", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto r = OpenSqliteStore(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().reason(), "schema_too_new");
+  fs::remove_all(dir);
+}
+
+TEST(SqliteStore, UnopenablePathIsAClearError) {
+  auto r = OpenSqliteStore("/nonexistent-dir/keep.db");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kUnavailable);
+}
+
+}  // namespace
+}  // namespace keep::store
