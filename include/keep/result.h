@@ -32,6 +32,7 @@ class [[nodiscard]] Result {
   T value() && { Check(); return std::move(*value_); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 

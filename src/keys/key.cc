@@ -1,0 +1,101 @@
+#include "keys/key.h"
+
+#include <boost/json.hpp>
+
+#include "common/encoding.h"
+
+namespace keep::keys {
+
+namespace json = boost::json;
+
+std::string_view KeyTypeName(KeyType t) {
+  return t == KeyType::kAes256Gcm ? "aes256-gcm" : "chacha20-poly1305";
+}
+
+Result<KeyType> ParseKeyType(std::string_view s) {
+  if (s == "aes256-gcm") return KeyType::kAes256Gcm;
+  if (s == "chacha20-poly1305") return KeyType::kChaCha20Poly1305;
+  return InvalidArgument("type must be aes256-gcm or chacha20-poly1305");
+}
+
+std::string_view KeyStateName(KeyState s) {
+  switch (s) {
+    case KeyState::kEnabled: return "enabled";
+    case KeyState::kDisabled: return "disabled";
+    case KeyState::kPendingDeletion: return "pending_deletion";
+  }
+  return "enabled";
+}
+
+crypto::AeadAlgorithm AlgorithmOf(KeyType t) {
+  return t == KeyType::kAes256Gcm ? crypto::AeadAlgorithm::kAesGcm
+                                  : crypto::AeadAlgorithm::kChaCha20Poly1305;
+}
+
+Status ValidateKeyName(std::string_view name) {
+  if (name.empty() || name.size() > 128) {
+    return InvalidArgument("key names are 1 to 128 characters long");
+  }
+  for (char c : name) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '.' || c == '-';
+    if (!ok) return InvalidArgument("key names may only contain A-Z, a-z, 0-9, '_', '.' and '-'");
+  }
+  return Status::Ok();
+}
+
+std::string EncodeKeyMeta(const KeyMeta& m) {
+  json::array versions;
+  for (const auto& v : m.versions) {
+    versions.push_back(json::object{{"version", v.version}, {"created_at", v.created_at}});
+  }
+  json::object o{{"name", m.name},
+                 {"id", HexEncode(m.id)},
+                 {"type", KeyTypeName(m.type)},
+                 {"description", m.description},
+                 {"created_at", m.created_at},
+                 {"state", KeyStateName(m.state)},
+                 {"latest_version", m.latest_version},
+                 {"min_decryption_version", m.min_decryption_version},
+                 {"min_encryption_version", m.min_encryption_version},
+                 {"auto_rotate_period", m.auto_rotate_period},
+                 {"deletion_date", m.deletion_date},
+                 {"versions", std::move(versions)}};
+  return json::serialize(o);
+}
+
+Result<KeyMeta> DecodeKeyMeta(ByteView bytes) {
+  boost::system::error_code ec;
+  json::value v = json::parse(AsChars(bytes), ec);
+  if (ec || !v.is_object()) return DataLoss("stored key metadata is malformed");
+  try {
+    const auto& o = v.as_object();
+    KeyMeta m;
+    m.name = json::value_to<std::string>(o.at("name"));
+    auto id = HexDecode(o.at("id").as_string());
+    if (!id.ok() || id->size() != m.id.size()) return DataLoss("stored key id is malformed");
+    std::copy(id->begin(), id->end(), m.id.begin());
+    KEEP_ASSIGN_OR_RETURN(m.type, ParseKeyType(o.at("type").as_string()));
+    m.description = json::value_to<std::string>(o.at("description"));
+    m.created_at = o.at("created_at").to_number<int64_t>();
+    const auto& st = o.at("state").as_string();
+    m.state = st == "enabled"    ? KeyState::kEnabled
+              : st == "disabled" ? KeyState::kDisabled
+                                 : KeyState::kPendingDeletion;
+    m.latest_version = o.at("latest_version").to_number<uint32_t>();
+    m.min_decryption_version = o.at("min_decryption_version").to_number<uint32_t>();
+    m.min_encryption_version = o.at("min_encryption_version").to_number<uint32_t>();
+    m.auto_rotate_period = o.at("auto_rotate_period").to_number<int64_t>();
+    m.deletion_date = o.at("deletion_date").to_number<int64_t>();
+    for (const auto& ver : o.at("versions").as_array()) {
+      m.versions.push_back({ver.at("version").to_number<uint32_t>(),
+                            ver.at("created_at").to_number<int64_t>()});
+    }
+    if (m.versions.size() != m.latest_version) return DataLoss("stored key versions are inconsistent");
+    return m;
+  } catch (const std::exception&) {
+    return DataLoss("stored key metadata is malformed");
+  }
+}
+
+}  // namespace keep::keys

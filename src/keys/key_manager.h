@@ -1,0 +1,97 @@
+// KeyManager: named keys, their versions and lifecycle, held in memory after unseal.
+//
+// Reads (ForEncrypt/ForDecrypt/Get/List) take a short shared lock and return
+// immutable snapshots, so the hot path never touches the store. Mutations are
+// serialised by a writer mutex, written through the Barrier first, and only then
+// published to memory: a failed write leaves memory and store unchanged.
+//
+// Errors (reasons as in the API): not_found, already_exists, key_disabled,
+// key_pending_deletion, version_retired, bad_request, invalid_ciphertext, sealed.
+// Thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "keys/barrier.h"
+#include "keys/key.h"
+
+namespace keep::keys {
+
+struct CreateKeyOptions {
+  std::string name;
+  KeyType type = KeyType::kAes256Gcm;
+  std::string description;
+  int64_t auto_rotate_period = 0;
+};
+
+struct KeyPatch {
+  std::optional<std::string> description;
+  std::optional<bool> enabled;
+  std::optional<uint32_t> min_decryption_version;
+  std::optional<uint32_t> min_encryption_version;
+  std::optional<int64_t> auto_rotate_period;
+};
+
+struct KeyListPage {
+  std::vector<std::string> names;
+  std::optional<std::string> next;
+};
+
+inline constexpr int64_t kMinAutoRotatePeriod = 3600;
+inline constexpr int kMinPendingDays = 7, kMaxPendingDays = 365, kDefaultPendingDays = 30;
+
+class KeyManager {
+ public:
+  using Clock = std::function<int64_t()>;
+  explicit KeyManager(Barrier& barrier, Clock clock = nullptr);
+
+  // Loads every key from the barrier (after unseal). Replaces what is in memory.
+  Status Load();
+  // Drops every key from memory (on seal); snapshots held by in-flight requests are
+  // released when they finish.
+  void Clear();
+
+  Result<KeyMeta> Create(const CreateKeyOptions& options);
+  Result<KeyMeta> Get(std::string_view name) const;
+  Result<KeyListPage> List(std::string_view prefix, std::string_view after, size_t limit) const;
+  Result<KeyMeta> Update(std::string_view name, const KeyPatch& patch);
+  Result<KeyMeta> Rotate(std::string_view name);
+  Result<KeyMeta> ScheduleDeletion(std::string_view name, int pending_days);
+  Result<KeyMeta> CancelDeletion(std::string_view name);
+
+  // The version to encrypt with: `version` if given (must be allowed for encryption),
+  // else the latest. Fails if the key is not enabled.
+  Result<KeyHandle> ForEncrypt(std::string_view name, std::optional<uint32_t> version = {}) const;
+  // The version a ciphertext header names. `expected_name`, when set, must be the
+  // key the ciphertext belongs to (else key_mismatch).
+  Result<KeyHandle> ForDecrypt(const format::Header& header,
+                               std::optional<std::string_view> expected_name) const;
+
+  // Rotates keys whose auto-rotate period has elapsed and purges keys whose deletion
+  // date has passed. Returns how many keys it changed.
+  Result<int> RunMaintenance();
+
+  size_t size() const;
+
+ private:
+  using EntryPtr = std::shared_ptr<const KeyEntry>;
+  Result<EntryPtr> Find(std::string_view name) const;
+  Status Publish(EntryPtr entry);
+  Result<KeyMeta> WriteMeta(const EntryPtr& current, KeyMeta meta);
+  Result<KeyMeta> RotateLocked(const EntryPtr& current);
+  Status Purge(const EntryPtr& current);
+
+  Barrier& barrier_;
+  Clock clock_;
+  std::mutex write_mu_;  // serialises mutations
+  mutable std::shared_mutex mu_;
+  std::map<std::string, EntryPtr, std::less<>> by_name_;
+  std::map<format::KeyId, EntryPtr> by_id_;
+};
+
+}  // namespace keep::keys

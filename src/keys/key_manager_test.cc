@@ -1,0 +1,159 @@
+#include "keys/key_manager.h"
+
+#include "crypto/random.h"
+#include "keys/test_util.h"
+
+namespace keep::keys {
+namespace {
+
+using testing::TempStore;
+
+class KeyManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = *crypto::RandomSecret(32);
+    barrier_ = std::make_unique<Barrier>(ts_.store());
+    ASSERT_TRUE(barrier_->Initialize(root_).ok());
+    km_ = std::make_unique<KeyManager>(*barrier_, [this] { return now_; });
+  }
+  Result<KeyMeta> Create(const std::string& name, int64_t period = 0) {
+    CreateKeyOptions o;
+    o.name = name;
+    o.auto_rotate_period = period;
+    return km_->Create(o);
+  }
+
+  TempStore ts_;
+  crypto::SecretBytes root_;
+  std::unique_ptr<Barrier> barrier_;
+  std::unique_ptr<KeyManager> km_;
+  int64_t now_ = 1'700'000'000;
+};
+
+TEST_F(KeyManagerTest, CreateGetListAndDuplicates) {
+  ASSERT_TRUE(Create("orders").ok());
+  EXPECT_EQ(Create("orders").status().reason(), "already_exists");
+  EXPECT_EQ(Create("bad name").status().reason(), "bad_request");
+  EXPECT_EQ(Create(std::string(129, 'a')).status().reason(), "bad_request");
+  EXPECT_EQ(Create("").status().reason(), "bad_request");
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Create("app." + std::to_string(i)).ok());
+  auto page = km_->List("app.", "", 3);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->names, (std::vector<std::string>{"app.0", "app.1", "app.2"}));
+  ASSERT_TRUE(page->next.has_value());
+  auto page2 = km_->List("app.", *page->next, 3);
+  EXPECT_EQ(page2->names, (std::vector<std::string>{"app.3", "app.4"}));
+  EXPECT_FALSE(page2->next.has_value());
+  auto m = km_->Get("orders");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->latest_version, 1u);
+  EXPECT_EQ(m->state, KeyState::kEnabled);
+  EXPECT_EQ(km_->Get("nope").status().reason(), "not_found");
+}
+
+TEST_F(KeyManagerTest, KeyMaterialNeverReachesTheFileInClear) {
+  ASSERT_TRUE(Create("k").ok());
+  ASSERT_TRUE(km_->Rotate("k").ok());
+  auto v1 = km_->ForEncrypt("k", 1);
+  auto v2 = km_->ForEncrypt("k");
+  ASSERT_TRUE(v1.ok() && v2.ok());
+  const std::string raw = ts_.RawFiles();
+  ASSERT_FALSE(raw.empty());
+  EXPECT_FALSE(testing::Contains(raw, v1->material().view()));
+  EXPECT_FALSE(testing::Contains(raw, v2->material().view()));
+  EXPECT_FALSE(testing::Contains(raw, root_.view()));
+  EXPECT_TRUE(raw.find("keymeta/k") != std::string::npos) << "the test must read the real file";
+}
+
+TEST_F(KeyManagerTest, RotationAndVersionFloors) {
+  ASSERT_TRUE(Create("k").ok());
+  ASSERT_TRUE(km_->Rotate("k").ok());
+  ASSERT_TRUE(km_->Rotate("k").ok());
+  EXPECT_EQ(km_->ForEncrypt("k")->version, 3u);
+  format::Header h1 = km_->ForEncrypt("k", 1)->header();
+  EXPECT_TRUE(km_->ForDecrypt(h1, std::nullopt).ok());
+  KeyPatch p;
+  p.min_decryption_version = 2;
+  ASSERT_TRUE(km_->Update("k", p).ok());
+  EXPECT_EQ(km_->ForDecrypt(h1, std::nullopt).status().reason(), "version_retired");
+  EXPECT_EQ(km_->ForEncrypt("k", 1).status().reason(), "version_retired");
+  KeyPatch bad;
+  bad.min_decryption_version = 4;
+  EXPECT_EQ(km_->Update("k", bad).status().reason(), "bad_request");
+  bad.min_decryption_version = 0;
+  EXPECT_EQ(km_->Update("k", bad).status().reason(), "bad_request");
+  KeyPatch enc;
+  enc.min_encryption_version = 3;
+  ASSERT_TRUE(km_->Update("k", enc).ok());
+  EXPECT_EQ(km_->ForEncrypt("k", 2).status().reason(), "version_retired");
+  EXPECT_TRUE(km_->ForEncrypt("k", 3).ok());
+  EXPECT_EQ(km_->ForEncrypt("k", 4).status().reason(), "bad_request");
+}
+
+TEST_F(KeyManagerTest, DisableDeleteCancel) {
+  ASSERT_TRUE(Create("k").ok());
+  ASSERT_TRUE(Create("other").ok());
+  format::Header h = km_->ForEncrypt("k")->header();
+  EXPECT_EQ(km_->ForDecrypt(h, std::string_view("other")).status().reason(), "key_mismatch");
+  KeyPatch off;
+  off.enabled = false;
+  ASSERT_TRUE(km_->Update("k", off).ok());
+  EXPECT_EQ(km_->ForEncrypt("k").status().reason(), "key_disabled");
+  EXPECT_EQ(km_->ForDecrypt(h, std::nullopt).status().reason(), "key_disabled");
+  EXPECT_EQ(km_->ScheduleDeletion("k", 6).status().reason(), "bad_request");
+  EXPECT_EQ(km_->ScheduleDeletion("k", 366).status().reason(), "bad_request");
+  auto del = km_->ScheduleDeletion("k", 7);
+  ASSERT_TRUE(del.ok());
+  EXPECT_EQ(del->deletion_date, now_ + 7 * 86400);
+  EXPECT_EQ(km_->ForEncrypt("k").status().reason(), "key_pending_deletion");
+  EXPECT_EQ(km_->Rotate("k").status().reason(), "key_pending_deletion");
+  auto c = km_->CancelDeletion("k");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->state, KeyState::kDisabled);
+  EXPECT_EQ(km_->CancelDeletion("k").status().code(), Code::kFailedPrecondition);
+  KeyPatch on;
+  on.enabled = true;
+  ASSERT_TRUE(km_->Update("k", on).ok());
+  EXPECT_TRUE(km_->ForDecrypt(h, std::string_view("k")).ok());
+}
+
+TEST_F(KeyManagerTest, MaintenanceRotatesAndPurges) {
+  ASSERT_TRUE(Create("rotating", 3600).ok());
+  ASSERT_TRUE(Create("static").ok());
+  ASSERT_TRUE(Create("doomed").ok());
+  EXPECT_EQ(Create("too-fast", 60).status().reason(), "bad_request");
+  ASSERT_TRUE(km_->ScheduleDeletion("doomed", 7).ok());
+  EXPECT_EQ(*km_->RunMaintenance(), 0);
+  now_ += 3600;
+  EXPECT_EQ(*km_->RunMaintenance(), 1);
+  EXPECT_EQ(km_->Get("rotating")->latest_version, 2u);
+  EXPECT_EQ(km_->Get("static")->latest_version, 1u);
+  now_ += 7 * 86400;
+  EXPECT_EQ(*km_->RunMaintenance(), 2);  // one more rotation, one purge
+  EXPECT_EQ(km_->Get("doomed").status().reason(), "not_found");
+  EXPECT_FALSE(ts_.store().Get("keymeta/doomed")->has_value());
+  EXPECT_FALSE(ts_.store().Get("keymat/doomed/0000000001")->has_value());
+  ASSERT_TRUE(Create("doomed").ok()) << "a purged name can be reused";
+}
+
+TEST_F(KeyManagerTest, ReloadFromStoreAfterRestart) {
+  ASSERT_TRUE(Create("k").ok());
+  ASSERT_TRUE(km_->Rotate("k").ok());
+  Bytes mat(km_->ForEncrypt("k")->material().view().begin(),
+            km_->ForEncrypt("k")->material().view().end());
+  km_.reset();
+  barrier_.reset();
+  ts_.Reopen();
+  Barrier b(ts_.store());
+  ASSERT_TRUE(b.Unseal(root_).ok());
+  KeyManager km(b);
+  ASSERT_TRUE(km.Load().ok());
+  EXPECT_EQ(km.size(), 1u);
+  auto h = km.ForEncrypt("k");
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->version, 2u);
+  EXPECT_TRUE(h->material().Equals(mat));
+}
+
+}  // namespace
+}  // namespace keep::keys

@@ -1,0 +1,56 @@
+#include "seal/dev_file_seal.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace keep::seal {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DevFileSealTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("keep-seal-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(DevFileSealTest, CreateThenUnsealGivesTheSameKey) {
+  DevFileSeal seal((dir_ / "root.key").string());
+  auto created = seal.Create();
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(created->size(), 32u);
+  struct stat st{};
+  ASSERT_EQ(::stat((dir_ / "root.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto again = seal.AutoUnseal();
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(*created == *again);
+  auto twice = seal.Create();
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().reason(), "already_initialized");
+}
+
+TEST_F(DevFileSealTest, MissingOrMalformedFileStaysSealed) {
+  DevFileSeal missing((dir_ / "none.key").string());
+  EXPECT_EQ(missing.AutoUnseal().status().reason(), "sealed");
+  for (std::string content : {std::string(""), std::string("garbage"),
+                              std::string("KEEP INSECURE DEV ROOT KEY v1\n") + std::string(31, 'k'),
+                              std::string("KEEP INSECURE DEV ROOT KEY v1\n") + std::string(33, 'k')}) {
+    std::ofstream(dir_ / "bad.key", std::ios::binary | std::ios::trunc) << content;
+    DevFileSeal bad((dir_ / "bad.key").string());
+    auto r = bad.AutoUnseal();
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().reason(), "sealed");
+  }
+}
+
+}  // namespace
+}  // namespace keep::seal
