@@ -1,0 +1,77 @@
+// Service: the cryptographic operations (encrypt, decrypt, rewrap, datakey, random).
+#include "crypto/random.h"
+#include "format/ciphertext.h"
+#include "service/service.h"
+
+namespace keep::service {
+namespace {
+
+Result<format::Header> ParseText(std::string_view ciphertext, Bytes* blob) {
+  KEEP_ASSIGN_OR_RETURN(*blob, format::FromText(ciphertext));
+  return format::ParseHeader(*blob);
+}
+
+}  // namespace
+
+Result<EncryptResult> Service::Encrypt(const RequestContext&, std::string_view key,
+                                       ByteView plaintext, const format::EncryptionContext& context,
+                                       std::optional<uint32_t> version) {
+  KEEP_RETURN_IF_ERROR(RequireUnsealed());
+  KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
+  KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h, keys_.ForEncrypt(key, version));
+  KEEP_ASSIGN_OR_RETURN(Bytes blob, format::Encrypt(h.header(), h.material(),
+                                                    format::CanonicalContext(context), plaintext));
+  return EncryptResult{format::ToText(blob), h.entry->meta.name, h.version};
+}
+
+Result<DecryptResult> Service::Decrypt(const RequestContext&, std::string_view key,
+                                       std::string_view ciphertext,
+                                       const format::EncryptionContext& context) {
+  KEEP_RETURN_IF_ERROR(RequireUnsealed());
+  KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
+  Bytes blob;
+  KEEP_ASSIGN_OR_RETURN(format::Header header, ParseText(ciphertext, &blob));
+  KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h,
+                        keys_.ForDecrypt(header, key.empty() ? std::nullopt
+                                                             : std::optional<std::string_view>(key)));
+  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
+                        format::Decrypt(blob, h.material(), format::CanonicalContext(context)));
+  return DecryptResult{std::move(plain), h.entry->meta.name, h.version};
+}
+
+Result<EncryptResult> Service::Rewrap(const RequestContext& ctx, std::string_view key,
+                                      std::string_view ciphertext,
+                                      const format::EncryptionContext& context) {
+  KEEP_ASSIGN_OR_RETURN(DecryptResult d, Decrypt(ctx, key, ciphertext, context));
+  return Encrypt(ctx, key, d.plaintext.view(), context);
+}
+
+Result<DataKeyResult> Service::DataKey(const RequestContext& ctx, std::string_view key, int bits,
+                                       bool with_plaintext,
+                                       const format::EncryptionContext& context) {
+  if (bits != 128 && bits != 256 && bits != 512) {
+    return InvalidArgument("bits must be 128, 256 or 512");
+  }
+  KEEP_RETURN_IF_ERROR(RequireUnsealed());
+  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes dek, crypto::RandomSecret(static_cast<size_t>(bits / 8)));
+  KEEP_ASSIGN_OR_RETURN(EncryptResult e, Encrypt(ctx, key, dek.view(), context));
+  DataKeyResult out{std::nullopt, std::move(e.ciphertext), std::move(e.key), e.version};
+  if (with_plaintext) out.plaintext = std::move(dek);
+  return out;
+}
+
+Result<crypto::SecretBytes> Service::Random(const RequestContext&, int bytes) {
+  if (bytes < 1 || bytes > 1024) return InvalidArgument("bytes must be between 1 and 1024");
+  KEEP_RETURN_IF_ERROR(RequireUnsealed());
+  return crypto::RandomSecret(static_cast<size_t>(bytes));
+}
+
+Result<std::string> Service::KeyOfCiphertext(std::string_view ciphertext) {
+  KEEP_RETURN_IF_ERROR(RequireUnsealed());
+  Bytes blob;
+  KEEP_ASSIGN_OR_RETURN(format::Header header, ParseText(ciphertext, &blob));
+  KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h, keys_.ForDecrypt(header, std::nullopt));
+  return h.entry->meta.name;
+}
+
+}  // namespace keep::service

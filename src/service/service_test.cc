@@ -1,0 +1,104 @@
+#include "service/service.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/sqlite_store.h"
+
+namespace keep::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("keep-svc-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    Open();
+  }
+  void TearDown() override {
+    svc_.reset();
+    fs::remove_all(dir_);
+  }
+  void Open() {
+    svc_.reset();
+    auto st = store::OpenSqliteStore((dir_ / "keep.db").string());
+    ASSERT_TRUE(st.ok());
+    svc_ = std::make_unique<Service>(std::move(st).value(),
+                                     std::make_unique<seal::DevFileSeal>((dir_ / "root.key").string()));
+  }
+  fs::path dir_;
+  std::unique_ptr<Service> svc_;
+  RequestContext ctx_{"req-1", "127.0.0.1", {"token:test", "test", {"root"}}};
+};
+
+TEST_F(ServiceTest, InitUnsealSealAndTokens) {
+  auto h = svc_->GetHealth();
+  ASSERT_TRUE(h.ok());
+  EXPECT_FALSE(h->initialized);
+  EXPECT_EQ(svc_->Unseal().status().reason(), "not_initialized");
+  auto init = svc_->Init();
+  ASSERT_TRUE(init.ok()) << init.status();
+  EXPECT_EQ(svc_->Init().status().reason(), "already_initialized");
+  const std::string token(AsChars(init->root_token.view()));
+  auto id = svc_->tokens().Lookup(token);
+  ASSERT_TRUE(id.ok());
+  EXPECT_TRUE(id->IsRoot());
+  EXPECT_EQ(svc_->tokens().Lookup("keep_wrong").status().code(), Code::kUnauthenticated);
+  ASSERT_TRUE(svc_->Seal().ok());
+  EXPECT_EQ(svc_->CreateKey(ctx_, {"k"}).status().reason(), "sealed");
+  EXPECT_EQ(svc_->Random(ctx_, 16).status().reason(), "sealed");
+  EXPECT_EQ(svc_->tokens().Lookup(token).status().reason(), "sealed");
+  ASSERT_TRUE(svc_->Unseal().ok());
+  EXPECT_TRUE(svc_->tokens().Lookup(token).ok());
+}
+
+TEST_F(ServiceTest, EnvelopeOperationsAndRestart) {
+  ASSERT_TRUE(svc_->Init().ok());
+  ASSERT_TRUE(svc_->CreateKey(ctx_, {"orders"}).ok());
+  keys::CreateKeyOptions chacha{"chacha", keys::KeyType::kChaCha20Poly1305, "", 0};
+  ASSERT_TRUE(svc_->CreateKey(ctx_, chacha).ok());
+  format::EncryptionContext c = {{"tenant", "42"}};
+  auto e = svc_->Encrypt(ctx_, "orders", AsBytes("card 4111"), c);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->ciphertext.rfind("keep:", 0), 0u);
+  auto d = svc_->Decrypt(ctx_, "", e->ciphertext, c);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(d->plaintext.Equals(AsBytes("card 4111")));
+  EXPECT_EQ(d->key, "orders");
+  EXPECT_EQ(svc_->Decrypt(ctx_, "orders", e->ciphertext, {}).status().reason(), "context_mismatch");
+  EXPECT_EQ(svc_->Decrypt(ctx_, "chacha", e->ciphertext, c).status().reason(), "key_mismatch");
+  EXPECT_EQ(svc_->Decrypt(ctx_, "", "keep:AAAA", c).status().reason(), "invalid_ciphertext");
+
+  ASSERT_TRUE(svc_->RotateKey(ctx_, "orders").ok());
+  auto r = svc_->Rewrap(ctx_, "orders", e->ciphertext, c);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->version, 2u);
+  EXPECT_TRUE(svc_->Decrypt(ctx_, "orders", r->ciphertext, c)->plaintext.Equals(AsBytes("card 4111")));
+
+  auto dk = svc_->DataKey(ctx_, "chacha", 256, true, {});
+  ASSERT_TRUE(dk.ok());
+  ASSERT_TRUE(dk->plaintext.has_value());
+  EXPECT_EQ(dk->plaintext->size(), 32u);
+  auto unwrapped = svc_->Decrypt(ctx_, "chacha", dk->ciphertext, {});
+  ASSERT_TRUE(unwrapped.ok());
+  EXPECT_TRUE(unwrapped->plaintext == *dk->plaintext);
+  EXPECT_EQ(svc_->DataKey(ctx_, "chacha", 100, true, {}).status().reason(), "bad_request");
+  EXPECT_FALSE(svc_->DataKey(ctx_, "chacha", 128, false, {})->plaintext.has_value());
+
+  ASSERT_TRUE(svc_->RotateKeyring().ok());
+  Open();  // restart: dev-file seal unseals, old keyring term and keys still read
+  ASSERT_TRUE(svc_->Unseal().ok());
+  auto again = svc_->Decrypt(ctx_, "", e->ciphertext, c);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->plaintext.Equals(AsBytes("card 4111")));
+  EXPECT_EQ(svc_->GetKey(ctx_, "orders")->latest_version, 2u);
+}
+
+}  // namespace
+}  // namespace keep::service
