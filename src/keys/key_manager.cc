@@ -276,7 +276,7 @@ Result<KeyHandle> KeyManager::ForDecrypt(const format::Header& h,
   }
   if (expected_name) {
     KEEP_ASSIGN_OR_RETURN(EntryPtr named, Find(*expected_name));
-    if (!e || e->meta.id != named->meta.id) {
+    if (e && e->meta.id != named->meta.id) {
       return InvalidArgument("the ciphertext was not made with key '" + std::string(*expected_name) + "'",
                              "key_mismatch");
     }

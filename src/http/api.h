@@ -1,0 +1,61 @@
+// Api: the native REST API (docs/api.md) as a pure function from request to response.
+//
+// Each request runs the pipeline: route → authenticate → authorize → operate → audit
+// → answer. Every response carries X-Request-Id. Malformed input is a 4xx with a
+// specific code; internal failures are 500 "internal" with the detail in the log only.
+// Thread-safe: Handle may be called from every server thread at once.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "access/guard.h"
+#include "audit/sink.h"
+#include "http/message.h"
+#include "service/service.h"
+
+namespace keep::http {
+
+struct ApiOptions {
+  size_t max_body_bytes = 1 << 20;         // single requests
+  size_t max_batch_body_bytes = 64 << 20;  // encrypt/decrypt/rewrap/datakey endpoints
+  size_t max_batch_items = 10000;
+  bool metrics_require_token = false;
+  std::string version = "0.1.0";
+};
+
+class Api {
+ public:
+  Api(service::Service& service, audit::Sink& audit, ApiOptions options);
+
+  HttpResponse Handle(HttpRequest& request);
+
+  // The body limit for a target (the batch limit for the batch-capable endpoints).
+  size_t BodyLimitFor(std::string_view target) const;
+  // For the server: a request whose body exceeded the limit, or a malformed request.
+  HttpResponse Reject(const Status& status);
+
+ private:
+  struct Call;
+  HttpResponse Dispatch(Call& call);
+  HttpResponse Sys(Call& call);
+  HttpResponse Keys(Call& call);
+  HttpResponse KeyItem(Call& call);
+  HttpResponse Crypto(Call& call);
+  HttpResponse Metrics(Call& call);
+  HttpResponse Finish(Call& call, HttpResponse response);
+  Status Authenticate(Call& call);
+  Status Authorize(Call& call, access::Operation op, std::string_view key);
+  std::string NextRequestId();
+
+  service::Service& service_;
+  access::Guard guard_;
+  audit::Sink& audit_;
+  ApiOptions options_;
+  std::string id_prefix_;
+  std::atomic<uint64_t> counter_{0};
+  std::atomic<uint64_t> status_counts_[6] = {};
+};
+
+}  // namespace keep::http

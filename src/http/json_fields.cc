@@ -1,0 +1,142 @@
+#include "http/json_fields.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <boost/container/pmr/memory_resource.hpp>
+#include <new>
+
+#include "common/encoding.h"
+
+namespace keep::http {
+namespace {
+
+// Hands out heap memory and wipes it on release.
+class WipingResource final : public boost::container::pmr::memory_resource {
+  void* do_allocate(std::size_t n, std::size_t align) override {
+    return ::operator new(n, std::align_val_t(align));
+  }
+  void do_deallocate(void* p, std::size_t n, std::size_t align) override {
+    OPENSSL_cleanse(p, n);
+    ::operator delete(p, n, std::align_val_t(align));
+  }
+  bool do_is_equal(const memory_resource& other) const noexcept override { return this == &other; }
+};
+
+Status Bad(std::string msg) { return InvalidArgument(std::move(msg)); }
+
+}  // namespace
+
+struct ParsedBody::Resources {
+  WipingResource wiping;
+  unsigned char initial[4096];
+  json::monotonic_resource mono{initial, sizeof initial, &wiping};
+  ~Resources() { OPENSSL_cleanse(initial, sizeof initial); }
+};
+
+ParsedBody::ParsedBody() : res_(std::make_unique<Resources>()) {}
+
+ParsedBody::~ParsedBody() {
+  value_ = nullptr;
+  res_.reset();  // monotonic buffers go back to WipingResource, which wipes them
+}
+
+Status ParsedBody::Parse(std::string_view text) {
+  if (text.empty()) {
+    value_ = json::object(json::storage_ptr(&res_->mono));
+    return Status::Ok();
+  }
+  json::parse_options opt;
+  opt.max_depth = 16;
+  boost::system::error_code ec;
+  value_ = json::parse(text, ec, json::storage_ptr(&res_->mono), opt);
+  if (ec) return Bad("the request body is not valid JSON");
+  return Status::Ok();
+}
+
+Result<const json::object*> AsObject(const json::value& v, std::span<const std::string_view> allowed,
+                                     std::string_view what) {
+  if (!v.is_object()) return Bad(std::string(what) + " must be a JSON object");
+  const auto& o = v.get_object();
+  for (const auto& kv : o) {
+    bool known = false;
+    for (auto a : allowed) known = known || kv.key() == a;
+    if (!known) {
+      std::string k(kv.key().substr(0, 64));
+      for (char& c : k) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') c = '?';
+      }
+      return Bad("unknown field '" + k + "' in " + std::string(what));
+    }
+  }
+  return &o;
+}
+
+Result<std::optional<std::string_view>> OptString(const json::object& o, std::string_view name) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) return std::optional<std::string_view>();
+  if (!v->is_string()) return Bad("field '" + std::string(name) + "' must be a string");
+  const auto& s = v->get_string();
+  return std::optional<std::string_view>(std::string_view(s.data(), s.size()));
+}
+
+Result<std::string_view> ReqString(const json::object& o, std::string_view name) {
+  KEEP_ASSIGN_OR_RETURN(auto s, OptString(o, name));
+  if (!s) return Bad("field '" + std::string(name) + "' is required");
+  return *s;
+}
+
+Result<std::optional<int64_t>> OptInt(const json::object& o, std::string_view name) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) return std::optional<int64_t>();
+  if (v->is_int64()) return std::optional<int64_t>(v->get_int64());
+  if (v->is_uint64()) return Bad("field '" + std::string(name) + "' is out of range");
+  return Bad("field '" + std::string(name) + "' must be an integer");
+}
+
+Result<std::optional<bool>> OptBool(const json::object& o, std::string_view name) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) return std::optional<bool>();
+  if (!v->is_bool()) return Bad("field '" + std::string(name) + "' must be true or false");
+  return std::optional<bool>(v->get_bool());
+}
+
+Result<format::EncryptionContext> OptContext(const json::object& o) {
+  format::EncryptionContext ctx;
+  const json::value* v = o.if_contains("context");
+  if (v == nullptr || v->is_null()) return ctx;
+  if (!v->is_object()) return Bad("field 'context' must be an object of strings");
+  for (const auto& kv : v->get_object()) {
+    if (!kv.value().is_string()) return Bad("context values must be strings");
+    const auto& s = kv.value().get_string();
+    ctx.emplace(std::string(kv.key()), std::string(s.data(), s.size()));
+  }
+  KEEP_RETURN_IF_ERROR(format::ValidateContext(ctx));
+  return ctx;
+}
+
+Result<crypto::SecretBytes> ReqBase64(const json::object& o, std::string_view name) {
+  KEEP_ASSIGN_OR_RETURN(std::string_view text, ReqString(o, name));
+  crypto::SecretBytes out(Base64DecodedSizeBound(text));
+  auto n = Base64DecodeInto(text, out.data(), out.size());
+  if (!n.ok()) return Bad("field '" + std::string(name) + "' is not valid base64");
+  out.Truncate(*n);
+  return out;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += json::serialize(json::string_view(s.data(), s.size()));
+}
+
+void AppendBase64(std::string& out, ByteView data) {
+  const size_t start = out.size();
+  const size_t n = 4 * ((data.size() + 2) / 3);
+  out.resize(start + n + 1);  // EVP_EncodeBlock writes a trailing NUL
+  if (!data.empty()) {
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + start), data.data(),
+                    static_cast<int>(data.size()));
+  }
+  out.resize(start + n);
+}
+
+}  // namespace keep::http

@@ -1,0 +1,208 @@
+#include "http/server.h"
+
+#include <openssl/crypto.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <thread>
+
+#include "common/log.h"
+
+namespace keep::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+struct Server::Impl {
+  Api& api;
+  asio::ssl::context ssl;
+  ServerOptions opt;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  asio::signal_set signals{ioc};
+  std::atomic<bool> draining{false};
+  std::atomic<int> in_flight{0};
+  uint16_t bound_port = 0;
+
+  Impl(Api& a, SSL_CTX* tls, ServerOptions o)
+      : api(a), ssl(SSL_CTX_up_ref(tls) == 1 ? tls : nullptr), opt(std::move(o)),
+        ioc(opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency())) {}
+
+  awaitable<void> Accept() {
+    for (;;) {
+      auto [ec, sock] = co_await acceptor.async_accept(asio::make_strand(ioc),
+                                                       asio::as_tuple(use_awaitable));
+      if (ec) {
+        if (!acceptor.is_open() || draining) co_return;
+        log::Warn("http: accept failed: {}", ec.message());
+        continue;
+      }
+      auto ex = sock.get_executor();
+      asio::co_spawn(ex, Session(std::move(sock)), asio::detached);
+    }
+  }
+
+  static HttpResponse ToResponse(int status, std::string_view code, std::string_view message) {
+    HttpResponse r;
+    r.status = status;
+    r.body = std::string("{\"error\":{\"code\":\"") + std::string(code) + "\",\"message\":\"" +
+             std::string(message) + "\"}}";
+    return r;
+  }
+
+  awaitable<bool> Write(beast::ssl_stream<beast::tcp_stream>& stream, HttpResponse& r,
+                        unsigned version, bool keep_alive) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+    res.set(bhttp::field::server, "keep");
+    res.set(bhttp::field::content_type, r.content_type);
+    res.set(bhttp::field::cache_control, "no-store");
+    for (auto& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt.write_timeout_ms));
+    auto [ec, n] = co_await bhttp::async_write(stream, res, asio::as_tuple(use_awaitable));
+    if (r.sensitive) OPENSSL_cleanse(res.body().data(), res.body().size());
+    co_return !ec;
+  }
+
+  awaitable<void> Session(tcp::socket sock) {
+    std::string remote;
+    boost::system::error_code rec;
+    auto ep = sock.remote_endpoint(rec);
+    if (!rec) remote = ep.address().to_string();
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(sock), ssl);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt.handshake_timeout_ms));
+    auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                                 asio::as_tuple(use_awaitable));
+    if (hec) co_return;
+    beast::flat_buffer buffer;
+    bool first = true;
+    while (!draining) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(16 * 1024);
+      parser.body_limit(api.BodyLimitFor(""));
+      beast::get_lowest_layer(stream).expires_after(
+          std::chrono::milliseconds(first ? opt.request_timeout_ms : opt.idle_timeout_ms));
+      first = false;
+      auto [ec1, n1] = co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+      if (ec1) {
+        if (ec1 != bhttp::error::end_of_stream && ec1 != beast::error::timeout &&
+            ec1 != asio::ssl::error::stream_truncated && ec1 != asio::error::eof &&
+            ec1 != asio::error::connection_reset && ec1 != asio::error::operation_aborted) {
+          HttpResponse bad = api.Reject(InvalidArgument("malformed HTTP request"));
+          co_await Write(stream, bad, 11, false);
+        }
+        break;
+      }
+      in_flight.fetch_add(1);
+      struct Done { std::atomic<int>& n; ~Done() { n.fetch_sub(1); } } done{in_flight};
+      parser.body_limit(api.BodyLimitFor(parser.get().target()));
+      beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt.request_timeout_ms));
+      auto [ec2, n2] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
+      if (ec2) {
+        if (ec2 == bhttp::error::body_limit) {
+          HttpResponse r = api.Reject(Status(Code::kTooLarge, "payload_too_large", "the request body is too large"));
+          co_await Write(stream, r, parser.get().version(), false);
+        } else if (ec2 != beast::error::timeout && ec2 != asio::error::eof &&
+                   ec2 != asio::ssl::error::stream_truncated && ec2 != asio::error::connection_reset) {
+          HttpResponse r = api.Reject(InvalidArgument("malformed HTTP request"));
+          co_await Write(stream, r, parser.get().version(), false);
+        }
+        break;
+      }
+      auto msg = parser.release();
+      HttpRequest req;
+      req.method = std::string(msg.method_string());
+      req.target = std::string(msg.target());
+      if (auto it = msg.find(bhttp::field::authorization); it != msg.end()) {
+        req.authorization = std::string(it->value());
+      }
+      req.body = std::move(msg.body());
+      req.remote_address = remote;
+      HttpResponse resp = api.Handle(req);
+      OPENSSL_cleanse(req.body.data(), req.body.size());
+      if (req.authorization) OPENSSL_cleanse(req.authorization->data(), req.authorization->size());
+      const bool keep_alive = msg.keep_alive() && !draining;
+      if (!co_await Write(stream, resp, msg.version(), keep_alive) || !keep_alive) break;
+    }
+    beast::get_lowest_layer(stream).expires_after(1s);
+    co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
+  }
+
+  void BeginDrain() {
+    if (draining.exchange(true)) return;
+    log::Info("http: shutting down; finishing in-flight requests");
+    boost::system::error_code ec;
+    acceptor.close(ec);
+    signals.cancel(ec);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opt.shutdown_grace_ms);
+    asio::co_spawn(ioc, WaitDrained(deadline), asio::detached);
+  }
+
+  awaitable<void> WaitDrained(std::chrono::steady_clock::time_point deadline) {
+    asio::steady_timer t(ioc);
+    while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      t.expires_after(10ms);
+      co_await t.async_wait(asio::as_tuple(use_awaitable));
+    }
+    ioc.stop();
+  }
+};
+
+Server::Server(Api& api, SSL_CTX* tls, ServerOptions options)
+    : impl_(std::make_unique<Impl>(api, tls, std::move(options))) {}
+
+Server::~Server() = default;
+
+Status Server::Listen() {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(impl_->opt.address, ec);
+  if (ec) return InvalidArgument("invalid listen address " + impl_->opt.address);
+  tcp::endpoint ep(addr, impl_->opt.port);
+  auto& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Unavailable("listen_failed", "cannot listen on " + impl_->opt.address + ":" +
+                                            std::to_string(impl_->opt.port) + ": " + ec.message());
+  }
+  impl_->bound_port = a.local_endpoint().port();
+  return Status::Ok();
+}
+
+uint16_t Server::port() const { return impl_->bound_port; }
+
+void Server::Run(bool handle_signals) {
+  Impl& im = *impl_;
+  if (handle_signals) {
+    im.signals.add(SIGTERM);
+    im.signals.add(SIGINT);
+    im.signals.async_wait([&im](const boost::system::error_code& ec, int) {
+      if (!ec) im.BeginDrain();
+    });
+  }
+  asio::co_spawn(im.ioc, im.Accept(), asio::detached);
+  const int n = im.opt.threads > 0 ? im.opt.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (int i = 1; i < n; ++i) pool.emplace_back([&im] { im.ioc.run(); });
+  im.ioc.run();
+  for (auto& t : pool) t.join();
+  log::Info("http: stopped");
+}
+
+void Server::Stop() {
+  asio::post(impl_->ioc, [this] { impl_->BeginDrain(); });
+}
+
+}  // namespace keep::http

@@ -1,0 +1,48 @@
+// Server: the HTTPS listener (Boost.Beast over Asio), kept behind this small header so
+// only server.cc compiles Beast.
+//
+// One io_context run by `threads` threads; each connection on its own strand;
+// keep-alive; a timeout on every handshake, read and write; per-target body limits
+// (413 beyond); graceful shutdown: Stop() closes the listener, lets in-flight requests
+// finish (up to the grace period), then stops. Thread-safe: Stop() may be called from
+// any thread or a signal-handling thread.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/api.h"
+
+namespace keep::http {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8443;  // 0: pick a free port
+  int threads = 0;       // 0: one per core
+  int handshake_timeout_ms = 10000;
+  int request_timeout_ms = 30000;   // reading one request (headers and body)
+  int idle_timeout_ms = 60000;      // waiting for the next request on a kept-alive connection
+  int write_timeout_ms = 30000;
+  int shutdown_grace_ms = 20000;
+};
+
+class Server {
+ public:
+  Server(Api& api, SSL_CTX* tls, ServerOptions options);
+  ~Server();
+  // Binds and listens. Errors: kUnavailable when the address cannot be bound.
+  Status Listen();
+  uint16_t port() const;
+  // Serves until Stop() (or SIGTERM/SIGINT when `handle_signals`), then drains.
+  void Run(bool handle_signals);
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keep::http

@@ -1,0 +1,116 @@
+#include "http/tls.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "common/log.h"
+#include "crypto/random.h"
+
+namespace keep::http {
+namespace {
+
+using crypto::OsslPtr;
+
+Status Fail(std::string_view what) {
+  crypto::DrainOpenSslErrors(what);
+  return Internal("TLS set-up failed: " + std::string(what));
+}
+
+bool AddExt(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  OsslPtr<X509_EXTENSION> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
+  return ext && X509_add_ext(cert, ext.get(), -1) == 1;
+}
+
+Result<OsslPtr<X509>> MakeCert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_PKEY* issuer_key,
+                               bool is_ca) {
+  OsslPtr<X509> cert(X509_new());
+  uint8_t serial[16];
+  KEEP_RETURN_IF_ERROR(crypto::RandomFill(serial));
+  serial[0] &= 0x7f;
+  OsslPtr<BIGNUM> bn(BN_bin2bn(serial, sizeof serial, nullptr));
+  if (!cert || !bn || X509_set_version(cert.get(), 2) != 1 ||
+      !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())) ||
+      !X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) ||
+      !X509_gmtime_adj(X509_getm_notAfter(cert.get()), 365L * 86400) ||
+      X509_set_pubkey(cert.get(), key) != 1) {
+    return Fail("certificate fields");
+  }
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("keep dev"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+  X509* iss = issuer ? issuer : cert.get();
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(iss));
+  const bool ok =
+      is_ca ? AddExt(cert.get(), iss, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") &&
+                  AddExt(cert.get(), iss, NID_key_usage, "critical,keyCertSign,cRLSign") &&
+                  AddExt(cert.get(), iss, NID_subject_key_identifier, "hash")
+            : AddExt(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE") &&
+                  AddExt(cert.get(), iss, NID_key_usage, "critical,digitalSignature") &&
+                  AddExt(cert.get(), iss, NID_ext_key_usage, "serverAuth") &&
+                  AddExt(cert.get(), iss, NID_subject_alt_name,
+                         "DNS:localhost,IP:127.0.0.1,IP:0:0:0:0:0:0:0:1") &&
+                  AddExt(cert.get(), iss, NID_authority_key_identifier, "keyid");
+  if (!ok || X509_sign(cert.get(), issuer_key, EVP_sha256()) == 0) return Fail("certificate signing");
+  return cert;
+}
+
+Status WritePem(const std::string& path, X509* cert, EVP_PKEY* key) {
+  FILE* f = nullptr;
+  if (key) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) f = ::fdopen(fd, "w");
+  } else {
+    f = std::fopen(path.c_str(), "w");
+  }
+  if (!f) return Internal("cannot write " + path);
+  const bool ok = key ? PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr) == 1
+                      : PEM_write_X509(f, cert) == 1;
+  std::fclose(f);
+  return ok ? Status::Ok() : Fail("PEM write");
+}
+
+}  // namespace
+
+Result<TlsFiles> EnsureDevCertificates(const std::string& dir) {
+  namespace fs = std::filesystem;
+  TlsFiles files{dir + "/server.pem", dir + "/server.key"};
+  const std::string ca = dir + "/ca.pem";
+  if (fs::exists(ca) && fs::exists(files.cert_file) && fs::exists(files.key_file)) return files;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  OsslPtr<EVP_PKEY> ca_key(EVP_EC_gen("P-256"));
+  OsslPtr<EVP_PKEY> key(EVP_EC_gen("P-256"));
+  if (!ca_key || !key) return Fail("key generation");
+  KEEP_ASSIGN_OR_RETURN(auto ca_cert, MakeCert(ca_key.get(), "keep dev CA", nullptr, ca_key.get(), true));
+  KEEP_ASSIGN_OR_RETURN(auto cert, MakeCert(key.get(), "localhost", ca_cert.get(), ca_key.get(), false));
+  KEEP_RETURN_IF_ERROR(WritePem(ca, ca_cert.get(), nullptr));
+  KEEP_RETURN_IF_ERROR(WritePem(files.cert_file, cert.get(), nullptr));
+  KEEP_RETURN_IF_ERROR(WritePem(files.key_file, nullptr, key.get()));
+  log::Info("tls: generated a development CA ({}) and server certificate", ca);
+  return files;
+}
+
+Result<OsslPtr<SSL_CTX>> MakeServerContext(const TlsFiles& files) {
+  OsslPtr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()));
+  if (!ctx) return Fail("SSL_CTX_new");
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                     SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_cipher_list(ctx.get(), "ECDHE+AESGCM:ECDHE+CHACHA20") != 1 ||
+      SSL_CTX_use_certificate_chain_file(ctx.get(), files.cert_file.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(ctx.get(), files.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(ctx.get()) != 1) {
+    return Fail("loading the server certificate and key");
+  }
+  return ctx;
+}
+
+}  // namespace keep::http
