@@ -1,0 +1,138 @@
+#include "config.h"
+
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "common/time.h"
+
+namespace keep::keepd {
+namespace {
+
+namespace fs = std::filesystem;
+
+using Setter = std::function<Status(const toml::node&)>;
+
+struct Binder {
+  std::string file;
+  std::string base_dir;
+  std::map<std::string, Setter> keys;  // "table.key"
+
+  Status Err(const std::string& key, const std::string& what) const {
+    return InvalidArgument(file + ": " + key + ": " + what);
+  }
+  void Str(const std::string& key, std::string* out, bool path = false) {
+    keys[key] = [this, key, out, path](const toml::node& n) {
+      auto v = n.value<std::string>();
+      if (!v || !n.is_string()) return Err(key, "must be a string");
+      *out = (path && !v->empty() && fs::path(*v).is_relative()) ? (fs::path(base_dir) / *v).string() : *v;
+      return Status::Ok();
+    };
+  }
+  template <typename T>
+  void Int(const std::string& key, T* out, int64_t lo, int64_t hi) {
+    keys[key] = [this, key, out, lo, hi](const toml::node& n) {
+      if (!n.is_integer()) return Err(key, "must be an integer");
+      const int64_t v = *n.value<int64_t>();
+      if (v < lo || v > hi) {
+        return Err(key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+      }
+      *out = static_cast<T>(v);
+      return Status::Ok();
+    };
+  }
+  void Bool(const std::string& key, bool* out) {
+    keys[key] = [this, key, out](const toml::node& n) {
+      if (!n.is_boolean()) return Err(key, "must be true or false");
+      *out = *n.value<bool>();
+      return Status::Ok();
+    };
+  }
+  // A duration string ("30s", "5m") stored as milliseconds or seconds.
+  void Duration(const std::string& key, int* out, int scale, int64_t min_s) {
+    keys[key] = [this, key, out, scale, min_s](const toml::node& n) {
+      auto v = n.value<std::string>();
+      if (!v || !n.is_string()) return Err(key, "must be a duration string such as \"30s\"");
+      auto d = ParseDuration(*v);
+      if (!d.ok()) return Err(key, d.status().message());
+      if (*d < min_s || *d > 86400) return Err(key, "is out of range");
+      *out = static_cast<int>(*d * scale);
+      return Status::Ok();
+    };
+  }
+};
+
+}  // namespace
+
+Result<Config> ParseConfig(std::string_view text, const std::string& base_dir, const std::string& name) {
+  toml::table parsed;
+  try {
+    parsed = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    return InvalidArgument(name + ":" + std::to_string(e.source().begin.line) + ": " +
+                           std::string(e.description()));
+  }
+  Config c;
+  Binder b{name, base_dir, {}};
+  b.Str("server.address", &c.server.address);
+  b.Int("server.port", &c.server.port, 0, 65535);
+  b.Int("server.threads", &c.server.threads, 0, 256);
+  b.Int("server.max_body_bytes", &c.api.max_body_bytes, 1024, int64_t{1} << 30);
+  b.Int("server.max_batch_body_bytes", &c.api.max_batch_body_bytes, 1024, int64_t{1} << 30);
+  b.Int("server.max_batch_items", &c.api.max_batch_items, 1, 1000000);
+  b.Duration("server.handshake_timeout", &c.server.handshake_timeout_ms, 1000, 1);
+  b.Duration("server.request_timeout", &c.server.request_timeout_ms, 1000, 1);
+  b.Duration("server.idle_timeout", &c.server.idle_timeout_ms, 1000, 1);
+  b.Duration("server.write_timeout", &c.server.write_timeout_ms, 1000, 1);
+  b.Duration("server.shutdown_grace", &c.server.shutdown_grace_ms, 1000, 0);
+  b.Str("tls.cert_file", &c.tls_cert_file, true);
+  b.Str("tls.key_file", &c.tls_key_file, true);
+  b.Str("tls.dev_dir", &c.tls_dev_dir, true);
+  b.Str("storage.backend", &c.storage_backend);
+  b.Str("storage.path", &c.storage_path, true);
+  b.Str("seal.type", &c.seal_type);
+  b.Str("seal.dev_key_file", &c.dev_key_file, true);
+  b.Bool("seal.dev_auto_init", &c.dev_auto_init);
+  b.Str("seal.dev_root_token_file", &c.dev_root_token_file, true);
+  b.Duration("keys.maintenance_interval", &c.maintenance_interval_s, 1, 1);
+  b.Str("log.level", &c.log_level);
+  b.Bool("metrics.require_token", &c.api.metrics_require_token);
+
+  c.storage_path = (fs::path(base_dir) / c.storage_path).string();
+  c.dev_key_file = (fs::path(base_dir) / c.dev_key_file).string();
+  for (const auto& [table_name, table_node] : parsed) {
+    const std::string t(table_name.str());
+    if (!table_node.is_table()) return b.Err(t, "unknown top-level key (expected a [table])");
+    for (const auto& [key, node] : *table_node.as_table()) {
+      const std::string full = t + "." + std::string(key.str());
+      auto it = b.keys.find(full);
+      if (it == b.keys.end()) return b.Err(full, "unknown setting");
+      KEEP_RETURN_IF_ERROR(it->second(node));
+    }
+  }
+  if (c.storage_backend != "sqlite") return b.Err("storage.backend", "must be \"sqlite\"");
+  if (c.seal_type != "dev-file") return b.Err("seal.type", "must be \"dev-file\"");
+  if (c.tls_dev_dir.empty() && (c.tls_cert_file.empty() || c.tls_key_file.empty())) {
+    return b.Err("tls", "set cert_file and key_file, or dev_dir for a development certificate");
+  }
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+      c.log_level != "error" && c.log_level != "off") {
+    return b.Err("log.level", "must be debug, info, warn, error or off");
+  }
+  return c;
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return InvalidArgument("cannot read the config file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string dir = fs::absolute(fs::path(path)).parent_path().string();
+  return ParseConfig(ss.str(), dir, path);
+}
+
+}  // namespace keep::keepd

@@ -1,0 +1,38 @@
+// keepd's configuration: a TOML file (docs/operations.md lists every key).
+//
+// Parsing is strict: an unknown table or key, a wrong type or an out-of-range value
+// is an error naming the key, so a typo never silently changes behaviour. Relative
+// paths are resolved against the directory of the config file.
+#pragma once
+
+#include <string>
+
+#include "http/api.h"
+#include "http/server.h"
+#include "keep/result.h"
+
+namespace keep::keepd {
+
+struct Config {
+  http::ServerOptions server;
+  http::ApiOptions api;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_dev_dir;  // when set: generate a dev CA + server certificate here if missing
+  std::string storage_backend = "sqlite";
+  std::string storage_path = "keep.db";
+  std::string seal_type = "dev-file";
+  std::string dev_key_file = "root.key";
+  bool dev_auto_init = false;
+  std::string dev_root_token_file;
+  int maintenance_interval_s = 60;
+  std::string log_level = "info";
+};
+
+// Errors: kInvalidArgument with "config FILE: key: what is wrong".
+Result<Config> LoadConfig(const std::string& path);
+// The same, from TOML text; `base_dir` resolves relative paths.
+Result<Config> ParseConfig(std::string_view toml_text, const std::string& base_dir,
+                           const std::string& name = "config");
+
+}  // namespace keep::keepd

@@ -1,0 +1,65 @@
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+namespace keep::keepd {
+namespace {
+
+TEST(Config, ParsesEverySectionAndResolvesPaths) {
+  auto c = ParseConfig(R"(
+[server]
+address = "0.0.0.0"
+port = 9443
+threads = 4
+max_body_bytes = 2048
+request_timeout = "5s"
+[tls]
+dev_dir = "tls"
+[storage]
+path = "data/keep.db"
+[seal]
+dev_key_file = "/abs/root.key"
+dev_auto_init = true
+[keys]
+maintenance_interval = "2m"
+[log]
+level = "warn"
+)", "/etc/keep");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->server.address, "0.0.0.0");
+  EXPECT_EQ(c->server.port, 9443);
+  EXPECT_EQ(c->server.threads, 4);
+  EXPECT_EQ(c->api.max_body_bytes, 2048u);
+  EXPECT_EQ(c->server.request_timeout_ms, 5000);
+  EXPECT_EQ(c->tls_dev_dir, "/etc/keep/tls");
+  EXPECT_EQ(c->storage_path, "/etc/keep/data/keep.db");
+  EXPECT_EQ(c->dev_key_file, "/abs/root.key");
+  EXPECT_TRUE(c->dev_auto_init);
+  EXPECT_EQ(c->maintenance_interval_s, 120);
+}
+
+TEST(Config, RejectsTyposTypesAndRanges) {
+  const char* bad[] = {
+      "[server]\nprot = 1\n[tls]\ndev_dir=\"t\"",          // unknown key
+      "[servr]\nport = 1\n[tls]\ndev_dir=\"t\"",           // unknown table
+      "[server]\nport = \"8443\"\n[tls]\ndev_dir=\"t\"",  // wrong type
+      "[server]\nport = 70000\n[tls]\ndev_dir=\"t\"",     // range
+      "[server]\nrequest_timeout = \"5y\"\n[tls]\ndev_dir=\"t\"",
+      "[storage]\nbackend = \"mysql\"\n[tls]\ndev_dir=\"t\"",
+      "[log]\nlevel = \"loud\"\n[tls]\ndev_dir=\"t\"",
+      "[server]\nport = 1",                                 // no TLS material
+      "port = 1\n[tls]\ndev_dir=\"t\"",                     // top-level key
+      "[server\nport = 1",                                  // syntax
+      "[server]\nport = 1\nport = 2\n[tls]\ndev_dir=\"t\"", // duplicate
+  };
+  for (const char* text : bad) {
+    auto c = ParseConfig(text, "/tmp", "test.toml");
+    EXPECT_FALSE(c.ok()) << text;
+    if (!c.ok()) {
+      EXPECT_EQ(c.status().message().rfind("test.toml", 0), 0u) << c.status().message();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace keep::keepd

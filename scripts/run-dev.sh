@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `make run`: starts keepd on 127.0.0.1:8443 with a development configuration under
+# var/ (SQLite store, generated CA + server certificate, INSECURE dev root-key file,
+# initialized on first start) and prints how to use it. Ctrl-C stops it; restarting
+# keeps every key.
+set -euo pipefail
+BUILD=${1:-build/release}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VAR="$ROOT/var/dev"
+mkdir -p "$VAR"
+CONF="$VAR/keepd.toml"
+if [ ! -f "$CONF" ]; then
+  cat > "$CONF" <<TOML
+# Development configuration written by 'make run'. NOT for production: the root key
+# sits in a plain file next to the data.
+[server]
+address = "127.0.0.1"
+port = ${KEEP_PORT:-8443}
+
+[tls]
+dev_dir = "tls"
+
+[storage]
+path = "data/keep.db"
+
+[seal]
+type = "dev-file"
+dev_key_file = "root.key"
+dev_auto_init = true
+dev_root_token_file = "root-token"
+TOML
+fi
+rm -f "$VAR/ready"
+"$ROOT/$BUILD/cmd/keepd/keepd" --config "$CONF" --ready-file "$VAR/ready" &
+PID=$!
+trap 'kill -TERM $PID 2>/dev/null; wait $PID' INT TERM
+for _ in $(seq 1 100); do
+  [ -f "$VAR/ready" ] && break
+  kill -0 $PID 2>/dev/null || { echo "keepd failed to start (see the log above)" >&2; exit 1; }
+  sleep 0.1
+done
+PORT=$(cat "$VAR/ready")
+KEEP_BIN="$ROOT/$BUILD/cmd/keep/keep"
+cat <<INFO
+
+  keepd is running at https://127.0.0.1:$PORT   (Ctrl-C to stop; keys persist in var/dev/data)
+  CA certificate:  $VAR/tls/ca.pem
+  Root token:      $(cat "$VAR/root-token")
+
+  Try it (in another terminal):
+    export KEEP_ADDR=https://127.0.0.1:$PORT KEEP_CACERT=$VAR/tls/ca.pem KEEP_TOKEN=\$(cat $VAR/root-token)
+    $KEEP_BIN key create demo
+    echo -n 'hello' | $KEEP_BIN encrypt --key demo | $KEEP_BIN decrypt
+
+INFO
+wait $PID
