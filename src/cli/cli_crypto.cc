@@ -1,0 +1,110 @@
+// keep encrypt|decrypt|rewrap|datakey|random
+#include <openssl/crypto.h>
+
+#include <iostream>
+
+#include "cli/cli_internal.h"
+#include "common/encoding.h"
+
+namespace keep::cli {
+namespace {
+
+struct CryptoArgs {
+  std::string key, in, out;
+  std::vector<std::string> context;
+  int bits = 256;
+  bool no_plaintext = false;
+};
+
+std::string Trim(std::string s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+void Wipe(std::string& s) { OPENSSL_cleanse(s.data(), s.size()); }
+
+}  // namespace
+
+void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
+  auto a = std::make_shared<CryptoArgs>();
+
+  auto* enc = app.add_subcommand("encrypt", "encrypt data under a key; prints the ciphertext");
+  enc->add_option("--key", a->key, "key name")->required();
+  enc->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
+  enc->add_option("--in", a->in, "read plaintext from FILE (default stdin)");
+  enc->add_option("--out", a->out, "write the ciphertext to FILE (default stdout)");
+  enc->callback([&ctx, &rc, a] {
+    json::object body{{"context", ParseContext(a->context)}};
+    std::string plain = ReadInput(a->in);
+    std::string b64 = Base64Encode(AsBytes(plain));
+    Wipe(plain);
+    body["plaintext"] = b64;
+    Wipe(b64);
+    json::value b = body;
+    auto v = ctx.Call("POST", "/v1/keys/" + a->key + "/encrypt", &b);
+    if (!v) { rc = 1; return; }
+    if (ctx.globals().json()) return ctx.PrintJson(*v);
+    if (!WriteOutput(a->out, std::string(v->at("ciphertext").as_string()) + "\n")) rc = 1;
+  });
+
+  auto* dec = app.add_subcommand("decrypt", "decrypt a ciphertext; writes the raw plaintext");
+  dec->add_option("--key", a->key, "key name (default: the key named in the ciphertext)");
+  dec->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
+  dec->add_option("--in", a->in, "read the ciphertext from FILE (default stdin)");
+  dec->add_option("--out", a->out, "write the plaintext to FILE (default stdout)");
+  dec->callback([&ctx, &rc, a] {
+    json::value b = json::object{{"ciphertext", Trim(ReadInput(a->in))}, {"context", ParseContext(a->context)}};
+    auto v = ctx.Call("POST", a->key.empty() ? "/v1/decrypt" : "/v1/keys/" + a->key + "/decrypt", &b);
+    if (!v) { rc = 1; return; }
+    if (ctx.globals().json()) return ctx.PrintJson(*v);
+    auto plain = Base64Decode(std::string_view(v->at("plaintext").as_string()));
+    if (!plain.ok()) {
+      std::cerr << "keep: the server sent malformed base64\n";
+      rc = 1;
+      return;
+    }
+    if (!WriteOutput(a->out, AsChars(*plain))) rc = 1;
+    OPENSSL_cleanse(plain->data(), plain->size());
+  });
+
+  auto* rw = app.add_subcommand("rewrap", "re-encrypt a ciphertext under the key's latest version");
+  rw->add_option("--key", a->key, "key name")->required();
+  rw->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
+  rw->add_option("--in", a->in, "read the ciphertext from FILE (default stdin)");
+  rw->callback([&ctx, &rc, a] {
+    json::value b = json::object{{"ciphertext", Trim(ReadInput(a->in))}, {"context", ParseContext(a->context)}};
+    auto v = ctx.Call("POST", "/v1/keys/" + a->key + "/rewrap", &b);
+    if (!v) { rc = 1; return; }
+    if (ctx.globals().json()) return ctx.PrintJson(*v);
+    std::cout << v->at("ciphertext").as_string().c_str() << "\n";
+  });
+
+  auto* dk = app.add_subcommand("datakey", "generate a data key: plaintext (base64) and wrapped copy");
+  dk->add_option("--key", a->key, "key name")->required();
+  dk->add_option("--bits", a->bits, "key size")->check(CLI::IsMember({128, 256, 512}));
+  dk->add_flag("--no-plaintext", a->no_plaintext, "return only the wrapped copy");
+  dk->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
+  dk->callback([&ctx, &rc, a] {
+    json::value b = json::object{{"bits", a->bits}, {"plaintext", !a->no_plaintext},
+                                 {"context", ParseContext(a->context)}};
+    auto v = ctx.Call("POST", "/v1/keys/" + a->key + "/datakey", &b);
+    if (!v) { rc = 1; return; }
+    if (ctx.globals().json()) return ctx.PrintJson(*v);
+    if (auto* p = v->as_object().if_contains("plaintext")) std::cout << "plaintext:  " << p->as_string() << "\n";
+    std::cout << "ciphertext: " << v->at("ciphertext").as_string().c_str() << "\n";
+  });
+
+  auto n = std::make_shared<int>(0);
+  auto* rnd = app.add_subcommand("random", "N random bytes from the server, base64");
+  rnd->add_option("bytes", *n, "how many bytes (1-1024)")->required()->check(CLI::Range(1, 1024));
+  rnd->callback([&ctx, &rc, n] {
+    json::value b = json::object{{"bytes", *n}};
+    auto v = ctx.Call("POST", "/v1/random", &b);
+    if (!v) { rc = 1; return; }
+    if (ctx.globals().json()) return ctx.PrintJson(*v);
+    std::cout << v->at("random").as_string().c_str() << "\n";
+  });
+}
+
+}  // namespace keep::cli

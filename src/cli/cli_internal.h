@@ -1,0 +1,56 @@
+// Private to the CLI: shared state and helpers for the subcommand files.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "keep/client.h"
+
+namespace keep::cli {
+
+namespace json = boost::json;
+
+struct Globals {
+  std::string addr = "https://127.0.0.1:8443";
+  std::string token;
+  std::string ca_cert;
+  std::string format = "text";
+  bool json() const { return format == "json"; }
+};
+
+// A usage error detected after parsing (exit status 2).
+struct UsageError {
+  std::string message;
+};
+
+class Context {
+ public:
+  explicit Context(Globals& g) : g_(g) {}
+  Globals& globals() { return g_; }
+  // Sends a request; on transport failure or an error status prints the message and
+  // returns nullopt (the caller exits 1).
+  std::optional<json::value> Call(std::string_view method, std::string_view target,
+                                  const json::value* body = nullptr, int* status = nullptr);
+  // Prints `v` as JSON (for --format json).
+  void PrintJson(const json::value& v);
+
+ private:
+  Globals& g_;
+  std::unique_ptr<Client> client_;
+};
+
+// Parses repeated "k=v" options into a JSON object. Throws UsageError.
+json::object ParseContext(const std::vector<std::string>& pairs);
+// Reads a whole file ("-" or empty: stdin) as bytes. Throws UsageError on failure.
+std::string ReadInput(const std::string& path);
+// Writes bytes to a file (empty: stdout). Returns false on failure.
+bool WriteOutput(const std::string& path, std::string_view data);
+
+void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc);
+void AddKeyCommands(CLI::App& app, Context& ctx, int& rc);
+void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc);
+
+}  // namespace keep::cli

@@ -1,0 +1,141 @@
+// keep key create|list|show|rotate|set|delete|undelete
+#include <cctype>
+#include <iostream>
+
+#include "cli/cli_internal.h"
+
+namespace keep::cli {
+namespace {
+
+void PrintKey(Context& ctx, const json::value& v) {
+  if (ctx.globals().json()) return ctx.PrintJson(v);
+  const auto& o = v.as_object();
+  auto s = [&](const char* k) {
+    const auto& x = o.at(k);
+    return x.is_string() ? std::string(x.as_string()) : json::serialize(x);
+  };
+  std::cout << "name:                   " << s("name") << "\n"
+            << "id:                     " << s("id") << "\n"
+            << "type:                   " << s("type") << "\n"
+            << "state:                  " << s("state") << "\n"
+            << "description:            " << s("description") << "\n"
+            << "created:                " << s("created_at") << "\n"
+            << "latest version:         " << s("latest_version") << "\n"
+            << "min decryption version: " << s("min_decryption_version") << "\n"
+            << "min encryption version: " << s("min_encryption_version") << "\n"
+            << "auto-rotate period:     " << s("auto_rotate_period") << "\n";
+  if (!o.at("deletion_date").is_null()) std::cout << "deletion date:          " << s("deletion_date") << "\n";
+}
+
+std::string UrlEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string KeyPath(const std::string& name, const char* suffix = "") {
+  return "/v1/keys/" + UrlEncode(name) + suffix;
+}
+
+}  // namespace
+
+void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
+  auto* key = app.add_subcommand("key", "manage named keys");
+  key->require_subcommand(1);
+
+  struct CreateArgs { std::string name, type = "aes256-gcm", description, auto_rotate; };
+  auto ca = std::make_shared<CreateArgs>();
+  auto* create = key->add_subcommand("create", "create a key");
+  create->add_option("name", ca->name, "key name")->required();
+  create->add_option("--type", ca->type, "key type")->check(CLI::IsMember({"aes256-gcm", "chacha20-poly1305"}));
+  create->add_option("--description", ca->description, "description");
+  create->add_option("--auto-rotate", ca->auto_rotate, "rotate automatically, e.g. 90d");
+  create->callback([&ctx, &rc, ca] {
+    json::object body{{"name", ca->name}, {"type", ca->type}};
+    if (!ca->description.empty()) body["description"] = ca->description;
+    if (!ca->auto_rotate.empty()) body["auto_rotate_period"] = ca->auto_rotate;
+    json::value b = body;
+    auto v = ctx.Call("POST", "/v1/keys", &b);
+    if (!v) { rc = 1; return; }
+    PrintKey(ctx, *v);
+  });
+
+  auto prefix = std::make_shared<std::string>();
+  auto* list = key->add_subcommand("list", "list key names");
+  list->add_option("--prefix", *prefix, "only names starting with this");
+  list->callback([&ctx, &rc, prefix] {
+    json::array all;
+    std::string after;
+    for (;;) {
+      std::string target = "/v1/keys?limit=1000&prefix=" + UrlEncode(*prefix);
+      if (!after.empty()) target += "&after=" + UrlEncode(after);
+      auto v = ctx.Call("GET", target);
+      if (!v) { rc = 1; return; }
+      for (const auto& n : v->at("keys").as_array()) all.push_back(n);
+      if (v->at("next").is_null()) break;
+      after = std::string(v->at("next").as_string());
+    }
+    if (ctx.globals().json()) return ctx.PrintJson(json::object{{"keys", all}});
+    for (const auto& n : all) std::cout << n.as_string().c_str() << "\n";
+  });
+
+  auto name = std::make_shared<std::string>();
+  auto simple = [&](const char* cmd, const char* help, const char* method, const char* suffix) {
+    auto* sc = key->add_subcommand(cmd, help);
+    sc->add_option("name", *name, "key name")->required();
+    sc->callback([&ctx, &rc, name, method, suffix] {
+      auto v = ctx.Call(method, KeyPath(*name, suffix));
+      if (!v) { rc = 1; return; }
+      PrintKey(ctx, *v);
+    });
+  };
+  simple("show", "show a key", "GET", "");
+  simple("rotate", "add a new version and make it the latest", "POST", "/rotate");
+  simple("undelete", "cancel a scheduled deletion (the key stays disabled)", "POST", "/cancel-deletion");
+
+  struct SetArgs { int min_dec = 0, min_enc = -1; bool enable = false, disable = false; std::string auto_rotate, description; };
+  auto sa = std::make_shared<SetArgs>();
+  auto* set = key->add_subcommand("set", "change a key's settings");
+  set->add_option("name", *name, "key name")->required();
+  set->add_option("--min-decryption-version", sa->min_dec, "oldest version that may decrypt")->check(CLI::PositiveNumber);
+  set->add_option("--min-encryption-version", sa->min_enc, "oldest version that may encrypt (0: any)")->check(CLI::NonNegativeNumber);
+  auto* en = set->add_flag("--enable", sa->enable, "enable the key");
+  set->add_flag("--disable", sa->disable, "disable the key")->excludes(en);
+  set->add_option("--auto-rotate", sa->auto_rotate, "rotation period, e.g. 90d (0: never)");
+  set->add_option("--description", sa->description, "description");
+  set->callback([&ctx, &rc, name, sa] {
+    json::object body;
+    if (sa->min_dec) body["min_decryption_version"] = sa->min_dec;
+    if (sa->min_enc >= 0) body["min_encryption_version"] = sa->min_enc;
+    if (sa->enable) body["enabled"] = true;
+    if (sa->disable) body["enabled"] = false;
+    if (!sa->auto_rotate.empty()) body["auto_rotate_period"] = sa->auto_rotate;
+    if (!sa->description.empty()) body["description"] = sa->description;
+    if (body.empty()) throw UsageError{"key set: nothing to change"};
+    json::value b = body;
+    auto v = ctx.Call("PATCH", KeyPath(*name), &b);
+    if (!v) { rc = 1; return; }
+    PrintKey(ctx, *v);
+  });
+
+  auto days = std::make_shared<int>(30);
+  auto* del = key->add_subcommand("delete", "schedule a key for deletion (unusable at once)");
+  del->add_option("name", *name, "key name")->required();
+  del->add_option("--pending-days", *days, "days until the key is destroyed (7-365)")->check(CLI::Range(7, 365));
+  del->callback([&ctx, &rc, name, days] {
+    auto v = ctx.Call("DELETE", KeyPath(*name) + "?pending_days=" + std::to_string(*days));
+    if (!v) { rc = 1; return; }
+    PrintKey(ctx, *v);
+  });
+}
+
+}  // namespace keep::cli
