@@ -91,7 +91,7 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
     auto v = ctx.Call("POST", "/v1/keys/" + a->key + "/datakey", &b);
     if (!v) { rc = 1; return; }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    if (auto* p = v->as_object().if_contains("plaintext")) std::cout << "plaintext:  " << p->as_string() << "\n";
+    if (auto* p = v->as_object().if_contains("plaintext")) std::cout << "plaintext:  " << p->as_string().c_str() << "\n";
     std::cout << "ciphertext: " << v->at("ciphertext").as_string().c_str() << "\n";
   });
 

@@ -43,8 +43,8 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
     const auto& o = v->as_object();
     std::cout << "initialized: " << json::serialize(o.at("initialized")) << "\n"
               << "sealed:      " << json::serialize(o.at("sealed")) << "\n"
-              << "seal type:   " << o.at("seal_type").as_string() << "\n"
-              << "version:     " << o.at("version").as_string() << "\n";
+              << "seal type:   " << o.at("seal_type").as_string().c_str() << "\n"
+              << "version:     " << o.at("version").as_string().c_str() << "\n";
   });
 
   auto* op = app.add_subcommand("operator", "operator tasks: init, unseal, seal, rotate");
