@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <array>
 #include <thread>
 
 #include "common/log.h"
@@ -89,7 +90,8 @@ struct Server::Impl {
     while (!draining) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(16 * 1024);
-      parser.body_limit(api.BodyLimitFor(""));
+      // Admit any header; the per-target limit is applied once the target is known.
+      parser.body_limit(std::max(api.BodyLimitFor(""), api.BodyLimitFor("/encrypt")));
       beast::get_lowest_layer(stream).expires_after(
           std::chrono::milliseconds(first ? opt.request_timeout_ms : opt.idle_timeout_ms));
       first = false;
@@ -105,7 +107,14 @@ struct Server::Impl {
       }
       in_flight.fetch_add(1);
       struct Done { std::atomic<int>& n; ~Done() { n.fetch_sub(1); } } done{in_flight};
-      parser.body_limit(api.BodyLimitFor(parser.get().target()));
+      const size_t limit = api.BodyLimitFor(parser.get().target());
+      if (parser.content_length() && *parser.content_length() > limit) {
+        HttpResponse r = api.Reject(Status(Code::kTooLarge, "payload_too_large", "the request body is too large"));
+        co_await Write(stream, r, parser.get().version(), false);
+        co_await Drain(stream, buffer, *parser.content_length());
+        break;
+      }
+      parser.body_limit(limit);  // chunked bodies are checked as they arrive
       beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt.request_timeout_ms));
       auto [ec2, n2] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
       if (ec2) {
@@ -136,6 +145,22 @@ struct Server::Impl {
     }
     beast::get_lowest_layer(stream).expires_after(1s);
     co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
+  }
+
+  // After refusing an upload, read and discard what the client is still sending (up to
+  // 64 MiB or 2 s) so it can read our answer instead of meeting a reset connection.
+  awaitable<void> Drain(beast::ssl_stream<beast::tcp_stream>& stream, beast::flat_buffer& buffer,
+                        uint64_t expected) {
+    uint64_t left = std::min<uint64_t>(expected, 64ull << 20);
+    left -= std::min<uint64_t>(left, buffer.size());
+    buffer.clear();
+    beast::get_lowest_layer(stream).expires_after(2s);
+    std::array<char, 16384> scratch;
+    while (left > 0) {
+      auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), asio::as_tuple(use_awaitable));
+      if (ec) break;
+      left -= std::min<uint64_t>(left, n);
+    }
   }
 
   void BeginDrain() {

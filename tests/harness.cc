@@ -1,0 +1,217 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace keep::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+Keepd::Keepd(std::string server_extra) : server_extra_(std::move(server_extra)) {
+  static int n = 0;
+  dir_ = (fs::temp_directory_path() / ("keep-it-" + std::to_string(::getpid()) + "-" + std::to_string(n++))).string();
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+  std::ofstream(dir_ + "/keepd.toml") << "[server]\naddress = \"127.0.0.1\"\nport = 0\nthreads = 2\n"
+                                      << server_extra_
+                                      << "\n[tls]\ndev_dir = \"tls\"\n"
+                                         "[storage]\npath = \"data/keep.db\"\n"
+                                         "[seal]\ndev_key_file = \"root.key\"\ndev_auto_init = true\n"
+                                         "dev_root_token_file = \"root-token\"\n"
+                                         "[log]\nlevel = \"info\"\n";
+}
+
+Keepd::~Keepd() {
+  if (pid_ > 0) Stop(SIGKILL);
+  if (!::testing::Test::HasFailure()) fs::remove_all(dir_);
+}
+
+void Keepd::Start() {
+  fs::remove(dir_ + "/ready");
+  const std::string log = dir_ + "/keepd.log";
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  std::string conf = dir_ + "/keepd.toml", ready = dir_ + "/ready";
+  std::vector<char*> argv = {const_cast<char*>(KEEPD_BIN), const_cast<char*>("--config"), conf.data(),
+                             const_cast<char*>("--ready-file"), ready.data(), nullptr};
+  ASSERT_EQ(posix_spawn(&pid_, KEEPD_BIN, &fa, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  for (int i = 0; i < 200; ++i) {
+    if (fs::exists(ready)) {
+      port_ = std::stoi(Slurp(ready));
+      return;
+    }
+    int st;
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      FAIL() << "keepd exited during start:\n" << this->log();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  FAIL() << "keepd did not start within 10 s:\n" << this->log();
+}
+
+int Keepd::Stop(int signal) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, signal);
+  int st = 0;
+  waitpid(pid_, &st, 0);
+  pid_ = -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+bool Keepd::Running() {
+  if (pid_ <= 0) return false;
+  int st;
+  if (waitpid(pid_, &st, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+std::string Keepd::token() const { return Trimmed(Slurp(dir_ + "/root-token")); }
+std::string Keepd::log() const { return Slurp(dir_ + "/keepd.log"); }
+
+std::unique_ptr<Client> Keepd::NewClient(const std::string& token) const {
+  ClientOptions o;
+  o.address = addr();
+  o.token = token;
+  o.ca_cert_file = ca();
+  o.timeout_ms = 60000;
+  auto c = Client::Create(o);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? std::move(c).value() : nullptr;
+}
+
+CliResult Keepd::Cli(const std::vector<std::string>& args, const std::string& input,
+                     const std::string& token) const {
+  const std::string in = dir_ + "/cli.in", out = dir_ + "/cli.out", err = dir_ + "/cli.err";
+  std::ofstream(in, std::ios::binary) << input;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> env = {"KEEP_ADDR=" + addr(), "KEEP_CACERT=" + ca(),
+                                  "KEEP_TOKEN=" + (token == "<root>" ? this->token() : token),
+                                  "PATH=/usr/bin:/bin"};
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> all = {KEEP_CLI_BIN};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid;
+  CliResult r;
+  if (posix_spawn(&pid, KEEP_CLI_BIN, &fa, nullptr, argv.data(), envp.data()) != 0) return r;
+  posix_spawn_file_actions_destroy(&fa);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.out = Slurp(out);
+  r.err = Slurp(err);
+  return r;
+}
+
+RawConnection::RawConnection(int port, const std::string& ca) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd_);
+  ctx_ = ctx;
+  if (SSL_connect(ssl) != 1) {
+    SSL_free(ssl);
+    return;
+  }
+  ssl_ = ssl;
+}
+
+RawConnection::~RawConnection() {
+  if (ssl_) SSL_free(static_cast<SSL*>(ssl_));
+  if (ctx_) SSL_CTX_free(static_cast<SSL_CTX*>(ctx_));
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool RawConnection::Write(const std::string& bytes) {
+  if (!ssl_) return false;
+  return bytes.empty() || SSL_write(static_cast<SSL*>(ssl_), bytes.data(), static_cast<int>(bytes.size())) > 0;
+}
+
+std::string RawConnection::Read(int timeout_ms) {
+  if (!ssl_) return "<closed>";
+  std::string out;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  SSL* ssl = static_cast<SSL*>(ssl_);
+  for (;;) {
+    if (SSL_pending(ssl) == 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      if (left <= 0) return out;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) return out;
+    }
+    char buf[16384];
+    const int n = SSL_read(ssl, buf, sizeof buf);
+    if (n <= 0) return out.empty() ? "<closed>" : out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+std::string RawTls(int port, const std::string& ca, const std::string& bytes, int timeout_ms) {
+  RawConnection c(port, ca);
+  if (!c.ok() || !c.Write(bytes)) return "<connect failed>";
+  std::string all;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string part = c.Read(static_cast<int>(timeout_ms));
+    if (part == "<closed>") break;
+    if (part.empty()) break;
+    all += part;
+  }
+  return all;
+}
+
+}  // namespace keep::testing
