@@ -47,6 +47,7 @@ class Client {
  private:
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
+  Result<HttpResult> SendOnce(std::string_view method, std::string_view target, std::string_view body);
   std::unique_ptr<Impl> impl_;
 };
 

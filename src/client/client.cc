@@ -134,6 +134,16 @@ Result<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
 }
 
 Result<HttpResult> Client::Send(std::string_view method, std::string_view target, std::string_view body) {
+  try {
+    return SendOnce(method, target, body);
+  } catch (const std::exception& e) {
+    // Beast refuses some requests by throwing (e.g. a body on TRACE): report, never throw.
+    return InvalidArgument(std::string("cannot send the request: ") + e.what());
+  }
+}
+
+Result<HttpResult> Client::SendOnce(std::string_view method, std::string_view target,
+                                    std::string_view body) {
   bhttp::request<bhttp::string_body> req;
   req.method_string(method);
   req.target(target);

@@ -90,8 +90,10 @@ struct Server::Impl {
     while (!draining) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(16 * 1024);
-      // Admit any header; the per-target limit is applied once the target is known.
-      parser.body_limit(std::max(api.BodyLimitFor(""), api.BodyLimitFor("/encrypt")));
+      // No limit while reading the header (Beast would refuse a large Content-Length
+      // there with a generic error); the per-target limit is applied once the target is
+      // known, below.
+      parser.body_limit(boost::none);
       beast::get_lowest_layer(stream).expires_after(
           std::chrono::milliseconds(first ? opt.request_timeout_ms : opt.idle_timeout_ms));
       first = false;
@@ -148,10 +150,10 @@ struct Server::Impl {
   }
 
   // After refusing an upload, read and discard what the client is still sending (up to
-  // 64 MiB or 2 s) so it can read our answer instead of meeting a reset connection.
+  // 128 MiB or 2 s) so it can read our answer instead of meeting a reset connection.
   awaitable<void> Drain(beast::ssl_stream<beast::tcp_stream>& stream, beast::flat_buffer& buffer,
                         uint64_t expected) {
-    uint64_t left = std::min<uint64_t>(expected, 64ull << 20);
+    uint64_t left = std::min<uint64_t>(expected, 128ull << 20);
     left -= std::min<uint64_t>(left, buffer.size());
     buffer.clear();
     beast::get_lowest_layer(stream).expires_after(2s);
