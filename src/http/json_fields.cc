@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <boost/container/pmr/memory_resource.hpp>
+#include <cstddef>
 #include <new>
 
 #include "common/encoding.h"
@@ -11,14 +12,22 @@
 namespace keep::http {
 namespace {
 
-// Hands out heap memory and wipes it on release.
+// Hands out heap memory and wipes it on release. The real size is kept in a header in
+// front of each block: Boost.JSON 1.81's monotonic_resource passes a different size to
+// deallocate than it asked for, so the size argument cannot be trusted.
 class WipingResource final : public boost::container::pmr::memory_resource {
+  static constexpr std::size_t kHeader = alignof(std::max_align_t);
   void* do_allocate(std::size_t n, std::size_t align) override {
-    return ::operator new(n, std::align_val_t(align));
+    if (align > kHeader) throw std::bad_alloc();
+    auto* base = static_cast<unsigned char*>(::operator new(n + kHeader));
+    *reinterpret_cast<std::size_t*>(base) = n;
+    return base + kHeader;
   }
-  void do_deallocate(void* p, std::size_t n, std::size_t align) override {
-    OPENSSL_cleanse(p, n);
-    ::operator delete(p, n, std::align_val_t(align));
+  void do_deallocate(void* p, std::size_t, std::size_t) override {
+    auto* base = static_cast<unsigned char*>(p) - kHeader;
+    const std::size_t n = *reinterpret_cast<std::size_t*>(base);
+    OPENSSL_cleanse(base, n + kHeader);
+    ::operator delete(base);
   }
   bool do_is_equal(const memory_resource& other) const noexcept override { return this == &other; }
 };

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# HTTP load test with wrk: single 64-byte encrypt requests over HTTPS keep-alive, then
+# batch requests of 1,000 items. Starts its own keepd on a free port in a temp dir.
+# Usage: bench/http_load.sh [BUILD_DIR] [DURATION_S] [CONNECTIONS] [SERVER_THREADS]
+set -euo pipefail
+BUILD=${1:-build/release}
+DUR=${2:-10}
+CONNS=${3:-64}
+THREADS=${4:-2}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TMP=$(mktemp -d /tmp/keep-bench.XXXXXX)
+trap 'kill $PID 2>/dev/null || true; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+cat > "$TMP/keepd.toml" <<TOML
+[server]
+port = 0
+threads = $THREADS
+[tls]
+dev_dir = "tls"
+[storage]
+path = "keep.db"
+[seal]
+dev_key_file = "root.key"
+dev_auto_init = true
+dev_root_token_file = "root-token"
+[log]
+level = "warn"
+TOML
+"$ROOT/$BUILD/cmd/keepd/keepd" --config "$TMP/keepd.toml" --ready-file "$TMP/ready" 2>"$TMP/keepd.log" &
+PID=$!
+for _ in $(seq 1 100); do [ -f "$TMP/ready" ] && break; sleep 0.1; done
+PORT=$(cat "$TMP/ready")
+TOKEN=$(cat "$TMP/root-token")
+URL="https://127.0.0.1:$PORT"
+curl -sf --cacert "$TMP/tls/ca.pem" -H "Authorization: Bearer $TOKEN" "$URL/v1/keys" -d '{"name":"bench"}' >/dev/null
+
+PLAIN=$(head -c 64 /dev/urandom | base64 -w0)
+cat > "$TMP/single.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"plaintext":"$PLAIN"}'
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+wrk.headers["Content-Type"] = "application/json"
+LUA
+python3 - "$PLAIN" "$TOKEN" > "$TMP/batch.lua" <<'PY'
+import sys
+plain, token = sys.argv[1], sys.argv[2]
+items = ",".join('{"plaintext":"%s"}' % plain for _ in range(1000))
+print('wrk.method = "POST"')
+print("wrk.body = '{\"batch\":[%s]}'" % items)
+print('wrk.headers["Authorization"] = "Bearer %s"' % token)
+print('wrk.headers["Content-Type"] = "application/json"')
+PY
+
+echo "== single encrypt, 64-byte plaintext, $CONNS connections, ${DUR}s, keepd threads=$THREADS"
+wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s "$TMP/single.lua" "$URL/v1/keys/bench/encrypt"
+echo
+echo "== batch encrypt, 1,000 x 64-byte items per request, 4 connections, ${DUR}s"
+wrk -t1 -c4 -d"${DUR}s" --latency -s "$TMP/batch.lua" "$URL/v1/keys/bench/encrypt"
