@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 
 #include "common/bytes.h"
@@ -19,6 +20,28 @@ Status HkdfSha256(ByteView ikm, ByteView salt, ByteView info, std::span<uint8_t>
 
 // out must be exactly 32 bytes. The key may be any length (including empty).
 Status HmacSha256(ByteView key, ByteView message, std::span<uint8_t> out);
+
+// A precomputed HMAC-SHA256 key: the keyed state is set up once and duplicated per
+// message, which is about twice as fast as keying HMAC each time. Immutable after
+// Create; Compute is thread-safe. Move-only.
+class HmacKey {
+ public:
+  // Errors: kInternal when OpenSSL cannot set up HMAC.
+  static Result<HmacKey> Create(ByteView key);
+  HmacKey(HmacKey&&) noexcept;
+  HmacKey& operator=(HmacKey&&) noexcept;
+  ~HmacKey();
+  // HMAC over the concatenation of `parts` into `out` (32 bytes).
+  Status Compute(std::initializer_list<ByteView> parts, std::span<uint8_t, kSha256Size> out) const;
+
+ private:
+  explicit HmacKey(void* ctx) : ctx_(ctx) {}
+  void* ctx_ = nullptr;  // EVP_MAC_CTX*, kept out of this header
+};
+
+// HKDF-Expand (RFC 5869 §2.3) for one block (L = 32): T(1) = HMAC(PRK, info || 0x01),
+// with the PRK precomputed as an HmacKey.
+Status HkdfExpandSha256Block(const HmacKey& prk, ByteView info, std::span<uint8_t, kSha256Size> out);
 
 // Recomputes the HMAC and compares its first tag.size() bytes (16..32) with `tag` in
 // constant time. Tags shorter than 16 bytes are refused (returns false).

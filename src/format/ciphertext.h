@@ -11,10 +11,12 @@
 //   66  n   body
 //   66+n 16 tag
 //
-// Per message: okm = HKDF-SHA256(ikm = version key, salt, info = "keep ciphertext v1" ||
-// bytes 0..21), 64 bytes; enc_key = okm[0:32], fp_key = okm[32:64];
-// fingerprint = HMAC-SHA256(fp_key, canonical context)[0:16];
-// body||tag = AEAD(enc_key, nonce, aad = bytes 0..65, plaintext).
+// Per key version, once: (K_enc || K_fp) = HKDF-SHA256(IKM = version key, salt = empty,
+//   info = "keep ciphertext v1 version keys", L = 64).
+// Per message:
+//   enc_key     = HKDF-Expand(PRK = K_enc, info = "keep ciphertext v1" || bytes 0..37, L = 32)
+//   fingerprint = HMAC-SHA256(K_fp, bytes 0..49 || canonical context)[0:16]
+//   body||tag   = AEAD(enc_key, nonce, aad = bytes 0..65, plaintext)
 // The header (including the fingerprint) is authenticated, so corruption anywhere is
 // "invalid_ciphertext"; a ciphertext that authenticates but whose fingerprint differs
 // from the supplied context's is "context_mismatch".
@@ -29,6 +31,7 @@
 
 #include "common/bytes.h"
 #include "crypto/aead.h"
+#include "crypto/kdf.h"
 #include "crypto/secret_bytes.h"
 #include "keep/result.h"
 
@@ -43,6 +46,21 @@ inline constexpr size_t kHeaderSize = 66;
 inline constexpr size_t kOverhead = kHeaderSize + crypto::kAeadTagSize;
 inline constexpr std::string_view kTextPrefix = "keep:";
 
+// The per-version keys above, derived once from a version's key material and kept in
+// memory beside it. Immutable; thread-safe. Move-only.
+class VersionKey {
+ public:
+  // `material` must be 32 bytes. Errors: kInvalidArgument, kInternal.
+  static Result<VersionKey> Derive(const crypto::SecretBytes& material);
+  const crypto::HmacKey& enc() const { return enc_; }
+  const crypto::HmacKey& fingerprint() const { return fp_; }
+
+ private:
+  VersionKey(crypto::HmacKey enc, crypto::HmacKey fp) : enc_(std::move(enc)), fp_(std::move(fp)) {}
+  crypto::HmacKey enc_;
+  crypto::HmacKey fp_;
+};
+
 struct Header {
   crypto::AeadAlgorithm algorithm;
   KeyId key_id;
@@ -53,13 +71,13 @@ struct Header {
 // algorithm, version >= 1). Errors: kInvalidArgument, reason "invalid_ciphertext".
 Result<Header> ParseHeader(ByteView blob);
 
-// Encrypts under a fresh per-message key derived from `version_key` (32 bytes).
-Result<Bytes> Encrypt(const Header& header, const crypto::SecretBytes& version_key,
+// Encrypts under a fresh per-message key derived from `version_key`.
+Result<Bytes> Encrypt(const Header& header, const VersionKey& version_key,
                       ByteView canonical_context, ByteView plaintext);
 
 // Decrypts a ciphertext whose header was parsed by ParseHeader.
 // Errors: "invalid_ciphertext" (any corruption), "context_mismatch".
-Result<crypto::SecretBytes> Decrypt(ByteView blob, const crypto::SecretBytes& version_key,
+Result<crypto::SecretBytes> Decrypt(ByteView blob, const VersionKey& version_key,
                                     ByteView canonical_context);
 
 std::string ToText(ByteView blob);
@@ -69,7 +87,7 @@ Result<Bytes> FromText(std::string_view text);
 namespace detail {
 // Encrypt with caller-chosen salt and nonce: only for Encrypt() and for reproducing the
 // published test vectors. Reusing a (salt, nonce) pair is never safe.
-Result<Bytes> EncryptWith(const Header& header, const crypto::SecretBytes& version_key,
+Result<Bytes> EncryptWith(const Header& header, const VersionKey& version_key,
                           ByteView canonical_context, ByteView plaintext, ByteView salt,
                           ByteView nonce);
 }  // namespace detail

@@ -8,6 +8,11 @@ namespace keep::keys {
 
 namespace json = boost::json;
 
+Result<std::shared_ptr<const VersionMaterial>> VersionMaterial::Make(crypto::SecretBytes raw) {
+  KEEP_ASSIGN_OR_RETURN(format::VersionKey derived, format::VersionKey::Derive(raw));
+  return std::make_shared<const VersionMaterial>(VersionMaterial{std::move(raw), std::move(derived)});
+}
+
 std::string_view KeyTypeName(KeyType t) {
   return t == KeyType::kAes256Gcm ? "aes256-gcm" : "chacha20-poly1305";
 }

@@ -52,18 +52,27 @@ struct KeyMeta {
 std::string EncodeKeyMeta(const KeyMeta& meta);
 Result<KeyMeta> DecodeKeyMeta(ByteView json);
 
+// One version's key material and the per-version keys derived from it once.
+struct VersionMaterial {
+  crypto::SecretBytes raw;
+  format::VersionKey derived;
+  // Errors: kInvalidArgument when `raw` is not 32 bytes.
+  static Result<std::shared_ptr<const VersionMaterial>> Make(crypto::SecretBytes raw);
+};
+
 // An immutable snapshot of a key: metadata plus every live version's material,
 // shared by readers without copying. material[i] is version i + 1.
 struct KeyEntry {
   KeyMeta meta;
-  std::vector<std::shared_ptr<const crypto::SecretBytes>> material;
+  std::vector<std::shared_ptr<const VersionMaterial>> material;
 };
 
 // A key version ready to encrypt or decrypt with.
 struct KeyHandle {
   std::shared_ptr<const KeyEntry> entry;
   uint32_t version = 0;
-  const crypto::SecretBytes& material() const { return *entry->material[version - 1]; }
+  const crypto::SecretBytes& material() const { return entry->material[version - 1]->raw; }
+  const format::VersionKey& version_key() const { return entry->material[version - 1]->derived; }
   format::Header header() const {
     return {AlgorithmOf(entry->meta.type), entry->meta.id, version};
   }

@@ -56,7 +56,8 @@ Status KeyManager::Load() {
           return DataLoss("key material for '" + meta.name + "' version " + std::to_string(v) +
                           " is missing");
         }
-        entry->material.push_back(std::make_shared<const crypto::SecretBytes>(std::move(*mat)));
+        KEEP_ASSIGN_OR_RETURN(auto vm, VersionMaterial::Make(std::move(*mat)));
+        entry->material.push_back(std::move(vm));
       }
       entry->meta = std::move(meta);
       by_id[entry->meta.id] = entry;
@@ -121,8 +122,9 @@ Result<KeyMeta> KeyManager::Create(const CreateKeyOptions& o) {
   const BarrierWrite writes[] = {
       {store::WriteOp::Kind::kCreate, MetaPath(m.name), AsBytes(meta_json)},
       {store::WriteOp::Kind::kCreate, MaterialPath(m.name, 1), material.view()}};
+  KEEP_ASSIGN_OR_RETURN(auto vm, VersionMaterial::Make(material.Clone()));
   KEEP_RETURN_IF_ERROR(barrier_.Commit(writes));
-  entry->material.push_back(std::make_shared<const crypto::SecretBytes>(std::move(material)));
+  entry->material.push_back(std::move(vm));
   KeyMeta out = m;
   KEEP_RETURN_IF_ERROR(Publish(std::move(entry)));
   return out;
@@ -208,11 +210,12 @@ Result<KeyMeta> KeyManager::RotateLocked(const EntryPtr& cur) {
   const BarrierWrite writes[] = {
       {store::WriteOp::Kind::kCreate, MaterialPath(m.name, v), material.view()},
       {store::WriteOp::Kind::kPut, MetaPath(m.name), AsBytes(meta_json)}};
+  KEEP_ASSIGN_OR_RETURN(auto vm, VersionMaterial::Make(material.Clone()));
   KEEP_RETURN_IF_ERROR(barrier_.Commit(writes));
   auto next = std::make_shared<KeyEntry>();
   next->meta = m;
   next->material = cur->material;
-  next->material.push_back(std::make_shared<const crypto::SecretBytes>(std::move(material)));
+  next->material.push_back(std::move(vm));
   KEEP_RETURN_IF_ERROR(Publish(std::move(next)));
   return m;
 }

@@ -19,7 +19,7 @@ Result<EncryptResult> Service::Encrypt(const RequestContext&, std::string_view k
   KEEP_RETURN_IF_ERROR(RequireUnsealed());
   KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
   KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h, keys_.ForEncrypt(key, version));
-  KEEP_ASSIGN_OR_RETURN(Bytes blob, format::Encrypt(h.header(), h.material(),
+  KEEP_ASSIGN_OR_RETURN(Bytes blob, format::Encrypt(h.header(), h.version_key(),
                                                     format::CanonicalContext(context), plaintext));
   return EncryptResult{format::ToText(blob), h.entry->meta.name, h.version};
 }
@@ -35,7 +35,7 @@ Result<DecryptResult> Service::Decrypt(const RequestContext&, std::string_view k
                         keys_.ForDecrypt(header, key.empty() ? std::nullopt
                                                              : std::optional<std::string_view>(key)));
   KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
-                        format::Decrypt(blob, h.material(), format::CanonicalContext(context)));
+                        format::Decrypt(blob, h.version_key(), format::CanonicalContext(context)));
   return DecryptResult{std::move(plain), h.entry->meta.name, h.version};
 }
 

@@ -8,7 +8,7 @@ Uses Debian's python3-cryptography only.
 """
 import base64, hashlib, hmac, struct, sys
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 
 ALGS = {1: AESGCM, 2: ChaCha20Poly1305}
@@ -22,26 +22,33 @@ def canonical_context(ctx):
     return out
 
 
-def derive(version_key, prefix, salt):
-    okm = HKDF(hashes.SHA256(), 64, salt, b"keep ciphertext v1" + prefix).derive(version_key)
+def version_keys(version_key):
+    okm = HKDF(hashes.SHA256(), 64, None, b"keep ciphertext v1 version keys").derive(version_key)
     return okm[:32], okm[32:]
 
 
+def message_key(k_enc, header_prefix38):
+    return HKDFExpand(hashes.SHA256(), 32, b"keep ciphertext v1" + header_prefix38).derive(k_enc)
+
+
+def fingerprint(k_fp, header_prefix50, ctx_bytes):
+    return hmac.new(k_fp, header_prefix50 + ctx_bytes, hashlib.sha256).digest()[:16]
+
+
 def encrypt(alg, key_id, version, version_key, ctx_bytes, plaintext, salt, nonce):
-    prefix = bytes([1, alg]) + key_id + struct.pack(">I", version)
-    enc, fpk = derive(version_key, prefix, salt)
-    fp = hmac.new(fpk, ctx_bytes, hashlib.sha256).digest()[:16]
-    header = prefix + salt + nonce + fp
-    return header + ALGS[alg](enc).encrypt(nonce, plaintext, header)
+    k_enc, k_fp = version_keys(version_key)
+    prefix = bytes([1, alg]) + key_id + struct.pack(">I", version) + salt + nonce
+    header = prefix + fingerprint(k_fp, prefix, ctx_bytes)
+    return header + ALGS[alg](message_key(k_enc, prefix[:38])).encrypt(nonce, plaintext, header)
 
 
 def decrypt(version_key, ctx_bytes, blob):
     if len(blob) < 82 or blob[0] != 1 or blob[1] not in ALGS:
         raise ValueError("invalid_ciphertext")
-    header, salt, nonce, fp = blob[:66], blob[22:38], blob[38:50], blob[50:66]
-    enc, fpk = derive(version_key, blob[:22], salt)
-    plaintext = ALGS[blob[1]](enc).decrypt(nonce, blob[66:], header)
-    if not hmac.compare_digest(hmac.new(fpk, ctx_bytes, hashlib.sha256).digest()[:16], fp):
+    k_enc, k_fp = version_keys(version_key)
+    header, nonce = blob[:66], blob[38:50]
+    plaintext = ALGS[blob[1]](message_key(k_enc, blob[:38])).decrypt(nonce, blob[66:], header)
+    if not hmac.compare_digest(fingerprint(k_fp, blob[:50], ctx_bytes), blob[50:66]):
         raise ValueError("context_mismatch")
     return plaintext
 
