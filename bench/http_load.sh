@@ -2,6 +2,7 @@
 # HTTP load test with wrk: single 64-byte encrypt requests over HTTPS keep-alive, then
 # batch requests of 1,000 items. Starts its own keepd on a free port in a temp dir.
 # Usage: bench/http_load.sh [BUILD_DIR] [DURATION_S] [CONNECTIONS] [SERVER_THREADS]
+# KEEP_BENCH_ONLY=single|batch runs one of the two; KEEPD_WRAPPER prefixes keepd (e.g. perf record).
 set -euo pipefail
 BUILD=${1:-build/release}
 DUR=${2:-10}
@@ -25,7 +26,7 @@ dev_root_token_file = "root-token"
 [log]
 level = "warn"
 TOML
-"$ROOT/$BUILD/cmd/keepd/keepd" --config "$TMP/keepd.toml" --ready-file "$TMP/ready" 2>"$TMP/keepd.log" &
+${KEEPD_WRAPPER:-} "$ROOT/$BUILD/cmd/keepd/keepd" --config "$TMP/keepd.toml" --ready-file "$TMP/ready" 2>"$TMP/keepd.log" &
 PID=$!
 for _ in $(seq 1 100); do [ -f "$TMP/ready" ] && break; sleep 0.1; done
 PORT=$(cat "$TMP/ready")
@@ -50,8 +51,12 @@ print('wrk.headers["Authorization"] = "Bearer %s"' % token)
 print('wrk.headers["Content-Type"] = "application/json"')
 PY
 
+if [ "${KEEP_BENCH_ONLY:-}" != batch ]; then
 echo "== single encrypt, 64-byte plaintext, $CONNS connections, ${DUR}s, keepd threads=$THREADS"
 wrk -t1 -c"$CONNS" -d"${DUR}s" --latency -s "$TMP/single.lua" "$URL/v1/keys/bench/encrypt"
 echo
+fi
+if [ "${KEEP_BENCH_ONLY:-}" != single ]; then
 echo "== batch encrypt, 1,000 x 64-byte items per request, 4 connections, ${DUR}s"
 wrk -t1 -c4 -d"${DUR}s" --latency -s "$TMP/batch.lua" "$URL/v1/keys/bench/encrypt"
+fi

@@ -48,6 +48,7 @@ struct Client::Impl {
     lowest.async_connect(results, [&](const boost::system::error_code& e, const tcp::endpoint&) { ec = e; });
     Run();
     if (ec) return Unavailable("unavailable", "cannot connect to " + opt.address + ": " + ec.message());
+    lowest.socket().set_option(tcp::no_delay(true), ec);
     stream->async_handshake(asio::ssl::stream_base::client, [&](const boost::system::error_code& e) { ec = e; });
     Run();
     if (ec) {

@@ -74,11 +74,21 @@ Result<Bytes> Base64Decode(std::string_view text) {
 }
 
 std::string Base64UrlEncode(ByteView data) {
-  std::string s = Base64Encode(data);
-  while (!s.empty() && s.back() == '=') s.pop_back();
-  for (char& c : s) {
-    if (c == '+') c = '-';
-    else if (c == '/') c = '_';
+  static constexpr char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string s((data.size() * 4 + 2) / 3, '\0');
+  size_t o = 0, i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    const uint32_t v = uint32_t{data[i]} << 16 | uint32_t{data[i + 1]} << 8 | data[i + 2];
+    s[o++] = kUrl[v >> 18];
+    s[o++] = kUrl[(v >> 12) & 63];
+    s[o++] = kUrl[(v >> 6) & 63];
+    s[o++] = kUrl[v & 63];
+  }
+  if (i < data.size()) {
+    const uint32_t v = uint32_t{data[i]} << 16 | (i + 1 < data.size() ? uint32_t{data[i + 1]} << 8 : 0);
+    s[o++] = kUrl[v >> 18];
+    s[o++] = kUrl[(v >> 12) & 63];
+    if (i + 1 < data.size()) s[o++] = kUrl[(v >> 6) & 63];
   }
   return s;
 }

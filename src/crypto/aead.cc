@@ -47,10 +47,14 @@ EVP_CIPHER_CTX* ThreadCtx() {
 }
 
 bool Init(EVP_CIPHER_CTX* ctx, AeadAlgorithm alg, ByteView key, ByteView nonce, bool enc) {
+  const EVP_CIPHER* cipher = Cipher(alg, key.size());
+  if (nonce.size() == kAeadNonceSize) {
+    // The default IV length: one init call, no parameter look-ups (measurably cheaper).
+    return EVP_CipherInit_ex2(ctx, cipher, key.data(), nonce.data(), enc ? 1 : 0, nullptr) == 1;
+  }
   size_t ivlen = nonce.size();
   OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
                          OSSL_PARAM_construct_end()};
-  const EVP_CIPHER* cipher = Cipher(alg, key.size());
   return EVP_CipherInit_ex2(ctx, cipher, nullptr, nullptr, enc ? 1 : 0, params) == 1 &&
          EVP_CipherInit_ex2(ctx, nullptr, key.data(), nonce.data(), enc ? 1 : 0, nullptr) == 1;
 }

@@ -46,6 +46,10 @@ struct Server::Impl {
         log::Warn("http: accept failed: {}", ec.message());
         continue;
       }
+      // Responses go out as several TLS records: without TCP_NODELAY, Nagle's algorithm
+      // holds the last one until the peer's delayed ACK (40 ms on Linux).
+      boost::system::error_code nec;
+      sock.set_option(tcp::no_delay(true), nec);
       auto ex = sock.get_executor();
       asio::co_spawn(ex, Session(std::move(sock)), asio::detached);
     }
