@@ -94,6 +94,18 @@ int Keepd::Stop(int signal) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+void Keepd::Signal(int signal) {
+  if (pid_ > 0) ::kill(pid_, signal);
+}
+
+int Keepd::Wait() {
+  if (pid_ <= 0) return -1;
+  int st = 0;
+  waitpid(pid_, &st, 0);
+  pid_ = -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 bool Keepd::Running() {
   if (pid_ <= 0) return false;
   int st;

@@ -28,6 +28,8 @@ class Keepd {
 
   void Start();                    // starts and waits until it listens (fails the test otherwise)
   int Stop(int signal = 15);       // signals and waits; returns the exit status (or 128+sig)
+  void Signal(int signal);         // signals without waiting
+  int Wait();                      // waits for exit; returns the exit status (or 128+sig)
   bool Running();
   const std::string& dir() const { return dir_; }
   int port() const { return port_; }

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <functional>
+#include <thread>
 
 #include "store/sqlite_store.h"
 
@@ -98,6 +101,37 @@ TEST_F(ServiceTest, EnvelopeOperationsAndRestart) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->plaintext.Equals(AsBytes("card 4111")));
   EXPECT_EQ(svc_->GetKey(ctx_, "orders")->latest_version, 2u);
+}
+
+TEST(ServiceMaintenance, BackgroundTaskRotatesAndPurgesOnSchedule) {
+  const fs::path dir = fs::temp_directory_path() / ("keep-maint-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::atomic<int64_t> now{1'700'000'000};
+  {
+    Service svc(*store::OpenSqliteStore((dir / "keep.db").string()),
+                std::make_unique<seal::DevFileSeal>((dir / "root.key").string()),
+                [&now] { return now.load(); });
+    ASSERT_TRUE(svc.Init().ok());
+    RequestContext ctx;
+    ASSERT_TRUE(svc.CreateKey(ctx, {"auto", keys::KeyType::kAes256Gcm, "", 3600}).ok());
+    ASSERT_TRUE(svc.CreateKey(ctx, {"doomed"}).ok());
+    ASSERT_TRUE(svc.DeleteKey(ctx, "doomed", 7).ok());
+    svc.StartMaintenance(1);
+    now += 3600;
+    auto wait_for = [](const std::function<bool()>& cond) {
+      for (int i = 0; i < 60 && !cond(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return cond();
+    };
+    EXPECT_TRUE(wait_for([&] { return svc.GetKey(ctx, "auto")->latest_version == 2; }))
+        << "the background task rotates a key whose period has elapsed";
+    EXPECT_TRUE(svc.GetKey(ctx, "doomed").ok()) << "not before its deletion date";
+    now += 7 * 86400;
+    EXPECT_TRUE(wait_for([&] { return !svc.GetKey(ctx, "doomed").ok(); }))
+        << "the background task destroys a key after its deletion date";
+    svc.StopMaintenance();
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace
