@@ -18,8 +18,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-crypto::SecretBytes Key() { return *crypto::RandomSecret(32); }
-format::VersionKey VKey() { return *format::VersionKey::Derive(Key()); }
+crypto::SecretBytes Key() {
+  return *crypto::RandomSecret(32);
+}
+format::VersionKey VKey() {
+  return *format::VersionKey::Derive(Key());
+}
 
 void BM_Hkdf64(benchmark::State& st) {
   auto k = Key();
@@ -32,7 +36,8 @@ BENCHMARK(BM_Hkdf64);
 
 void BM_FormatEncrypt(benchmark::State& st) {
   auto k = VKey();
-  const auto alg = st.range(0) == 0 ? crypto::AeadAlgorithm::kAesGcm : crypto::AeadAlgorithm::kChaCha20Poly1305;
+  const auto alg =
+      st.range(0) == 0 ? crypto::AeadAlgorithm::kAesGcm : crypto::AeadAlgorithm::kChaCha20Poly1305;
   format::Header h{alg, {}, 1};
   Bytes msg(static_cast<size_t>(st.range(1)), 7);
   Bytes ctx = format::CanonicalContext({{"tenant", "42"}});
@@ -61,8 +66,9 @@ struct Fixture {
     dir = fs::temp_directory_path() / ("keep-bench-" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
-    svc = std::make_unique<service::Service>(*store::OpenSqliteStore((dir / "keep.db").string()),
-                                             std::make_unique<seal::DevFileSeal>((dir / "root.key").string()));
+    svc = std::make_unique<service::Service>(
+        *store::OpenSqliteStore((dir / "keep.db").string()),
+        std::make_unique<seal::DevFileSeal>((dir / "root.key").string()));
     auto init = *svc->Init();
     token = std::string(AsChars(init.root_token.view()));
     service::RequestContext ctx;

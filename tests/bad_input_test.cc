@@ -24,7 +24,8 @@ class BadInput : public ::testing::Test {
     client_ = server_->NewClient();
     auto created = client_->Send("POST", "/v1/keys", R"({"name":"k"})");
     ASSERT_TRUE(created.ok() && created->status == 201);
-    auto r = client_->Send("POST", "/v1/keys/k/encrypt", R"({"plaintext":"aGVsbG8=","context":{"a":"b"}})");
+    auto r = client_->Send("POST", "/v1/keys/k/encrypt",
+                           R"({"plaintext":"aGVsbG8=","context":{"a":"b"}})");
     ASSERT_TRUE(r.ok());
     ciphertext_ = std::string(json::parse(r->body).at("ciphertext").as_string());
   }
@@ -46,8 +47,9 @@ class BadInput : public ::testing::Test {
   void ExpectHealthy() {
     ASSERT_TRUE(server_->Running()) << server_->log();
     auto c = server_->NewClient();
-    auto r = c->Send("POST", "/v1/keys/k/decrypt",
-                     json::serialize(json::object{{"ciphertext", ciphertext_}, {"context", {{"a", "b"}}}}));
+    auto r = c->Send(
+        "POST", "/v1/keys/k/decrypt",
+        json::serialize(json::object{{"ciphertext", ciphertext_}, {"context", {{"a", "b"}}}}));
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->status, 200);
     EXPECT_NE(r->body.find("aGVsbG8="), std::string::npos);
@@ -62,7 +64,8 @@ class BadInput : public ::testing::Test {
 
 TEST_F(BadInput, ThousandsOfMalformedRequestsOnly4xx) {
   const std::vector<std::pair<std::string, std::string>> endpoints = {
-      {"/v1/keys", R"({"name":"new-key","type":"aes256-gcm","description":"d","auto_rotate_period":"90d"})"},
+      {"/v1/keys",
+       R"({"name":"new-key","type":"aes256-gcm","description":"d","auto_rotate_period":"90d"})"},
       {"/v1/keys/k/encrypt", R"({"plaintext":"aGVsbG8=","context":{"a":"b"},"key_version":1})"},
       {"/v1/keys/k/decrypt", R"({"ciphertext":")" + ciphertext_ + R"(","context":{"a":"b"}})"},
       {"/v1/keys/k/rewrap", R"({"ciphertext":")" + ciphertext_ + R"(","context":{"a":"b"}})"},
@@ -83,15 +86,33 @@ TEST_F(BadInput, ThousandsOfMalformedRequestsOnly4xx) {
     }
   }
   // 2. Wrong types and hostile values for every field.
-  const std::vector<std::string> values = {"1", "-1", "1e400", "-1e400", "99999999999999999999999",
-                                           "18446744073709551616", "true", "[]", "{}", "\"\"",
-                                           "\"\\u0000\"", "0.5", "\"x\"", "[1,2]", "{\"a\":[]}"};
+  const std::vector<std::string> values = {"1",
+                                           "-1",
+                                           "1e400",
+                                           "-1e400",
+                                           "99999999999999999999999",
+                                           "18446744073709551616",
+                                           "true",
+                                           "[]",
+                                           "{}",
+                                           "\"\"",
+                                           "\"\\u0000\"",
+                                           "0.5",
+                                           "\"x\"",
+                                           "[1,2]",
+                                           "{\"a\":[]}"};
   const std::vector<std::pair<std::string, std::string>> fields = {
-      {"/v1/keys", "name"}, {"/v1/keys", "type"}, {"/v1/keys", "description"},
-      {"/v1/keys", "auto_rotate_period"}, {"/v1/keys/k/encrypt", "plaintext"},
-      {"/v1/keys/k/encrypt", "context"}, {"/v1/keys/k/encrypt", "key_version"},
-      {"/v1/keys/k/decrypt", "ciphertext"}, {"/v1/keys/k/datakey", "bits"},
-      {"/v1/keys/k/datakey", "plaintext"}, {"/v1/random", "bytes"}};
+      {"/v1/keys", "name"},
+      {"/v1/keys", "type"},
+      {"/v1/keys", "description"},
+      {"/v1/keys", "auto_rotate_period"},
+      {"/v1/keys/k/encrypt", "plaintext"},
+      {"/v1/keys/k/encrypt", "context"},
+      {"/v1/keys/k/encrypt", "key_version"},
+      {"/v1/keys/k/decrypt", "ciphertext"},
+      {"/v1/keys/k/datakey", "bits"},
+      {"/v1/keys/k/datakey", "plaintext"},
+      {"/v1/random", "bytes"}};
   for (const auto& [target, field] : fields) {
     for (const auto& v : values) {
       std::string body = "{\"" + field + "\":" + v;
@@ -109,7 +130,8 @@ TEST_F(BadInput, ThousandsOfMalformedRequestsOnly4xx) {
   }
   // 4. Truncated and bit-flipped ciphertexts.
   for (size_t n = 0; n < ciphertext_.size(); ++n) {
-    Send("POST", "/v1/keys/k/decrypt", "{\"ciphertext\":\"" + ciphertext_.substr(0, n) + "\",\"context\":{\"a\":\"b\"}}");
+    Send("POST", "/v1/keys/k/decrypt",
+         "{\"ciphertext\":\"" + ciphertext_.substr(0, n) + "\",\"context\":{\"a\":\"b\"}}");
   }
   const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   for (size_t i = 5; i < ciphertext_.size(); ++i) {
@@ -119,14 +141,18 @@ TEST_F(BadInput, ThousandsOfMalformedRequestsOnly4xx) {
     Send("POST", "/v1/decrypt", "{\"ciphertext\":\"" + bad + "\",\"context\":{\"a\":\"b\"}}");
   }
   // 5. Hostile paths, queries and methods.
-  for (std::string t : {"/v1/keys/" + std::string(200, 'a'), std::string("/v1/keys/a%2Fb"), std::string("/v1/keys/..%2F..%2Fetc"),
-                        std::string("/v1/keys/\xc3\xa9"), std::string("/v1/keys?limit=-1"), std::string("/v1/keys?limit=99999999999999999999"),
-                        std::string("/v1/keys?limit=0"), std::string("/v1/keys?prefix=%zz"), std::string("/v1/keys?after=%"),
-                        std::string("/v1/keys/k?pending_days=1e3"), std::string("/v1/keys/k/nothing"), std::string("/v1/keys/k/rotate/x"),
-                        std::string("/v1"), std::string("/"), std::string("/v1/sys/nothing"), std::string("/v1/sys/health/x")}) {
+  for (std::string t :
+       {"/v1/keys/" + std::string(200, 'a'), std::string("/v1/keys/a%2Fb"),
+        std::string("/v1/keys/..%2F..%2Fetc"), std::string("/v1/keys/\xc3\xa9"),
+        std::string("/v1/keys?limit=-1"), std::string("/v1/keys?limit=99999999999999999999"),
+        std::string("/v1/keys?limit=0"), std::string("/v1/keys?prefix=%zz"),
+        std::string("/v1/keys?after=%"), std::string("/v1/keys/k?pending_days=1e3"),
+        std::string("/v1/keys/k/nothing"), std::string("/v1/keys/k/rotate/x"), std::string("/v1"),
+        std::string("/"), std::string("/v1/sys/nothing"), std::string("/v1/sys/health/x")}) {
     Send(t.find("pending_days") != std::string::npos ? "DELETE" : "GET", t, "");
   }
-  for (std::string m : {"PUT", "OPTIONS", "PATCH", "DELETE", "CONNECT"}) Send(m, "/v1/keys/k/encrypt", "{}");
+  for (std::string m : {"PUT", "OPTIONS", "PATCH", "DELETE", "CONNECT"})
+    Send(m, "/v1/keys/k/encrypt", "{}");
   // 6. Batches with hostile items and oversized bodies.
   Send("POST", "/v1/keys/k/encrypt", R"({"batch":{}})");
   Send("POST", "/v1/keys/k/encrypt", R"({"batch":[],"extra":1})");
@@ -139,7 +165,8 @@ TEST_F(BadInput, ThousandsOfMalformedRequestsOnly4xx) {
 
   EXPECT_GE(refused_, 1000) << "the issue asks for at least 1,000 hostile requests";
   std::cout << "  refused with 4xx: " << refused_ << "\n";
-  for (const auto& [status, count] : statuses_) std::cout << "  HTTP " << status << ": " << count << "\n";
+  for (const auto& [status, count] : statuses_)
+    std::cout << "  HTTP " << status << ": " << count << "\n";
   ExpectHealthy();
 }
 
@@ -161,7 +188,8 @@ TEST_F(BadInput, RawProtocolGarbageIsRefusedCleanly) {
   for (const auto& g : garbage) {
     const std::string reply = RawTls(server_->port(), server_->ca(), g, 1500);
     if (reply.empty() || reply == "<closed>") continue;  // closing is an acceptable answer
-    ASSERT_EQ(reply.rfind("HTTP/1.1 4", 0), 0u) << "for " << g.substr(0, 60) << " got " << reply.substr(0, 100);
+    ASSERT_EQ(reply.rfind("HTTP/1.1 4", 0), 0u)
+        << "for " << g.substr(0, 60) << " got " << reply.substr(0, 100);
   }
   ExpectHealthy();
 }

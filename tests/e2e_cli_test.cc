@@ -32,7 +32,8 @@ class CliE2E : public ::testing::Test {
 TEST_F(CliE2E, KeyLifecycleAndEnvelopeRoundTrip) {
   EXPECT_NE(Ok({"status"}).find("sealed:      false"), std::string::npos);
   EXPECT_NE(Ok({"key", "create", "app", "--description", "app data", "--auto-rotate", "90d"})
-                .find("auto-rotate period:     90d"), std::string::npos);
+                .find("auto-rotate period:     90d"),
+            std::string::npos);
   Ok({"key", "create", "cc", "--type", "chacha20-poly1305"});
   EXPECT_EQ(Ok({"key", "list"}), "app\ncc\n");
   EXPECT_EQ(Ok({"key", "list", "--prefix", "c"}), "cc\n");
@@ -49,7 +50,8 @@ TEST_F(CliE2E, KeyLifecycleAndEnvelopeRoundTrip) {
 
   EXPECT_NE(Ok({"key", "rotate", "app"}).find("latest version:         2"), std::string::npos);
   const std::string rewrapped = Ok({"rewrap", "--key", "app", "--context", "user=alice"}, ct);
-  auto info = json::parse(Ok({"--format", "json", "decrypt", "--context", "user=alice"}, rewrapped));
+  auto info =
+      json::parse(Ok({"--format", "json", "decrypt", "--context", "user=alice"}, rewrapped));
   EXPECT_EQ(info.at("version").as_int64(), 2);
   Ok({"key", "set", "app", "--min-decryption-version", "2"});
   auto retired = Run({"decrypt", "--context", "user=alice"}, ct);
@@ -58,8 +60,10 @@ TEST_F(CliE2E, KeyLifecycleAndEnvelopeRoundTrip) {
 
   Ok({"key", "set", "cc", "--disable"});
   EXPECT_EQ(Run({"encrypt", "--key", "cc"}, "x").exit_code, 1);
-  EXPECT_NE(Ok({"key", "delete", "cc", "--pending-days", "7"}).find("pending_deletion"), std::string::npos);
-  EXPECT_NE(Ok({"key", "undelete", "cc"}).find("state:                  disabled"), std::string::npos);
+  EXPECT_NE(Ok({"key", "delete", "cc", "--pending-days", "7"}).find("pending_deletion"),
+            std::string::npos);
+  EXPECT_NE(Ok({"key", "undelete", "cc"}).find("state:                  disabled"),
+            std::string::npos);
   Ok({"key", "set", "cc", "--enable"});
   EXPECT_EQ(Ok({"decrypt"}, Ok({"encrypt", "--key", "cc"}, "again")), "again");
   auto show = json::parse(Ok({"--format", "json", "key", "show", "cc"}));

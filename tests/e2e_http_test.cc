@@ -36,7 +36,8 @@ class HttpE2E : public ::testing::Test {
   }
   Reply Do(const std::string& method, const std::string& target, const json::value& body = nullptr,
            Client* c = nullptr) {
-    auto r = (c ? c : client_.get())->Send(method, target, body.is_null() ? "" : json::serialize(body));
+    auto r =
+        (c ? c : client_.get())->Send(method, target, body.is_null() ? "" : json::serialize(body));
     EXPECT_TRUE(r.ok()) << r.status();
     if (!r.ok()) return {0, nullptr};
     EXPECT_FALSE(r->request_id.empty()) << "every response carries X-Request-Id";
@@ -80,14 +81,17 @@ TEST_F(HttpE2E, HealthAndInitOnce) {
 TEST_F(HttpE2E, RoundTripsForBothKeyTypes) {
   for (const char* type : {"aes256-gcm", "chacha20-poly1305"}) {
     const std::string name = std::string("rt-") + type;
-    auto c = Do("POST", "/v1/keys", json::object{{"name", name}, {"type", type}, {"description", "d"}});
+    auto c =
+        Do("POST", "/v1/keys", json::object{{"name", name}, {"type", type}, {"description", "d"}});
     ASSERT_EQ(c.status, 201) << json::serialize(c.body);
     EXPECT_EQ(c.body.at("type").as_string(), type);
     for (std::string msg : {std::string(""), std::string("x"), std::string(100000, 'z')}) {
       const std::string ct = Encrypt(name, msg, {{"tenant", "7"}});
       EXPECT_EQ(ct.rfind("keep:", 0), 0u);
-      EXPECT_EQ(ct.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_:"),
-                std::string::npos) << "URL-safe printable only";
+      EXPECT_EQ(
+          ct.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_:"),
+          std::string::npos)
+          << "URL-safe printable only";
       EXPECT_EQ(Plain(Decrypt(name, ct, {{"tenant", "7"}})), msg);
       EXPECT_EQ(Plain(Decrypt("", ct, {{"tenant", "7"}})), msg);
     }
@@ -116,14 +120,16 @@ TEST_F(HttpE2E, RotationRetirementAndRewrap) {
   EXPECT_EQ(retired.code(), "version_retired");
   EXPECT_EQ(Plain(Decrypt("rot", rewrapped)), "one");
   EXPECT_EQ(Plain(Decrypt("rot", v2)), "two");
-  auto enc_old = Do("POST", "/v1/keys/rot/encrypt", json::object{{"plaintext", ""}, {"key_version", 1}});
+  auto enc_old =
+      Do("POST", "/v1/keys/rot/encrypt", json::object{{"plaintext", ""}, {"key_version", 1}});
   EXPECT_EQ(enc_old.code(), "version_retired");
 }
 
 TEST_F(HttpE2E, DataKeyUnwrapsToThePlaintextKey) {
   ASSERT_EQ(Do("POST", "/v1/keys", json::object{{"name", "dk"}}).status, 201);
   for (int bits : {128, 256, 512}) {
-    auto r = Do("POST", "/v1/keys/dk/datakey", json::object{{"bits", bits}, {"context", {{"f", "g"}}}});
+    auto r =
+        Do("POST", "/v1/keys/dk/datakey", json::object{{"bits", bits}, {"context", {{"f", "g"}}}});
     ASSERT_EQ(r.status, 200);
     const std::string plain_b64(r.body.at("plaintext").as_string());
     EXPECT_EQ(Base64Decode(plain_b64)->size(), static_cast<size_t>(bits / 8));
@@ -165,7 +171,8 @@ TEST_F(HttpE2E, BatchOf10000Items) {
   ASSERT_EQ(Do("POST", "/v1/keys", json::object{{"name", "batch"}}).status, 201);
   json::array items;
   for (int i = 0; i < 10000; ++i) {
-    items.push_back(json::object{{"plaintext", Base64Encode(AsBytes("item " + std::to_string(i)))}});
+    items.push_back(
+        json::object{{"plaintext", Base64Encode(AsBytes("item " + std::to_string(i)))}});
   }
   auto enc = Do("POST", "/v1/keys/batch/encrypt", json::object{{"batch", items}});
   ASSERT_EQ(enc.status, 200);
@@ -185,9 +192,12 @@ TEST_F(HttpE2E, BatchOf10000Items) {
     ASSERT_TRUE(got.ok());
     EXPECT_EQ(AsChars(*got), expected);
   }
-  auto rw = Do("POST", "/v1/keys/batch/rewrap", json::object{{"batch", json::array{json::object{{"ciphertext", out[0].at("ciphertext")}}}}});
+  auto rw = Do(
+      "POST", "/v1/keys/batch/rewrap",
+      json::object{{"batch", json::array{json::object{{"ciphertext", out[0].at("ciphertext")}}}}});
   EXPECT_EQ(rw.body.at("batch").as_array()[0].at("version").as_int64(), 1);
-  auto dk = Do("POST", "/v1/keys/batch/datakey", json::object{{"batch", json::array{json::object{}, json::object{{"bits", 7}}}}});
+  auto dk = Do("POST", "/v1/keys/batch/datakey",
+               json::object{{"batch", json::array{json::object{}, json::object{{"bits", 7}}}}});
   EXPECT_TRUE(dk.body.at("batch").as_array()[0].as_object().contains("plaintext"));
   EXPECT_EQ(dk.body.at("batch").as_array()[1].at("error").at("code").as_string(), "bad_request");
 }
@@ -200,12 +210,22 @@ TEST_F(HttpE2E, ErrorTableOverTheWire) {
   tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
   auto anon = server_->NewClient("");
   auto bad_token = server_->NewClient("keep_notarealtoken");
-  struct Case { std::string method, target; json::value body; Client* c; int status; std::string code; };
+  struct Case {
+    std::string method, target;
+    json::value body;
+    Client* c;
+    int status;
+    std::string code;
+  };
   std::vector<Case> cases = {
       {"POST", "/v1/keys", json::object{{"name", "x"}, {"bogus", 1}}, nullptr, 400, "bad_request"},
-      {"POST", "/v1/keys/e1/decrypt", json::object{{"ciphertext", tampered}, {"context", {{"a", "b"}}}}, nullptr, 400, "invalid_ciphertext"},
-      {"POST", "/v1/keys/e1/decrypt", json::object{{"ciphertext", ct}, {"context", {{"a", "c"}}}}, nullptr, 400, "context_mismatch"},
-      {"POST", "/v1/keys/e2/decrypt", json::object{{"ciphertext", ct}, {"context", {{"a", "b"}}}}, nullptr, 400, "key_mismatch"},
+      {"POST", "/v1/keys/e1/decrypt",
+       json::object{{"ciphertext", tampered}, {"context", {{"a", "b"}}}}, nullptr, 400,
+       "invalid_ciphertext"},
+      {"POST", "/v1/keys/e1/decrypt", json::object{{"ciphertext", ct}, {"context", {{"a", "c"}}}},
+       nullptr, 400, "context_mismatch"},
+      {"POST", "/v1/keys/e2/decrypt", json::object{{"ciphertext", ct}, {"context", {{"a", "b"}}}},
+       nullptr, 400, "key_mismatch"},
       {"GET", "/v1/keys", nullptr, anon.get(), 401, "unauthenticated"},
       {"GET", "/v1/keys", nullptr, bad_token.get(), 401, "unauthenticated"},
       {"GET", "/v1/keys/nope", nullptr, nullptr, 404, "not_found"},

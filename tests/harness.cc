@@ -41,16 +41,19 @@ std::string Trimmed(std::string s) {
 
 Keepd::Keepd(std::string server_extra) : server_extra_(std::move(server_extra)) {
   static int n = 0;
-  dir_ = (fs::temp_directory_path() / ("keep-it-" + std::to_string(::getpid()) + "-" + std::to_string(n++))).string();
+  dir_ = (fs::temp_directory_path() /
+          ("keep-it-" + std::to_string(::getpid()) + "-" + std::to_string(n++)))
+             .string();
   fs::remove_all(dir_);
   fs::create_directories(dir_);
-  std::ofstream(dir_ + "/keepd.toml") << "[server]\naddress = \"127.0.0.1\"\nport = 0\nthreads = 2\n"
-                                      << server_extra_
-                                      << "\n[tls]\ndev_dir = \"tls\"\n"
-                                         "[storage]\npath = \"data/keep.db\"\n"
-                                         "[seal]\ndev_key_file = \"root.key\"\ndev_auto_init = true\n"
-                                         "dev_root_token_file = \"root-token\"\n"
-                                         "[log]\nlevel = \"info\"\n";
+  std::ofstream(dir_ + "/keepd.toml")
+      << "[server]\naddress = \"127.0.0.1\"\nport = 0\nthreads = 2\n"
+      << server_extra_
+      << "\n[tls]\ndev_dir = \"tls\"\n"
+         "[storage]\npath = \"data/keep.db\"\n"
+         "[seal]\ndev_key_file = \"root.key\"\ndev_auto_init = true\n"
+         "dev_root_token_file = \"root-token\"\n"
+         "[log]\nlevel = \"info\"\n";
 }
 
 Keepd::~Keepd() {
@@ -66,8 +69,12 @@ void Keepd::Start() {
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   std::string conf = dir_ + "/keepd.toml", ready = dir_ + "/ready";
-  std::vector<char*> argv = {const_cast<char*>(KEEPD_BIN), const_cast<char*>("--config"), conf.data(),
-                             const_cast<char*>("--ready-file"), ready.data(), nullptr};
+  std::vector<char*> argv = {const_cast<char*>(KEEPD_BIN),
+                             const_cast<char*>("--config"),
+                             conf.data(),
+                             const_cast<char*>("--ready-file"),
+                             ready.data(),
+                             nullptr};
   ASSERT_EQ(posix_spawn(&pid_, KEEPD_BIN, &fa, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&fa);
   for (int i = 0; i < 200; ++i) {
@@ -116,8 +123,12 @@ bool Keepd::Running() {
   return true;
 }
 
-std::string Keepd::token() const { return Trimmed(Slurp(dir_ + "/root-token")); }
-std::string Keepd::log() const { return Slurp(dir_ + "/keepd.log"); }
+std::string Keepd::token() const {
+  return Trimmed(Slurp(dir_ + "/root-token"));
+}
+std::string Keepd::log() const {
+  return Slurp(dir_ + "/keepd.log");
+}
 
 std::unique_ptr<Client> Keepd::NewClient(const std::string& token) const {
   ClientOptions o;
@@ -190,7 +201,8 @@ RawConnection::~RawConnection() {
 
 bool RawConnection::Write(const std::string& bytes) {
   if (!ssl_) return false;
-  return bytes.empty() || SSL_write(static_cast<SSL*>(ssl_), bytes.data(), static_cast<int>(bytes.size())) > 0;
+  return bytes.empty() ||
+         SSL_write(static_cast<SSL*>(ssl_), bytes.data(), static_cast<int>(bytes.size())) > 0;
 }
 
 std::string RawConnection::Read(int timeout_ms) {
@@ -200,7 +212,9 @@ std::string RawConnection::Read(int timeout_ms) {
   SSL* ssl = static_cast<SSL*>(ssl_);
   for (;;) {
     if (SSL_pending(ssl) == 0) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            deadline - std::chrono::steady_clock::now())
+                            .count();
       if (left <= 0) return out;
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left)) <= 0) return out;

@@ -26,10 +26,10 @@ class Keepd {
   explicit Keepd(std::string server_extra = "");
   ~Keepd();
 
-  void Start();                    // starts and waits until it listens (fails the test otherwise)
-  int Stop(int signal = 15);       // signals and waits; returns the exit status (or 128+sig)
-  void Signal(int signal);         // signals without waiting
-  int Wait();                      // waits for exit; returns the exit status (or 128+sig)
+  void Start();               // starts and waits until it listens (fails the test otherwise)
+  int Stop(int signal = 15);  // signals and waits; returns the exit status (or 128+sig)
+  void Signal(int signal);    // signals without waiting
+  int Wait();                 // waits for exit; returns the exit status (or 128+sig)
   bool Running();
   const std::string& dir() const { return dir_; }
   int port() const { return port_; }
@@ -53,7 +53,8 @@ class Keepd {
 
 // Opens a TLS connection to 127.0.0.1:port trusting `ca`, writes `bytes`, reads until
 // the server closes or `timeout_ms` passes, and returns what was read.
-std::string RawTls(int port, const std::string& ca, const std::string& bytes, int timeout_ms = 5000);
+std::string RawTls(int port, const std::string& ca, const std::string& bytes,
+                   int timeout_ms = 5000);
 
 // A held-open TLS connection for slow-client tests.
 class RawConnection {

@@ -32,7 +32,8 @@ TEST(Shutdown, SigtermFinishesInFlightRequests) {
   const std::string reply = conn.Read(5000);
   EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply.substr(0, 200);
   EXPECT_NE(reply.find("\"ciphertext\":\"keep:"), std::string::npos);
-  EXPECT_NE(reply.find("Connection: close"), std::string::npos) << "draining closes kept-alive connections";
+  EXPECT_NE(reply.find("Connection: close"), std::string::npos)
+      << "draining closes kept-alive connections";
   EXPECT_EQ(server.Wait(), 0) << server.log();
 }
 

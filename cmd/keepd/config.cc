@@ -29,7 +29,9 @@ struct Binder {
     keys[key] = [this, key, out, path](const toml::node& n) {
       auto v = n.value<std::string>();
       if (!v || !n.is_string()) return Err(key, "must be a string");
-      *out = (path && !v->empty() && fs::path(*v).is_relative()) ? (fs::path(base_dir) / *v).string() : *v;
+      *out = (path && !v->empty() && fs::path(*v).is_relative())
+                 ? (fs::path(base_dir) / *v).string()
+                 : *v;
       return Status::Ok();
     };
   }
@@ -68,7 +70,8 @@ struct Binder {
 
 }  // namespace
 
-Result<Config> ParseConfig(std::string_view text, const std::string& base_dir, const std::string& name) {
+Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
+                           const std::string& name) {
   toml::table parsed;
   try {
     parsed = toml::parse(text, name);

@@ -24,7 +24,8 @@ dev_auto_init = true
 maintenance_interval = "2m"
 [log]
 level = "warn"
-)", "/etc/keep");
+)",
+                       "/etc/keep");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->server.address, "0.0.0.0");
   EXPECT_EQ(c->server.port, 9443);
@@ -40,17 +41,17 @@ level = "warn"
 
 TEST(Config, RejectsTyposTypesAndRanges) {
   const char* bad[] = {
-      "[server]\nprot = 1\n[tls]\ndev_dir=\"t\"",          // unknown key
-      "[servr]\nport = 1\n[tls]\ndev_dir=\"t\"",           // unknown table
+      "[server]\nprot = 1\n[tls]\ndev_dir=\"t\"",         // unknown key
+      "[servr]\nport = 1\n[tls]\ndev_dir=\"t\"",          // unknown table
       "[server]\nport = \"8443\"\n[tls]\ndev_dir=\"t\"",  // wrong type
       "[server]\nport = 70000\n[tls]\ndev_dir=\"t\"",     // range
       "[server]\nrequest_timeout = \"5y\"\n[tls]\ndev_dir=\"t\"",
       "[storage]\nbackend = \"mysql\"\n[tls]\ndev_dir=\"t\"",
       "[log]\nlevel = \"loud\"\n[tls]\ndev_dir=\"t\"",
-      "[server]\nport = 1",                                 // no TLS material
-      "port = 1\n[tls]\ndev_dir=\"t\"",                     // top-level key
-      "[server\nport = 1",                                  // syntax
-      "[server]\nport = 1\nport = 2\n[tls]\ndev_dir=\"t\"", // duplicate
+      "[server]\nport = 1",                                  // no TLS material
+      "port = 1\n[tls]\ndev_dir=\"t\"",                      // top-level key
+      "[server\nport = 1",                                   // syntax
+      "[server]\nport = 1\nport = 2\n[tls]\ndev_dir=\"t\"",  // duplicate
   };
   for (const char* text : bad) {
     auto c = ParseConfig(text, "/tmp", "test.toml");

@@ -23,7 +23,9 @@ namespace {
 
 void HardenProcess() {
   // Secrets live in this process's memory: never write it to a core file.
-  struct rlimit no_core {0, 0};
+  struct rlimit no_core {
+    0, 0
+  };
   setrlimit(RLIMIT_CORE, &no_core);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
@@ -87,10 +89,13 @@ Status Serve(const Config& cfg, const std::string& ready_file) {
 
 int main(int argc, char** argv) {
   using namespace keep;
-  CLI::App app{"keepd — the keep key management server.\n\n"
-               "Serves the keep REST API over HTTPS. See docs/operations.md for the config file."};
+  CLI::App app{
+      "keepd — the keep key management server.\n\n"
+      "Serves the keep REST API over HTTPS. See docs/operations.md for the config file."};
   std::string config_path, ready_file;
-  app.add_option("-c,--config", config_path, "TOML config file")->required()->check(CLI::ExistingFile);
+  app.add_option("-c,--config", config_path, "TOML config file")
+      ->required()
+      ->check(CLI::ExistingFile);
   app.add_option("--ready-file", ready_file,
                  "write the bound port to this file once listening (for scripts and tests)");
   app.set_version_flag("--version", "keepd 0.1.0");

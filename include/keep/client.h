@@ -23,9 +23,9 @@ namespace keep {
 
 struct ClientOptions {
   std::string address = "https://127.0.0.1:8443";  // https://HOST:PORT (IPv6 as [::1])
-  std::string token;                                 // bearer token; never logged
-  std::string ca_cert_file;                          // PEM; empty: system trust store
-  int timeout_ms = 30000;                            // per request, connect included
+  std::string token;                               // bearer token; never logged
+  std::string ca_cert_file;                        // PEM; empty: system trust store
+  int timeout_ms = 30000;                          // per request, connect included
 };
 
 struct HttpResult {
@@ -47,7 +47,8 @@ class Client {
  private:
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
-  Result<HttpResult> SendOnce(std::string_view method, std::string_view target, std::string_view body);
+  Result<HttpResult> SendOnce(std::string_view method, std::string_view target,
+                              std::string_view body);
   std::unique_ptr<Impl> impl_;
 };
 

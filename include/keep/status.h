@@ -74,9 +74,9 @@ Status DataLoss(std::string message);
 }  // namespace keep
 
 // Evaluates an expression returning Status; returns it from the caller on error.
-#define KEEP_RETURN_IF_ERROR(expr)              \
-  do {                                          \
-    ::keep::Status keep_status_ = (expr);       \
+#define KEEP_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::keep::Status keep_status_ = (expr);        \
     if (!keep_status_.ok()) return keep_status_; \
   } while (0)
 

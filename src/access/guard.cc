@@ -4,20 +4,34 @@ namespace keep::access {
 
 std::string_view OperationName(Operation op) {
   switch (op) {
-    case Operation::kSysSeal: return "sys.seal";
-    case Operation::kSysRotate: return "sys.rotate";
-    case Operation::kKeyCreate: return "key.create";
-    case Operation::kKeyRead: return "key.read";
-    case Operation::kKeyList: return "key.list";
-    case Operation::kKeyUpdate: return "key.update";
-    case Operation::kKeyRotate: return "key.rotate";
-    case Operation::kKeyDelete: return "key.delete";
-    case Operation::kEncrypt: return "encrypt";
-    case Operation::kDecrypt: return "decrypt";
-    case Operation::kRewrap: return "rewrap";
-    case Operation::kDataKey: return "datakey";
-    case Operation::kDataKeyPlaintext: return "datakey.plaintext";
-    case Operation::kRandom: return "random";
+    case Operation::kSysSeal:
+      return "sys.seal";
+    case Operation::kSysRotate:
+      return "sys.rotate";
+    case Operation::kKeyCreate:
+      return "key.create";
+    case Operation::kKeyRead:
+      return "key.read";
+    case Operation::kKeyList:
+      return "key.list";
+    case Operation::kKeyUpdate:
+      return "key.update";
+    case Operation::kKeyRotate:
+      return "key.rotate";
+    case Operation::kKeyDelete:
+      return "key.delete";
+    case Operation::kEncrypt:
+      return "encrypt";
+    case Operation::kDecrypt:
+      return "decrypt";
+    case Operation::kRewrap:
+      return "rewrap";
+    case Operation::kDataKey:
+      return "datakey";
+    case Operation::kDataKeyPlaintext:
+      return "datakey.plaintext";
+    case Operation::kRandom:
+      return "random";
   }
   return "unknown";
 }

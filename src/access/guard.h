@@ -15,8 +15,20 @@
 namespace keep::access {
 
 enum class Operation {
-  kSysSeal, kSysRotate, kKeyCreate, kKeyRead, kKeyList, kKeyUpdate, kKeyRotate, kKeyDelete,
-  kEncrypt, kDecrypt, kRewrap, kDataKey, kDataKeyPlaintext, kRandom,
+  kSysSeal,
+  kSysRotate,
+  kKeyCreate,
+  kKeyRead,
+  kKeyList,
+  kKeyUpdate,
+  kKeyRotate,
+  kKeyDelete,
+  kEncrypt,
+  kDecrypt,
+  kRewrap,
+  kDataKey,
+  kDataKeyPlaintext,
+  kRandom,
 };
 
 std::string_view OperationName(Operation op);

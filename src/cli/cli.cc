@@ -46,7 +46,9 @@ std::optional<json::value> Context::Call(std::string_view method, std::string_vi
   return v;
 }
 
-void Context::PrintJson(const json::value& v) { std::cout << json::serialize(v) << "\n"; }
+void Context::PrintJson(const json::value& v) {
+  std::cout << json::serialize(v) << "\n";
+}
 
 json::object ParseContext(const std::vector<std::string>& pairs) {
   json::object o;

@@ -22,7 +22,9 @@ std::string Trim(std::string s) {
   return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
 }
 
-void Wipe(std::string& s) { OPENSSL_cleanse(s.data(), s.size()); }
+void Wipe(std::string& s) {
+  OPENSSL_cleanse(s.data(), s.size());
+}
 
 }  // namespace
 
@@ -43,7 +45,10 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
     Wipe(b64);
     json::value b = body;
     auto v = ctx.Call("POST", "/v1/keys/" + a->key + "/encrypt", &b);
-    if (!v) { rc = 1; return; }
+    if (!v) {
+      rc = 1;
+      return;
+    }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
     if (!WriteOutput(a->out, std::string(v->at("ciphertext").as_string()) + "\n")) rc = 1;
   });
@@ -54,9 +59,14 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   dec->add_option("--in", a->in, "read the ciphertext from FILE (default stdin)");
   dec->add_option("--out", a->out, "write the plaintext to FILE (default stdout)");
   dec->callback([&ctx, &rc, a] {
-    json::value b = json::object{{"ciphertext", Trim(ReadInput(a->in))}, {"context", ParseContext(a->context)}};
-    auto v = ctx.Call("POST", a->key.empty() ? "/v1/decrypt" : "/v1/keys/" + a->key + "/decrypt", &b);
-    if (!v) { rc = 1; return; }
+    json::value b =
+        json::object{{"ciphertext", Trim(ReadInput(a->in))}, {"context", ParseContext(a->context)}};
+    auto v =
+        ctx.Call("POST", a->key.empty() ? "/v1/decrypt" : "/v1/keys/" + a->key + "/decrypt", &b);
+    if (!v) {
+      rc = 1;
+      return;
+    }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
     auto plain = Base64Decode(std::string_view(v->at("plaintext").as_string()));
     if (!plain.ok()) {
@@ -73,25 +83,34 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   rw->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
   rw->add_option("--in", a->in, "read the ciphertext from FILE (default stdin)");
   rw->callback([&ctx, &rc, a] {
-    json::value b = json::object{{"ciphertext", Trim(ReadInput(a->in))}, {"context", ParseContext(a->context)}};
+    json::value b =
+        json::object{{"ciphertext", Trim(ReadInput(a->in))}, {"context", ParseContext(a->context)}};
     auto v = ctx.Call("POST", "/v1/keys/" + a->key + "/rewrap", &b);
-    if (!v) { rc = 1; return; }
+    if (!v) {
+      rc = 1;
+      return;
+    }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
     std::cout << v->at("ciphertext").as_string().c_str() << "\n";
   });
 
-  auto* dk = app.add_subcommand("datakey", "generate a data key: plaintext (base64) and wrapped copy");
+  auto* dk =
+      app.add_subcommand("datakey", "generate a data key: plaintext (base64) and wrapped copy");
   dk->add_option("--key", a->key, "key name")->required();
   dk->add_option("--bits", a->bits, "key size")->check(CLI::IsMember({128, 256, 512}));
   dk->add_flag("--no-plaintext", a->no_plaintext, "return only the wrapped copy");
   dk->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
   dk->callback([&ctx, &rc, a] {
-    json::value b = json::object{{"bits", a->bits}, {"plaintext", !a->no_plaintext},
-                                 {"context", ParseContext(a->context)}};
+    json::value b = json::object{
+        {"bits", a->bits}, {"plaintext", !a->no_plaintext}, {"context", ParseContext(a->context)}};
     auto v = ctx.Call("POST", "/v1/keys/" + a->key + "/datakey", &b);
-    if (!v) { rc = 1; return; }
+    if (!v) {
+      rc = 1;
+      return;
+    }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    if (auto* p = v->as_object().if_contains("plaintext")) std::cout << "plaintext:  " << p->as_string().c_str() << "\n";
+    if (auto* p = v->as_object().if_contains("plaintext"))
+      std::cout << "plaintext:  " << p->as_string().c_str() << "\n";
     std::cout << "ciphertext: " << v->at("ciphertext").as_string().c_str() << "\n";
   });
 
@@ -101,7 +120,10 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   rnd->callback([&ctx, &rc, n] {
     json::value b = json::object{{"bytes", *n}};
     auto v = ctx.Call("POST", "/v1/random", &b);
-    if (!v) { rc = 1; return; }
+    if (!v) {
+      rc = 1;
+      return;
+    }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
     std::cout << v->at("random").as_string().c_str() << "\n";
   });

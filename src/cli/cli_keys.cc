@@ -24,7 +24,8 @@ void PrintKey(Context& ctx, const json::value& v) {
             << "min decryption version: " << s("min_decryption_version") << "\n"
             << "min encryption version: " << s("min_encryption_version") << "\n"
             << "auto-rotate period:     " << s("auto_rotate_period") << "\n";
-  if (!o.at("deletion_date").is_null()) std::cout << "deletion date:          " << s("deletion_date") << "\n";
+  if (!o.at("deletion_date").is_null())
+    std::cout << "deletion date:          " << s("deletion_date") << "\n";
 }
 
 std::string UrlEncode(std::string_view s) {
@@ -52,11 +53,14 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
   auto* key = app.add_subcommand("key", "manage named keys");
   key->require_subcommand(1);
 
-  struct CreateArgs { std::string name, type = "aes256-gcm", description, auto_rotate; };
+  struct CreateArgs {
+    std::string name, type = "aes256-gcm", description, auto_rotate;
+  };
   auto ca = std::make_shared<CreateArgs>();
   auto* create = key->add_subcommand("create", "create a key");
   create->add_option("name", ca->name, "key name")->required();
-  create->add_option("--type", ca->type, "key type")->check(CLI::IsMember({"aes256-gcm", "chacha20-poly1305"}));
+  create->add_option("--type", ca->type, "key type")
+      ->check(CLI::IsMember({"aes256-gcm", "chacha20-poly1305"}));
   create->add_option("--description", ca->description, "description");
   create->add_option("--auto-rotate", ca->auto_rotate, "rotate automatically, e.g. 90d");
   create->callback([&ctx, &rc, ca] {
@@ -65,7 +69,10 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
     if (!ca->auto_rotate.empty()) body["auto_rotate_period"] = ca->auto_rotate;
     json::value b = body;
     auto v = ctx.Call("POST", "/v1/keys", &b);
-    if (!v) { rc = 1; return; }
+    if (!v) {
+      rc = 1;
+      return;
+    }
     PrintKey(ctx, *v);
   });
 
@@ -79,7 +86,10 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
       std::string target = "/v1/keys?limit=1000&prefix=" + UrlEncode(*prefix);
       if (!after.empty()) target += "&after=" + UrlEncode(after);
       auto v = ctx.Call("GET", target);
-      if (!v) { rc = 1; return; }
+      if (!v) {
+        rc = 1;
+        return;
+      }
       for (const auto& n : v->at("keys").as_array()) all.push_back(n);
       if (v->at("next").is_null()) break;
       after = std::string(v->at("next").as_string());
@@ -94,20 +104,31 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
     sc->add_option("name", *name, "key name")->required();
     sc->callback([&ctx, &rc, name, method, suffix] {
       auto v = ctx.Call(method, KeyPath(*name, suffix));
-      if (!v) { rc = 1; return; }
+      if (!v) {
+        rc = 1;
+        return;
+      }
       PrintKey(ctx, *v);
     });
   };
   simple("show", "show a key", "GET", "");
   simple("rotate", "add a new version and make it the latest", "POST", "/rotate");
-  simple("undelete", "cancel a scheduled deletion (the key stays disabled)", "POST", "/cancel-deletion");
+  simple("undelete", "cancel a scheduled deletion (the key stays disabled)", "POST",
+         "/cancel-deletion");
 
-  struct SetArgs { int min_dec = 0, min_enc = -1; bool enable = false, disable = false; std::string auto_rotate, description; };
+  struct SetArgs {
+    int min_dec = 0, min_enc = -1;
+    bool enable = false, disable = false;
+    std::string auto_rotate, description;
+  };
   auto sa = std::make_shared<SetArgs>();
   auto* set = key->add_subcommand("set", "change a key's settings");
   set->add_option("name", *name, "key name")->required();
-  set->add_option("--min-decryption-version", sa->min_dec, "oldest version that may decrypt")->check(CLI::PositiveNumber);
-  set->add_option("--min-encryption-version", sa->min_enc, "oldest version that may encrypt (0: any)")->check(CLI::NonNegativeNumber);
+  set->add_option("--min-decryption-version", sa->min_dec, "oldest version that may decrypt")
+      ->check(CLI::PositiveNumber);
+  set->add_option("--min-encryption-version", sa->min_enc,
+                  "oldest version that may encrypt (0: any)")
+      ->check(CLI::NonNegativeNumber);
   auto* en = set->add_flag("--enable", sa->enable, "enable the key");
   set->add_flag("--disable", sa->disable, "disable the key")->excludes(en);
   set->add_option("--auto-rotate", sa->auto_rotate, "rotation period, e.g. 90d (0: never)");
@@ -123,17 +144,24 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
     if (body.empty()) throw UsageError{"key set: nothing to change"};
     json::value b = body;
     auto v = ctx.Call("PATCH", KeyPath(*name), &b);
-    if (!v) { rc = 1; return; }
+    if (!v) {
+      rc = 1;
+      return;
+    }
     PrintKey(ctx, *v);
   });
 
   auto days = std::make_shared<int>(30);
   auto* del = key->add_subcommand("delete", "schedule a key for deletion (unusable at once)");
   del->add_option("name", *name, "key name")->required();
-  del->add_option("--pending-days", *days, "days until the key is destroyed (7-365)")->check(CLI::Range(7, 365));
+  del->add_option("--pending-days", *days, "days until the key is destroyed (7-365)")
+      ->check(CLI::Range(7, 365));
   del->callback([&ctx, &rc, name, days] {
     auto v = ctx.Call("DELETE", KeyPath(*name) + "?pending_days=" + std::to_string(*days));
-    if (!v) { rc = 1; return; }
+    if (!v) {
+      rc = 1;
+      return;
+    }
     PrintKey(ctx, *v);
   });
 }

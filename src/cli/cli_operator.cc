@@ -60,16 +60,21 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
     if (*threshold) body["threshold"] = *threshold;
     json::value b = body;
     auto v = ctx.Call("POST", "/v1/sys/init", &b);
-    if (!v) { rc = 1; return; }
+    if (!v) {
+      rc = 1;
+      return;
+    }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
     const auto& o = v->as_object();
     int i = 1;
-    for (const auto& s : o.at("shares").as_array()) std::cout << "share " << i++ << ": " << s.as_string().c_str() << "\n";
+    for (const auto& s : o.at("shares").as_array())
+      std::cout << "share " << i++ << ": " << s.as_string().c_str() << "\n";
     std::cout << "root token: " << o.at("root_token").as_string().c_str() << "\n"
               << "Store the root token safely; it is shown only once.\n";
   });
 
-  auto* unseal = op->add_subcommand("unseal", "unseal the server (prompts for a share when needed)");
+  auto* unseal =
+      op->add_subcommand("unseal", "unseal the server (prompts for a share when needed)");
   auto share = std::make_shared<std::string>();
   auto reset = std::make_shared<bool>(false);
   unseal->add_option("share", *share, "an unseal key share");
@@ -89,7 +94,10 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
     }
     json::value b = body;
     auto v = ctx.Call("POST", "/v1/sys/unseal", &b);
-    if (!v) { rc = 1; return; }
+    if (!v) {
+      rc = 1;
+      return;
+    }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
     const auto& o = v->as_object();
     std::cout << "sealed:   " << json::serialize(o.at("sealed")) << "\n"
@@ -99,14 +107,22 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
 
   op->add_subcommand("seal", "seal the server: wipe the root key and keys from memory")
       ->callback([&] {
-        if (!ctx.Call("POST", "/v1/sys/seal")) { rc = 1; return; }
-        if (!ctx.globals().json()) std::cout << "sealed\n";
-        else ctx.PrintJson(json::object{{"sealed", true}});
+        if (!ctx.Call("POST", "/v1/sys/seal")) {
+          rc = 1;
+          return;
+        }
+        if (!ctx.globals().json())
+          std::cout << "sealed\n";
+        else
+          ctx.PrintJson(json::object{{"sealed", true}});
       });
 
   op->add_subcommand("rotate", "add a keyring term (new records use it)")->callback([&] {
     auto v = ctx.Call("POST", "/v1/sys/rotate");
-    if (!v) { rc = 1; return; }
+    if (!v) {
+      rc = 1;
+      return;
+    }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
     std::cout << "keyring term: " << json::serialize(v->at("term")) << "\n";
   });

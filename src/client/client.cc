@@ -45,14 +45,18 @@ struct Client::Impl {
     if (ec) return Unavailable("unavailable", "cannot resolve " + host + ": " + ec.message());
     auto& lowest = beast::get_lowest_layer(*stream);
     lowest.expires_after(std::chrono::milliseconds(opt.timeout_ms));
-    lowest.async_connect(results, [&](const boost::system::error_code& e, const tcp::endpoint&) { ec = e; });
+    lowest.async_connect(results,
+                         [&](const boost::system::error_code& e, const tcp::endpoint&) { ec = e; });
     Run();
-    if (ec) return Unavailable("unavailable", "cannot connect to " + opt.address + ": " + ec.message());
+    if (ec)
+      return Unavailable("unavailable", "cannot connect to " + opt.address + ": " + ec.message());
     lowest.socket().set_option(tcp::no_delay(true), ec);
-    stream->async_handshake(asio::ssl::stream_base::client, [&](const boost::system::error_code& e) { ec = e; });
+    stream->async_handshake(asio::ssl::stream_base::client,
+                            [&](const boost::system::error_code& e) { ec = e; });
     Run();
     if (ec) {
-      return Unavailable("unavailable", "TLS handshake with " + opt.address + " failed: " + ec.message());
+      return Unavailable("unavailable",
+                         "TLS handshake with " + opt.address + " failed: " + ec.message());
     }
     return Status::Ok();
   }
@@ -64,8 +68,10 @@ struct Client::Impl {
 
   Result<HttpResult> Once(bhttp::request<bhttp::string_body>& req, bool* retryable) {
     *retryable = false;
-    if (!stream) KEEP_RETURN_IF_ERROR(Connect());
-    else *retryable = true;  // a kept-alive connection the server may have closed
+    if (!stream)
+      KEEP_RETURN_IF_ERROR(Connect());
+    else
+      *retryable = true;  // a kept-alive connection the server may have closed
     auto& lowest = beast::get_lowest_layer(*stream);
     lowest.expires_after(std::chrono::milliseconds(opt.timeout_ms));
     boost::system::error_code ec;
@@ -74,7 +80,8 @@ struct Client::Impl {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(1ull << 31);
     if (!ec) {
-      bhttp::async_read(*stream, buffer, parser, [&](const boost::system::error_code& e, size_t) { ec = e; });
+      bhttp::async_read(*stream, buffer, parser,
+                        [&](const boost::system::error_code& e, size_t) { ec = e; });
       Run();
     }
     if (ec) {
@@ -86,7 +93,8 @@ struct Client::Impl {
     HttpResult out;
     out.status = static_cast<int>(res.result_int());
     out.body = std::move(res.body());
-    if (auto it = res.find("X-Request-Id"); it != res.end()) out.request_id = std::string(it->value());
+    if (auto it = res.find("X-Request-Id"); it != res.end())
+      out.request_id = std::string(it->value());
     if (!res.keep_alive()) stream.reset();
     return out;
   }
@@ -98,7 +106,8 @@ Client::~Client() = default;
 Result<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   auto impl = std::make_unique<Impl>();
   std::string_view a = options.address;
-  if (a.substr(0, 8) == "https://") a.remove_prefix(8);
+  if (a.substr(0, 8) == "https://")
+    a.remove_prefix(8);
   else if (a.find("://") != std::string_view::npos) {
     return InvalidArgument("the address must start with https:// (got " + options.address + ")");
   }
@@ -106,7 +115,8 @@ Result<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   size_t colon;
   if (!a.empty() && a.front() == '[') {
     const size_t close = a.find(']');
-    if (close == std::string_view::npos) return InvalidArgument("malformed IPv6 address in " + options.address);
+    if (close == std::string_view::npos)
+      return InvalidArgument("malformed IPv6 address in " + options.address);
     impl->host = std::string(a.substr(1, close - 1));
     colon = a.find(':', close);
   } else {
@@ -115,10 +125,12 @@ Result<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   }
   impl->port = colon == std::string_view::npos ? "8443" : std::string(a.substr(colon + 1));
   int port_num = 0;
-  auto [p, ec] = std::from_chars(impl->port.data(), impl->port.data() + impl->port.size(), port_num);
+  auto [p, ec] =
+      std::from_chars(impl->port.data(), impl->port.data() + impl->port.size(), port_num);
   if (impl->host.empty() || ec != std::errc() || p != impl->port.data() + impl->port.size() ||
       port_num < 1 || port_num > 65535) {
-    return InvalidArgument("malformed address " + options.address + " (expected https://HOST:PORT)");
+    return InvalidArgument("malformed address " + options.address +
+                           " (expected https://HOST:PORT)");
   }
   boost::system::error_code aec;
   asio::ip::make_address(impl->host, aec);
@@ -126,15 +138,18 @@ Result<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   impl->ssl.set_verify_mode(asio::ssl::verify_peer);
   SSL_CTX_set_min_proto_version(impl->ssl.native_handle(), TLS1_2_VERSION);
   boost::system::error_code cec;
-  if (options.ca_cert_file.empty()) impl->ssl.set_default_verify_paths(cec);
-  else impl->ssl.load_verify_file(options.ca_cert_file, cec);
+  if (options.ca_cert_file.empty())
+    impl->ssl.set_default_verify_paths(cec);
+  else
+    impl->ssl.load_verify_file(options.ca_cert_file, cec);
   if (cec) return InvalidArgument("cannot load the CA certificate " + options.ca_cert_file);
   if (options.timeout_ms <= 0) return InvalidArgument("timeout must be positive");
   impl->opt = std::move(options);
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
 
-Result<HttpResult> Client::Send(std::string_view method, std::string_view target, std::string_view body) {
+Result<HttpResult> Client::Send(std::string_view method, std::string_view target,
+                                std::string_view body) {
   try {
     return SendOnce(method, target, body);
   } catch (const std::exception& e) {
@@ -166,11 +181,26 @@ Result<HttpResult> Client::SendOnce(std::string_view method, std::string_view ta
 
 Status StatusOf(const HttpResult& r) {
   if (r.status >= 200 && r.status < 300) return Status::Ok();
-  static constexpr std::string_view kReasons[] = {
-      "bad_request", "invalid_ciphertext", "context_mismatch", "key_mismatch", "unauthenticated",
-      "permission_denied", "not_found", "method_not_allowed", "already_exists", "key_disabled",
-      "key_pending_deletion", "version_retired", "already_initialized", "payload_too_large",
-      "rate_limited", "sealed", "locked_down", "internal", "not_initialized", "failed_precondition"};
+  static constexpr std::string_view kReasons[] = {"bad_request",
+                                                  "invalid_ciphertext",
+                                                  "context_mismatch",
+                                                  "key_mismatch",
+                                                  "unauthenticated",
+                                                  "permission_denied",
+                                                  "not_found",
+                                                  "method_not_allowed",
+                                                  "already_exists",
+                                                  "key_disabled",
+                                                  "key_pending_deletion",
+                                                  "version_retired",
+                                                  "already_initialized",
+                                                  "payload_too_large",
+                                                  "rate_limited",
+                                                  "sealed",
+                                                  "locked_down",
+                                                  "internal",
+                                                  "not_initialized",
+                                                  "failed_precondition"};
   std::string_view reason = "internal";
   std::string message = "HTTP " + std::to_string(r.status);
   boost::system::error_code ec;
@@ -189,16 +219,36 @@ Status StatusOf(const HttpResult& r) {
   }
   Code code = Code::kInternal;
   switch (r.status / 100 == 4 ? r.status : r.status / 100 * 100) {
-    case 400: code = Code::kInvalidArgument; break;
-    case 401: code = Code::kUnauthenticated; break;
-    case 403: code = Code::kPermissionDenied; break;
-    case 404: code = Code::kNotFound; break;
-    case 405: code = Code::kMethodNotAllowed; break;
-    case 409: code = Code::kFailedPrecondition; break;
-    case 413: code = Code::kTooLarge; break;
-    case 429: code = Code::kResourceExhausted; break;
-    case 500: code = r.status == 501 || r.status == 503 ? Code::kUnavailable : Code::kInternal; break;
-    default: code = Code::kInvalidArgument; break;
+    case 400:
+      code = Code::kInvalidArgument;
+      break;
+    case 401:
+      code = Code::kUnauthenticated;
+      break;
+    case 403:
+      code = Code::kPermissionDenied;
+      break;
+    case 404:
+      code = Code::kNotFound;
+      break;
+    case 405:
+      code = Code::kMethodNotAllowed;
+      break;
+    case 409:
+      code = Code::kFailedPrecondition;
+      break;
+    case 413:
+      code = Code::kTooLarge;
+      break;
+    case 429:
+      code = Code::kResourceExhausted;
+      break;
+    case 500:
+      code = r.status == 501 || r.status == 503 ? Code::kUnavailable : Code::kInternal;
+      break;
+    default:
+      code = Code::kInvalidArgument;
+      break;
   }
   return Status(code, reason, std::move(message));
 }

@@ -28,6 +28,8 @@ inline void PutU32(Bytes& out, uint32_t v) {
 inline uint32_t GetU32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
-inline void Append(Bytes& out, ByteView b) { out.insert(out.end(), b.begin(), b.end()); }
+inline void Append(Bytes& out, ByteView b) {
+  out.insert(out.end(), b.begin(), b.end());
+}
 
 }  // namespace keep

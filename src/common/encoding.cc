@@ -50,7 +50,9 @@ std::string Base64Encode(ByteView data) {
   return out;
 }
 
-size_t Base64DecodedSizeBound(std::string_view text) { return text.size() / 4 * 3; }
+size_t Base64DecodedSizeBound(std::string_view text) {
+  return text.size() / 4 * 3;
+}
 
 Result<size_t> Base64DecodeInto(std::string_view text, uint8_t* out, size_t out_cap) {
   KEEP_ASSIGN_OR_RETURN(int pad, ValidateStd(text));
@@ -85,7 +87,8 @@ std::string Base64UrlEncode(ByteView data) {
     s[o++] = kUrl[v & 63];
   }
   if (i < data.size()) {
-    const uint32_t v = uint32_t{data[i]} << 16 | (i + 1 < data.size() ? uint32_t{data[i + 1]} << 8 : 0);
+    const uint32_t v =
+        uint32_t{data[i]} << 16 | (i + 1 < data.size() ? uint32_t{data[i + 1]} << 8 : 0);
     s[o++] = kUrl[v >> 18];
     s[o++] = kUrl[(v >> 12) & 63];
     if (i + 1 < data.size()) s[o++] = kUrl[(v >> 6) & 63];
@@ -97,9 +100,12 @@ Result<Bytes> Base64UrlDecode(std::string_view text) {
   if (text.size() % 4 == 1) return InvalidArgument("invalid base64url length");
   std::string s(text);
   for (char& c : s) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/' || c == '=') return InvalidArgument("invalid base64url character");
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/' || c == '=')
+      return InvalidArgument("invalid base64url character");
   }
   while (s.size() % 4 != 0) s.push_back('=');
   return Base64Decode(s);

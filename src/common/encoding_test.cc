@@ -6,9 +6,13 @@ namespace keep {
 namespace {
 
 TEST(Base64, Rfc4648Vectors) {
-  const std::pair<std::string, std::string> cases[] = {
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<std::string, std::string> cases[] = {{"", ""},
+                                                       {"f", "Zg=="},
+                                                       {"fo", "Zm8="},
+                                                       {"foo", "Zm9v"},
+                                                       {"foob", "Zm9vYg=="},
+                                                       {"fooba", "Zm9vYmE="},
+                                                       {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, enc] : cases) {
     EXPECT_EQ(Base64Encode(AsBytes(plain)), enc);
     auto dec = Base64Decode(enc);
@@ -18,8 +22,8 @@ TEST(Base64, Rfc4648Vectors) {
 }
 
 TEST(Base64, RejectsMalformed) {
-  for (std::string_view bad : {"Zg", "Zg=", "Z===", "Zm9v\n", " Zm9v", "Zm9v====", "Zh==",
-                               "Zm9=", "Zm=v", "=Zm9", "Zm9-", "Zm9_", "Zg==Zg==", "****"}) {
+  for (std::string_view bad : {"Zg", "Zg=", "Z===", "Zm9v\n", " Zm9v", "Zm9v====", "Zh==", "Zm9=",
+                               "Zm=v", "=Zm9", "Zm9-", "Zm9_", "Zg==Zg==", "****"}) {
     auto r = Base64Decode(bad);
     EXPECT_FALSE(r.ok()) << bad;
     if (!r.ok()) {

@@ -17,29 +17,44 @@ spdlog::logger& Logger() {
 
 spdlog::level::level_enum ToSpd(Level l) {
   switch (l) {
-    case Level::kDebug: return spdlog::level::debug;
-    case Level::kInfo: return spdlog::level::info;
-    case Level::kWarn: return spdlog::level::warn;
-    case Level::kError: return spdlog::level::err;
-    case Level::kOff: return spdlog::level::off;
+    case Level::kDebug:
+      return spdlog::level::debug;
+    case Level::kInfo:
+      return spdlog::level::info;
+    case Level::kWarn:
+      return spdlog::level::warn;
+    case Level::kError:
+      return spdlog::level::err;
+    case Level::kOff:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
 
 }  // namespace
 
-void SetLevel(Level level) { Logger().set_level(ToSpd(level)); }
+void SetLevel(Level level) {
+  Logger().set_level(ToSpd(level));
+}
 
 bool ParseLevel(std::string_view t, Level* out) {
-  if (t == "debug") *out = Level::kDebug;
-  else if (t == "info") *out = Level::kInfo;
-  else if (t == "warn") *out = Level::kWarn;
-  else if (t == "error") *out = Level::kError;
-  else if (t == "off") *out = Level::kOff;
-  else return false;
+  if (t == "debug")
+    *out = Level::kDebug;
+  else if (t == "info")
+    *out = Level::kInfo;
+  else if (t == "warn")
+    *out = Level::kWarn;
+  else if (t == "error")
+    *out = Level::kError;
+  else if (t == "off")
+    *out = Level::kOff;
+  else
+    return false;
   return true;
 }
 
-void Write(Level level, std::string_view message) { Logger().log(ToSpd(level), message); }
+void Write(Level level, std::string_view message) {
+  Logger().log(ToSpd(level), message);
+}
 
 }  // namespace keep::log

@@ -4,20 +4,34 @@ namespace keep {
 
 std::string_view DefaultReason(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "bad_request";
-    case Code::kUnauthenticated: return "unauthenticated";
-    case Code::kPermissionDenied: return "permission_denied";
-    case Code::kNotFound: return "not_found";
-    case Code::kMethodNotAllowed: return "method_not_allowed";
-    case Code::kAlreadyExists: return "already_exists";
-    case Code::kFailedPrecondition: return "failed_precondition";
-    case Code::kTooLarge: return "payload_too_large";
-    case Code::kResourceExhausted: return "rate_limited";
-    case Code::kUnimplemented: return "not_implemented";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kInternal: return "internal";
-    case Code::kDataLoss: return "internal";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "bad_request";
+    case Code::kUnauthenticated:
+      return "unauthenticated";
+    case Code::kPermissionDenied:
+      return "permission_denied";
+    case Code::kNotFound:
+      return "not_found";
+    case Code::kMethodNotAllowed:
+      return "method_not_allowed";
+    case Code::kAlreadyExists:
+      return "already_exists";
+    case Code::kFailedPrecondition:
+      return "failed_precondition";
+    case Code::kTooLarge:
+      return "payload_too_large";
+    case Code::kResourceExhausted:
+      return "rate_limited";
+    case Code::kUnimplemented:
+      return "not_implemented";
+    case Code::kUnavailable:
+      return "unavailable";
+    case Code::kInternal:
+      return "internal";
+    case Code::kDataLoss:
+      return "internal";
   }
   return "internal";
 }
@@ -30,7 +44,9 @@ std::string Status::ToString() const {
   return s;
 }
 
-std::ostream& operator<<(std::ostream& os, const Status& s) { return os << s.ToString(); }
+std::ostream& operator<<(std::ostream& os, const Status& s) {
+  return os << s.ToString();
+}
 
 Status InvalidArgument(std::string message, std::string_view reason) {
   return Status(Code::kInvalidArgument, reason, std::move(message));
@@ -53,7 +69,11 @@ Status PermissionDenied(std::string message) {
 Status Unavailable(std::string_view reason, std::string message) {
   return Status(Code::kUnavailable, reason, std::move(message));
 }
-Status Internal(std::string message) { return Status(Code::kInternal, std::move(message)); }
-Status DataLoss(std::string message) { return Status(Code::kDataLoss, std::move(message)); }
+Status Internal(std::string message) {
+  return Status(Code::kInternal, std::move(message));
+}
+Status DataLoss(std::string message) {
+  return Status(Code::kDataLoss, std::move(message));
+}
 
 }  // namespace keep

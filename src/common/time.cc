@@ -26,11 +26,20 @@ Result<int64_t> ParseDuration(std::string_view text) {
   if (text.size() < 2) return InvalidArgument("duration must look like 90d, 12h, 30m or 45s");
   int64_t unit = 0;
   switch (text.back()) {
-    case 'd': unit = 86400; break;
-    case 'h': unit = 3600; break;
-    case 'm': unit = 60; break;
-    case 's': unit = 1; break;
-    default: return InvalidArgument("duration unit must be d, h, m or s");
+    case 'd':
+      unit = 86400;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 's':
+      unit = 1;
+      break;
+    default:
+      return InvalidArgument("duration unit must be d, h, m or s");
   }
   int64_t n = 0;
   const char* begin = text.data();

@@ -22,8 +22,8 @@ TEST(Duration, ParsesUnits) {
 }
 
 TEST(Duration, RejectsMalformed) {
-  for (std::string_view bad : {"", "d", "-1d", "+1d", "1y", "1.5d", "1 d", "99999999999999d",
-                               "d1", "0x10s"}) {
+  for (std::string_view bad :
+       {"", "d", "-1d", "+1d", "1y", "1.5d", "1 d", "99999999999999d", "d1", "0x10s"}) {
     EXPECT_FALSE(ParseDuration(bad).ok()) << bad;
   }
 }

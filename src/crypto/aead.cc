@@ -1,7 +1,7 @@
 #include "crypto/aead.h"
 
-#include <openssl/crypto.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 
 #include <algorithm>
@@ -74,8 +74,8 @@ bool Update(EVP_CIPHER_CTX* ctx, uint8_t* out, ByteView in) {
 
 }  // namespace
 
-Status AeadSeal(AeadAlgorithm alg, ByteView key, ByteView nonce, ByteView aad,
-                ByteView plaintext, std::span<uint8_t> out) {
+Status AeadSeal(AeadAlgorithm alg, ByteView key, ByteView nonce, ByteView aad, ByteView plaintext,
+                std::span<uint8_t> out) {
   KEEP_RETURN_IF_ERROR(CheckParams(alg, key, nonce));
   if (out.size() != plaintext.size() + kAeadTagSize) return InvalidArgument("bad output size");
   EVP_CIPHER_CTX* ctx = ThreadCtx();

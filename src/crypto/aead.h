@@ -8,8 +8,8 @@
 //
 // Contract:
 // - AES-GCM accepts 16-, 24- or 32-byte keys (keep itself only ever uses 32) and any
-//   nonce of 1..128 bytes (OpenSSL's limit; keep uses 12); ChaCha20-Poly1305 needs a 32-byte key and a
-//   12-byte nonce. Other sizes are kInvalidArgument.
+//   nonce of 1..128 bytes (OpenSSL's limit; keep uses 12); ChaCha20-Poly1305 needs a 32-byte key
+//   and a 12-byte nonce. Other sizes are kInvalidArgument.
 // - Tags are 16 bytes, appended to the ciphertext: |out| = |plaintext| + 16.
 // - Open verifies the tag before releasing plaintext: on any failure the output is
 //   wiped and the error is kInvalidArgument with reason "invalid_ciphertext" and the
@@ -32,8 +32,8 @@ inline constexpr size_t kAeadNonceSize = 12;
 inline constexpr size_t kAeadKeySize = 32;
 
 // Encrypts `plaintext` into `out` (exactly plaintext.size() + 16 bytes).
-Status AeadSeal(AeadAlgorithm alg, ByteView key, ByteView nonce, ByteView aad,
-                ByteView plaintext, std::span<uint8_t> out);
+Status AeadSeal(AeadAlgorithm alg, ByteView key, ByteView nonce, ByteView aad, ByteView plaintext,
+                std::span<uint8_t> out);
 
 // Decrypts `ciphertext_and_tag` into `out` (exactly ciphertext_and_tag.size() - 16 bytes).
 Status AeadOpen(AeadAlgorithm alg, ByteView key, ByteView nonce, ByteView aad,

@@ -95,7 +95,9 @@ Result<HmacKey> HmacKey::Create(ByteView key) {
   return HmacKey(ctx.release());
 }
 
-HmacKey::HmacKey(HmacKey&& o) noexcept : ctx_(o.ctx_) { o.ctx_ = nullptr; }
+HmacKey::HmacKey(HmacKey&& o) noexcept : ctx_(o.ctx_) {
+  o.ctx_ = nullptr;
+}
 HmacKey& HmacKey::operator=(HmacKey&& o) noexcept {
   if (this != &o) {
     EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx_));
@@ -104,7 +106,9 @@ HmacKey& HmacKey::operator=(HmacKey&& o) noexcept {
   }
   return *this;
 }
-HmacKey::~HmacKey() { EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx_)); }
+HmacKey::~HmacKey() {
+  EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx_));
+}
 
 Status HmacKey::Compute(std::initializer_list<ByteView> parts,
                         std::span<uint8_t, kSha256Size> out) const {
@@ -121,7 +125,8 @@ Status HmacKey::Compute(std::initializer_list<ByteView> parts,
   return Status::Ok();
 }
 
-Status HkdfExpandSha256Block(const HmacKey& prk, ByteView info, std::span<uint8_t, kSha256Size> out) {
+Status HkdfExpandSha256Block(const HmacKey& prk, ByteView info,
+                             std::span<uint8_t, kSha256Size> out) {
   static const uint8_t kCounter[1] = {0x01};
   return prk.Compute({info, ByteView(kCounter, 1)}, out);
 }

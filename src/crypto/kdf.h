@@ -41,7 +41,8 @@ class HmacKey {
 
 // HKDF-Expand (RFC 5869 §2.3) for one block (L = 32): T(1) = HMAC(PRK, info || 0x01),
 // with the PRK precomputed as an HmacKey.
-Status HkdfExpandSha256Block(const HmacKey& prk, ByteView info, std::span<uint8_t, kSha256Size> out);
+Status HkdfExpandSha256Block(const HmacKey& prk, ByteView info,
+                             std::span<uint8_t, kSha256Size> out);
 
 // Recomputes the HMAC and compares its first tag.size() bytes (16..32) with `tag` in
 // constant time. Tags shorter than 16 bytes are refused (returns false).

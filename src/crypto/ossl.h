@@ -16,10 +16,10 @@ namespace keep::crypto {
 template <typename T>
 struct OsslDeleter;
 
-#define KEEP_OSSL_DELETER(T, fn)             \
-  template <>                                \
-  struct OsslDeleter<T> {                    \
-    void operator()(T* p) const { fn(p); }   \
+#define KEEP_OSSL_DELETER(T, fn)           \
+  template <>                              \
+  struct OsslDeleter<T> {                  \
+    void operator()(T* p) const { fn(p); } \
   };
 
 KEEP_OSSL_DELETER(EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)

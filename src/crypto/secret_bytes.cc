@@ -37,7 +37,9 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& o) noexcept {
   return *this;
 }
 
-SecretBytes::~SecretBytes() { Free(); }
+SecretBytes::~SecretBytes() {
+  Free();
+}
 
 void SecretBytes::Free() {
   if (data_ != nullptr) OPENSSL_secure_clear_free(data_, capacity_);

@@ -43,7 +43,8 @@ Status Fingerprint(const VersionKey& vk, ByteView header, ByteView canonical_con
 Result<VersionKey> VersionKey::Derive(const crypto::SecretBytes& material) {
   if (material.size() != crypto::kAeadKeySize) return InvalidArgument("key versions are 32 bytes");
   crypto::SecretBytes okm(64);
-  KEEP_RETURN_IF_ERROR(crypto::HkdfSha256(material.view(), {}, AsBytes(kVersionInfo), okm.mutable_view()));
+  KEEP_RETURN_IF_ERROR(
+      crypto::HkdfSha256(material.view(), {}, AsBytes(kVersionInfo), okm.mutable_view()));
   KEEP_ASSIGN_OR_RETURN(crypto::HmacKey enc, crypto::HmacKey::Create(okm.view().first(32)));
   KEEP_ASSIGN_OR_RETURN(crypto::HmacKey fp, crypto::HmacKey::Create(okm.view().subspan(32)));
   return VersionKey(std::move(enc), std::move(fp));
@@ -66,7 +67,8 @@ Result<Header> ParseHeader(ByteView blob) {
 Result<Bytes> detail::EncryptWith(const Header& header, const VersionKey& version_key,
                                   ByteView canonical_context, ByteView plaintext, ByteView salt,
                                   ByteView nonce) {
-  if (salt.size() != kSaltSize || nonce.size() != crypto::kAeadNonceSize || header.key_version == 0) {
+  if (salt.size() != kSaltSize || nonce.size() != crypto::kAeadNonceSize ||
+      header.key_version == 0) {
     return InvalidArgument("invalid encryption parameters");
   }
   Bytes out(kHeaderSize + plaintext.size() + crypto::kAeadTagSize);
@@ -102,9 +104,9 @@ Result<crypto::SecretBytes> Decrypt(ByteView blob, const VersionKey& version_key
   crypto::SecretBytes key(32);
   KEEP_RETURN_IF_ERROR(MessageKey(version_key, blob, key.mutable_view().first<32>()));
   crypto::SecretBytes plain(blob.size() - kOverhead);
-  Status s = crypto::AeadOpen(h.algorithm, key.view(), blob.subspan(kNonceOff, crypto::kAeadNonceSize),
-                              blob.first(kHeaderSize), blob.subspan(kHeaderSize),
-                              plain.mutable_view());
+  Status s =
+      crypto::AeadOpen(h.algorithm, key.view(), blob.subspan(kNonceOff, crypto::kAeadNonceSize),
+                       blob.first(kHeaderSize), blob.subspan(kHeaderSize), plain.mutable_view());
   if (!s.ok()) return Invalid();
   uint8_t fp[kFingerprintSize];
   KEEP_RETURN_IF_ERROR(Fingerprint(version_key, blob, canonical_context, fp));

@@ -14,7 +14,9 @@ crypto::SecretBytes Key(uint8_t start) {
   return k;
 }
 
-VersionKey VK(uint8_t start) { return *VersionKey::Derive(Key(start)); }
+VersionKey VK(uint8_t start) {
+  return *VersionKey::Derive(Key(start));
+}
 
 Header MakeHeader(crypto::AeadAlgorithm alg) {
   Header h{alg, {}, 3};
@@ -91,8 +93,8 @@ TEST(Ciphertext, TextForm) {
   std::string t = ToText(blob);
   EXPECT_EQ(t, "keep:AQL7_w");
   EXPECT_EQ(*FromText(t), blob);
-  for (std::string_view bad : {"", "keep", "kep:AQL7_w", "keep:AQL7/w", "keep:AQL7_w==",
-                               "keep:A", "KEEP:AQL7_w", "keep: AQL7_w"}) {
+  for (std::string_view bad : {"", "keep", "kep:AQL7_w", "keep:AQL7/w", "keep:AQL7_w==", "keep:A",
+                               "KEEP:AQL7_w", "keep: AQL7_w"}) {
     auto r = FromText(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().reason(), "invalid_ciphertext");

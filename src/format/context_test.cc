@@ -10,7 +10,15 @@ namespace {
 TEST(Context, CanonicalEncodingIsLengthPrefixedAndSorted) {
   EncryptionContext c = {{"b", "2"}, {"a", "1"}};
   EXPECT_EQ(HexEncode(CanonicalContext(c)),
-            "00000002" "00000001" "61" "00000001" "31" "00000001" "62" "00000001" "32");
+            "00000002"
+            "00000001"
+            "61"
+            "00000001"
+            "31"
+            "00000001"
+            "62"
+            "00000001"
+            "32");
   EXPECT_EQ(HexEncode(CanonicalContext({})), "00000000");
 }
 

@@ -121,7 +121,9 @@ Status Api::Authorize(Call& call, access::Operation op, std::string_view key) {
 HttpResponse Api::Finish(Call& call, HttpResponse response) {
   if (call.authenticated || !call.event.operation.empty()) {
     call.event.time = NowUnix();
-    if (call.event.operation.empty()) call.event.operation = std::string(call.req.method) + " " + std::string(call.path.substr(0, 100));
+    if (call.event.operation.empty())
+      call.event.operation =
+          std::string(call.req.method) + " " + std::string(call.path.substr(0, 100));
     if (call.event.outcome.empty()) call.event.outcome = response.status < 400 ? "ok" : "error";
     Status s = audit_.Append(call.event);
     if (!s.ok()) {
@@ -154,9 +156,10 @@ HttpResponse Api::Sys(Call& call) {
     auto o = AsObject(body.value(), {"shares", "threshold"});
     if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
     if ((*o)->contains("shares") || (*o)->contains("threshold")) {
-      return ErrorResponse(InvalidArgument("this server uses the " + std::string(service_.SealKind()) +
-                                           " seal, which does not split the root key into shares"),
-                           call.request_id);
+      return ErrorResponse(
+          InvalidArgument("this server uses the " + std::string(service_.SealKind()) +
+                          " seal, which does not split the root key into shares"),
+          call.request_id);
     }
     auto r = service_.Init();
     if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
@@ -171,24 +174,27 @@ HttpResponse Api::Sys(Call& call) {
     auto o = AsObject(body.value(), {"share", "reset"});
     if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
     if ((*o)->contains("share")) {
-      return ErrorResponse(InvalidArgument("this server uses the " + std::string(service_.SealKind()) +
-                                           " seal, which takes no shares"),
-                           call.request_id);
+      return ErrorResponse(
+          InvalidArgument("this server uses the " + std::string(service_.SealKind()) +
+                          " seal, which takes no shares"),
+          call.request_id);
     }
     auto r = service_.Unseal();
     if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
-    return JsonResponse(200, json::serialize(json::object{
-                                 {"sealed", r->sealed}, {"progress", r->progress},
-                                 {"threshold", r->threshold}}));
+    return JsonResponse(
+        200, json::serialize(json::object{
+                 {"sealed", r->sealed}, {"progress", r->progress}, {"threshold", r->threshold}}));
   }
   if (op == "seal" || op == "rotate") {
-    if (Status st = Authenticate(call); !st.ok()) return Finish(call, ErrorResponse(st, call.request_id));
+    if (Status st = Authenticate(call); !st.ok())
+      return Finish(call, ErrorResponse(st, call.request_id));
     const auto aop = op == "seal" ? access::Operation::kSysSeal : access::Operation::kSysRotate;
     if (Status st = Authorize(call, aop, ""); !st.ok()) {
       call.event.outcome = st.reason();
       return Finish(call, ErrorResponse(st, call.request_id));
     }
-    if (auto o = AsObject(body.value(), {}); !o.ok()) return Finish(call, ErrorResponse(o.status(), call.request_id));
+    if (auto o = AsObject(body.value(), {}); !o.ok())
+      return Finish(call, ErrorResponse(o.status(), call.request_id));
     if (op == "seal") {
       // Audit before sealing: the trail is behind the barrier in later issues.
       HttpResponse resp = Finish(call, JsonResponse(204, ""));

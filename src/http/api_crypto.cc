@@ -11,10 +11,14 @@ enum class Kind { kEncrypt, kDecrypt, kRewrap, kDataKey };
 
 access::Operation OpOf(Kind k) {
   switch (k) {
-    case Kind::kEncrypt: return access::Operation::kEncrypt;
-    case Kind::kDecrypt: return access::Operation::kDecrypt;
-    case Kind::kRewrap: return access::Operation::kRewrap;
-    case Kind::kDataKey: return access::Operation::kDataKey;
+    case Kind::kEncrypt:
+      return access::Operation::kEncrypt;
+    case Kind::kDecrypt:
+      return access::Operation::kDecrypt;
+    case Kind::kRewrap:
+      return access::Operation::kRewrap;
+    case Kind::kDataKey:
+      return access::Operation::kDataKey;
   }
   return access::Operation::kEncrypt;
 }
@@ -24,10 +28,13 @@ std::span<const std::string_view> FieldsOf(Kind k) {
   static constexpr std::string_view kDecrypt[] = {"ciphertext", "context"};
   static constexpr std::string_view kDataKey[] = {"bits", "context", "plaintext"};
   switch (k) {
-    case Kind::kEncrypt: return kEncrypt;
+    case Kind::kEncrypt:
+      return kEncrypt;
     case Kind::kDecrypt:
-    case Kind::kRewrap: return kDecrypt;
-    case Kind::kDataKey: return kDataKey;
+    case Kind::kRewrap:
+      return kDecrypt;
+    case Kind::kDataKey:
+      return kDataKey;
   }
   return {};
 }
@@ -56,7 +63,8 @@ HttpResponse Api::Crypto(Call& call) {
   const auto& seg = call.segments;
   const bool by_ciphertext = seg[1] == "decrypt";
   if (call.req.method != "POST") return MethodNotAllowed("POST", call.request_id);
-  if (Status st = Authenticate(call); !st.ok()) return Finish(call, ErrorResponse(st, call.request_id));
+  if (Status st = Authenticate(call); !st.ok())
+    return Finish(call, ErrorResponse(st, call.request_id));
   auto fail = [&](const Status& st) {
     call.event.outcome = std::string(st.reason());
     return Finish(call, ErrorResponse(st, call.request_id));
@@ -81,7 +89,7 @@ HttpResponse Api::Crypto(Call& call) {
     return Finish(call, std::move(resp));
   }
 
-  const Kind kind = by_ciphertext        ? Kind::kDecrypt
+  const Kind kind = by_ciphertext         ? Kind::kDecrypt
                     : seg[3] == "encrypt" ? Kind::kEncrypt
                     : seg[3] == "decrypt" ? Kind::kDecrypt
                     : seg[3] == "rewrap"  ? Kind::kRewrap
@@ -106,7 +114,8 @@ HttpResponse Api::Crypto(Call& call) {
         if (*ver < 1 || *ver > UINT32_MAX) return InvalidArgument("key_version is out of range");
         version = static_cast<uint32_t>(*ver);
       }
-      KEEP_ASSIGN_OR_RETURN(auto r, service_.Encrypt(call.ctx, key, plain.view(), context, version));
+      KEEP_ASSIGN_OR_RETURN(auto r,
+                            service_.Encrypt(call.ctx, key, plain.view(), context, version));
       out = "{\"ciphertext\":\"" + r.ciphertext + "\"";
       AppendKeyVersion(out, r.key, r.version);
     } else if (kind == Kind::kDecrypt || kind == Kind::kRewrap) {
@@ -133,9 +142,11 @@ HttpResponse Api::Crypto(Call& call) {
       if (b != 128 && b != 256 && b != 512) return InvalidArgument("bits must be 128, 256 or 512");
       const bool want_plain = with_plain.value_or(true);
       if (want_plain) {
-        KEEP_RETURN_IF_ERROR(guard_.Authorize(call.ctx.identity, access::Operation::kDataKeyPlaintext, key));
+        KEEP_RETURN_IF_ERROR(
+            guard_.Authorize(call.ctx.identity, access::Operation::kDataKeyPlaintext, key));
       }
-      KEEP_ASSIGN_OR_RETURN(auto r, service_.DataKey(call.ctx, key, static_cast<int>(b), want_plain, context));
+      KEEP_ASSIGN_OR_RETURN(
+          auto r, service_.DataKey(call.ctx, key, static_cast<int>(b), want_plain, context));
       out = "{";
       if (r.plaintext) {
         out += "\"plaintext\":\"";
@@ -162,12 +173,14 @@ HttpResponse Api::Crypto(Call& call) {
     resp.sensitive = sensitive;
     return Finish(call, std::move(resp));
   }
-  if (v.get_object().size() != 1) return fail(InvalidArgument("a batch request has only the field 'batch'"));
+  if (v.get_object().size() != 1)
+    return fail(InvalidArgument("a batch request has only the field 'batch'"));
   if (!batch->is_array()) return fail(InvalidArgument("field 'batch' must be an array"));
   const auto& items = batch->get_array();
   if (items.size() > options_.max_batch_items) {
-    return fail(Status(Code::kTooLarge, "payload_too_large",
-                       "a batch holds at most " + std::to_string(options_.max_batch_items) + " items"));
+    return fail(
+        Status(Code::kTooLarge, "payload_too_large",
+               "a batch holds at most " + std::to_string(options_.max_batch_items) + " items"));
   }
   HttpResponse resp = JsonResponse(200, "{\"batch\":[");
   resp.body.reserve(items.size() * (kind == Kind::kEncrypt ? 200 : 120) + 16);

@@ -59,7 +59,8 @@ Result<int64_t> ParsePeriod(const json::object& o) {
 std::string KeyJson(const keys::KeyMeta& m) {
   json::array versions;
   for (const auto& v : m.versions) {
-    versions.push_back(json::object{{"version", v.version}, {"created_at", FormatRfc3339(v.created_at)}});
+    versions.push_back(
+        json::object{{"version", v.version}, {"created_at", FormatRfc3339(v.created_at)}});
   }
   json::object o{{"name", m.name},
                  {"id", HexEncode(m.id)},
@@ -83,7 +84,8 @@ std::string KeyJson(const keys::KeyMeta& m) {
 HttpResponse Api::Keys(Call& call) {
   const std::string_view m = call.req.method;
   if (m != "POST" && m != "GET") return MethodNotAllowed("GET, POST", call.request_id);
-  if (Status st = Authenticate(call); !st.ok()) return Finish(call, ErrorResponse(st, call.request_id));
+  if (Status st = Authenticate(call); !st.ok())
+    return Finish(call, ErrorResponse(st, call.request_id));
   auto fail = [&](const Status& st) {
     call.event.outcome = std::string(st.reason());
     return Finish(call, ErrorResponse(st, call.request_id));
@@ -104,7 +106,10 @@ HttpResponse Api::Keys(Call& call) {
     json::array names;
     for (auto& k : page->names) names.emplace_back(k);
     json::object o{{"keys", std::move(names)}};
-    if (page->next) o["next"] = *page->next; else o["next"] = nullptr;
+    if (page->next)
+      o["next"] = *page->next;
+    else
+      o["next"] = nullptr;
     return Finish(call, JsonResponse(200, json::serialize(o)));
   }
   ParsedBody body;
@@ -139,7 +144,8 @@ HttpResponse Api::KeyItem(Call& call) {
   const auto& s = call.segments;
   const std::string_view m = call.req.method;
   const std::string_view name = s[2];
-  if (s.size() == 4 && (s[3] == "encrypt" || s[3] == "decrypt" || s[3] == "rewrap" || s[3] == "datakey")) {
+  if (s.size() == 4 &&
+      (s[3] == "encrypt" || s[3] == "decrypt" || s[3] == "rewrap" || s[3] == "datakey")) {
     return Crypto(call);
   }
   if (s.size() > 4 || (s.size() == 4 && s[3] != "rotate" && s[3] != "cancel-deletion")) {
@@ -149,16 +155,20 @@ HttpResponse Api::KeyItem(Call& call) {
   if (s.size() == 3 && m != "GET" && m != "PATCH" && m != "DELETE") {
     return MethodNotAllowed("GET, PATCH, DELETE", call.request_id);
   }
-  if (Status st = Authenticate(call); !st.ok()) return Finish(call, ErrorResponse(st, call.request_id));
+  if (Status st = Authenticate(call); !st.ok())
+    return Finish(call, ErrorResponse(st, call.request_id));
   auto fail = [&](const Status& st) {
     call.event.outcome = std::string(st.reason());
     return Finish(call, ErrorResponse(st, call.request_id));
   };
   if (Status st = keys::ValidateKeyName(name); !st.ok()) return fail(st);
   access::Operation op = access::Operation::kKeyRead;
-  if (s.size() == 4) op = s[3] == "rotate" ? access::Operation::kKeyRotate : access::Operation::kKeyDelete;
-  else if (m == "PATCH") op = access::Operation::kKeyUpdate;
-  else if (m == "DELETE") op = access::Operation::kKeyDelete;
+  if (s.size() == 4)
+    op = s[3] == "rotate" ? access::Operation::kKeyRotate : access::Operation::kKeyDelete;
+  else if (m == "PATCH")
+    op = access::Operation::kKeyUpdate;
+  else if (m == "DELETE")
+    op = access::Operation::kKeyDelete;
   if (Status st = Authorize(call, op, name); !st.ok()) return fail(st);
 
   Result<keys::KeyMeta> result = Internal("unrouted");
@@ -193,10 +203,12 @@ HttpResponse Api::KeyItem(Call& call) {
     if (!mine.ok()) return fail(mine.status());
     if (*desc) patch.description = std::string(**desc);
     patch.enabled = *enabled;
-    for (auto [v, out, field] : {std::tuple{&*mind, &patch.min_decryption_version, "min_decryption_version"},
-                                 std::tuple{&*mine, &patch.min_encryption_version, "min_encryption_version"}}) {
+    for (auto [v, out, field] :
+         {std::tuple{&*mind, &patch.min_decryption_version, "min_decryption_version"},
+          std::tuple{&*mine, &patch.min_encryption_version, "min_encryption_version"}}) {
       if (!v->has_value()) continue;
-      if (**v < 0 || **v > UINT32_MAX) return fail(InvalidArgument(std::string(field) + " is out of range"));
+      if (**v < 0 || **v > UINT32_MAX)
+        return fail(InvalidArgument(std::string(field) + " is out of range"));
       *out = static_cast<uint32_t>(**v);
     }
     if ((*o)->contains("auto_rotate_period")) {

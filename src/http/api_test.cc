@@ -18,8 +18,9 @@ namespace json = boost::json;
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("keep-api-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("keep-api-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     auto st = store::OpenSqliteStore((dir_ / "keep.db").string());
@@ -71,15 +72,22 @@ TEST_F(ApiTest, HealthInitAndRequestIds) {
   auto again = Call("POST", "/v1/sys/init", "{}", false);
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(Code(again), "already_initialized");
-  EXPECT_EQ(Code(Call("POST", "/v1/sys/init", R"({"shares":5,"threshold":3})", false)), "bad_request");
+  EXPECT_EQ(Code(Call("POST", "/v1/sys/init", R"({"shares":5,"threshold":3})", false)),
+            "bad_request");
 }
 
 TEST_F(ApiTest, ErrorTable) {
   Init();
   ASSERT_EQ(Call("POST", "/v1/keys", R"({"name":"a"})").status, 201);
   ASSERT_EQ(Call("POST", "/v1/keys", R"({"name":"b","type":"chacha20-poly1305"})").status, 201);
-  struct Case { std::string method, target, body; bool auth; int status; std::string code; };
-  auto enc = json::parse(Call("POST", "/v1/keys/a/encrypt", R"({"plaintext":"aGk=","context":{"x":"1"}})").body);
+  struct Case {
+    std::string method, target, body;
+    bool auth;
+    int status;
+    std::string code;
+  };
+  auto enc = json::parse(
+      Call("POST", "/v1/keys/a/encrypt", R"({"plaintext":"aGk=","context":{"x":"1"}})").body);
   const std::string ct(enc.at("ciphertext").as_string());
   std::string flipped = ct;
   flipped[20] = flipped[20] == 'A' ? 'B' : 'A';
@@ -88,9 +96,12 @@ TEST_F(ApiTest, ErrorTable) {
       {"POST", "/v1/keys", R"({"name":"c","typo":1})", true, 400, "bad_request"},
       {"POST", "/v1/keys", R"({"name":5})", true, 400, "bad_request"},
       {"POST", "/v1/keys/a/encrypt", R"({"plaintext":"***"})", true, 400, "bad_request"},
-      {"POST", "/v1/keys/a/decrypt", R"({"ciphertext":")" + flipped + R"(","context":{"x":"1"}})", true, 400, "invalid_ciphertext"},
-      {"POST", "/v1/keys/a/decrypt", R"({"ciphertext":")" + ct + R"(","context":{"x":"2"}})", true, 400, "context_mismatch"},
-      {"POST", "/v1/keys/b/decrypt", R"({"ciphertext":")" + ct + R"(","context":{"x":"1"}})", true, 400, "key_mismatch"},
+      {"POST", "/v1/keys/a/decrypt", R"({"ciphertext":")" + flipped + R"(","context":{"x":"1"}})",
+       true, 400, "invalid_ciphertext"},
+      {"POST", "/v1/keys/a/decrypt", R"({"ciphertext":")" + ct + R"(","context":{"x":"2"}})", true,
+       400, "context_mismatch"},
+      {"POST", "/v1/keys/b/decrypt", R"({"ciphertext":")" + ct + R"(","context":{"x":"1"}})", true,
+       400, "key_mismatch"},
       {"GET", "/v1/keys", "", false, 401, "unauthenticated"},
       {"GET", "/v1/keys/zzz", "", true, 404, "not_found"},
       {"GET", "/v2/nothing", "", true, 404, "not_found"},
@@ -117,7 +128,8 @@ TEST_F(ApiTest, ErrorTable) {
   ASSERT_EQ(off.status, 200);
   EXPECT_EQ(Code(Call("POST", "/v1/keys/a/encrypt", R"({"plaintext":""})")), "key_disabled");
   ASSERT_EQ(Call("DELETE", "/v1/keys/b").status, 200);
-  EXPECT_EQ(Code(Call("POST", "/v1/keys/b/encrypt", R"({"plaintext":""})")), "key_pending_deletion");
+  EXPECT_EQ(Code(Call("POST", "/v1/keys/b/encrypt", R"({"plaintext":""})")),
+            "key_pending_deletion");
   ASSERT_EQ(Call("POST", "/v1/sys/seal").status, 204);
   auto sealed = Call("GET", "/v1/keys");
   EXPECT_EQ(sealed.status, 503);
@@ -127,15 +139,17 @@ TEST_F(ApiTest, ErrorTable) {
 TEST_F(ApiTest, BatchMixesResultsAndErrorsInOrder) {
   Init();
   ASSERT_EQ(Call("POST", "/v1/keys", R"({"name":"k"})").status, 201);
-  auto r = Call("POST", "/v1/keys/k/encrypt",
-                R"({"batch":[{"plaintext":"AQ=="},{"plaintext":"!"},{"plaintext":"Ag==","context":{"a":"b"}}]})");
+  auto r = Call(
+      "POST", "/v1/keys/k/encrypt",
+      R"({"batch":[{"plaintext":"AQ=="},{"plaintext":"!"},{"plaintext":"Ag==","context":{"a":"b"}}]})");
   ASSERT_EQ(r.status, 200) << r.body;
   auto items = json::parse(r.body).at("batch").as_array();
   ASSERT_EQ(items.size(), 3u);
   EXPECT_TRUE(items[0].as_object().contains("ciphertext"));
   EXPECT_EQ(items[1].at("error").at("code").as_string(), "bad_request");
-  std::string dec = R"({"batch":[{"ciphertext":")" + std::string(items[0].at("ciphertext").as_string()) +
-                    R"("},{"ciphertext":")" + std::string(items[2].at("ciphertext").as_string()) +
+  std::string dec = R"({"batch":[{"ciphertext":")" +
+                    std::string(items[0].at("ciphertext").as_string()) + R"("},{"ciphertext":")" +
+                    std::string(items[2].at("ciphertext").as_string()) +
                     R"(","context":{"a":"b"}},{"ciphertext":"keep:AAAA"}]})";
   auto d = Call("POST", "/v1/decrypt", dec);
   ASSERT_EQ(d.status, 200) << d.body;

@@ -6,20 +6,33 @@ namespace keep::http {
 
 int HttpStatusFor(const Status& s) {
   switch (s.code()) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
-    case Code::kMethodNotAllowed: return 405;
-    case Code::kAlreadyExists: return 409;
-    case Code::kFailedPrecondition: return s.reason() == "not_initialized" ? 503 : 409;
-    case Code::kTooLarge: return 413;
-    case Code::kResourceExhausted: return 429;
-    case Code::kUnimplemented: return 501;
-    case Code::kUnavailable: return 503;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
+    case Code::kMethodNotAllowed:
+      return 405;
+    case Code::kAlreadyExists:
+      return 409;
+    case Code::kFailedPrecondition:
+      return s.reason() == "not_initialized" ? 503 : 409;
+    case Code::kTooLarge:
+      return 413;
+    case Code::kResourceExhausted:
+      return 429;
+    case Code::kUnimplemented:
+      return 501;
+    case Code::kUnavailable:
+      return 503;
     case Code::kInternal:
-    case Code::kDataLoss: return 500;
+    case Code::kDataLoss:
+      return 500;
   }
   return 500;
 }

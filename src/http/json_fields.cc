@@ -32,7 +32,9 @@ class WipingResource final : public boost::container::pmr::memory_resource {
   bool do_is_equal(const memory_resource& other) const noexcept override { return this == &other; }
 };
 
-Status Bad(std::string msg) { return InvalidArgument(std::move(msg)); }
+Status Bad(std::string msg) {
+  return InvalidArgument(std::move(msg));
+}
 
 }  // namespace
 
@@ -63,7 +65,8 @@ Status ParsedBody::Parse(std::string_view text) {
   return Status::Ok();
 }
 
-Result<const json::object*> AsObject(const json::value& v, std::span<const std::string_view> allowed,
+Result<const json::object*> AsObject(const json::value& v,
+                                     std::span<const std::string_view> allowed,
                                      std::string_view what) {
   if (!v.is_object()) return Bad(std::string(what) + " must be a JSON object");
   const auto& o = v.get_object();

@@ -37,7 +37,8 @@ class ParsedBody {
 };
 
 // Checks that `v` is an object whose keys all appear in `allowed`.
-Result<const json::object*> AsObject(const json::value& v, std::span<const std::string_view> allowed,
+Result<const json::object*> AsObject(const json::value& v,
+                                     std::span<const std::string_view> allowed,
                                      std::string_view what = "request body");
 inline Result<const json::object*> AsObject(const json::value& v,
                                             std::initializer_list<std::string_view> allowed,

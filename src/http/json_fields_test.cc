@@ -24,8 +24,8 @@ TEST(JsonFields, StrictTypesAndUnknownFields) {
 }
 
 TEST(JsonFields, RejectsMalformedDocuments) {
-  for (std::string_view bad : {"{", "[1,", "{\"a\":}", "nul", "{\"a\":1}}", "\"\\u12\"",
-                               "{\"a\":\"\xff\"}"}) {
+  for (std::string_view bad :
+       {"{", "[1,", "{\"a\":}", "nul", "{\"a\":1}}", "\"\\u12\"", "{\"a\":\"\xff\"}"}) {
     ParsedBody b;
     EXPECT_FALSE(b.Parse(bad).ok()) << bad;
   }
@@ -38,7 +38,8 @@ TEST(JsonFields, RejectsMalformedDocuments) {
 
 TEST(JsonFields, ContextAndBase64) {
   ParsedBody b;
-  ASSERT_TRUE(b.Parse(R"({"context":{"a":"1"},"p":"aGk=","bad":"aGk","n":{"context":{"a":1}}})").ok());
+  ASSERT_TRUE(
+      b.Parse(R"({"context":{"a":"1"},"p":"aGk=","bad":"aGk","n":{"context":{"a":1}}})").ok());
   const auto& o = b.value().get_object();
   auto ctx = OptContext(o);
   ASSERT_TRUE(ctx.ok());

@@ -2,12 +2,12 @@
 
 #include <openssl/crypto.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <array>
 #include <thread>
 
 #include "common/log.h"
@@ -34,13 +34,16 @@ struct Server::Impl {
   uint16_t bound_port = 0;
 
   Impl(Api& a, SSL_CTX* tls, ServerOptions o)
-      : api(a), ssl(SSL_CTX_up_ref(tls) == 1 ? tls : nullptr), opt(std::move(o)),
-        ioc(opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency())) {}
+      : api(a),
+        ssl(SSL_CTX_up_ref(tls) == 1 ? tls : nullptr),
+        opt(std::move(o)),
+        ioc(opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency())) {
+  }
 
   awaitable<void> Accept() {
     for (;;) {
-      auto [ec, sock] = co_await acceptor.async_accept(asio::make_strand(ioc),
-                                                       asio::as_tuple(use_awaitable));
+      auto [ec, sock] =
+          co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(use_awaitable));
       if (ec) {
         if (!acceptor.is_open() || draining) co_return;
         log::Warn("http: accept failed: {}", ec.message());
@@ -85,7 +88,8 @@ struct Server::Impl {
     auto ep = sock.remote_endpoint(rec);
     if (!rec) remote = ep.address().to_string();
     beast::ssl_stream<beast::tcp_stream> stream(std::move(sock), ssl);
-    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt.handshake_timeout_ms));
+    beast::get_lowest_layer(stream).expires_after(
+        std::chrono::milliseconds(opt.handshake_timeout_ms));
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
                                                  asio::as_tuple(use_awaitable));
     if (hec) co_return;
@@ -101,7 +105,8 @@ struct Server::Impl {
       beast::get_lowest_layer(stream).expires_after(
           std::chrono::milliseconds(first ? opt.request_timeout_ms : opt.idle_timeout_ms));
       first = false;
-      auto [ec1, n1] = co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
+      auto [ec1, n1] =
+          co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(use_awaitable));
       if (ec1) {
         if (ec1 != bhttp::error::end_of_stream && ec1 != beast::error::timeout &&
             ec1 != asio::ssl::error::stream_truncated && ec1 != asio::error::eof &&
@@ -112,23 +117,31 @@ struct Server::Impl {
         break;
       }
       in_flight.fetch_add(1);
-      struct Done { std::atomic<int>& n; ~Done() { n.fetch_sub(1); } } done{in_flight};
+      struct Done {
+        std::atomic<int>& n;
+        ~Done() { n.fetch_sub(1); }
+      } done{in_flight};
       const size_t limit = api.BodyLimitFor(parser.get().target());
       if (parser.content_length() && *parser.content_length() > limit) {
-        HttpResponse r = api.Reject(Status(Code::kTooLarge, "payload_too_large", "the request body is too large"));
+        HttpResponse r = api.Reject(
+            Status(Code::kTooLarge, "payload_too_large", "the request body is too large"));
         co_await Write(stream, r, parser.get().version(), false);
         co_await Drain(stream, buffer, *parser.content_length());
         break;
       }
       parser.body_limit(limit);  // chunked bodies are checked as they arrive
-      beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt.request_timeout_ms));
-      auto [ec2, n2] = co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
+      beast::get_lowest_layer(stream).expires_after(
+          std::chrono::milliseconds(opt.request_timeout_ms));
+      auto [ec2, n2] =
+          co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(use_awaitable));
       if (ec2) {
         if (ec2 == bhttp::error::body_limit) {
-          HttpResponse r = api.Reject(Status(Code::kTooLarge, "payload_too_large", "the request body is too large"));
+          HttpResponse r = api.Reject(
+              Status(Code::kTooLarge, "payload_too_large", "the request body is too large"));
           co_await Write(stream, r, parser.get().version(), false);
         } else if (ec2 != beast::error::timeout && ec2 != asio::error::eof &&
-                   ec2 != asio::ssl::error::stream_truncated && ec2 != asio::error::connection_reset) {
+                   ec2 != asio::ssl::error::stream_truncated &&
+                   ec2 != asio::error::connection_reset) {
           HttpResponse r = api.Reject(InvalidArgument("malformed HTTP request"));
           co_await Write(stream, r, parser.get().version(), false);
         }
@@ -163,7 +176,8 @@ struct Server::Impl {
     beast::get_lowest_layer(stream).expires_after(2s);
     std::array<char, 16384> scratch;
     while (left > 0) {
-      auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), asio::as_tuple(use_awaitable));
+      auto [ec, n] =
+          co_await stream.async_read_some(asio::buffer(scratch), asio::as_tuple(use_awaitable));
       if (ec) break;
       left -= std::min<uint64_t>(left, n);
     }
@@ -175,7 +189,8 @@ struct Server::Impl {
     boost::system::error_code ec;
     acceptor.close(ec);
     signals.cancel(ec);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opt.shutdown_grace_ms);
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(opt.shutdown_grace_ms);
     asio::co_spawn(ioc, WaitDrained(deadline), asio::detached);
   }
 
@@ -212,7 +227,9 @@ Status Server::Listen() {
   return Status::Ok();
 }
 
-uint16_t Server::port() const { return impl_->bound_port; }
+uint16_t Server::port() const {
+  return impl_->bound_port;
+}
 
 void Server::Run(bool handle_signals) {
   Impl& im = *impl_;
@@ -224,7 +241,8 @@ void Server::Run(bool handle_signals) {
     });
   }
   asio::co_spawn(im.ioc, im.Accept(), asio::detached);
-  const int n = im.opt.threads > 0 ? im.opt.threads : std::max(1u, std::thread::hardware_concurrency());
+  const int n =
+      im.opt.threads > 0 ? im.opt.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;
   for (int i = 1; i < n; ++i) pool.emplace_back([&im] { im.ioc.run(); });
   im.ioc.run();

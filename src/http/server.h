@@ -23,8 +23,8 @@ struct ServerOptions {
   uint16_t port = 8443;  // 0: pick a free port
   int threads = 0;       // 0: one per core
   int handshake_timeout_ms = 10000;
-  int request_timeout_ms = 30000;   // reading one request (headers and body)
-  int idle_timeout_ms = 60000;      // waiting for the next request on a kept-alive connection
+  int request_timeout_ms = 30000;  // reading one request (headers and body)
+  int idle_timeout_ms = 60000;     // waiting for the next request on a kept-alive connection
   int write_timeout_ms = 30000;
   int shutdown_grace_ms = 20000;
 };

@@ -1,8 +1,8 @@
 #include "http/tls.h"
 
+#include <fcntl.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -44,8 +44,10 @@ Result<OsslPtr<X509>> MakeCert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_
     return Fail("certificate fields");
   }
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("keep dev"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("keep dev"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn),
+                             -1, -1, 0);
   X509* iss = issuer ? issuer : cert.get();
   X509_set_issuer_name(cert.get(), X509_get_subject_name(iss));
   const bool ok =
@@ -58,7 +60,8 @@ Result<OsslPtr<X509>> MakeCert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_
                   AddExt(cert.get(), iss, NID_subject_alt_name,
                          "DNS:localhost,IP:127.0.0.1,IP:0:0:0:0:0:0:0:1") &&
                   AddExt(cert.get(), iss, NID_authority_key_identifier, "keyid");
-  if (!ok || X509_sign(cert.get(), issuer_key, EVP_sha256()) == 0) return Fail("certificate signing");
+  if (!ok || X509_sign(cert.get(), issuer_key, EVP_sha256()) == 0)
+    return Fail("certificate signing");
   return cert;
 }
 
@@ -89,8 +92,10 @@ Result<TlsFiles> EnsureDevCertificates(const std::string& dir) {
   OsslPtr<EVP_PKEY> ca_key(EVP_EC_gen("P-256"));
   OsslPtr<EVP_PKEY> key(EVP_EC_gen("P-256"));
   if (!ca_key || !key) return Fail("key generation");
-  KEEP_ASSIGN_OR_RETURN(auto ca_cert, MakeCert(ca_key.get(), "keep dev CA", nullptr, ca_key.get(), true));
-  KEEP_ASSIGN_OR_RETURN(auto cert, MakeCert(key.get(), "localhost", ca_cert.get(), ca_key.get(), false));
+  KEEP_ASSIGN_OR_RETURN(auto ca_cert,
+                        MakeCert(ca_key.get(), "keep dev CA", nullptr, ca_key.get(), true));
+  KEEP_ASSIGN_OR_RETURN(auto cert,
+                        MakeCert(key.get(), "localhost", ca_cert.get(), ca_key.get(), false));
   KEEP_RETURN_IF_ERROR(WritePem(ca, ca_cert.get(), nullptr));
   KEEP_RETURN_IF_ERROR(WritePem(files.cert_file, cert.get(), nullptr));
   KEEP_RETURN_IF_ERROR(WritePem(files.key_file, nullptr, key.get()));
@@ -102,8 +107,8 @@ Result<OsslPtr<SSL_CTX>> MakeServerContext(const TlsFiles& files) {
   OsslPtr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()));
   if (!ctx) return Fail("SSL_CTX_new");
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx.get(), SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                                     SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      ctx.get(), SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_set_cipher_list(ctx.get(), "ECDHE+AESGCM:ECDHE+CHACHA20") != 1 ||
       SSL_CTX_use_certificate_chain_file(ctx.get(), files.cert_file.c_str()) != 1 ||
       SSL_CTX_use_PrivateKey_file(ctx.get(), files.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||

@@ -23,7 +23,9 @@ Bytes Aad(std::string_view path) {
   return aad;
 }
 
-Status Sealed() { return Unavailable("sealed", "keep is sealed"); }
+Status Sealed() {
+  return Unavailable("sealed", "keep is sealed");
+}
 
 }  // namespace
 
@@ -36,8 +38,10 @@ struct Barrier::Keyring {
     crypto::SecretBytes out(8 + terms.size() * 36);
     uint8_t* p = out.data();
     auto put = [&p](uint32_t v) {
-      p[0] = static_cast<uint8_t>(v >> 24); p[1] = static_cast<uint8_t>(v >> 16);
-      p[2] = static_cast<uint8_t>(v >> 8); p[3] = static_cast<uint8_t>(v);
+      p[0] = static_cast<uint8_t>(v >> 24);
+      p[1] = static_cast<uint8_t>(v >> 16);
+      p[2] = static_cast<uint8_t>(v >> 8);
+      p[3] = static_cast<uint8_t>(v);
       p += 4;
     };
     put(active);

@@ -8,7 +8,9 @@ namespace {
 
 using testing::TempStore;
 
-crypto::SecretBytes RootKey() { return *crypto::RandomSecret(32); }
+crypto::SecretBytes RootKey() {
+  return *crypto::RandomSecret(32);
+}
 
 TEST(Barrier, InitializeUnsealSealLifecycle) {
   TempStore ts;

@@ -10,7 +10,8 @@ namespace json = boost::json;
 
 Result<std::shared_ptr<const VersionMaterial>> VersionMaterial::Make(crypto::SecretBytes raw) {
   KEEP_ASSIGN_OR_RETURN(format::VersionKey derived, format::VersionKey::Derive(raw));
-  return std::make_shared<const VersionMaterial>(VersionMaterial{std::move(raw), std::move(derived)});
+  return std::make_shared<const VersionMaterial>(
+      VersionMaterial{std::move(raw), std::move(derived)});
 }
 
 std::string_view KeyTypeName(KeyType t) {
@@ -25,9 +26,12 @@ Result<KeyType> ParseKeyType(std::string_view s) {
 
 std::string_view KeyStateName(KeyState s) {
   switch (s) {
-    case KeyState::kEnabled: return "enabled";
-    case KeyState::kDisabled: return "disabled";
-    case KeyState::kPendingDeletion: return "pending_deletion";
+    case KeyState::kEnabled:
+      return "enabled";
+    case KeyState::kDisabled:
+      return "disabled";
+    case KeyState::kPendingDeletion:
+      return "pending_deletion";
   }
   return "enabled";
 }
@@ -93,10 +97,11 @@ Result<KeyMeta> DecodeKeyMeta(ByteView bytes) {
     m.auto_rotate_period = o.at("auto_rotate_period").to_number<int64_t>();
     m.deletion_date = o.at("deletion_date").to_number<int64_t>();
     for (const auto& ver : o.at("versions").as_array()) {
-      m.versions.push_back({ver.at("version").to_number<uint32_t>(),
-                            ver.at("created_at").to_number<int64_t>()});
+      m.versions.push_back(
+          {ver.at("version").to_number<uint32_t>(), ver.at("created_at").to_number<int64_t>()});
     }
-    if (m.versions.size() != m.latest_version) return DataLoss("stored key versions are inconsistent");
+    if (m.versions.size() != m.latest_version)
+      return DataLoss("stored key versions are inconsistent");
     return m;
   } catch (const std::exception&) {
     return DataLoss("stored key metadata is malformed");

@@ -46,7 +46,9 @@ struct KeyMeta {
   int64_t deletion_date = 0;            // unix seconds when pending deletion, else 0
   std::vector<KeyVersionInfo> versions;
 
-  int64_t LatestVersionCreatedAt() const { return versions.empty() ? 0 : versions.back().created_at; }
+  int64_t LatestVersionCreatedAt() const {
+    return versions.empty() ? 0 : versions.back().created_at;
+  }
 };
 
 std::string EncodeKeyMeta(const KeyMeta& meta);
@@ -73,9 +75,7 @@ struct KeyHandle {
   uint32_t version = 0;
   const crypto::SecretBytes& material() const { return entry->material[version - 1]->raw; }
   const format::VersionKey& version_key() const { return entry->material[version - 1]->derived; }
-  format::Header header() const {
-    return {AlgorithmOf(entry->meta.type), entry->meta.id, version};
-  }
+  format::Header header() const { return {AlgorithmOf(entry->meta.type), entry->meta.id, version}; }
 };
 
 }  // namespace keep::keys

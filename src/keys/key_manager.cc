@@ -12,7 +12,9 @@ namespace {
 constexpr std::string_view kMetaPrefix = "keymeta/";
 constexpr std::string_view kMaterialPrefix = "keymat/";
 
-std::string MetaPath(std::string_view name) { return std::string(kMetaPrefix) + std::string(name); }
+std::string MetaPath(std::string_view name) {
+  return std::string(kMetaPrefix) + std::string(name);
+}
 std::string MaterialPath(std::string_view name, uint32_t version) {
   char v[16];
   std::snprintf(v, sizeof v, "/%010u", version);
@@ -36,7 +38,8 @@ Status CheckUsable(const KeyMeta& m) {
 
 }  // namespace
 
-KeyManager::KeyManager(Barrier& barrier, Clock clock) : barrier_(barrier), clock_(std::move(clock)) {
+KeyManager::KeyManager(Barrier& barrier, Clock clock)
+    : barrier_(barrier), clock_(std::move(clock)) {
   if (!clock_) clock_ = NowUnix;
 }
 
@@ -174,7 +177,8 @@ Result<KeyMeta> KeyManager::Update(std::string_view name, const KeyPatch& p) {
                               "key '" + m.name + "' is scheduled for deletion; cancel it first");
   }
   if (p.description) {
-    if (p.description->size() > 1024) return InvalidArgument("description is longer than 1024 bytes");
+    if (p.description->size() > 1024)
+      return InvalidArgument("description is longer than 1024 bytes");
     m.description = *p.description;
   }
   if (p.enabled) m.state = *p.enabled ? KeyState::kEnabled : KeyState::kDisabled;
@@ -280,8 +284,9 @@ Result<KeyHandle> KeyManager::ForDecrypt(const format::Header& h,
   if (expected_name) {
     KEEP_ASSIGN_OR_RETURN(EntryPtr named, Find(*expected_name));
     if (e && e->meta.id != named->meta.id) {
-      return InvalidArgument("the ciphertext was not made with key '" + std::string(*expected_name) + "'",
-                             "key_mismatch");
+      return InvalidArgument(
+          "the ciphertext was not made with key '" + std::string(*expected_name) + "'",
+          "key_mismatch");
     }
   }
   if (!e) return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
@@ -290,16 +295,17 @@ Result<KeyHandle> KeyManager::ForDecrypt(const format::Header& h,
     return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
   }
   if (h.key_version < e->meta.min_decryption_version) {
-    return FailedPrecondition("version_retired",
-                              "version " + std::to_string(h.key_version) + " of key '" +
-                                  e->meta.name + "' is below min_decryption_version");
+    return FailedPrecondition("version_retired", "version " + std::to_string(h.key_version) +
+                                                     " of key '" + e->meta.name +
+                                                     "' is below min_decryption_version");
   }
   return KeyHandle{std::move(e), h.key_version};
 }
 
 Status KeyManager::Purge(const EntryPtr& cur) {
   std::vector<std::string> paths = {MetaPath(cur->meta.name)};
-  for (uint32_t v = 1; v <= cur->meta.latest_version; ++v) paths.push_back(MaterialPath(cur->meta.name, v));
+  for (uint32_t v = 1; v <= cur->meta.latest_version; ++v)
+    paths.push_back(MaterialPath(cur->meta.name, v));
   std::vector<BarrierWrite> writes;
   for (const auto& p : paths) writes.push_back({store::WriteOp::Kind::kDelete, p, {}});
   KEEP_RETURN_IF_ERROR(barrier_.Commit(writes));

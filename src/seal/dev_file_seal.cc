@@ -56,8 +56,8 @@ Result<crypto::SecretBytes> DevFileSeal::Create() {
 Result<crypto::SecretBytes> DevFileSeal::AutoUnseal() {
   Fd f{::open(path_.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) {
-    return Unavailable("sealed", "cannot open the dev root key file " + path_ + ": " +
-                                     std::strerror(errno));
+    return Unavailable("sealed",
+                       "cannot open the dev root key file " + path_ + ": " + std::strerror(errno));
   }
   crypto::SecretBytes buf(kMagic.size() + kKeySize + 1);
   size_t got = 0;

@@ -27,7 +27,7 @@ TEST_F(DevFileSealTest, CreateThenUnsealGivesTheSameKey) {
   auto created = seal.Create();
   ASSERT_TRUE(created.ok());
   EXPECT_EQ(created->size(), 32u);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat((dir_ / "root.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   auto again = seal.AutoUnseal();
@@ -41,9 +41,10 @@ TEST_F(DevFileSealTest, CreateThenUnsealGivesTheSameKey) {
 TEST_F(DevFileSealTest, MissingOrMalformedFileStaysSealed) {
   DevFileSeal missing((dir_ / "none.key").string());
   EXPECT_EQ(missing.AutoUnseal().status().reason(), "sealed");
-  for (std::string content : {std::string(""), std::string("garbage"),
-                              std::string("KEEP INSECURE DEV ROOT KEY v1\n") + std::string(31, 'k'),
-                              std::string("KEEP INSECURE DEV ROOT KEY v1\n") + std::string(33, 'k')}) {
+  for (std::string content :
+       {std::string(""), std::string("garbage"),
+        std::string("KEEP INSECURE DEV ROOT KEY v1\n") + std::string(31, 'k'),
+        std::string("KEEP INSECURE DEV ROOT KEY v1\n") + std::string(33, 'k')}) {
     std::ofstream(dir_ / "bad.key", std::ios::binary | std::ios::trunc) << content;
     DevFileSeal bad((dir_ / "bad.key").string());
     auto r = bad.AutoUnseal();

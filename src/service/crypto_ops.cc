@@ -31,9 +31,9 @@ Result<DecryptResult> Service::Decrypt(const RequestContext&, std::string_view k
   KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
   Bytes blob;
   KEEP_ASSIGN_OR_RETURN(format::Header header, ParseText(ciphertext, &blob));
-  KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h,
-                        keys_.ForDecrypt(header, key.empty() ? std::nullopt
-                                                             : std::optional<std::string_view>(key)));
+  KEEP_ASSIGN_OR_RETURN(
+      keys::KeyHandle h,
+      keys_.ForDecrypt(header, key.empty() ? std::nullopt : std::optional<std::string_view>(key)));
   KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
                         format::Decrypt(blob, h.version_key(), format::CanonicalContext(context)));
   return DecryptResult{std::move(plain), h.entry->meta.name, h.version};
@@ -53,7 +53,8 @@ Result<DataKeyResult> Service::DataKey(const RequestContext& ctx, std::string_vi
     return InvalidArgument("bits must be 128, 256 or 512");
   }
   KEEP_RETURN_IF_ERROR(RequireUnsealed());
-  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes dek, crypto::RandomSecret(static_cast<size_t>(bits / 8)));
+  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes dek,
+                        crypto::RandomSecret(static_cast<size_t>(bits / 8)));
   KEEP_ASSIGN_OR_RETURN(EncryptResult e, Encrypt(ctx, key, dek.view(), context));
   DataKeyResult out{std::nullopt, std::move(e.ciphertext), std::move(e.key), e.version};
   if (with_plaintext) out.plaintext = std::move(dek);

@@ -7,8 +7,8 @@
 namespace keep::service {
 
 struct Identity {
-  std::string id;            // stable, non-secret: "token:<accessor>" for tokens
-  std::string display_name;  // for logs and audit
+  std::string id;                     // stable, non-secret: "token:<accessor>" for tokens
+  std::string display_name;           // for logs and audit
   std::vector<std::string> policies;  // "root" grants everything (until policies land)
   bool IsRoot() const {
     for (const auto& p : policies) {

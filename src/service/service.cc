@@ -12,7 +12,9 @@ Service::Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::Seal
       keys_(barrier_, std::move(clock)),
       tokens_(barrier_) {}
 
-Service::~Service() { StopMaintenance(); }
+Service::~Service() {
+  StopMaintenance();
+}
 
 Status Service::RequireUnsealed() const {
   if (barrier_.IsSealed()) return Unavailable("sealed", "keep is sealed");

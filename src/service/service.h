@@ -92,8 +92,8 @@ class Service {
   Result<keys::KeyMeta> CancelKeyDeletion(const RequestContext& ctx, std::string_view name);
 
   // Cryptographic operations
-  Result<EncryptResult> Encrypt(const RequestContext& ctx, std::string_view key,
-                                ByteView plaintext, const format::EncryptionContext& context,
+  Result<EncryptResult> Encrypt(const RequestContext& ctx, std::string_view key, ByteView plaintext,
+                                const format::EncryptionContext& context,
                                 std::optional<uint32_t> version = {});
   // `key` empty: taken from the ciphertext.
   Result<DecryptResult> Decrypt(const RequestContext& ctx, std::string_view key,

@@ -18,8 +18,9 @@ namespace fs = std::filesystem;
 class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("keep-svc-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("keep-svc-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     Open();
@@ -32,8 +33,8 @@ class ServiceTest : public ::testing::Test {
     svc_.reset();
     auto st = store::OpenSqliteStore((dir_ / "keep.db").string());
     ASSERT_TRUE(st.ok());
-    svc_ = std::make_unique<Service>(std::move(st).value(),
-                                     std::make_unique<seal::DevFileSeal>((dir_ / "root.key").string()));
+    svc_ = std::make_unique<Service>(
+        std::move(st).value(), std::make_unique<seal::DevFileSeal>((dir_ / "root.key").string()));
   }
   fs::path dir_;
   std::unique_ptr<Service> svc_;
@@ -82,7 +83,8 @@ TEST_F(ServiceTest, EnvelopeOperationsAndRestart) {
   auto r = svc_->Rewrap(ctx_, "orders", e->ciphertext, c);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->version, 2u);
-  EXPECT_TRUE(svc_->Decrypt(ctx_, "orders", r->ciphertext, c)->plaintext.Equals(AsBytes("card 4111")));
+  EXPECT_TRUE(
+      svc_->Decrypt(ctx_, "orders", r->ciphertext, c)->plaintext.Equals(AsBytes("card 4111")));
 
   auto dk = svc_->DataKey(ctx_, "chacha", 256, true, {});
   ASSERT_TRUE(dk.ok());
@@ -120,7 +122,8 @@ TEST(ServiceMaintenance, BackgroundTaskRotatesAndPurgesOnSchedule) {
     svc.StartMaintenance(1);
     now += 3600;
     auto wait_for = [](const std::function<bool()>& cond) {
-      for (int i = 0; i < 60 && !cond(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      for (int i = 0; i < 60 && !cond(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
       return cond();
     };
     EXPECT_TRUE(wait_for([&] { return svc.GetKey(ctx, "auto")->latest_version == 2; }))

@@ -40,10 +40,10 @@ Result<crypto::SecretBytes> TokenStore::CreateRoot() {
   lock.unlock();
   KEEP_ASSIGN_OR_RETURN(std::string accessor, Accessor(AsChars(token.view())));
   Identity root{"token:" + accessor.substr(0, 16), "root", {"root"}};
-  const std::string meta = boost::json::serialize(boost::json::object{
-      {"display_name", root.display_name},
-      {"policies", boost::json::array{"root"}},
-      {"created_at", NowUnix()}});
+  const std::string meta =
+      boost::json::serialize(boost::json::object{{"display_name", root.display_name},
+                                                 {"policies", boost::json::array{"root"}},
+                                                 {"created_at", NowUnix()}});
   lock.lock();
   const keys::BarrierWrite writes[] = {
       {store::WriteOp::Kind::kCreate, std::string(kKeyPath), hmac_key_.view()},

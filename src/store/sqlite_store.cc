@@ -40,7 +40,8 @@ class SqliteStore final : public Store {
     KEEP_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL;"));
     KEEP_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL;"));
     KEEP_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=ON;"));
-    KEEP_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"));
+    KEEP_RETURN_IF_ERROR(
+        Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"));
     KEEP_ASSIGN_OR_RETURN(int current, ReadVersion());
     const int latest = SqliteLatestSchemaVersion();
     if (current > latest) {
@@ -52,8 +53,10 @@ class SqliteStore final : public Store {
       KEEP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE;"));
       Status s = Exec(kMigrations[v]);
       if (s.ok()) {
-        s = Exec(v == 0 ? "INSERT INTO schema_version (version) VALUES (1);"
-                        : ("UPDATE schema_version SET version = " + std::to_string(v + 1) + ";").c_str());
+        s = Exec(
+            v == 0
+                ? "INSERT INTO schema_version (version) VALUES (1);"
+                : ("UPDATE schema_version SET version = " + std::to_string(v + 1) + ";").c_str());
       }
       if (!s.ok()) {
         Exec("ROLLBACK;").IgnoreError();
@@ -80,9 +83,9 @@ class SqliteStore final : public Store {
                                    size_t limit) override {
     std::lock_guard lock(mu_);
     // Range scan on the primary key: prefix <= path < prefix + 0xFF.
-    KEEP_ASSIGN_OR_RETURN(
-        StmtPtr st, Prepare("SELECT path, value FROM records WHERE path >= ?1 AND path < ?2 "
-                            "AND path > ?3 ORDER BY path LIMIT ?4;"));
+    KEEP_ASSIGN_OR_RETURN(StmtPtr st,
+                          Prepare("SELECT path, value FROM records WHERE path >= ?1 AND path < ?2 "
+                                  "AND path > ?3 ORDER BY path LIMIT ?4;"));
     std::string upper(prefix);
     upper.push_back('\x7f');
     sqlite3_bind_text(st.get(), 1, prefix.data(), static_cast<int>(prefix.size()), SQLITE_STATIC);
@@ -123,9 +126,11 @@ class SqliteStore final : public Store {
                             ? "INSERT INTO records (path, value) VALUES (?1, ?2);"
                             : "DELETE FROM records WHERE path = ?1;";
       KEEP_ASSIGN_OR_RETURN(StmtPtr st, Prepare(sql));
-      sqlite3_bind_text(st.get(), 1, op.path.data(), static_cast<int>(op.path.size()), SQLITE_STATIC);
+      sqlite3_bind_text(st.get(), 1, op.path.data(), static_cast<int>(op.path.size()),
+                        SQLITE_STATIC);
       if (op.kind != WriteOp::Kind::kDelete) {
-        sqlite3_bind_blob64(st.get(), 2, op.value.empty() ? "" : static_cast<const void*>(op.value.data()),
+        sqlite3_bind_blob64(st.get(), 2,
+                            op.value.empty() ? "" : static_cast<const void*>(op.value.data()),
                             op.value.size(), SQLITE_STATIC);
       }
       const int rc = sqlite3_step(st.get());
@@ -178,13 +183,15 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
-int SqliteLatestSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
+int SqliteLatestSchemaVersion() {
+  return static_cast<int>(std::size(kMigrations));
+}
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK) {
     log::Error("sqlite open {}: {}", path, raw ? sqlite3_errmsg(raw) : "out of memory");

@@ -142,8 +142,10 @@ TEST_P(StoreConformance, ConcurrentCreateHasOneWinner) {
     threads.emplace_back([&] {
       WriteOp op{WriteOp::Kind::kCreate, "race", {1}};
       Status s = store_->Commit({&op, 1});
-      if (s.ok()) ++wins;
-      else if (s.code() == Code::kAlreadyExists) ++conflicts;
+      if (s.ok())
+        ++wins;
+      else if (s.code() == Code::kAlreadyExists)
+        ++conflicts;
     });
   }
   for (auto& th : threads) th.join();
