@@ -269,6 +269,38 @@ TEST_F(HttpE2E, SealUnsealRestartPersistence) {
   EXPECT_GE(list.body.at("keys").as_array().size(), 1u);
 }
 
+TEST_F(HttpE2E, ClientVerifiesTheServerCertificate) {
+  ClientOptions untrusted;  // the system trust store does not know the dev CA
+  untrusted.address = server_->addr();
+  untrusted.token = server_->token();
+  auto c = Client::Create(untrusted);
+  ASSERT_TRUE(c.ok());
+  auto r = (*c)->Send("GET", "/v1/sys/health", "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("TLS handshake"), std::string::npos) << r.status();
+
+  ClientOptions by_name;  // the certificate's SANs cover localhost as well as 127.0.0.1
+  by_name.address = "https://localhost:" + std::to_string(server_->port());
+  by_name.ca_cert_file = server_->ca();
+  auto named = Client::Create(by_name);
+  ASSERT_TRUE(named.ok());
+  auto ok = (*named)->Send("GET", "/v1/sys/health", "");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->status, 200);
+
+  ClientOptions wrong_host = by_name;  // a name the certificate does not carry
+  wrong_host.address = "https://127.0.0.2:" + std::to_string(server_->port());
+  auto wrong = Client::Create(wrong_host);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_FALSE((*wrong)->Send("GET", "/v1/sys/health", "").ok());
+
+  for (std::string bad : {"http://127.0.0.1:1", "https://", "https://host:99999", "https://[::1"}) {
+    ClientOptions o;
+    o.address = bad;
+    EXPECT_FALSE(Client::Create(o).ok()) << bad;
+  }
+}
+
 TEST_F(HttpE2E, MetricsAreExposed) {
   auto r = client_->Send("GET", "/metrics", "");
   ASSERT_TRUE(r.ok());

@@ -152,13 +152,21 @@ struct Server::Impl {
       req.method = std::string(msg.method_string());
       req.target = std::string(msg.target());
       if (auto it = msg.find(bhttp::field::authorization); it != msg.end()) {
-        req.authorization = std::string(it->value());
+        const auto v = it->value();
+        req.authorization = std::string(v);
+        OPENSSL_cleanse(const_cast<char*>(v.data()), v.size());  // the bearer token
       }
       req.body = std::move(msg.body());
       req.remote_address = remote;
       HttpResponse resp = api.Handle(req);
       OPENSSL_cleanse(req.body.data(), req.body.size());
       if (req.authorization) OPENSSL_cleanse(req.authorization->data(), req.authorization->size());
+      // The read buffer still holds the raw request (token, plaintext): wipe all of its
+      // storage unless a pipelined request is waiting in it.
+      if (buffer.size() == 0 && buffer.capacity() > 0) {
+        auto all = buffer.prepare(buffer.capacity());
+        OPENSSL_cleanse(all.data(), all.size());
+      }
       const bool keep_alive = msg.keep_alive() && !draining;
       if (!co_await Write(stream, resp, msg.version(), keep_alive) || !keep_alive) break;
     }

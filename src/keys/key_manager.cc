@@ -302,6 +302,13 @@ Result<KeyHandle> KeyManager::ForDecrypt(const format::Header& h,
   return KeyHandle{std::move(e), h.key_version};
 }
 
+Result<std::string> KeyManager::NameOf(const format::KeyId& id) const {
+  std::shared_lock lock(mu_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
+  return it->second->meta.name;
+}
+
 Status KeyManager::Purge(const EntryPtr& cur) {
   std::vector<std::string> paths = {MetaPath(cur->meta.name)};
   for (uint32_t v = 1; v <= cur->meta.latest_version; ++v)

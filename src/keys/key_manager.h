@@ -72,6 +72,10 @@ class KeyManager {
   Result<KeyHandle> ForDecrypt(const format::Header& header,
                                std::optional<std::string_view> expected_name) const;
 
+  // The name of the key with this id, whatever its state (for authorization before the
+  // operation). Errors: invalid_ciphertext when no key has this id.
+  Result<std::string> NameOf(const format::KeyId& id) const;
+
   // Rotates keys whose auto-rotate period has elapsed and purges keys whose deletion
   // date has passed. Returns how many keys it changed.
   Result<int> RunMaintenance();

@@ -71,8 +71,7 @@ Result<std::string> Service::KeyOfCiphertext(std::string_view ciphertext) {
   KEEP_RETURN_IF_ERROR(RequireUnsealed());
   Bytes blob;
   KEEP_ASSIGN_OR_RETURN(format::Header header, ParseText(ciphertext, &blob));
-  KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h, keys_.ForDecrypt(header, std::nullopt));
-  return h.entry->meta.name;
+  return keys_.NameOf(header.key_id);
 }
 
 }  // namespace keep::service
