@@ -58,3 +58,11 @@ void Write(Level level, std::string_view message) {
 }
 
 }  // namespace keep::log
+
+namespace keep::log {
+
+bool Enabled(Level level) {
+  return Logger().should_log(ToSpd(level));
+}
+
+}  // namespace keep::log

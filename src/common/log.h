@@ -15,22 +15,24 @@ void SetLevel(Level level);
 // Parses "debug", "info", "warn", "error", "off"; returns false on anything else.
 bool ParseLevel(std::string_view text, Level* out);
 void Write(Level level, std::string_view message);
+// Whether a message at `level` would be written (cheap; check before formatting).
+bool Enabled(Level level);
 
 template <typename... A>
 void Info(fmt::format_string<A...> f, A&&... a) {
-  Write(Level::kInfo, fmt::format(f, std::forward<A>(a)...));
+  if (Enabled(Level::kInfo)) Write(Level::kInfo, fmt::format(f, std::forward<A>(a)...));
 }
 template <typename... A>
 void Warn(fmt::format_string<A...> f, A&&... a) {
-  Write(Level::kWarn, fmt::format(f, std::forward<A>(a)...));
+  if (Enabled(Level::kWarn)) Write(Level::kWarn, fmt::format(f, std::forward<A>(a)...));
 }
 template <typename... A>
 void Error(fmt::format_string<A...> f, A&&... a) {
-  Write(Level::kError, fmt::format(f, std::forward<A>(a)...));
+  if (Enabled(Level::kError)) Write(Level::kError, fmt::format(f, std::forward<A>(a)...));
 }
 template <typename... A>
 void Debug(fmt::format_string<A...> f, A&&... a) {
-  Write(Level::kDebug, fmt::format(f, std::forward<A>(a)...));
+  if (Enabled(Level::kDebug)) Write(Level::kDebug, fmt::format(f, std::forward<A>(a)...));
 }
 
 }  // namespace keep::log

@@ -40,7 +40,7 @@ Status Bad(std::string msg) {
 
 struct ParsedBody::Resources {
   WipingResource wiping;
-  unsigned char initial[4096];
+  unsigned char initial[1024];  // enough for single requests; wiped per request
   json::monotonic_resource mono{initial, sizeof initial, &wiping};
   ~Resources() { OPENSSL_cleanse(initial, sizeof initial); }
 };
