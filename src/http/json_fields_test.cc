@@ -29,6 +29,15 @@ TEST(JsonFields, RejectsMalformedDocuments) {
     ParsedBody b;
     EXPECT_FALSE(b.Parse(bad).ok()) << bad;
   }
+  for (std::string_view dup : {R"({"a":1,"a":2})", R"({"context":{"t":"a","t":"b"}})",
+                               R"({"batch":[{"x":1},{"p":1,"p":1}]})", R"({"a\u0062":1,"ab":2})"}) {
+    ParsedBody b;
+    Status st = b.Parse(dup);
+    EXPECT_FALSE(st.ok()) << dup;
+    EXPECT_NE(st.message().find("duplicate key"), std::string::npos) << dup;
+  }
+  ParsedBody same_key_elsewhere;
+  EXPECT_TRUE(same_key_elsewhere.Parse(R"({"a":{"a":1},"b":[{"a":1},{"a":2}]})").ok());
   ParsedBody deep;
   EXPECT_FALSE(deep.Parse(std::string(100, '[') + std::string(100, ']')).ok());
   ParsedBody empty;
