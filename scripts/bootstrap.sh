@@ -9,7 +9,7 @@ PKGS=(
   libsqlite3-dev
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  wrk python3 curl
+  wrk python3 python3-cryptography curl sqlite3
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -31,6 +31,7 @@ class Keepd {
   void Signal(int signal);    // signals without waiting
   int Wait();                 // waits for exit; returns the exit status (or 128+sig)
   bool Running();
+  pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
   int port() const { return port_; }
   std::string addr() const { return "https://127.0.0.1:" + std::to_string(port_); }

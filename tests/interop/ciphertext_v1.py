@@ -4,6 +4,7 @@
 Usage:
   ciphertext_v1.py vectors          print the published test vectors (hex)
   ciphertext_v1.py decrypt KEYHEX CTXHEX TEXT   decrypt a keep:... string, print plaintext hex
+  ciphertext_v1.py check-docs FORMATS_MD        check the vectors printed in docs/formats.md
 Uses Debian's python3-cryptography only.
 """
 import base64, hashlib, hmac, struct, sys
@@ -59,7 +60,42 @@ def from_text(text):
     return base64.urlsafe_b64decode(b + "=" * (-len(b) % 4))
 
 
+def published_vectors():
+    key = bytes(range(32))
+    key_id = bytes(range(0xA0, 0xB0))
+    salt = bytes(range(0x40, 0x50))
+    nonce = bytes(range(0x60, 0x6C))
+    out = []
+    for alg, ctx in ((1, {}), (2, {"tenant": "42"})):
+        c = canonical_context(ctx)
+        out.append((alg, c, encrypt(alg, key_id, 3, key, c, b"hello, keep", salt, nonce)))
+    return out
+
+
+def check_docs(path):
+    import re
+    doc = open(path).read()
+    hex_in_doc = "".join(re.findall(r"^    ([0-9a-f]+)$", doc, re.M))
+    passed = failed = 0
+    for alg, ctx, blob in published_vectors():
+        text = "keep:" + base64.urlsafe_b64encode(blob).decode().rstrip("=")
+        for what, ok in (("hex", blob.hex() in hex_in_doc), ("text", text in doc),
+                         ("round trip", decrypt(bytes(range(32)), ctx, from_text(text)) == b"hello, keep")):
+            print(("ok  " if ok else "FAIL"), "algorithm", alg, what)
+            passed, failed = passed + ok, failed + (not ok)
+    try:
+        decrypt(bytes(range(32)), canonical_context({"tenant": "43"}), published_vectors()[1][2])
+        print("FAIL wrong context accepted"); failed += 1
+    except ValueError as e:
+        ok = str(e) == "context_mismatch"
+        print(("ok  " if ok else "FAIL"), "wrong context is context_mismatch"); passed, failed = passed + ok, failed + (not ok)
+    print("%d passed, %d failed" % (passed, failed))
+    return failed == 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "check-docs":
+        sys.exit(0 if check_docs(sys.argv[2]) else 1)
     if sys.argv[1] == "vectors":
         key = bytes(range(32))
         key_id = bytes(range(0xA0, 0xB0))
