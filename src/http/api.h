@@ -10,12 +10,18 @@
 #include <cstdint>
 #include <string>
 
+#include <boost/json/fwd.hpp>
+
 #include "access/guard.h"
 #include "audit/sink.h"
 #include "http/message.h"
 #include "service/service.h"
 
 namespace keep::http {
+
+namespace json = boost::json;
+
+enum class CryptoKind { kEncrypt, kDecrypt, kRewrap, kDataKey };
 
 struct ApiOptions {
   size_t max_body_bytes = 1 << 20;         // single requests
@@ -43,6 +49,19 @@ class Api {
   HttpResponse Keys(Call& call);
   HttpResponse KeyItem(Call& call);
   HttpResponse Crypto(Call& call);
+  HttpResponse Random(Call& call, const json::value& body);
+  // One encrypt/decrypt/rewrap/datakey item: validates its fields, authorizes where the
+  // key comes from the ciphertext, operates; returns the result object as JSON text.
+  Result<std::string> CryptoItem(Call& call, CryptoKind kind, std::string_view path_key,
+                                 const json::value& item, std::string_view what);
+  Result<std::string> EncryptItem(Call& call, std::string_view key, const json::object& o,
+                                  const format::EncryptionContext& context);
+  Result<std::string> DecryptItem(Call& call, CryptoKind kind, std::string key,
+                                  const json::object& o, const format::EncryptionContext& context);
+  Result<std::string> DataKeyItem(Call& call, std::string_view key, const json::object& o,
+                                  const format::EncryptionContext& context);
+  HttpResponse Batch(Call& call, CryptoKind kind, std::string_view path_key,
+                     const json::value& batch);
   HttpResponse Metrics(Call& call);
   HttpResponse Finish(Call& call, HttpResponse response);
   Status Authenticate(Call& call);
