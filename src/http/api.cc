@@ -136,77 +136,87 @@ HttpResponse Api::Finish(Call& call, HttpResponse response) {
 
 HttpResponse Api::Sys(Call& call) {
   const auto& s = call.segments;
-  const std::string_view m = call.req.method;
   if (s.size() != 3) return ErrorResponse(NotFound("no such route"), call.request_id);
   const std::string_view op = s[2];
-  if (op == "health") {
-    if (m != "GET" && m != "HEAD") return MethodNotAllowed("GET", call.request_id);
-    auto h = service_.GetHealth();
-    if (!h.ok()) return ErrorResponse(h.status(), call.request_id);
-    const int status = !h->initialized ? 501 : h->sealed ? 503 : 200;
-    return JsonResponse(status, json::serialize(json::object{{"initialized", h->initialized},
-                                                             {"sealed", h->sealed},
-                                                             {"seal_type", service_.SealKind()},
-                                                             {"version", options_.version}}));
+  if (op == "health") return SysHealth(call);
+  if (op != "init" && op != "unseal" && op != "seal" && op != "rotate") {
+    return ErrorResponse(NotFound("no such route"), call.request_id);
   }
-  if (m != "POST") return MethodNotAllowed("POST", call.request_id);
+  if (call.req.method != "POST") return MethodNotAllowed("POST", call.request_id);
   ParsedBody body;
   if (Status st = body.Parse(call.req.body); !st.ok()) return ErrorResponse(st, call.request_id);
-  if (op == "init") {
-    auto o = AsObject(body.value(), {"shares", "threshold"});
-    if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
-    if ((*o)->contains("shares") || (*o)->contains("threshold")) {
-      return ErrorResponse(
-          InvalidArgument("this server uses the " + std::string(service_.SealKind()) +
-                          " seal, which does not split the root key into shares"),
-          call.request_id);
-    }
-    auto r = service_.Init();
-    if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
-    HttpResponse resp = JsonResponse(200, "{\"shares\":[],\"root_token\":");
-    resp.body += '"';
-    resp.body += AsChars(r->root_token.view());
-    resp.body += "\"}";
-    resp.sensitive = true;
+  if (op == "init") return SysInit(call, body.value());
+  if (op == "unseal") return SysUnseal(call, body.value());
+  return SysAdmin(call, op, body.value());
+}
+
+HttpResponse Api::SysHealth(Call& call) {
+  if (call.req.method != "GET" && call.req.method != "HEAD") {
+    return MethodNotAllowed("GET", call.request_id);
+  }
+  auto h = service_.GetHealth();
+  if (!h.ok()) return ErrorResponse(h.status(), call.request_id);
+  const int status = !h->initialized ? 501 : h->sealed ? 503 : 200;
+  return JsonResponse(status, json::serialize(json::object{{"initialized", h->initialized},
+                                                           {"sealed", h->sealed},
+                                                           {"seal_type", service_.SealKind()},
+                                                           {"version", options_.version}}));
+}
+
+HttpResponse Api::SysInit(Call& call, const json::value& body) {
+  auto o = AsObject(body, {"shares", "threshold"});
+  if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
+  if ((*o)->contains("shares") || (*o)->contains("threshold")) {
+    return ErrorResponse(
+        InvalidArgument("this server uses the " + std::string(service_.SealKind()) +
+                        " seal, which does not split the root key into shares"),
+        call.request_id);
+  }
+  auto r = service_.Init();
+  if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
+  HttpResponse resp = JsonResponse(200, "{\"shares\":[],\"root_token\":\"");
+  resp.body += AsChars(r->root_token.view());
+  resp.body += "\"}";
+  resp.sensitive = true;
+  return resp;
+}
+
+HttpResponse Api::SysUnseal(Call& call, const json::value& body) {
+  auto o = AsObject(body, {"share", "reset"});
+  if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
+  if ((*o)->contains("share")) {
+    return ErrorResponse(
+        InvalidArgument("this server uses the " + std::string(service_.SealKind()) +
+                        " seal, which takes no shares"),
+        call.request_id);
+  }
+  auto r = service_.Unseal();
+  if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
+  return JsonResponse(
+      200, json::serialize(json::object{
+               {"sealed", r->sealed}, {"progress", r->progress}, {"threshold", r->threshold}}));
+}
+
+// seal and rotate: authenticated, authorized and audited.
+HttpResponse Api::SysAdmin(Call& call, std::string_view op, const json::value& body) {
+  auto fail = [&](const Status& st) {
+    call.event.outcome = std::string(st.reason());
+    return Finish(call, ErrorResponse(st, call.request_id));
+  };
+  if (Status st = Authenticate(call); !st.ok()) return fail(st);
+  const auto aop = op == "seal" ? access::Operation::kSysSeal : access::Operation::kSysRotate;
+  if (Status st = Authorize(call, aop, ""); !st.ok()) return fail(st);
+  if (auto o = AsObject(body, {}); !o.ok()) return fail(o.status());
+  if (op == "seal") {
+    // The record is appended before sealing: later the trail itself is behind the barrier.
+    HttpResponse resp = Finish(call, JsonResponse(204, ""));
+    if (resp.status != 204) return resp;
+    if (Status st = service_.Seal(); !st.ok()) return ErrorResponse(st, call.request_id);
     return resp;
   }
-  if (op == "unseal") {
-    auto o = AsObject(body.value(), {"share", "reset"});
-    if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
-    if ((*o)->contains("share")) {
-      return ErrorResponse(
-          InvalidArgument("this server uses the " + std::string(service_.SealKind()) +
-                          " seal, which takes no shares"),
-          call.request_id);
-    }
-    auto r = service_.Unseal();
-    if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
-    return JsonResponse(
-        200, json::serialize(json::object{
-                 {"sealed", r->sealed}, {"progress", r->progress}, {"threshold", r->threshold}}));
-  }
-  if (op == "seal" || op == "rotate") {
-    if (Status st = Authenticate(call); !st.ok())
-      return Finish(call, ErrorResponse(st, call.request_id));
-    const auto aop = op == "seal" ? access::Operation::kSysSeal : access::Operation::kSysRotate;
-    if (Status st = Authorize(call, aop, ""); !st.ok()) {
-      call.event.outcome = st.reason();
-      return Finish(call, ErrorResponse(st, call.request_id));
-    }
-    if (auto o = AsObject(body.value(), {}); !o.ok())
-      return Finish(call, ErrorResponse(o.status(), call.request_id));
-    if (op == "seal") {
-      // Audit before sealing: the trail is behind the barrier in later issues.
-      HttpResponse resp = Finish(call, JsonResponse(204, ""));
-      if (resp.status != 204) return resp;
-      if (Status st = service_.Seal(); !st.ok()) return ErrorResponse(st, call.request_id);
-      return resp;
-    }
-    auto term = service_.RotateKeyring();
-    if (!term.ok()) return Finish(call, ErrorResponse(term.status(), call.request_id));
-    return Finish(call, JsonResponse(200, json::serialize(json::object{{"term", *term}})));
-  }
-  return ErrorResponse(NotFound("no such route"), call.request_id);
+  auto term = service_.RotateKeyring();
+  if (!term.ok()) return fail(term.status());
+  return Finish(call, JsonResponse(200, json::serialize(json::object{{"term", *term}})));
 }
 
 HttpResponse Api::Metrics(Call& call) {

@@ -46,6 +46,10 @@ class Api {
   struct Call;
   HttpResponse Dispatch(Call& call);
   HttpResponse Sys(Call& call);
+  HttpResponse SysHealth(Call& call);
+  HttpResponse SysInit(Call& call, const json::value& body);
+  HttpResponse SysUnseal(Call& call, const json::value& body);
+  HttpResponse SysAdmin(Call& call, std::string_view op, const json::value& body);
   HttpResponse Keys(Call& call);
   HttpResponse KeyItem(Call& call);
   HttpResponse Crypto(Call& call);
