@@ -83,7 +83,9 @@ TEST(ParserMutation, CiphertextAndEncodings) {
     }
     const std::string raw = m.Mutate(std::string(AsChars(blob)));
     auto q = format::Decrypt(AsBytes(raw), vk, ctx);
-    if (q.ok()) EXPECT_EQ(raw, std::string(AsChars(blob)));
+    if (q.ok()) {
+      EXPECT_EQ(raw, std::string(AsChars(blob)));
+    }
     (void)Base64Decode(t);
     (void)Base64UrlDecode(t);
     (void)HexDecode(t);
