@@ -6,7 +6,7 @@ PKGS=(
   build-essential cmake ninja-build ccache pkg-config git
   libssl-dev openssl
   libboost1.81-dev libboost-json1.81-dev
-  libsqlite3-dev
+  libsqlite3-dev libpq-dev postgresql
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   wrk python3 python3-cryptography curl sqlite3

@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <libpq-fe.h>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <thread>
 
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
+#include "store/testing/pg_server.h"
 
 namespace keep::store {
 namespace {
@@ -19,8 +23,27 @@ struct Backend {
   std::function<Result<std::unique_ptr<Store>>(const fs::path& dir)> open;
 };
 
+// PostgreSQL: a fresh database on the shared test cluster per test directory (the
+// connection string is kept in the directory so a reopen finds the same database).
+Result<std::unique_ptr<Store>> OpenPostgresForTest(const fs::path& dir) {
+  auto& pg = testing::PgServer::Shared();
+  if (!pg.error().empty()) return Unavailable("store_unavailable", pg.error());
+  const fs::path file = dir / "pg.conninfo";
+  std::string conninfo;
+  if (fs::exists(file)) {
+    std::ifstream in(file);
+    std::getline(in, conninfo);
+  } else {
+    conninfo = pg.CreateDatabase();
+    if (conninfo.empty()) return Unavailable("store_unavailable", "CREATE DATABASE failed");
+    std::ofstream(file) << conninfo;
+  }
+  return OpenPostgresStore(conninfo, 4);
+}
+
 const Backend kBackends[] = {
     {"sqlite", [](const fs::path& dir) { return OpenSqliteStore((dir / "keep.db").string()); }},
+    {"postgres", OpenPostgresForTest},
 };
 
 class StoreConformance : public ::testing::TestWithParam<Backend> {
@@ -167,7 +190,7 @@ TEST_P(StoreConformance, PersistsAcrossReopen) {
   ASSERT_TRUE(s.ok());
   store_ = std::move(s).value();
   EXPECT_EQ(GetStr("persist"), "yes");
-  EXPECT_EQ(store_->SchemaVersion(), SqliteLatestSchemaVersion());
+  EXPECT_EQ(store_->SchemaVersion(), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::ValuesIn(kBackends),
@@ -187,6 +210,27 @@ TEST(SqliteStore, RefusesNewerSchema) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().reason(), "schema_too_new");
   fs::remove_all(dir);
+}
+
+TEST(PostgresStore, RefusesNewerSchemaAndReportsUnreachableServers) {
+  auto& pg = testing::PgServer::Shared();
+  ASSERT_EQ(pg.error(), "");
+  const std::string conninfo = pg.CreateDatabase();
+  ASSERT_FALSE(conninfo.empty());
+  { ASSERT_TRUE(OpenPostgresStore(conninfo).ok()); }
+  {
+    std::unique_ptr<PGconn, void (*)(PGconn*)> c(PQconnectdb(conninfo.c_str()), PQfinish);
+    std::unique_ptr<PGresult, void (*)(PGresult*)> r(
+        PQexec(c.get(), "UPDATE schema_version SET version = 999"), PQclear);
+    ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK);
+  }
+  auto newer = OpenPostgresStore(conninfo);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_EQ(newer.status().reason(), "schema_too_new");
+  auto down = OpenPostgresStore("host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2");
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.status().code(), Code::kUnavailable);
+  EXPECT_FALSE(OpenPostgresStore(conninfo, 0).ok());
 }
 
 TEST(SqliteStore, UnopenablePathIsAClearError) {

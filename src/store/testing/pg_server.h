@@ -1,0 +1,41 @@
+// PgServer (tests only): a real, throwaway PostgreSQL cluster for tests.
+//
+// initdb into a fresh temp directory, pg_ctl start on a free 127.0.0.1 port (the Unix
+// socket in the same directory), trust authentication, fsync off (tests need no
+// durability across power loss; crash tests that do can ask for fsync). When the test
+// runs as root, the server runs as the unprivileged `postgres` user, as PostgreSQL
+// requires. Stopped (pg_ctl stop -m fast) and removed on destruction.
+#pragma once
+
+#include <string>
+
+namespace keep::store::testing {
+
+class PgServer {
+ public:
+  explicit PgServer(bool fsync = false);
+  ~PgServer();
+  PgServer(const PgServer&) = delete;
+  PgServer& operator=(const PgServer&) = delete;
+
+  // Empty when the server is running; otherwise what went wrong (with the log).
+  const std::string& error() const { return error_; }
+  int port() const { return port_; }
+  // A libpq connection string for database `db`.
+  std::string ConnInfo(const std::string& db = "postgres") const;
+  // Creates a new empty database and returns its connection string ("" on failure).
+  std::string CreateDatabase();
+
+  // One server per test binary, started on first use and stopped at exit.
+  static PgServer& Shared();
+
+ private:
+  std::string Run(const std::string& command);  // returns "" on success, else the log
+  std::string dir_, bin_;
+  int port_ = 0;
+  int next_db_ = 0;
+  bool started_ = false;
+  std::string error_;
+};
+
+}  // namespace keep::store::testing
