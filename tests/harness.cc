@@ -39,7 +39,9 @@ std::string Trimmed(std::string s) {
 
 }  // namespace
 
-Keepd::Keepd(std::string server_extra) : server_extra_(std::move(server_extra)) {
+Keepd::Keepd(std::string server_extra, std::string storage_toml)
+    : server_extra_(std::move(server_extra)) {
+  if (storage_toml.empty()) storage_toml = "path = \"data/keep.db\"\n";
   static int n = 0;
   dir_ = (fs::temp_directory_path() /
           ("keep-it-" + std::to_string(::getpid()) + "-" + std::to_string(n++)))
@@ -50,7 +52,9 @@ Keepd::Keepd(std::string server_extra) : server_extra_(std::move(server_extra)) 
       << "[server]\naddress = \"127.0.0.1\"\nport = 0\nthreads = 2\n"
       << server_extra_
       << "\n[tls]\ndev_dir = \"tls\"\n"
-         "[storage]\npath = \"data/keep.db\"\n"
+         "[storage]\n"
+      << storage_toml
+      << "\n"
          "[seal]\ndev_key_file = \"root.key\"\ndev_auto_init = true\n"
          "dev_root_token_file = \"root-token\"\n"
          "[log]\nlevel = \"info\"\n";

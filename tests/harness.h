@@ -23,7 +23,8 @@ class Keepd {
  public:
   // `extra_toml` is appended to the generated config (e.g. "[server]\nthreads = 2\n" is
   // not allowed twice: use server_extra for keys in [server]).
-  explicit Keepd(std::string server_extra = "");
+  // `storage_toml` replaces the [storage] table (default: SQLite in the temp dir).
+  explicit Keepd(std::string server_extra = "", std::string storage_toml = "");
   ~Keepd();
 
   void Start();               // starts and waits until it listens (fails the test otherwise)

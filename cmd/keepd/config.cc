@@ -97,6 +97,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   b.Str("tls.dev_dir", &c.tls_dev_dir, true);
   b.Str("storage.backend", &c.storage_backend);
   b.Str("storage.path", &c.storage_path, true);
+  b.Str("storage.conninfo", &c.storage_conninfo);
+  b.Int("storage.pool_size", &c.storage_pool_size, 1, 64);
   b.Str("seal.type", &c.seal_type);
   b.Str("seal.dev_key_file", &c.dev_key_file, true);
   b.Bool("seal.dev_auto_init", &c.dev_auto_init);
@@ -117,7 +119,12 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
       KEEP_RETURN_IF_ERROR(it->second(node));
     }
   }
-  if (c.storage_backend != "sqlite") return b.Err("storage.backend", "must be \"sqlite\"");
+  if (c.storage_backend != "sqlite" && c.storage_backend != "postgres") {
+    return b.Err("storage.backend", "must be \"sqlite\" or \"postgres\"");
+  }
+  if (c.storage_backend == "postgres" && c.storage_conninfo.empty()) {
+    return b.Err("storage.conninfo", "is required with backend = \"postgres\"");
+  }
   if (c.seal_type != "dev-file") return b.Err("seal.type", "must be \"dev-file\"");
   if (c.tls_dev_dir.empty() && (c.tls_cert_file.empty() || c.tls_key_file.empty())) {
     return b.Err("tls", "set cert_file and key_file, or dev_dir for a development certificate");

@@ -20,7 +20,9 @@ struct Config {
   std::string tls_key_file;
   std::string tls_dev_dir;  // when set: generate a dev CA + server certificate here if missing
   std::string storage_backend = "sqlite";
-  std::string storage_path = "keep.db";
+  std::string storage_path = "keep.db";  // sqlite
+  std::string storage_conninfo;          // postgres: a libpq connection string
+  int storage_pool_size = 8;             // postgres connections
   std::string seal_type = "dev-file";
   std::string dev_key_file = "root.key";
   bool dev_auto_init = false;

@@ -47,6 +47,8 @@ TEST(Config, RejectsTyposTypesAndRanges) {
       "[server]\nport = 70000\n[tls]\ndev_dir=\"t\"",     // range
       "[server]\nrequest_timeout = \"5y\"\n[tls]\ndev_dir=\"t\"",
       "[storage]\nbackend = \"mysql\"\n[tls]\ndev_dir=\"t\"",
+      "[storage]\nbackend = \"postgres\"\n[tls]\ndev_dir=\"t\"",  // no conninfo
+      "[storage]\npool_size = 0\n[tls]\ndev_dir=\"t\"",
       "[log]\nlevel = \"loud\"\n[tls]\ndev_dir=\"t\"",
       "[server]\nport = 1",                                  // no TLS material
       "port = 1\n[tls]\ndev_dir=\"t\"",                      // top-level key

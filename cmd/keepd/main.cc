@@ -16,6 +16,7 @@
 #include "http/server.h"
 #include "http/tls.h"
 #include "service/service.h"
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
 namespace keep::keepd {
@@ -40,12 +41,21 @@ Status WriteSecretFile(const std::string& path, ByteView data) {
   return ok ? Status::Ok() : Internal("cannot write " + path);
 }
 
+Result<std::unique_ptr<store::Store>> OpenStore(const Config& cfg) {
+  if (cfg.storage_backend == "postgres") {
+    log::Info("store: PostgreSQL ({} connections)", cfg.storage_pool_size);
+    return store::OpenPostgresStore(cfg.storage_conninfo, cfg.storage_pool_size);
+  }
+  std::filesystem::create_directories(std::filesystem::path(cfg.storage_path).parent_path());
+  return store::OpenSqliteStore(cfg.storage_path);
+}
+
 Status Serve(const Config& cfg, const std::string& ready_file) {
   log::Level level;
   if (log::ParseLevel(cfg.log_level, &level)) log::SetLevel(level);
-  std::filesystem::create_directories(std::filesystem::path(cfg.storage_path).parent_path());
+
   std::filesystem::create_directories(std::filesystem::path(cfg.dev_key_file).parent_path());
-  KEEP_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(cfg.storage_path));
+  KEEP_ASSIGN_OR_RETURN(auto store, OpenStore(cfg));
   log::Warn("seal: using the INSECURE dev-file seal ({}); for development only", cfg.dev_key_file);
   service::Service svc(std::move(store), std::make_unique<seal::DevFileSeal>(cfg.dev_key_file));
 
