@@ -1,6 +1,9 @@
 #include "store/postgres_store.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
+
+#include <cerrno>
 
 #include <condition_variable>
 #include <cstring>
@@ -119,6 +122,8 @@ class PostgresStore final : public Store {
 
   int SchemaVersion() override { return version_; }
 
+  Result<std::unique_ptr<ChangeFeed>> Watch() override;
+
  private:
   // Borrows a pooled connection for the lifetime of one operation.
   struct Lease {
@@ -192,7 +197,16 @@ class PostgresStore final : public Store {
       }
       ResultPtr r(PQexecParams(c, sql, static_cast<int>(p.values.size()), nullptr, p.values.data(),
                                p.lengths.data(), p.formats.data(), 1));
-      if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+      if (PQresultStatus(r.get()) == PGRES_COMMAND_OK) {
+        // Delivered to every listening node when (and only if) the transaction commits.
+        Params n;
+        n.Text(op.path);
+        ResultPtr nr(PQexecParams(c, "SELECT pg_notify('keep_changes', $1)", 1, nullptr,
+                                  n.values.data(), n.lengths.data(), n.formats.data(), 0));
+        if (PQresultStatus(nr.get()) != PGRES_TUPLES_OK) return PgError(c, "notify");
+        continue;
+      }
+      {
         const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
         if (state != nullptr && std::strcmp(state, "23505") == 0) {
           return AlreadyExists("a record already exists at " + op.path);
@@ -229,6 +243,47 @@ class PostgresStore final : public Store {
   int version_ = 0;
 };
 
+// LISTEN on a dedicated connection; notifications are drained after a poll().
+class PostgresChangeFeed final : public ChangeFeed {
+ public:
+  explicit PostgresChangeFeed(ConnPtr c) : c_(std::move(c)) {}
+
+  Result<std::vector<std::string>> Wait(int timeout_ms) override {
+    std::vector<std::string> out;
+    Drain(out);
+    if (!out.empty()) return out;
+    pollfd p{PQsocket(c_.get()), POLLIN, 0};
+    if (p.fd < 0) return Lost();
+    const int n = ::poll(&p, 1, timeout_ms);
+    if (n < 0 && errno != EINTR) return Lost();
+    if (n > 0 && PQconsumeInput(c_.get()) != 1) return Lost();
+    if (PQstatus(c_.get()) != CONNECTION_OK) return Lost();
+    Drain(out);
+    return out;
+  }
+
+ private:
+  void Drain(std::vector<std::string>& out) {
+    while (PGnotify* nf = PQnotifies(c_.get())) {
+      out.emplace_back(nf->extra);
+      PQfreemem(nf);
+    }
+  }
+  Status Lost() {
+    log::Warn("postgres: change feed connection lost: {}", PQerrorMessage(c_.get()));
+    return Unavailable("store_unavailable", "the change feed connection was lost");
+  }
+  ConnPtr c_;
+};
+
+Result<std::unique_ptr<ChangeFeed>> PostgresStore::Watch() {
+  ConnPtr c(PQconnectdb(conninfo_.c_str()));
+  if (!c || PQstatus(c.get()) != CONNECTION_OK) return PgError(c.get(), "listen connect");
+  ResultPtr r(PQexec(c.get(), "LISTEN keep_changes"));
+  if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) return PgError(c.get(), "LISTEN");
+  return std::unique_ptr<ChangeFeed>(new PostgresChangeFeed(std::move(c)));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, int pool_size) {
@@ -240,6 +295,8 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& conninfo, in
       log::Error("postgres connect: {}", c ? PQerrorMessage(c.get()) : "out of memory");
       return Unavailable("store_unavailable", "cannot connect to the PostgreSQL database");
     }
+    PQsetNoticeProcessor(
+        c.get(), [](void*, const char* m) { log::Debug("postgres notice: {}", m); }, nullptr);
     conns.push_back(std::move(c));
   }
   auto store = std::make_unique<PostgresStore>(conninfo, std::move(conns));

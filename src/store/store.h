@@ -7,6 +7,7 @@
 // it returns OK (all of a batch or none of it).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -34,6 +35,17 @@ struct WriteOp {
   Bytes value;
 };
 
+// The paths written by every committed transaction of every node, for backends shared
+// by several nodes. Not thread-safe: one reader.
+class ChangeFeed {
+ public:
+  virtual ~ChangeFeed() = default;
+  // Waits up to `timeout_ms` for changes; returns the changed paths (possibly none).
+  // Errors: kUnavailable when the feed's connection is lost (changes may have been
+  // missed: the caller must reload everything and open a new feed).
+  virtual Result<std::vector<std::string>> Wait(int timeout_ms) = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -52,6 +64,12 @@ class Store {
 
   // The schema version the backend is at (after migrations).
   virtual int SchemaVersion() = 0;
+
+  // A feed of changes made by any node. Backends that only ever have one node (SQLite)
+  // return kUnimplemented.
+  virtual Result<std::unique_ptr<ChangeFeed>> Watch() {
+    return Status(Code::kUnimplemented, "this store has a single node");
+  }
 };
 
 // Checks a path: 1..512 printable ASCII bytes.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <thread>
 
 #include "store/postgres_store.h"
@@ -231,6 +232,41 @@ TEST(PostgresStore, RefusesNewerSchemaAndReportsUnreachableServers) {
   ASSERT_FALSE(down.ok());
   EXPECT_EQ(down.status().code(), Code::kUnavailable);
   EXPECT_FALSE(OpenPostgresStore(conninfo, 0).ok());
+}
+
+TEST(PostgresStore, ChangeFeedSeesOtherNodesCommitsOnly) {
+  auto& pg = testing::PgServer::Shared();
+  ASSERT_EQ(pg.error(), "");
+  const std::string conninfo = pg.CreateDatabase();
+  auto node_a = OpenPostgresStore(conninfo, 2);
+  auto node_b = OpenPostgresStore(conninfo, 2);
+  ASSERT_TRUE(node_a.ok() && node_b.ok());
+  auto feed = (*node_a)->Watch();
+  ASSERT_TRUE(feed.ok()) << feed.status();
+  std::vector<WriteOp> ops = {{WriteOp::Kind::kPut, "keymeta/x", {1}},
+                              {WriteOp::Kind::kPut, "keymat/x/0000000001", {2}}};
+  ASSERT_TRUE((*node_b)->Commit(ops).ok());
+  std::set<std::string> seen;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (seen.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    auto paths = (*feed)->Wait(100);
+    ASSERT_TRUE(paths.ok());
+    seen.insert(paths->begin(), paths->end());
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"keymeta/x", "keymat/x/0000000001"}))
+      << "another node's commit arrives within a second";
+  // A failed (rolled back) transaction notifies nothing.
+  std::vector<WriteOp> failing = {{WriteOp::Kind::kPut, "other/y", {1}},
+                                  {WriteOp::Kind::kCreate, "keymeta/x", {3}}};
+  EXPECT_EQ((*node_b)->Commit(failing).code(), Code::kAlreadyExists);
+  auto none = (*feed)->Wait(300);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  auto sqlite_feed = OpenSqliteStore(
+      (fs::temp_directory_path() / ("keep-feed-" + std::to_string(::getpid()) + ".db")).string());
+  ASSERT_TRUE(sqlite_feed.ok());
+  EXPECT_EQ((*sqlite_feed)->Watch().status().code(), Code::kUnimplemented);
+  fs::remove(fs::temp_directory_path() / ("keep-feed-" + std::to_string(::getpid()) + ".db"));
 }
 
 TEST(SqliteStore, UnopenablePathIsAClearError) {
