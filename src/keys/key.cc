@@ -69,6 +69,7 @@ std::string EncodeKeyMeta(const KeyMeta& m) {
                  {"min_encryption_version", m.min_encryption_version},
                  {"auto_rotate_period", m.auto_rotate_period},
                  {"deletion_date", m.deletion_date},
+                 {"revision", m.revision},
                  {"versions", std::move(versions)}};
   return json::serialize(o);
 }
@@ -96,6 +97,7 @@ Result<KeyMeta> DecodeKeyMeta(ByteView bytes) {
     m.min_encryption_version = o.at("min_encryption_version").to_number<uint32_t>();
     m.auto_rotate_period = o.at("auto_rotate_period").to_number<int64_t>();
     m.deletion_date = o.at("deletion_date").to_number<int64_t>();
+    if (const auto* rev = o.if_contains("revision")) m.revision = rev->to_number<uint64_t>();
     for (const auto& ver : o.at("versions").as_array()) {
       m.versions.push_back(
           {ver.at("version").to_number<uint32_t>(), ver.at("created_at").to_number<int64_t>()});

@@ -44,6 +44,7 @@ struct KeyMeta {
   uint32_t min_encryption_version = 0;  // 0: any version >= min_decryption_version
   int64_t auto_rotate_period = 0;       // seconds; 0: never
   int64_t deletion_date = 0;            // unix seconds when pending deletion, else 0
+  uint64_t revision = 0;                // bumped by every write (optimistic concurrency)
   std::vector<KeyVersionInfo> versions;
 
   int64_t LatestVersionCreatedAt() const {

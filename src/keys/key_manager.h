@@ -3,7 +3,9 @@
 // Reads (ForEncrypt/ForDecrypt/Get/List) take a short shared lock and return
 // immutable snapshots, so the hot path never touches the store. Mutations are
 // serialised by a writer mutex, written through the Barrier first, and only then
-// published to memory: a failed write leaves memory and store unchanged.
+// published to memory: a failed write leaves memory and store unchanged. Several nodes
+// may share one store: writes are checked against a per-key revision created in the
+// store (key_mutations.cc), and Reload() applies changes made elsewhere.
 //
 // Errors (reasons as in the API): not_found, already_exists, key_disabled,
 // key_pending_deletion, version_retired, bad_request, invalid_ciphertext, sealed.
@@ -76,6 +78,10 @@ class KeyManager {
   // operation). Errors: invalid_ciphertext when no key has this id.
   Result<std::string> NameOf(const format::KeyId& id) const;
 
+  // Re-reads one key from the store (after another node changed it); removes it from
+  // memory when it no longer exists.
+  Status Reload(std::string_view name);
+
   // Rotates keys whose auto-rotate period has elapsed and purges keys whose deletion
   // date has passed. Returns how many keys it changed.
   Result<int> RunMaintenance();
@@ -84,10 +90,14 @@ class KeyManager {
 
  private:
   using EntryPtr = std::shared_ptr<const KeyEntry>;
+  // Applies a change to a copy of the metadata; returns whether to write it, and sets
+  // the flag to add a new version.
+  using Change = std::function<Result<bool>(KeyMeta&, bool& new_version)>;
+  Result<KeyMeta> Mutate(std::string_view name, const Change& change);
   Result<EntryPtr> Find(std::string_view name) const;
   Status Publish(EntryPtr entry);
-  Result<KeyMeta> WriteMeta(const EntryPtr& current, KeyMeta meta);
-  Result<KeyMeta> RotateLocked(const EntryPtr& current);
+  Result<EntryPtr> ReadEntry(KeyMeta meta, const EntryPtr& known);
+  Result<EntryPtr> ReloadLocked(std::string_view name);
   Status Purge(const EntryPtr& current);
 
   Barrier& barrier_;

@@ -1,5 +1,7 @@
 #include "keys/key_manager.h"
 
+#include <thread>
+
 #include "crypto/random.h"
 #include "keys/test_util.h"
 
@@ -153,6 +155,56 @@ TEST_F(KeyManagerTest, ReloadFromStoreAfterRestart) {
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->version, 2u);
   EXPECT_TRUE(h->material().Equals(mat));
+}
+
+TEST_F(KeyManagerTest, TwoNodesOnOneStoreNeverLoseOrDuplicateVersions) {
+  // A second node: its own barrier and key manager over the same store and root key.
+  Barrier barrier_b(ts_.store());
+  ASSERT_TRUE(barrier_b.Unseal(root_).ok());
+  KeyManager node_b(barrier_b, [this] { return now_; });
+  ASSERT_TRUE(Create("shared").ok());
+  ASSERT_TRUE(node_b.Load().ok());
+  EXPECT_EQ(node_b.Create({"shared"}).status().reason(), "already_exists");
+
+  // A rotates; B still holds version 1 in memory and rotates too: B must not overwrite
+  // version 2, it retries on the fresh state and makes version 3.
+  ASSERT_EQ(km_->Rotate("shared")->latest_version, 2u);
+  auto b_rot = node_b.Rotate("shared");
+  ASSERT_TRUE(b_rot.ok()) << b_rot.status();
+  EXPECT_EQ(b_rot->latest_version, 3u);
+  // A's stale metadata update must not undo B's rotation.
+  KeyPatch desc;
+  desc.description = "from A";
+  auto upd = km_->Update("shared", desc);
+  ASSERT_TRUE(upd.ok());
+  EXPECT_EQ(upd->latest_version, 3u);
+  EXPECT_EQ(upd->description, "from A");
+
+  // Both nodes rotate concurrently, 20 times each.
+  std::thread ta([&] {
+    for (int i = 0; i < 20; ++i) EXPECT_TRUE(km_->Rotate("shared").ok());
+  });
+  std::thread tb([&] {
+    for (int i = 0; i < 20; ++i) EXPECT_TRUE(node_b.Rotate("shared").ok());
+  });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(km_->Reload("shared").ok());
+  ASSERT_TRUE(node_b.Reload("shared").ok());
+  auto a = km_->Get("shared"), b = node_b.Get("shared");
+  EXPECT_EQ(a->latest_version, 43u);
+  EXPECT_EQ(b->latest_version, 43u);
+  ASSERT_EQ(a->versions.size(), 43u);
+  for (uint32_t v = 1; v <= 43; ++v) {
+    EXPECT_EQ(a->versions[v - 1].version, v);
+    auto ha = km_->ForEncrypt("shared", v), hb = node_b.ForEncrypt("shared", v);
+    ASSERT_TRUE(ha.ok() && hb.ok());
+    EXPECT_TRUE(ha->material() == hb->material()) << "version " << v;
+  }
+  // A deletion on B disappears from A after a reload.
+  ASSERT_TRUE(node_b.ScheduleDeletion("shared", 7).ok());
+  ASSERT_TRUE(km_->Reload("shared").ok());
+  EXPECT_EQ(km_->ForEncrypt("shared").status().reason(), "key_pending_deletion");
 }
 
 }  // namespace

@@ -1,0 +1,226 @@
+// KeyManager: every change to a key. Each one runs through Mutate(), which writes the
+// metadata together with a new revision marker created in the store; when another node
+// wrote the same revision first, the store refuses the whole batch, and Mutate reloads
+// the key and applies the change again. Versions are created, never overwritten, so
+// concurrent rotations on several nodes never lose or duplicate a version.
+#include "common/log.h"
+#include "crypto/random.h"
+#include "keys/key_internal.h"
+#include "keys/key_manager.h"
+
+namespace keep::keys {
+
+using internal::CheckUsable;
+using internal::MaterialPath;
+using internal::MetaPath;
+using internal::RevisionPath;
+
+namespace {
+constexpr int kMaxAttempts = 8;
+}  // namespace
+
+Result<KeyMeta> KeyManager::Create(const CreateKeyOptions& o) {
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(o.name));
+  if (o.description.size() > 1024) return InvalidArgument("description is longer than 1024 bytes");
+  if (o.auto_rotate_period != 0 && o.auto_rotate_period < kMinAutoRotatePeriod) {
+    return InvalidArgument("auto_rotate_period must be 0 or at least 1h");
+  }
+  std::lock_guard wlock(write_mu_);
+  if (Find(o.name).ok()) return AlreadyExists("a key named '" + o.name + "' already exists");
+  auto entry = std::make_shared<KeyEntry>();
+  KeyMeta& m = entry->meta;
+  m.name = o.name;
+  KEEP_RETURN_IF_ERROR(crypto::RandomFill(m.id));
+  m.type = o.type;
+  m.description = o.description;
+  m.created_at = clock_();
+  m.latest_version = 1;
+  m.revision = 1;
+  m.auto_rotate_period = o.auto_rotate_period;
+  m.versions.push_back({1, m.created_at});
+  KEEP_ASSIGN_OR_RETURN(auto material, crypto::RandomSecret(32));
+  KEEP_ASSIGN_OR_RETURN(auto vm, VersionMaterial::Make(material.Clone()));
+  const std::string meta_json = EncodeKeyMeta(m);
+  const BarrierWrite writes[] = {
+      {store::WriteOp::Kind::kCreate, MetaPath(m.name), AsBytes(meta_json)},
+      {store::WriteOp::Kind::kCreate, MaterialPath(m.name, 1), material.view()},
+      {store::WriteOp::Kind::kCreate, RevisionPath(m.name, 1), {}}};
+  Status s = barrier_.Commit(writes);
+  if (s.code() == Code::kAlreadyExists) {
+    ReloadLocked(o.name).status().IgnoreError();  // another node created it
+    return AlreadyExists("a key named '" + o.name + "' already exists");
+  }
+  KEEP_RETURN_IF_ERROR(s);
+  entry->material.push_back(std::move(vm));
+  KeyMeta out = m;
+  KEEP_RETURN_IF_ERROR(Publish(std::move(entry)));
+  return out;
+}
+
+Result<KeyMeta> KeyManager::Mutate(std::string_view name, const Change& change) {
+  std::lock_guard wlock(write_mu_);
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    KEEP_ASSIGN_OR_RETURN(EntryPtr cur, attempt == 0 ? Find(name) : ReloadLocked(name));
+    KeyMeta m = cur->meta;
+    bool new_version = false;
+    KEEP_ASSIGN_OR_RETURN(bool write, change(m, new_version));
+    if (!write) return m;
+    m.revision = cur->meta.revision + 1;
+    std::optional<crypto::SecretBytes> material;
+    std::shared_ptr<const VersionMaterial> vm;
+    if (new_version) {
+      m.latest_version = cur->meta.latest_version + 1;
+      m.versions.push_back({m.latest_version, clock_()});
+      KEEP_ASSIGN_OR_RETURN(material, crypto::RandomSecret(32));
+      KEEP_ASSIGN_OR_RETURN(vm, VersionMaterial::Make(material->Clone()));
+    }
+    const std::string meta_json = EncodeKeyMeta(m);
+    std::vector<BarrierWrite> writes = {
+        {store::WriteOp::Kind::kCreate, RevisionPath(m.name, m.revision), {}},
+        {store::WriteOp::Kind::kPut, MetaPath(m.name), AsBytes(meta_json)}};
+    if (cur->meta.revision > 0) {
+      writes.push_back(
+          {store::WriteOp::Kind::kDelete, RevisionPath(m.name, cur->meta.revision), {}});
+    }
+    if (material) {
+      writes.push_back({store::WriteOp::Kind::kCreate, MaterialPath(m.name, m.latest_version),
+                        material->view()});
+    }
+    Status s = barrier_.Commit(writes);
+    if (s.code() == Code::kAlreadyExists) {
+      log::Debug("keys: '{}' changed on another node; retrying", m.name);
+      continue;
+    }
+    KEEP_RETURN_IF_ERROR(s);
+    auto next = std::make_shared<KeyEntry>();
+    next->meta = m;
+    next->material = cur->material;
+    if (vm) next->material.push_back(std::move(vm));
+    KEEP_RETURN_IF_ERROR(Publish(std::move(next)));
+    return m;
+  }
+  return FailedPrecondition(
+      "conflict", "key '" + std::string(name) + "' kept changing concurrently; try again");
+}
+
+Result<KeyMeta> KeyManager::Update(std::string_view name, const KeyPatch& p) {
+  return Mutate(name, [&p](KeyMeta& m, bool&) -> Result<bool> {
+    if (m.state == KeyState::kPendingDeletion && p.enabled.has_value()) {
+      return FailedPrecondition("key_pending_deletion",
+                                "key '" + m.name + "' is scheduled for deletion; cancel it first");
+    }
+    if (p.description) {
+      if (p.description->size() > 1024) {
+        return InvalidArgument("description is longer than 1024 bytes");
+      }
+      m.description = *p.description;
+    }
+    if (p.enabled) m.state = *p.enabled ? KeyState::kEnabled : KeyState::kDisabled;
+    if (p.min_decryption_version) m.min_decryption_version = *p.min_decryption_version;
+    if (p.min_encryption_version) m.min_encryption_version = *p.min_encryption_version;
+    if (m.min_decryption_version < 1 || m.min_decryption_version > m.latest_version) {
+      return InvalidArgument("min_decryption_version must be between 1 and the latest version (" +
+                             std::to_string(m.latest_version) + ")");
+    }
+    if (m.min_encryption_version > m.latest_version) {
+      return InvalidArgument("min_encryption_version must not exceed the latest version (" +
+                             std::to_string(m.latest_version) + ")");
+    }
+    if (m.min_encryption_version != 0 && m.min_encryption_version < m.min_decryption_version) {
+      return InvalidArgument("min_encryption_version must be 0 or at least min_decryption_version");
+    }
+    if (p.auto_rotate_period) {
+      if (*p.auto_rotate_period != 0 && *p.auto_rotate_period < kMinAutoRotatePeriod) {
+        return InvalidArgument("auto_rotate_period must be 0 or at least 1h");
+      }
+      m.auto_rotate_period = *p.auto_rotate_period;
+    }
+    return true;
+  });
+}
+
+Result<KeyMeta> KeyManager::Rotate(std::string_view name) {
+  return Mutate(name, [](KeyMeta& m, bool& new_version) -> Result<bool> {
+    if (m.state == KeyState::kPendingDeletion) KEEP_RETURN_IF_ERROR(CheckUsable(m));
+    new_version = true;
+    return true;
+  });
+}
+
+Result<KeyMeta> KeyManager::ScheduleDeletion(std::string_view name, int days) {
+  if (days < kMinPendingDays || days > kMaxPendingDays) {
+    return InvalidArgument("pending_days must be between 7 and 365");
+  }
+  const int64_t date = clock_() + int64_t{days} * 86400;
+  return Mutate(name, [date](KeyMeta& m, bool&) -> Result<bool> {
+    if (m.state == KeyState::kPendingDeletion) KEEP_RETURN_IF_ERROR(CheckUsable(m));
+    m.state = KeyState::kPendingDeletion;
+    m.deletion_date = date;
+    return true;
+  });
+}
+
+Result<KeyMeta> KeyManager::CancelDeletion(std::string_view name) {
+  return Mutate(name, [](KeyMeta& m, bool&) -> Result<bool> {
+    if (m.state != KeyState::kPendingDeletion) {
+      return FailedPrecondition("failed_precondition",
+                                "key '" + m.name + "' is not scheduled for deletion");
+    }
+    m.state = KeyState::kDisabled;
+    m.deletion_date = 0;
+    return true;
+  });
+}
+
+Status KeyManager::Purge(const EntryPtr& cur) {
+  std::vector<std::string> paths = {MetaPath(cur->meta.name),
+                                    RevisionPath(cur->meta.name, cur->meta.revision)};
+  for (uint32_t v = 1; v <= cur->meta.latest_version; ++v) {
+    paths.push_back(MaterialPath(cur->meta.name, v));
+  }
+  std::vector<BarrierWrite> writes;
+  for (const auto& p : paths) writes.push_back({store::WriteOp::Kind::kDelete, p, {}});
+  KEEP_RETURN_IF_ERROR(barrier_.Commit(writes));
+  std::unique_lock lock(mu_);
+  by_id_.erase(cur->meta.id);
+  by_name_.erase(cur->meta.name);
+  log::Info("keys: deleted key '{}' and its {} versions", cur->meta.name, cur->meta.latest_version);
+  return Status::Ok();
+}
+
+Result<int> KeyManager::RunMaintenance() {
+  std::vector<EntryPtr> all;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [n, e] : by_name_) all.push_back(e);
+  }
+  int changed = 0;
+  for (const auto& e : all) {
+    const int64_t now = clock_();
+    const KeyMeta& m = e->meta;
+    if (m.state == KeyState::kPendingDeletion && m.deletion_date <= now) {
+      std::lock_guard wlock(write_mu_);
+      KEEP_RETURN_IF_ERROR(Purge(e));
+      ++changed;
+    } else if (m.state == KeyState::kEnabled && m.auto_rotate_period > 0 &&
+               m.LatestVersionCreatedAt() + m.auto_rotate_period <= now) {
+      // Decided again on the freshest state: when several nodes race, one rotates and
+      // the others find nothing left to do.
+      bool rotated = false;
+      auto r = Mutate(m.name, [&](KeyMeta& fresh, bool& new_version) -> Result<bool> {
+        rotated = fresh.state == KeyState::kEnabled && fresh.auto_rotate_period > 0 &&
+                  fresh.LatestVersionCreatedAt() + fresh.auto_rotate_period <= clock_();
+        new_version = rotated;
+        return rotated;
+      });
+      if (!r.ok()) return r.status();
+      if (rotated) {
+        log::Info("keys: auto-rotated '{}' to version {}", r->name, r->latest_version);
+        ++changed;
+      }
+    }
+  }
+  return changed;
+}
+
+}  // namespace keep::keys
