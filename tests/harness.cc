@@ -39,9 +39,14 @@ std::string Trimmed(std::string s) {
 
 }  // namespace
 
-Keepd::Keepd(std::string server_extra, std::string storage_toml)
+Keepd::Keepd(std::string server_extra, std::string storage_toml, std::string seal_toml)
     : server_extra_(std::move(server_extra)) {
   if (storage_toml.empty()) storage_toml = "path = \"data/keep.db\"\n";
+  if (seal_toml.empty()) {
+    seal_toml =
+        "dev_key_file = \"root.key\"\ndev_auto_init = true\n"
+        "dev_root_token_file = \"root-token\"\n";
+  }
   static int n = 0;
   dir_ = (fs::temp_directory_path() /
           ("keep-it-" + std::to_string(::getpid()) + "-" + std::to_string(n++)))
@@ -50,14 +55,12 @@ Keepd::Keepd(std::string server_extra, std::string storage_toml)
   fs::create_directories(dir_);
   std::ofstream(dir_ + "/keepd.toml")
       << "[server]\naddress = \"127.0.0.1\"\nport = 0\nthreads = 2\n"
-      << server_extra_
-      << "\n[tls]\ndev_dir = \"tls\"\n"
-         "[storage]\n"
-      << storage_toml
-      << "\n"
-         "[seal]\ndev_key_file = \"root.key\"\ndev_auto_init = true\n"
-         "dev_root_token_file = \"root-token\"\n"
-         "[log]\nlevel = \"info\"\n";
+      << server_extra_ << "\n[tls]\ndev_dir = \"tls\"\n"
+      << "[storage]\n"
+      << storage_toml << "\n"
+      << "[seal]\n"
+      << seal_toml << "\n"
+      << "[log]\nlevel = \"info\"\n";
 }
 
 Keepd::~Keepd() {
@@ -128,7 +131,7 @@ bool Keepd::Running() {
 }
 
 std::string Keepd::token() const {
-  return Trimmed(Slurp(dir_ + "/root-token"));
+  return Trimmed(Slurp(token_file_.empty() ? dir_ + "/root-token" : token_file_));
 }
 std::string Keepd::log() const {
   return Slurp(dir_ + "/keepd.log");

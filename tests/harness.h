@@ -24,7 +24,10 @@ class Keepd {
   // `extra_toml` is appended to the generated config (e.g. "[server]\nthreads = 2\n" is
   // not allowed twice: use server_extra for keys in [server]).
   // `storage_toml` replaces the [storage] table (default: SQLite in the temp dir).
-  explicit Keepd(std::string server_extra = "", std::string storage_toml = "");
+  // `seal_toml` replaces the [seal] table (default: a dev root key in the temp dir,
+  // initialized on first start).
+  explicit Keepd(std::string server_extra = "", std::string storage_toml = "",
+                 std::string seal_toml = "");
   ~Keepd();
 
   void Start();               // starts and waits until it listens (fails the test otherwise)
@@ -38,6 +41,7 @@ class Keepd {
   std::string addr() const { return "https://127.0.0.1:" + std::to_string(port_); }
   std::string ca() const { return dir_ + "/tls/ca.pem"; }
   std::string token() const;
+  void set_token_file(std::string path) { token_file_ = std::move(path); }
   std::string db_path() const { return dir_ + "/data/keep.db"; }
   std::string log() const;
 
@@ -49,6 +53,7 @@ class Keepd {
  private:
   std::string dir_;
   std::string server_extra_;
+  std::string token_file_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

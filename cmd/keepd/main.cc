@@ -89,7 +89,10 @@ Status Serve(const Config& cfg, const std::string& ready_file) {
     std::filesystem::rename(ready_file + ".tmp", ready_file);
   }
   svc.StartMaintenance(cfg.maintenance_interval_s);
+  svc.StartReplication();  // follows other nodes' changes (PostgreSQL); no-op on SQLite
+  log::Info("node id {}", svc.node_id());
   server.Run(/*handle_signals=*/true);
+  svc.StopReplication();
   svc.StopMaintenance();
   return Status::Ok();
 }

@@ -45,6 +45,15 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
               << "sealed:      " << json::serialize(o.at("sealed")) << "\n"
               << "seal type:   " << o.at("seal_type").as_string().c_str() << "\n"
               << "version:     " << o.at("version").as_string().c_str() << "\n";
+    if (const auto* id = o.if_contains("node_id"); id && id->is_string()) {
+      std::cout << "node id:     " << id->as_string().c_str() << "\n";
+    }
+    if (const auto* r = o.if_contains("replication"); r && r->is_object()) {
+      const auto& ro = r->as_object();
+      std::cout << "replication: " << (ro.at("connected").as_bool() ? "connected" : "DISCONNECTED")
+                << ", " << json::serialize(ro.at("lag_ms")) << " ms behind, "
+                << json::serialize(ro.at("changes_applied")) << " changes applied\n";
+    }
   });
 
   auto* op = app.add_subcommand("operator", "operator tasks: init, unseal, seal, rotate");

@@ -1,5 +1,7 @@
 #include "http/api.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "common/encoding.h"
@@ -157,10 +159,23 @@ HttpResponse Api::SysHealth(Call& call) {
   auto h = service_.GetHealth();
   if (!h.ok()) return ErrorResponse(h.status(), call.request_id);
   const int status = !h->initialized ? 501 : h->sealed ? 503 : 200;
-  return JsonResponse(status, json::serialize(json::object{{"initialized", h->initialized},
-                                                           {"sealed", h->sealed},
-                                                           {"seal_type", service_.SealKind()},
-                                                           {"version", options_.version}}));
+  json::object o{{"initialized", h->initialized},
+                 {"sealed", h->sealed},
+                 {"seal_type", service_.SealKind()},
+                 {"version", options_.version},
+                 {"node_id", service_.node_id()}};
+  const service::Replication r = service_.GetReplication();
+  if (r.enabled) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    o["replication"] = json::object{
+        {"connected", r.connected},
+        {"lag_ms", r.last_sync_ms ? std::max<int64_t>(0, now_ms - r.last_sync_ms) : -1},
+        {"changes_applied", r.changes_applied},
+        {"reconnects", r.reconnects}};
+  }
+  return JsonResponse(status, json::serialize(o));
 }
 
 HttpResponse Api::SysInit(Call& call, const json::value& body) {

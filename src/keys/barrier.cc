@@ -155,6 +155,24 @@ Status Barrier::Unseal(const crypto::SecretBytes& root_key) {
   return Status::Ok();
 }
 
+Status Barrier::Refresh() {
+  crypto::SecretBytes root;
+  {
+    std::shared_lock lock(mu_);
+    if (!ring_) return Status::Ok();
+    root = root_key_.Clone();
+  }
+  KEEP_ASSIGN_OR_RETURN(auto stored, store_.Get(kKeyringPath));
+  if (!stored) return DataLoss("the keyring disappeared from the store");
+  Keyring wrap;
+  wrap.terms.emplace(0, std::move(root));
+  KEEP_ASSIGN_OR_RETURN(auto plain, Open(wrap, kKeyringPath, *stored));
+  KEEP_ASSIGN_OR_RETURN(Keyring ring, Keyring::Parse(plain.view()));
+  std::unique_lock lock(mu_);
+  if (ring_) ring_ = std::make_shared<const Keyring>(std::move(ring));
+  return Status::Ok();
+}
+
 void Barrier::Seal() {
   std::unique_lock lock(mu_);
   ring_.reset();  // in-flight readers holding the pointer finish; the keys are wiped after

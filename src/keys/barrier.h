@@ -50,6 +50,9 @@ class Barrier {
   // does not open it (wrong key or tampered keyring), kFailedPrecondition
   // "not_initialized".
   Status Unseal(const crypto::SecretBytes& root_key);
+  // Re-reads the keyring with the root key held since Unseal (another node rotated it).
+  // No-op when sealed.
+  Status Refresh();
   // Wipes the keyring from memory.
   void Seal();
   bool IsSealed() const;

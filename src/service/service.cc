@@ -1,6 +1,11 @@
 #include "service/service.h"
 
+#include <algorithm>
+#include <iterator>
+
+#include "common/encoding.h"
 #include "common/log.h"
+#include "crypto/random.h"
 
 namespace keep::service {
 
@@ -10,9 +15,14 @@ Service::Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::Seal
       seal_(std::move(seal)),
       barrier_(*store_),
       keys_(barrier_, std::move(clock)),
-      tokens_(barrier_) {}
+      tokens_(barrier_) {
+  uint8_t id[6];
+  if (!crypto::RandomFill(id).ok()) std::fill(std::begin(id), std::end(id), 0);
+  node_id_ = HexEncode(id);
+}
 
 Service::~Service() {
+  StopReplication();
   StopMaintenance();
 }
 

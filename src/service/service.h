@@ -28,6 +28,15 @@ struct Health {
   bool sealed = true;
 };
 
+// How this node follows changes made by other nodes (multi-node stores only).
+struct Replication {
+  bool enabled = false;      // the store has a change feed
+  bool connected = false;    // the feed is up
+  int64_t last_sync_ms = 0;  // unix ms when the feed was last known to be caught up
+  uint64_t changes_applied = 0;
+  uint64_t reconnects = 0;
+};
+
 struct InitResult {
   crypto::SecretBytes root_token;
 };
@@ -80,6 +89,14 @@ class Service {
   void StartMaintenance(int interval_seconds);
   void StopMaintenance();
 
+  // Follows the store's change feed on a background thread, reloading what other nodes
+  // change (keys, tokens, keyring); after every (re)connection it reloads everything, so
+  // a lost connection misses nothing. No-op for single-node stores.
+  void StartReplication();
+  void StopReplication();
+  Replication GetReplication() const;
+  const std::string& node_id() const { return node_id_; }
+
   // Keys
   Result<keys::KeyMeta> CreateKey(const RequestContext& ctx, const keys::CreateKeyOptions& o);
   Result<keys::KeyMeta> GetKey(const RequestContext& ctx, std::string_view name);
@@ -119,6 +136,17 @@ class Service {
   keys::KeyManager keys_;
   TokenStore tokens_;
   std::mutex sys_mu_;  // init/unseal/seal/rotate
+
+  void ReplicationLoop();
+  void ApplyChanges(const std::vector<std::string>& paths);
+  void ReloadAll();
+
+  std::string node_id_;
+  mutable std::mutex repl_mu_;
+  std::condition_variable repl_cv_;
+  bool repl_stop_ = false;
+  Replication repl_;
+  std::thread repl_thread_;
 
   std::mutex maint_mu_;
   std::condition_variable maint_cv_;
