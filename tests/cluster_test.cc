@@ -1,0 +1,201 @@
+// Three keepd nodes on one real PostgreSQL (started by the test): every node serves
+// every operation, and learns of changes made through another node within a second.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "common/encoding.h"
+#include "harness.h"
+#include "store/testing/pg_server.h"
+
+namespace keep::testing {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+struct Reply {
+  int status = 0;
+  json::value body;
+  std::string code() const {
+    return body.is_object() && body.as_object().contains("error")
+               ? std::string(body.at("error").at("code").as_string())
+               : "";
+  }
+};
+
+Reply Do(Client& c, const std::string& method, const std::string& target,
+         const json::value& body = nullptr) {
+  auto r = c.Send(method, target, body.is_null() ? "" : json::serialize(body));
+  if (!r.ok()) return {};
+  boost::system::error_code ec;
+  return {r->status, r->body.empty() ? json::value() : json::parse(r->body, ec)};
+}
+
+// Polls `cond` until it holds or `limit` passes; returns how long it took (or -1).
+int64_t WithinMs(const std::function<bool()>& cond, int limit_ms = 1000) {
+  const auto start = Clock::now();
+  while (Clock::now() - start < std::chrono::milliseconds(limit_ms)) {
+    if (cond()) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return -1;
+}
+
+json::value EncryptBody(const std::string& plain) {
+  return json::object{{"plaintext", Base64Encode(AsBytes(plain))}};
+}
+
+class Cluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(pg_.error(), "");
+    conninfo_ = pg_.CreateDatabase();
+    ASSERT_FALSE(conninfo_.empty());
+    shared_ = fs::temp_directory_path() / ("keep-cluster-" + std::to_string(::getpid()));
+    fs::remove_all(shared_);
+    fs::create_directories(shared_);
+    for (int i = 0; i < 3; ++i) {
+      nodes_.push_back(std::make_unique<Keepd>(
+          "", "backend = \"postgres\"\nconninfo = \"" + conninfo_ + "\"\npool_size = 4\n",
+          "dev_key_file = \"" + (shared_ / "root.key").string() + "\"\ndev_auto_init = true\n" +
+              "dev_root_token_file = \"" + (shared_ / "root-token").string() + "\"\n"));
+      nodes_.back()->set_token_file((shared_ / "root-token").string());
+      nodes_.back()->Start();  // A initializes; B and C find it initialized and unseal
+      ASSERT_TRUE(nodes_.back()->Running());
+    }
+    for (auto& n : nodes_) clients_.push_back(n->NewClient());
+  }
+  void TearDown() override {
+    clients_.clear();
+    nodes_.clear();
+    fs::remove_all(shared_);
+  }
+  Client& A() { return *clients_[0]; }
+  Client& B() { return *clients_[1]; }
+  Client& C() { return *clients_[2]; }
+
+  store::testing::PgServer pg_;
+  std::string conninfo_;
+  fs::path shared_;
+  std::vector<std::unique_ptr<Keepd>> nodes_;
+  std::vector<std::unique_ptr<Client>> clients_;
+};
+
+TEST_F(Cluster, ChangesOnOneNodeReachTheOthersWithinASecond) {
+  ASSERT_EQ(Do(A(), "POST", "/v1/keys", json::object{{"name", "orders"}}).status, 201);
+  std::string ct;
+  const int64_t seen = WithinMs([&] {
+    Reply r = Do(B(), "POST", "/v1/keys/orders/encrypt", EncryptBody("card"));
+    if (r.status == 200) ct = std::string(r.body.at("ciphertext").as_string());
+    return r.status == 200;
+  });
+  ASSERT_GE(seen, 0) << "B never learned of the key created on A";
+  std::cout << "  key created on A usable on B after " << seen << " ms\n";
+  Reply d = Do(C(), "POST", "/v1/decrypt", json::object{{"ciphertext", ct}});
+  ASSERT_EQ(d.status, 200);
+  EXPECT_EQ(d.body.at("plaintext").as_string(), Base64Encode(AsBytes("card")));
+
+  ASSERT_EQ(Do(C(), "POST", "/v1/keys/orders/rotate").body.at("latest_version").as_int64(), 2);
+  const int64_t rotated = WithinMs([&] {
+    Reply r = Do(B(), "POST", "/v1/keys/orders/encrypt", EncryptBody("x"));
+    return r.status == 200 && r.body.at("version").as_int64() == 2;
+  });
+  EXPECT_GE(rotated, 0) << "B kept encrypting under version 1 after a rotation on C";
+  std::cout << "  rotation on C used by B after " << rotated << " ms\n";
+
+  ASSERT_EQ(Do(A(), "PATCH", "/v1/keys/orders", json::object{{"enabled", false}}).status, 200);
+  const int64_t disabled = WithinMs([&] {
+    return Do(B(), "POST", "/v1/keys/orders/encrypt", EncryptBody("x")).code() == "key_disabled" &&
+           Do(C(), "POST", "/v1/decrypt", json::object{{"ciphertext", ct}}).code() ==
+               "key_disabled";
+  });
+  EXPECT_GE(disabled, 0) << "B or C kept using a key disabled on A";
+  std::cout << "  disable on A refused by B and C after " << disabled << " ms\n";
+
+  // A keyring rotation on A: records A writes next use the new term; B must follow.
+  ASSERT_EQ(Do(A(), "POST", "/v1/sys/rotate").body.at("term").as_int64(), 2);
+  ASSERT_EQ(Do(A(), "POST", "/v1/keys", json::object{{"name", "after-term"}}).status, 201);
+  EXPECT_GE(WithinMs([&] {
+              return Do(B(), "POST", "/v1/keys/after-term/encrypt", EncryptBody("y")).status == 200;
+            }),
+            0)
+      << "B could not read a record written under the keyring term A added";
+
+  auto status = nodes_[1]->Cli({"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("node id:"), std::string::npos);
+  EXPECT_NE(status.out.find("replication: connected"), std::string::npos) << status.out;
+}
+
+TEST_F(Cluster, ConcurrentRotationsOnTwoNodesKeepEveryVersion) {
+  ASSERT_EQ(Do(A(), "POST", "/v1/keys", json::object{{"name", "busy"}}).status, 201);
+  ASSERT_GE(WithinMs([&] { return Do(B(), "GET", "/v1/keys/busy").status == 200; }), 0);
+  std::atomic<int> failures{0};
+  auto rotate = [&](Keepd& node) {
+    auto c = node.NewClient();
+    for (int i = 0; i < 10; ++i) {
+      if (Do(*c, "POST", "/v1/keys/busy/rotate").status != 200) ++failures;
+    }
+  };
+  std::thread ta([&] { rotate(*nodes_[0]); });
+  std::thread tb([&] { rotate(*nodes_[1]); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (Client* c : {&A(), &B(), &C()}) {
+    EXPECT_GE(WithinMs([&] {
+                Reply k = Do(*c, "GET", "/v1/keys/busy");
+                return k.status == 200 && k.body.at("latest_version").as_int64() == 21 &&
+                       k.body.at("versions").as_array().size() == 21;
+              }),
+              0);
+  }
+}
+
+TEST_F(Cluster, KillingANodeDoesNotFailClientsThatRetryElsewhere) {
+  ASSERT_EQ(Do(A(), "POST", "/v1/keys", json::object{{"name", "ha"}}).status, 201);
+  for (Client* c : {&B(), &C()}) {
+    ASSERT_GE(WithinMs([&] { return Do(*c, "GET", "/v1/keys/ha").status == 200; }), 0);
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::thread traffic([&] {
+    std::vector<std::unique_ptr<Client>> cs;
+    for (auto& n : nodes_) cs.push_back(n->NewClient());
+    for (int i = 0; !stop; ++i) {
+      bool done = false;
+      for (int attempt = 0; attempt < 3 && !done; ++attempt) {  // retry on the next node
+        Reply r = Do(*cs[(i + attempt) % 3], "POST", "/v1/keys/ha/encrypt", EncryptBody("t"));
+        done = r.status == 200;
+      }
+      (done ? ok : failed)++;
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(nodes_[0]->Stop(SIGKILL), 128 + SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  // A change made while A is down...
+  ASSERT_EQ(Do(B(), "POST", "/v1/keys", json::object{{"name", "while-a-was-down"}}).status, 201);
+  stop = true;
+  traffic.join();
+  std::cout << "  requests: " << ok << " ok, " << failed << " failed after retrying\n";
+  EXPECT_GT(ok.load(), 50);
+  EXPECT_EQ(failed.load(), 0);
+  // ...is there when A comes back.
+  nodes_[0]->Start();
+  auto a = nodes_[0]->NewClient();
+  EXPECT_EQ(Do(*a, "GET", "/v1/keys/while-a-was-down").status, 200);
+}
+
+}  // namespace
+}  // namespace keep::testing
