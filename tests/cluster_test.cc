@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <libpq-fe.h>
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include "common/encoding.h"
@@ -195,6 +197,94 @@ TEST_F(Cluster, KillingANodeDoesNotFailClientsThatRetryElsewhere) {
   nodes_[0]->Start();
   auto a = nodes_[0]->NewClient();
   EXPECT_EQ(Do(*a, "GET", "/v1/keys/while-a-was-down").status, 200);
+}
+
+// Terminates every connection keepd holds to the database (as a PostgreSQL restart or
+// failover would), from the server side.
+int TerminateBackends(const std::string& conninfo) {
+  std::unique_ptr<PGconn, void (*)(PGconn*)> c(PQconnectdb(conninfo.c_str()), PQfinish);
+  std::unique_ptr<PGresult, void (*)(PGresult*)> r(
+      PQexec(c.get(),
+             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+             "WHERE datname = current_database() AND pid <> pg_backend_pid()"),
+      PQclear);
+  return PQresultStatus(r.get()) == PGRES_TUPLES_OK ? std::atoi(PQgetvalue(r.get(), 0, 0)) : -1;
+}
+
+TEST_F(Cluster, AcknowledgedCiphertextsSurviveCrashesAndConnectionResets) {
+  ASSERT_EQ(Do(A(), "POST", "/v1/keys", json::object{{"name", "crash"}}).status, 201);
+  for (Client* c : {&B(), &C()}) {
+    ASSERT_GE(WithinMs([&] { return Do(*c, "GET", "/v1/keys/crash").status == 200; }), 0);
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> rotations{0};
+  std::vector<std::pair<std::string, std::string>> acked;  // ciphertext, plaintext
+  std::mutex acked_mu;
+  auto worker = [&](int id, bool rotate) {
+    std::vector<std::unique_ptr<Client>> cs;
+    for (auto& n : nodes_) cs.push_back(n->NewClient());
+    for (int i = 0; !stop; ++i) {
+      // Paced: enough operations to straddle every reset, few enough to check them all.
+      std::this_thread::sleep_for(std::chrono::milliseconds(rotate ? 20 : 4));
+      for (int attempt = 0; attempt < 3; ++attempt) {  // retry on the next node
+        Client& c = *cs[(i + attempt + id) % 3];
+        if (rotate) {
+          if (Do(c, "POST", "/v1/keys/crash/rotate").status == 200) {
+            ++rotations;
+            break;
+          }
+        } else {
+          const std::string plain = "msg " + std::to_string(id) + "/" + std::to_string(i);
+          Reply r = Do(c, "POST", "/v1/keys/crash/encrypt", EncryptBody(plain));
+          if (r.status == 200) {
+            std::lock_guard lock(acked_mu);
+            acked.emplace_back(std::string(r.body.at("ciphertext").as_string()), plain);
+            break;
+          }
+        }
+      }
+    }
+  };
+  std::thread r1(worker, 0, true), r2(worker, 1, true), e1(worker, 2, false);
+  int terminated = 0;
+  for (int round = 0; round < 5; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    terminated += TerminateBackends(conninfo_);
+    if (round == 2) {
+      EXPECT_EQ(nodes_[2]->Stop(SIGKILL), 128 + SIGKILL);  // and a crash
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  r1.join();
+  r2.join();
+  e1.join();
+  std::cout << "  " << terminated << " connections reset, " << rotations << " rotations, "
+            << acked.size() << " ciphertexts acknowledged\n";
+  EXPECT_GT(terminated, 5);
+  EXPECT_GT(rotations.load(), 5);
+  ASSERT_GT(acked.size(), 20u);
+
+  nodes_[2]->Start();  // C catches up at start
+  auto c = nodes_[2]->NewClient();
+  int bad = 0;
+  for (const auto& [ct, plain] : acked) {
+    Reply d = Do(*c, "POST", "/v1/decrypt", json::object{{"ciphertext", ct}});
+    if (d.status != 200 || d.body.at("plaintext").as_string() != Base64Encode(AsBytes(plain)))
+      ++bad;
+  }
+  EXPECT_EQ(bad, 0) << "every acknowledged ciphertext must still decrypt";
+  Reply k = Do(*c, "GET", "/v1/keys/crash");
+  ASSERT_EQ(k.status, 200);
+  const auto& versions = k.body.at("versions").as_array();
+  EXPECT_EQ(static_cast<int64_t>(versions.size()), k.body.at("latest_version").as_int64());
+  for (size_t i = 0; i < versions.size(); ++i) {
+    EXPECT_EQ(versions[i].at("version").as_int64(), static_cast<int64_t>(i + 1));
+  }
+  // The change feeds reconnected: a change on A still reaches B.
+  ASSERT_EQ(Do(A(), "POST", "/v1/keys", json::object{{"name", "after-resets"}}).status, 201);
+  EXPECT_GE(WithinMs([&] { return Do(B(), "GET", "/v1/keys/after-resets").status == 200; }, 3000),
+            0);
 }
 
 }  // namespace

@@ -207,5 +207,21 @@ TEST_F(KeyManagerTest, TwoNodesOnOneStoreNeverLoseOrDuplicateVersions) {
   EXPECT_EQ(km_->ForEncrypt("shared").status().reason(), "key_pending_deletion");
 }
 
+TEST_F(KeyManagerTest, MaintenanceOnTwoNodesRotatesOnce) {
+  Barrier barrier_b(ts_.store());
+  ASSERT_TRUE(barrier_b.Unseal(root_).ok());
+  KeyManager node_b(barrier_b, [this] { return now_; });
+  ASSERT_TRUE(Create("auto", 3600).ok());
+  ASSERT_TRUE(node_b.Load().ok());
+  now_ += 3600;
+  // Both nodes see the key due and run their sweeps at the same time.
+  std::thread ta([&] { EXPECT_TRUE(km_->RunMaintenance().ok()); });
+  std::thread tb([&] { EXPECT_TRUE(node_b.RunMaintenance().ok()); });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(km_->Reload("auto").ok());
+  EXPECT_EQ(km_->Get("auto")->latest_version, 2u) << "rotated once across the cluster, not twice";
+}
+
 }  // namespace
 }  // namespace keep::keys

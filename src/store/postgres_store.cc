@@ -111,7 +111,7 @@ class PostgresStore final : public Store {
   Status Commit(std::span<const WriteOp> ops) override {
     for (const auto& op : ops) KEEP_RETURN_IF_ERROR(ValidatePath(op.path));
     Lease l(*this);
-    KEEP_RETURN_IF_ERROR(Exec(l.c, "BEGIN"));
+    KEEP_RETURN_IF_ERROR(Begin(l.c));
     Status s = ApplyAll(l.c, ops);
     if (!s.ok()) {
       Exec(l.c, "ROLLBACK").IgnoreError();
@@ -222,11 +222,32 @@ class PostgresStore final : public Store {
     return Bytes(p, p + PQgetlength(r, row, col));
   }
 
+  // A connection the server closed (restart, pg_terminate_backend, failover) looks
+  // healthy until used. Resets it; true when it is usable again.
+  static bool Revive(PGconn* c) {
+    if (PQstatus(c) == CONNECTION_OK) return false;
+    log::Warn("postgres: connection lost ({}); reconnecting", PQerrorMessage(c));
+    PQreset(c);
+    return PQstatus(c) == CONNECTION_OK;
+  }
+
+  // Read-only statements: retried once on a revived connection.
   Result<ResultPtr> Query(PGconn* c, const char* sql, const Params& p) {
-    ResultPtr r(PQexecParams(c, sql, static_cast<int>(p.values.size()), nullptr, p.values.data(),
-                             p.lengths.data(), p.formats.data(), 1));
-    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) return PgError(c, "query");
-    return r;
+    for (int attempt = 0;; ++attempt) {
+      ResultPtr r(PQexecParams(c, sql, static_cast<int>(p.values.size()), nullptr, p.values.data(),
+                               p.lengths.data(), p.formats.data(), 1));
+      if (PQresultStatus(r.get()) == PGRES_TUPLES_OK) return r;
+      if (attempt > 0 || !Revive(c)) return PgError(c, "query");
+    }
+  }
+
+  // BEGIN: nothing has been sent yet, so a dead connection is revived and BEGIN retried.
+  // Failures later in a transaction are reported, never retried blindly: a lost COMMIT
+  // reply leaves it unknown whether the transaction committed.
+  Status Begin(PGconn* c) {
+    Status s = Exec(c, "BEGIN");
+    if (!s.ok() && Revive(c)) s = Exec(c, "BEGIN");
+    return s;
   }
 
   Status Exec(PGconn* c, const char* sql) {
