@@ -146,7 +146,11 @@ TEST_F(Cluster, ConcurrentRotationsOnTwoNodesKeepEveryVersion) {
   auto rotate = [&](Keepd& node) {
     auto c = node.NewClient();
     for (int i = 0; i < 10; ++i) {
-      if (Do(*c, "POST", "/v1/keys/busy/rotate").status != 200) ++failures;
+      Reply r = Do(*c, "POST", "/v1/keys/busy/rotate");
+      if (r.status != 200) {
+        ++failures;
+        ADD_FAILURE() << "rotate failed: " << r.status << " " << json::serialize(r.body);
+      }
     }
   };
   std::thread ta([&] { rotate(*nodes_[0]); });
@@ -173,7 +177,9 @@ TEST_F(Cluster, KillingANodeDoesNotFailClientsThatRetryElsewhere) {
   std::atomic<int> ok{0}, failed{0};
   std::thread traffic([&] {
     std::vector<std::unique_ptr<Client>> cs;
-    for (auto& n : nodes_) cs.push_back(n->NewClient());
+    // A client that fails over uses a short timeout: a dead node's port may even be
+    // taken over by another process that never answers.
+    for (auto& n : nodes_) cs.push_back(n->NewClient(n->token(), 2000));
     for (int i = 0; !stop; ++i) {
       bool done = false;
       for (int attempt = 0; attempt < 3 && !done; ++attempt) {  // retry on the next node
@@ -222,7 +228,9 @@ TEST_F(Cluster, AcknowledgedCiphertextsSurviveCrashesAndConnectionResets) {
   std::mutex acked_mu;
   auto worker = [&](int id, bool rotate) {
     std::vector<std::unique_ptr<Client>> cs;
-    for (auto& n : nodes_) cs.push_back(n->NewClient());
+    // A client that fails over uses a short timeout: a dead node's port may even be
+    // taken over by another process that never answers.
+    for (auto& n : nodes_) cs.push_back(n->NewClient(n->token(), 2000));
     for (int i = 0; !stop; ++i) {
       // Paced: enough operations to straddle every reset, few enough to check them all.
       std::this_thread::sleep_for(std::chrono::milliseconds(rotate ? 20 : 4));

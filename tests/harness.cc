@@ -137,12 +137,12 @@ std::string Keepd::log() const {
   return Slurp(dir_ + "/keepd.log");
 }
 
-std::unique_ptr<Client> Keepd::NewClient(const std::string& token) const {
+std::unique_ptr<Client> Keepd::NewClient(const std::string& token, int timeout_ms) const {
   ClientOptions o;
   o.address = addr();
   o.token = token;
   o.ca_cert_file = ca();
-  o.timeout_ms = 60000;
+  o.timeout_ms = timeout_ms;
   auto c = Client::Create(o);
   EXPECT_TRUE(c.ok()) << c.status();
   return c.ok() ? std::move(c).value() : nullptr;

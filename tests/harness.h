@@ -45,7 +45,7 @@ class Keepd {
   std::string db_path() const { return dir_ + "/data/keep.db"; }
   std::string log() const;
 
-  std::unique_ptr<Client> NewClient(const std::string& token) const;
+  std::unique_ptr<Client> NewClient(const std::string& token, int timeout_ms = 60000) const;
   std::unique_ptr<Client> NewClient() const { return NewClient(token()); }
   CliResult Cli(const std::vector<std::string>& args, const std::string& input = "",
                 const std::string& token = "<root>") const;

@@ -3,6 +3,10 @@
 // wrote the same revision first, the store refuses the whole batch, and Mutate reloads
 // the key and applies the change again. Versions are created, never overwritten, so
 // concurrent rotations on several nodes never lose or duplicate a version.
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include "common/log.h"
 #include "crypto/random.h"
 #include "keys/key_internal.h"
@@ -16,7 +20,18 @@ using internal::MetaPath;
 using internal::RevisionPath;
 
 namespace {
-constexpr int kMaxAttempts = 8;
+
+constexpr int kMaxAttempts = 16;
+
+// Randomised, growing pause before retrying a lost race: the winner has fresh state in
+// memory and would otherwise keep winning while the loser reloads.
+void Backoff(int attempt) {
+  uint8_t r = 0;
+  (void)crypto::RandomFill(std::span<uint8_t>(&r, 1));
+  const int cap_ms = 1 << std::min(attempt, 6);  // 2, 4, ... 64 ms
+  std::this_thread::sleep_for(std::chrono::microseconds(r * cap_ms * 1000 / 256));
+}
+
 }  // namespace
 
 Result<KeyMeta> KeyManager::Create(const CreateKeyOptions& o) {
@@ -60,6 +75,7 @@ Result<KeyMeta> KeyManager::Create(const CreateKeyOptions& o) {
 Result<KeyMeta> KeyManager::Mutate(std::string_view name, const Change& change) {
   std::lock_guard wlock(write_mu_);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    if (attempt > 0) Backoff(attempt);
     KEEP_ASSIGN_OR_RETURN(EntryPtr cur, attempt == 0 ? Find(name) : ReloadLocked(name));
     KeyMeta m = cur->meta;
     bool new_version = false;
