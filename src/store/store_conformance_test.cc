@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <libpq-fe.h>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -267,6 +268,35 @@ TEST(PostgresStore, ChangeFeedSeesOtherNodesCommitsOnly) {
   ASSERT_TRUE(sqlite_feed.ok());
   EXPECT_EQ((*sqlite_feed)->Watch().status().code(), Code::kUnimplemented);
   fs::remove(fs::temp_directory_path() / ("keep-feed-" + std::to_string(::getpid()) + ".db"));
+}
+
+TEST(PostgresStore, TlsToTheDatabaseIsVerified) {
+  testing::PgServer pg(/*fsync=*/false, /*tls=*/true);
+  ASSERT_EQ(pg.error(), "");
+  const std::string base = pg.ConnInfo() + " sslmode=verify-full sslrootcert=";
+  auto store = OpenPostgresStore(base + pg.ca_file(), 1);
+  ASSERT_TRUE(store.ok()) << store.status();
+  WriteOp op{WriteOp::Kind::kPut, "tls/check", {1, 2, 3}};
+  ASSERT_TRUE((*store)->Commit({&op, 1}).ok());
+  {  // the session really is encrypted
+    std::unique_ptr<PGconn, void (*)(PGconn*)> c(PQconnectdb((base + pg.ca_file()).c_str()),
+                                                 PQfinish);
+    ASSERT_EQ(PQstatus(c.get()), CONNECTION_OK);
+    EXPECT_EQ(PQsslInUse(c.get()), 1);
+  }
+  // A certificate that does not chain to the configured root is refused.
+  const std::string other =
+      (fs::temp_directory_path() / ("keep-other-ca-" + std::to_string(::getpid()) + ".pem"))
+          .string();
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                         "-days 1 -subj /CN=other -keyout /dev/null -out " +
+                         other + " 2>/dev/null")
+                            .c_str()),
+            0);
+  auto refused = OpenPostgresStore(base + other, 1);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kUnavailable);
+  fs::remove(other);
 }
 
 TEST(SqliteStore, UnopenablePathIsAClearError) {

@@ -52,7 +52,7 @@ std::string Slurp(const std::string& path) {
 
 }  // namespace
 
-PgServer::PgServer(bool fsync) {
+PgServer::PgServer(bool fsync, bool tls) {
   bin_ = FindBinDir();
   if (bin_.empty()) {
     error_ = "PostgreSQL server binaries not found under /usr/lib/postgresql (package postgresql)";
@@ -83,6 +83,16 @@ PgServer::PgServer(bool fsync) {
                      " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir_ +
                      " -c max_connections=200";
   if (!fsync) opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+  if (tls) {
+    error_ =
+        Run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
+            " -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+            dir_ + "/server.key -out " + dir_ + "/server.crt && chmod 600 " + dir_ +
+            "/server.key && chmod 644 " + dir_ + "/server.crt");
+    if (!error_.empty()) return;
+    opts += " -c ssl=on -c ssl_cert_file=" + dir_ + "/server.crt -c ssl_key_file=" + dir_ +
+            "/server.key";
+  }
   error_ = Run(bin_ + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/server.log -w -t 60 -o '" +
                opts + "' start");
   if (!error_.empty()) {

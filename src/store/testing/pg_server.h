@@ -13,7 +13,9 @@ namespace keep::store::testing {
 
 class PgServer {
  public:
-  explicit PgServer(bool fsync = false);
+  // `tls`: the server also speaks TLS with a throwaway certificate for 127.0.0.1
+  // (ca_file() is its trust anchor), so tests can use sslmode=verify-full.
+  explicit PgServer(bool fsync = false, bool tls = false);
   ~PgServer();
   PgServer(const PgServer&) = delete;
   PgServer& operator=(const PgServer&) = delete;
@@ -21,6 +23,7 @@ class PgServer {
   // Empty when the server is running; otherwise what went wrong (with the log).
   const std::string& error() const { return error_; }
   int port() const { return port_; }
+  std::string ca_file() const { return dir_ + "/server.crt"; }
   // A libpq connection string for database `db`.
   std::string ConnInfo(const std::string& db = "postgres") const;
   // Creates a new empty database and returns its connection string ("" on failure).
