@@ -32,6 +32,13 @@ TEST(SecretBytes, EqualityAndMove) {
   EXPECT_TRUE(moved.Equals(AsBytes("a")));
 }
 
+TEST(Random, EmptyRequestsAreFine) {
+  EXPECT_TRUE(RandomFill({}).ok());
+  auto r = RandomSecret(0);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->size(), 0u);
+}
+
 TEST(Random, DistinctAndRightSize) {
   std::set<Bytes> seen;
   for (int i = 0; i < 100; ++i) {
