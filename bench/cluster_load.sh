@@ -8,6 +8,7 @@ set -euo pipefail
 BUILD=${1:-build/release}
 DUR=${2:-8}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 KEEPD="$ROOT/$BUILD/cmd/keepd/keepd"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 TMP=$(mktemp -d /tmp/keep-cluster-bench.XXXXXX)
@@ -60,12 +61,7 @@ TOML
   curl -sf --cacert "$dir/n1/tls/ca.pem" -H "Authorization: Bearer $TOKEN" \
     "https://127.0.0.1:${NODE_PORTS[0]}/v1/keys" -d '{"name":"bench"}' >/dev/null
   sleep 0.5  # let the other nodes learn of the key
-  cat > "$dir/single.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '{"plaintext":"$PLAIN"}'
-wrk.headers["Authorization"] = "Bearer $TOKEN"
-wrk.headers["Content-Type"] = "application/json"
-LUA
+  write_wrk_script "$dir/single.lua" "$TOKEN" '{"plaintext":"'"$PLAIN"'"}'
 }
 
 # run LABEL N STORAGE: prints total req/s and the worst node's p99.

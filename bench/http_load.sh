@@ -9,6 +9,7 @@ DUR=${2:-10}
 CONNS=${3:-64}
 THREADS=${4:-2}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 TMP=$(mktemp -d /tmp/keep-bench.XXXXXX)
 trap 'kill $PID 2>/dev/null || true; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 cat > "$TMP/keepd.toml" <<TOML
@@ -35,12 +36,7 @@ URL="https://127.0.0.1:$PORT"
 curl -sf --cacert "$TMP/tls/ca.pem" -H "Authorization: Bearer $TOKEN" "$URL/v1/keys" -d '{"name":"bench"}' >/dev/null
 
 PLAIN=$(head -c 64 /dev/urandom | base64 -w0)
-cat > "$TMP/single.lua" <<LUA
-wrk.method = "POST"
-wrk.body = '{"plaintext":"$PLAIN"}'
-wrk.headers["Authorization"] = "Bearer $TOKEN"
-wrk.headers["Content-Type"] = "application/json"
-LUA
+write_wrk_script "$TMP/single.lua" "$TOKEN" '{"plaintext":"'"$PLAIN"'"}'
 python3 - "$PLAIN" "$TOKEN" > "$TMP/batch.lua" <<'PY'
 import sys
 plain, token = sys.argv[1], sys.argv[2]

@@ -301,6 +301,19 @@ TEST_F(HttpE2E, ClientVerifiesTheServerCertificate) {
   }
 }
 
+TEST_F(HttpE2E, ResponsesCarryTheDocumentedHeaders) {
+  // docs/api.md: every response has X-Request-Id and Cache-Control: no-store; errors too.
+  for (const std::string& req :
+       {std::string("GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        std::string("GET /v1/keys HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")}) {
+    const std::string reply = RawTls(server_->port(), server_->ca(), req, 3000);
+    const std::string head = reply.substr(0, reply.find("\r\n\r\n"));
+    EXPECT_NE(head.find("\r\nCache-Control: no-store"), std::string::npos) << head;
+    EXPECT_NE(head.find("\r\nX-Request-Id: "), std::string::npos) << head;
+    EXPECT_NE(head.find("\r\nContent-Type: application/json"), std::string::npos) << head;
+  }
+}
+
 TEST_F(HttpE2E, MetricsAreExposed) {
   auto r = client_->Send("GET", "/metrics", "");
   ASSERT_TRUE(r.ok());
