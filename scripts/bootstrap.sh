@@ -10,6 +10,7 @@ PKGS=(
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   wrk python3 python3-cryptography curl sqlite3
+  softhsm2 libp11-kit-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,8 +1,11 @@
 // SecretBytes: an owned buffer of secret bytes (keys, plaintext data keys, tokens).
 //
 // - Move-only; the memory is wiped (OPENSSL_cleanse) when freed or overwritten.
-// - Allocated with OPENSSL_secure_zalloc: once the secure heap is initialised
-//   (see InitSecureHeap) the bytes live in locked, non-dumpable memory.
+// - Ordinary buffers (per-request plaintexts, data keys) use the normal heap, wiped on
+//   free. Long-lived keys (root key, keyring, key versions, unseal shares) are made with
+//   SecretBytes::Locked: once InitSecureHeap ran they live in OpenSSL's secure heap —
+//   mlocked (never swapped), excluded from core dumps, guard pages around it. When that
+//   heap is full they fall back to the normal heap and LockedFallbacks() counts it.
 // - Bytes are reached only through the explicit data()/view() accessors.
 // - Equality is constant-time in the contents (the length is not secret).
 // - Streams as "<redacted:N>", so a stray log line shows no secret.
@@ -23,6 +26,9 @@ class SecretBytes {
   explicit SecretBytes(size_t size);
   // Copies `bytes` (the caller remains responsible for wiping its own copy).
   static SecretBytes CopyOf(std::span<const uint8_t> bytes);
+  // Zero-filled buffer in locked memory (see above), and a locked copy.
+  static SecretBytes Locked(size_t size);
+  static SecretBytes LockedCopyOf(std::span<const uint8_t> bytes);
 
   SecretBytes(SecretBytes&& other) noexcept;
   SecretBytes& operator=(SecretBytes&& other) noexcept;
@@ -38,18 +44,22 @@ class SecretBytes {
   std::span<uint8_t> mutable_view() { return {data_, size_}; }
   // Shrinks the logical size (the tail is wiped). `n` must be <= size().
   void Truncate(size_t n);
-  // An explicit deep copy.
-  SecretBytes Clone() const { return CopyOf(view()); }
+  // An explicit deep copy (locked when this buffer is).
+  SecretBytes Clone() const { return locked_ ? LockedCopyOf(view()) : CopyOf(view()); }
+  // True when the bytes live in the secure heap.
+  bool is_locked() const { return locked_; }
 
   // Constant-time in the contents.
   bool Equals(std::span<const uint8_t> other) const;
   bool operator==(const SecretBytes& other) const { return Equals(other.view()); }
 
  private:
+  SecretBytes(size_t size, bool locked);
   void Free();
   uint8_t* data_ = nullptr;
   size_t size_ = 0;
   size_t capacity_ = 0;
+  bool locked_ = false;
 };
 
 std::ostream& operator<<(std::ostream& os, const SecretBytes& s);
@@ -57,9 +67,17 @@ std::ostream& operator<<(std::ostream& os, const SecretBytes& s);
 // Constant-time comparison of two byte ranges (false when lengths differ).
 bool ConstantTimeEquals(std::span<const uint8_t> a, std::span<const uint8_t> b);
 
-// Initialises OpenSSL's secure heap (mlocked, excluded from core dumps) so SecretBytes
-// allocations land there. Call once at start-up before any SecretBytes is made.
-// Returns false when the heap could not be set up (then ordinary memory is used).
-bool InitSecureHeap(size_t bytes);
+// Initialises OpenSSL's secure heap of `bytes` (a power of two) for SecretBytes::Locked.
+// Call once at start-up. kLocked: the heap is mlocked; kUnlocked: created but mlock
+// failed (RLIMIT_MEMLOCK), so it may be swapped; kNone: not created (Locked buffers use
+// the normal heap). Later calls return the first call's result.
+enum class SecureHeapState { kLocked, kUnlocked, kNone };
+SecureHeapState InitSecureHeap(size_t bytes);
+SecureHeapState GetSecureHeapState();
+// How many Locked allocations fell back to the normal heap because the secure heap was
+// full or not set up. Exposed in metrics.
+uint64_t LockedFallbacks();
+// Bytes of the secure heap in use.
+size_t SecureHeapUsed();
 
 }  // namespace keep::crypto

@@ -1,5 +1,7 @@
 #include "crypto/secret_bytes.h"
 
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -30,6 +32,45 @@ TEST(SecretBytes, EqualityAndMove) {
   EXPECT_EQ(a.size(), 0u);  // NOLINT: moved-from is defined as empty
   moved.Truncate(1);
   EXPECT_TRUE(moved.Equals(AsBytes("a")));
+}
+
+// ctest runs each test in its own process, so the secure heap state is per test.
+TEST(SecretBytes, LockedFallsBackAndCountsWithoutASecureHeap) {
+  const uint64_t before = LockedFallbacks();
+  SecretBytes s = SecretBytes::Locked(32);
+  EXPECT_FALSE(s.is_locked());
+  EXPECT_EQ(s.size(), 32u);
+  EXPECT_EQ(LockedFallbacks(), before + 1);
+  SecretBytes plain(16);
+  EXPECT_FALSE(plain.is_locked());
+  EXPECT_EQ(LockedFallbacks(), before + 1) << "ordinary buffers never count";
+}
+
+TEST(SecretBytes, LockedBuffersLiveInTheSecureHeapUntilItIsFull) {
+  const SecureHeapState st = InitSecureHeap(4096);
+  ASSERT_NE(st, SecureHeapState::kNone);
+  EXPECT_EQ(GetSecureHeapState(), st);
+  const size_t used0 = SecureHeapUsed();
+  SecretBytes a = SecretBytes::LockedCopyOf(std::vector<uint8_t>(32, 7));
+  EXPECT_TRUE(a.is_locked());
+  EXPECT_GT(SecureHeapUsed(), used0);
+  SecretBytes b = a.Clone();
+  EXPECT_TRUE(b.is_locked()) << "a clone of a locked buffer stays locked";
+  EXPECT_TRUE(a == b);
+  SecretBytes moved = std::move(b);
+  EXPECT_TRUE(moved.is_locked());
+  SecretBytes ordinary(64);
+  EXPECT_FALSE(ordinary.is_locked()) << "per-request buffers must not exhaust the secure heap";
+  // Fill the heap: further locked buffers fall back to the normal heap, counted.
+  std::vector<SecretBytes> fill;
+  const uint64_t fb = LockedFallbacks();
+  for (int i = 0; i < 200; ++i) fill.push_back(SecretBytes::Locked(64));
+  EXPECT_GT(LockedFallbacks(), fb);
+  EXPECT_FALSE(fill.back().is_locked());
+  EXPECT_TRUE(fill.front().is_locked());
+  const size_t used_full = SecureHeapUsed();
+  fill.clear();
+  EXPECT_LT(SecureHeapUsed(), used_full) << "freed locked buffers return to the heap";
 }
 
 TEST(Random, EmptyRequestsAreFine) {

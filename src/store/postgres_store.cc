@@ -188,7 +188,11 @@ class PostgresStore final : public Store {
       Params p;
       p.Text(op.path);
       const char* sql = "DELETE FROM records WHERE path = $1";
-      if (op.kind != WriteOp::Kind::kDelete) {
+      if (op.kind == WriteOp::Kind::kRewrite) {
+        p.Binary(op.value);
+        p.Binary(op.expected);
+        sql = "UPDATE records SET value = $2 WHERE path = $1 AND value = $3";
+      } else if (op.kind != WriteOp::Kind::kDelete) {
         p.Binary(op.value);
         sql = op.kind == WriteOp::Kind::kPut
                   ? "INSERT INTO records (path, value) VALUES ($1, $2) "
@@ -197,6 +201,13 @@ class PostgresStore final : public Store {
       }
       ResultPtr r(PQexecParams(c, sql, static_cast<int>(p.values.size()), nullptr, p.values.data(),
                                p.lengths.data(), p.formats.data(), 1));
+      if (PQresultStatus(r.get()) == PGRES_COMMAND_OK && op.kind == WriteOp::Kind::kRewrite) {
+        if (std::strcmp(PQcmdTuples(r.get()), "1") != 0) {
+          return Status(Code::kFailedPrecondition, "conflict",
+                        "the record at " + op.path + " changed");
+        }
+        continue;  // same meaning: other nodes need not reload it
+      }
       if (PQresultStatus(r.get()) == PGRES_COMMAND_OK) {
         // Delivered to every listening node when (and only if) the transaction commits.
         Params n;

@@ -124,18 +124,25 @@ class SqliteStore final : public Store {
                             ? "INSERT OR REPLACE INTO records (path, value) VALUES (?1, ?2);"
                         : op.kind == WriteOp::Kind::kCreate
                             ? "INSERT INTO records (path, value) VALUES (?1, ?2);"
+                        : op.kind == WriteOp::Kind::kRewrite
+                            ? "UPDATE records SET value = ?2 WHERE path = ?1 AND value = ?3;"
                             : "DELETE FROM records WHERE path = ?1;";
       KEEP_ASSIGN_OR_RETURN(StmtPtr st, Prepare(sql));
       sqlite3_bind_text(st.get(), 1, op.path.data(), static_cast<int>(op.path.size()),
                         SQLITE_STATIC);
-      if (op.kind != WriteOp::Kind::kDelete) {
-        sqlite3_bind_blob64(st.get(), 2,
-                            op.value.empty() ? "" : static_cast<const void*>(op.value.data()),
-                            op.value.size(), SQLITE_STATIC);
-      }
+      auto bind_blob = [&st](int i, const Bytes& b) {
+        sqlite3_bind_blob64(st.get(), i, b.empty() ? "" : static_cast<const void*>(b.data()),
+                            b.size(), SQLITE_STATIC);
+      };
+      if (op.kind != WriteOp::Kind::kDelete) bind_blob(2, op.value);
+      if (op.kind == WriteOp::Kind::kRewrite) bind_blob(3, op.expected);
       const int rc = sqlite3_step(st.get());
       if (rc == SQLITE_CONSTRAINT) return AlreadyExists("a record already exists at " + op.path);
       if (rc != SQLITE_DONE) return Error("commit");
+      if (op.kind == WriteOp::Kind::kRewrite && sqlite3_changes(db_.get()) != 1) {
+        return Status(Code::kFailedPrecondition, "conflict",
+                      "the record at " + op.path + " changed");
+      }
     }
     return Status::Ok();
   }

@@ -29,10 +29,16 @@ struct WriteOp {
     kPut,     // insert or replace
     kCreate,  // insert; the whole batch fails with kAlreadyExists if the path exists
     kDelete,  // remove if present
+    // Replace the value only if it still equals `expected`; otherwise the whole batch
+    // fails with kFailedPrecondition (reason "conflict") and nothing is written. For rewrites that
+    // keep the record's meaning (re-encryption under a new keyring term): other nodes are
+    // not notified of them.
+    kRewrite,
   };
   Kind kind;
   std::string path;
   Bytes value;
+  Bytes expected;  // kRewrite only
 };
 
 // The paths written by every committed transaction of every node, for backends shared
@@ -59,7 +65,8 @@ class Store {
                                            size_t limit) = 0;
 
   // Applies `ops` in one transaction. Errors: kAlreadyExists (a kCreate collided;
-  // nothing was written), kInvalidArgument (bad path), kInternal (I/O).
+  // nothing was written), kFailedPrecondition "conflict" (a kRewrite found another value),
+  // kInvalidArgument (bad path), kInternal (I/O).
   virtual Status Commit(std::span<const WriteOp> ops) = 0;
 
   // The schema version the backend is at (after migrations).

@@ -109,6 +109,26 @@ TEST_P(StoreConformance, BatchIsAtomicAndCreateConflicts) {
   EXPECT_EQ(store_->Commit({&create, 1}).code(), Code::kAlreadyExists);
 }
 
+TEST_P(StoreConformance, RewriteOnlyReplacesTheExpectedValue) {
+  ASSERT_TRUE(Put("r", "v1").ok());
+  auto B = [](const std::string& v) { return Bytes(v.begin(), v.end()); };
+  WriteOp ok{WriteOp::Kind::kRewrite, "r", B("v2"), B("v1")};
+  ASSERT_TRUE(store_->Commit({&ok, 1}).ok());
+  EXPECT_EQ(GetStr("r"), "v2");
+  // A stale expectation (someone else wrote in between) fails the whole batch.
+  std::vector<WriteOp> ops = {{WriteOp::Kind::kPut, "other", B("x"), {}},
+                              {WriteOp::Kind::kRewrite, "r", B("v3"), B("v1")}};
+  Status s = store_->Commit(ops);
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_EQ(s.reason(), "conflict");
+  EXPECT_EQ(GetStr("r"), "v2");
+  EXPECT_EQ(GetStr("other"), "<none>") << "a failed batch must leave nothing behind";
+  // A missing record is a conflict too: a rewrite never creates.
+  WriteOp missing{WriteOp::Kind::kRewrite, "gone", B("v"), B("v")};
+  EXPECT_EQ(store_->Commit({&missing, 1}).code(), Code::kFailedPrecondition);
+  EXPECT_EQ(GetStr("gone"), "<none>");
+}
+
 TEST_P(StoreConformance, ListWithPrefixAndPagination) {
   for (int i = 0; i < 25; ++i) {
     char name[32];
