@@ -14,6 +14,7 @@
 #include "format/ciphertext.h"
 #include "format/context.h"
 #include "http/api.h"
+#include "seal/dev_file_seal.h"
 #include "store/sqlite_store.h"
 
 namespace keep {

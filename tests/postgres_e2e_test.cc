@@ -46,7 +46,8 @@ TEST(PostgresE2E, KeepdServesFromPostgresAndPersists) {
   EXPECT_EQ(json::parse(c->Send("GET", "/v1/keys/pgkey", "")->body).at("latest_version").as_int64(),
             2);
 
-  // The database holds only barrier records: version byte 0x01, and no plaintext metadata.
+  // The database holds only barrier records (version byte 0x01) and the seal record (public
+  // share-set metadata), and no plaintext metadata.
   std::unique_ptr<PGconn, void (*)(PGconn*)> db(PQconnectdb(conninfo.c_str()), PQfinish);
   std::unique_ptr<PGresult, void (*)(PGresult*)> r(
       PQexecParams(db.get(), "SELECT path, value FROM records", 0, nullptr, nullptr, nullptr,
@@ -56,6 +57,11 @@ TEST(PostgresE2E, KeepdServesFromPostgresAndPersists) {
   ASSERT_GE(PQntuples(r.get()), 4);  // keyring, token key, token, key metadata, versions
   for (int i = 0; i < PQntuples(r.get()); ++i) {
     const std::string value(PQgetvalue(r.get(), i, 1), PQgetlength(r.get(), i, 1));
+    EXPECT_EQ(value.find(marker), std::string::npos);
+    if (std::string_view(PQgetvalue(r.get(), i, 0)) == "core/seal") {
+      EXPECT_EQ(value.substr(0, 12), "{\"version\":1");
+      continue;
+    }
     EXPECT_EQ(value[0], '\x01') << PQgetvalue(r.get(), i, 0);
     EXPECT_EQ(value.find(marker), std::string::npos);
     EXPECT_EQ(value.find("pgkey"), std::string::npos) << "names appear only in paths";

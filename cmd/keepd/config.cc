@@ -101,6 +101,17 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   b.Int("storage.pool_size", &c.storage_pool_size, 1, 64);
   b.Str("seal.type", &c.seal_type);
   b.Str("seal.dev_key_file", &c.dev_key_file, true);
+  b.Str("seal.module", &c.pkcs11_module, true);
+  b.Str("seal.token_label", &c.pkcs11_token_label);
+  b.Str("seal.key_label", &c.pkcs11_key_label);
+  b.Str("seal.pin_env", &c.pkcs11_pin_env);
+  b.Str("seal.pin_file", &c.pkcs11_pin_file, true);
+  b.Bool("seal.generate_key", &c.pkcs11_generate_key);
+  b.Int("memory.locked_heap_kib", &c.locked_heap_kib, 64, 1 << 20);
+  // A PIN in the config file would end up in backups and version control: refused.
+  b.keys["seal.pin"] = [&b](const toml::node&) {
+    return b.Err("seal.pin", "is not accepted in the config file: use pin_env or pin_file");
+  };
   b.Bool("seal.dev_auto_init", &c.dev_auto_init);
   b.Str("seal.dev_root_token_file", &c.dev_root_token_file, true);
   b.Duration("keys.maintenance_interval", &c.maintenance_interval_s, 1, 1);
@@ -125,7 +136,29 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   if (c.storage_backend == "postgres" && c.storage_conninfo.empty()) {
     return b.Err("storage.conninfo", "is required with backend = \"postgres\"");
   }
-  if (c.seal_type != "dev-file") return b.Err("seal.type", "must be \"dev-file\"");
+  if (c.seal_type != "dev-file" && c.seal_type != "shamir" && c.seal_type != "pkcs11") {
+    return b.Err("seal.type", "must be \"shamir\", \"pkcs11\" or \"dev-file\"");
+  }
+  if (c.seal_type == "pkcs11") {
+    if (c.pkcs11_module.empty() || c.pkcs11_token_label.empty() || c.pkcs11_key_label.empty()) {
+      return b.Err("seal", "type \"pkcs11\" needs module, token_label and key_label");
+    }
+    if (c.pkcs11_pin_env.empty() == c.pkcs11_pin_file.empty()) {
+      return b.Err("seal", "type \"pkcs11\" needs exactly one of pin_env and pin_file");
+    }
+  } else if (!c.pkcs11_module.empty() || !c.pkcs11_token_label.empty() ||
+             !c.pkcs11_key_label.empty() || !c.pkcs11_pin_env.empty() ||
+             !c.pkcs11_pin_file.empty()) {
+    return b.Err("seal",
+                 "module, token_label, key_label, pin_env and pin_file are for type "
+                 "\"pkcs11\"");
+  }
+  if (c.seal_type != "dev-file" && (c.dev_auto_init || !c.dev_root_token_file.empty())) {
+    return b.Err("seal", "dev_auto_init and dev_root_token_file are for type \"dev-file\"");
+  }
+  if ((c.locked_heap_kib & (c.locked_heap_kib - 1)) != 0) {
+    return b.Err("memory.locked_heap_kib", "must be a power of two");
+  }
   if (c.tls_dev_dir.empty() && (c.tls_cert_file.empty() || c.tls_key_file.empty())) {
     return b.Err("tls", "set cert_file and key_file, or dev_dir for a development certificate");
   }

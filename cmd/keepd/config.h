@@ -23,7 +23,17 @@ struct Config {
   std::string storage_path = "keep.db";  // sqlite
   std::string storage_conninfo;          // postgres: a libpq connection string
   int storage_pool_size = 8;             // postgres connections
-  std::string seal_type = "dev-file";
+  std::string seal_type = "dev-file";    // "shamir", "pkcs11" or "dev-file"
+  // pkcs11: the PIN comes from the environment variable `pkcs11_pin_env` or the file
+  // `pkcs11_pin_file`, never from this file.
+  std::string pkcs11_module;
+  std::string pkcs11_token_label;
+  std::string pkcs11_key_label;
+  std::string pkcs11_pin_env;
+  std::string pkcs11_pin_file;
+  bool pkcs11_generate_key = false;
+  // Locked (mlocked, non-dumpable) heap for root key, keyring and key material, in KiB.
+  int locked_heap_kib = 4096;
   std::string dev_key_file = "root.key";
   bool dev_auto_init = false;
   std::string dev_root_token_file;

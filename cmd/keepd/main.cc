@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,6 +17,8 @@
 #include "config.h"
 #include "http/server.h"
 #include "http/tls.h"
+#include "seal/dev_file_seal.h"
+#include "seal/pkcs11_seal.h"
 #include "service/service.h"
 #include "store/postgres_store.h"
 #include "store/sqlite_store.h"
@@ -50,14 +54,66 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& cfg) {
   return store::OpenSqliteStore(cfg.storage_path);
 }
 
+// The HSM PIN: from the environment variable or the file named in the config.
+Result<crypto::SecretBytes> ReadPin(const Config& cfg) {
+  if (!cfg.pkcs11_pin_env.empty()) {
+    const char* v = std::getenv(cfg.pkcs11_pin_env.c_str());
+    if (v == nullptr || *v == '\0') {
+      return InvalidArgument("the environment variable " + cfg.pkcs11_pin_env +
+                             " (seal.pin_env) is not set");
+    }
+    return crypto::SecretBytes::LockedCopyOf(
+        ByteView(reinterpret_cast<const uint8_t*>(v), std::strlen(v)));
+  }
+  std::ifstream in(cfg.pkcs11_pin_file, std::ios::binary);
+  if (!in) return InvalidArgument("cannot read seal.pin_file " + cfg.pkcs11_pin_file);
+  crypto::SecretBytes buf = crypto::SecretBytes::Locked(256);
+  in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(buf.size()));
+  size_t n = static_cast<size_t>(in.gcount());
+  while (n > 0 && (buf.data()[n - 1] == '\n' || buf.data()[n - 1] == '\r')) --n;
+  if (n == 0 || n == buf.size()) return InvalidArgument("seal.pin_file is empty or too long");
+  buf.Truncate(n);
+  return buf;
+}
+
+Result<std::unique_ptr<seal::SealProvider>> MakeSeal(const Config& cfg) {
+  if (cfg.seal_type == "shamir") {
+    log::Info("seal: shamir (the root key exists only in shares and in memory)");
+    return std::unique_ptr<seal::SealProvider>(std::make_unique<seal::ShamirSeal>());
+  }
+  if (cfg.seal_type == "pkcs11") {
+    KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes pin, ReadPin(cfg));
+    log::Info("seal: pkcs11 (module {}, token \"{}\", key \"{}\")", cfg.pkcs11_module,
+              cfg.pkcs11_token_label, cfg.pkcs11_key_label);
+    return std::unique_ptr<seal::SealProvider>(std::make_unique<seal::Pkcs11Seal>(
+        seal::Pkcs11Options{cfg.pkcs11_module, cfg.pkcs11_token_label, cfg.pkcs11_key_label,
+                            std::move(pin), cfg.pkcs11_generate_key}));
+  }
+  std::filesystem::create_directories(std::filesystem::path(cfg.dev_key_file).parent_path());
+  log::Warn("seal: using the INSECURE dev-file seal ({}); for development only", cfg.dev_key_file);
+  return std::unique_ptr<seal::SealProvider>(std::make_unique<seal::DevFileSeal>(cfg.dev_key_file));
+}
+
 Status Serve(const Config& cfg, const std::string& ready_file) {
   log::Level level;
   if (log::ParseLevel(cfg.log_level, &level)) log::SetLevel(level);
 
-  std::filesystem::create_directories(std::filesystem::path(cfg.dev_key_file).parent_path());
+  switch (crypto::InitSecureHeap(static_cast<size_t>(cfg.locked_heap_kib) * 1024)) {
+    case crypto::SecureHeapState::kLocked:
+      log::Info("memory: {} KiB locked heap for keys", cfg.locked_heap_kib);
+      break;
+    case crypto::SecureHeapState::kUnlocked:
+      log::Warn(
+          "memory: the key heap could not be mlocked (raise RLIMIT_MEMLOCK / "
+          "LimitMEMLOCK or give CAP_IPC_LOCK); keys may be swapped to disk");
+      break;
+    case crypto::SecureHeapState::kNone:
+      log::Warn("memory: no locked heap; keys live in ordinary memory");
+      break;
+  }
   KEEP_ASSIGN_OR_RETURN(auto store, OpenStore(cfg));
-  log::Warn("seal: using the INSECURE dev-file seal ({}); for development only", cfg.dev_key_file);
-  service::Service svc(std::move(store), std::make_unique<seal::DevFileSeal>(cfg.dev_key_file));
+  KEEP_ASSIGN_OR_RETURN(auto seal, MakeSeal(cfg));
+  service::Service svc(std::move(store), std::move(seal));
 
   KEEP_ASSIGN_OR_RETURN(auto health, svc.GetHealth());
   if (!health.initialized && cfg.dev_auto_init) {
@@ -68,7 +124,12 @@ Status Serve(const Config& cfg, const std::string& ready_file) {
     }
   } else if (health.initialized) {
     auto unsealed = svc.Unseal();
-    if (!unsealed.ok()) log::Error("sys: staying sealed: {}", unsealed.status().ToString());
+    if (!unsealed.ok()) {
+      log::Error("sys: staying sealed: {}", unsealed.status().ToString());
+    } else if (unsealed->sealed) {
+      log::Info("sys: sealed; waiting for {} of {} {} shares (keep operator unseal)",
+                unsealed->threshold, unsealed->shares, unsealed->share_kind);
+    }
   } else {
     log::Info("sys: not initialized; POST /v1/sys/init to initialize");
   }

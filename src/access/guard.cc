@@ -8,6 +8,10 @@ std::string_view OperationName(Operation op) {
       return "sys.seal";
     case Operation::kSysRotate:
       return "sys.rotate";
+    case Operation::kSysRekey:
+      return "sys.rekey";
+    case Operation::kSysRead:
+      return "sys.read";
     case Operation::kKeyCreate:
       return "key.create";
     case Operation::kKeyRead:

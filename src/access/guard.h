@@ -17,6 +17,8 @@ namespace keep::access {
 enum class Operation {
   kSysSeal,
   kSysRotate,
+  kSysRekey,
+  kSysRead,
   kKeyCreate,
   kKeyRead,
   kKeyList,

@@ -136,104 +136,6 @@ HttpResponse Api::Finish(Call& call, HttpResponse response) {
   return response;
 }
 
-HttpResponse Api::Sys(Call& call) {
-  const auto& s = call.segments;
-  if (s.size() != 3) return ErrorResponse(NotFound("no such route"), call.request_id);
-  const std::string_view op = s[2];
-  if (op == "health") return SysHealth(call);
-  if (op != "init" && op != "unseal" && op != "seal" && op != "rotate") {
-    return ErrorResponse(NotFound("no such route"), call.request_id);
-  }
-  if (call.req.method != "POST") return MethodNotAllowed("POST", call.request_id);
-  ParsedBody body;
-  if (Status st = body.Parse(call.req.body); !st.ok()) return ErrorResponse(st, call.request_id);
-  if (op == "init") return SysInit(call, body.value());
-  if (op == "unseal") return SysUnseal(call, body.value());
-  return SysAdmin(call, op, body.value());
-}
-
-HttpResponse Api::SysHealth(Call& call) {
-  if (call.req.method != "GET" && call.req.method != "HEAD") {
-    return MethodNotAllowed("GET", call.request_id);
-  }
-  auto h = service_.GetHealth();
-  if (!h.ok()) return ErrorResponse(h.status(), call.request_id);
-  const int status = !h->initialized ? 501 : h->sealed ? 503 : 200;
-  json::object o{{"initialized", h->initialized},
-                 {"sealed", h->sealed},
-                 {"seal_type", service_.SealKind()},
-                 {"version", options_.version},
-                 {"node_id", service_.node_id()}};
-  const service::Replication r = service_.GetReplication();
-  if (r.enabled) {
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    o["replication"] = json::object{
-        {"connected", r.connected},
-        {"lag_ms", r.last_sync_ms ? std::max<int64_t>(0, now_ms - r.last_sync_ms) : -1},
-        {"changes_applied", r.changes_applied},
-        {"reconnects", r.reconnects}};
-  }
-  return JsonResponse(status, json::serialize(o));
-}
-
-HttpResponse Api::SysInit(Call& call, const json::value& body) {
-  auto o = AsObject(body, {"shares", "threshold"});
-  if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
-  if ((*o)->contains("shares") || (*o)->contains("threshold")) {
-    return ErrorResponse(
-        InvalidArgument("this server uses the " + std::string(service_.SealKind()) +
-                        " seal, which does not split the root key into shares"),
-        call.request_id);
-  }
-  auto r = service_.Init();
-  if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
-  HttpResponse resp = JsonResponse(200, "{\"shares\":[],\"root_token\":\"");
-  resp.body += AsChars(r->root_token.view());
-  resp.body += "\"}";
-  resp.sensitive = true;
-  return resp;
-}
-
-HttpResponse Api::SysUnseal(Call& call, const json::value& body) {
-  auto o = AsObject(body, {"share", "reset"});
-  if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
-  if ((*o)->contains("share")) {
-    return ErrorResponse(
-        InvalidArgument("this server uses the " + std::string(service_.SealKind()) +
-                        " seal, which takes no shares"),
-        call.request_id);
-  }
-  auto r = service_.Unseal();
-  if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
-  return JsonResponse(
-      200, json::serialize(json::object{
-               {"sealed", r->sealed}, {"progress", r->progress}, {"threshold", r->threshold}}));
-}
-
-// seal and rotate: authenticated, authorized and audited.
-HttpResponse Api::SysAdmin(Call& call, std::string_view op, const json::value& body) {
-  auto fail = [&](const Status& st) {
-    call.event.outcome = std::string(st.reason());
-    return Finish(call, ErrorResponse(st, call.request_id));
-  };
-  if (Status st = Authenticate(call); !st.ok()) return fail(st);
-  const auto aop = op == "seal" ? access::Operation::kSysSeal : access::Operation::kSysRotate;
-  if (Status st = Authorize(call, aop, ""); !st.ok()) return fail(st);
-  if (auto o = AsObject(body, {}); !o.ok()) return fail(o.status());
-  if (op == "seal") {
-    // The record is appended before sealing: later the trail itself is behind the barrier.
-    HttpResponse resp = Finish(call, JsonResponse(204, ""));
-    if (resp.status != 204) return resp;
-    if (Status st = service_.Seal(); !st.ok()) return ErrorResponse(st, call.request_id);
-    return resp;
-  }
-  auto term = service_.RotateKeyring();
-  if (!term.ok()) return fail(term.status());
-  return Finish(call, JsonResponse(200, json::serialize(json::object{{"term", *term}})));
-}
-
 HttpResponse Api::Metrics(Call& call) {
   if (call.req.method != "GET") return MethodNotAllowed("GET", call.request_id);
   if (options_.metrics_require_token) {
@@ -248,6 +150,20 @@ HttpResponse Api::Metrics(Call& call) {
   }
   out += "# HELP keep_sealed 1 when the server is sealed.\n# TYPE keep_sealed gauge\n";
   out += std::string("keep_sealed ") + (service_.IsSealed() ? "1" : "0") + "\n";
+  out +=
+      "# HELP keep_locked_memory_fallbacks_total Long-lived secrets that did not fit the "
+      "locked heap.\n# TYPE keep_locked_memory_fallbacks_total counter\n"
+      "keep_locked_memory_fallbacks_total " +
+      std::to_string(crypto::LockedFallbacks()) + "\n";
+  out +=
+      "# HELP keep_locked_memory_bytes Bytes in use in the locked heap.\n"
+      "# TYPE keep_locked_memory_bytes gauge\nkeep_locked_memory_bytes " +
+      std::to_string(crypto::SecureHeapUsed()) + "\n";
+  const service::KeyringStatus ks = service_.GetKeyringStatus();
+  out +=
+      "# HELP keep_keyring_term The active keyring term.\n# TYPE keep_keyring_term gauge\n"
+      "keep_keyring_term " +
+      std::to_string(ks.active_term) + "\n";
   HttpResponse r = JsonResponse(200, std::move(out));
   r.content_type = "text/plain; version=0.0.4";
   return r;

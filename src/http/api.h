@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <boost/json/fwd.hpp>
@@ -50,6 +51,8 @@ class Api {
   HttpResponse SysInit(Call& call, const json::value& body);
   HttpResponse SysUnseal(Call& call, const json::value& body);
   HttpResponse SysAdmin(Call& call, std::string_view op, const json::value& body);
+  HttpResponse SysRekey(Call& call);
+  HttpResponse Audited(Call& call, access::Operation op, const std::function<HttpResponse()>& f);
   HttpResponse Keys(Call& call);
   HttpResponse KeyItem(Call& call);
   HttpResponse Crypto(Call& call);

@@ -9,6 +9,8 @@ namespace keep::keys {
 namespace json = boost::json;
 
 Result<std::shared_ptr<const VersionMaterial>> VersionMaterial::Make(crypto::SecretBytes raw) {
+  // Long-lived: into locked memory (falls back to the normal heap when it is full).
+  if (!raw.is_locked()) raw = crypto::SecretBytes::LockedCopyOf(raw.view());
   KEEP_ASSIGN_OR_RETURN(format::VersionKey derived, format::VersionKey::Derive(raw));
   return std::make_shared<const VersionMaterial>(
       VersionMaterial{std::move(raw), std::move(derived)});

@@ -8,8 +8,6 @@
 #include <cstring>
 #include <string_view>
 
-#include "crypto/random.h"
-
 namespace keep::seal {
 namespace {
 
@@ -36,24 +34,24 @@ bool WriteAll(int fd, const uint8_t* p, size_t n) {
 
 }  // namespace
 
-Result<crypto::SecretBytes> DevFileSeal::Create() {
-  Fd f{::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
+Result<Bytes> DevFileSeal::Wrap(const crypto::SecretBytes& key) {
+  if (key.size() != kKeySize) return InvalidArgument("root key must be 32 bytes");
+  const std::string tmp = path_ + ".tmp";
+  Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)};
   if (f.fd < 0) {
-    if (errno == EEXIST) {
-      return AlreadyExists("the dev root key file already exists: " + path_, "already_initialized");
-    }
-    return Internal("cannot create the dev root key file " + path_ + ": " + std::strerror(errno));
+    return Unavailable("sealed",
+                       "cannot create the dev root key file " + tmp + ": " + std::strerror(errno));
   }
-  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes key, crypto::RandomSecret(kKeySize));
   if (!WriteAll(f.fd, reinterpret_cast<const uint8_t*>(kMagic.data()), kMagic.size()) ||
-      !WriteAll(f.fd, key.data(), key.size()) || ::fsync(f.fd) != 0) {
-    ::unlink(path_.c_str());
-    return Internal("cannot write the dev root key file " + path_);
+      !WriteAll(f.fd, key.data(), key.size()) || ::fsync(f.fd) != 0 ||
+      ::rename(tmp.c_str(), path_.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Unavailable("sealed", "cannot write the dev root key file " + path_);
   }
-  return key;
+  return Bytes{};
 }
 
-Result<crypto::SecretBytes> DevFileSeal::AutoUnseal() {
+Result<crypto::SecretBytes> DevFileSeal::Unwrap(ByteView) {
   Fd f{::open(path_.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) {
     return Unavailable("sealed",
@@ -72,7 +70,7 @@ Result<crypto::SecretBytes> DevFileSeal::AutoUnseal() {
       std::memcmp(buf.data(), kMagic.data(), kMagic.size()) != 0) {
     return Unavailable("sealed", "the dev root key file " + path_ + " is malformed");
   }
-  return crypto::SecretBytes::CopyOf(buf.view().subspan(kMagic.size(), kKeySize));
+  return crypto::SecretBytes::LockedCopyOf(buf.view().subspan(kMagic.size(), kKeySize));
 }
 
 }  // namespace keep::seal

@@ -1,5 +1,7 @@
 #include "seal/dev_file_seal.h"
 
+#include "crypto/random.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -22,32 +24,37 @@ class DevFileSealTest : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST_F(DevFileSealTest, CreateThenUnsealGivesTheSameKey) {
+TEST_F(DevFileSealTest, WrapThenUnwrapGivesTheSameKey) {
   DevFileSeal seal((dir_ / "root.key").string());
-  auto created = seal.Create();
-  ASSERT_TRUE(created.ok());
-  EXPECT_EQ(created->size(), 32u);
+  auto key = crypto::RandomSecret(32);
+  ASSERT_TRUE(key.ok());
+  auto blob = seal.Wrap(*key);
+  ASSERT_TRUE(blob.ok());
+  EXPECT_TRUE(blob->empty());
   struct stat st {};
   ASSERT_EQ(::stat((dir_ / "root.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  auto again = seal.AutoUnseal();
+  auto again = seal.Unwrap({});
   ASSERT_TRUE(again.ok());
-  EXPECT_TRUE(*created == *again);
-  auto twice = seal.Create();
-  ASSERT_FALSE(twice.ok());
-  EXPECT_EQ(twice.status().reason(), "already_initialized");
+  EXPECT_TRUE(*key == *again);
+  // A rekey replaces the file.
+  auto other = crypto::RandomSecret(32);
+  ASSERT_TRUE(seal.Wrap(*other).ok());
+  EXPECT_TRUE(*seal.Unwrap({}) == *other);
+  EXPECT_FALSE(fs::exists(dir_ / "root.key.tmp"));
+  EXPECT_EQ(seal.Wrap(crypto::SecretBytes(31)).status().code(), Code::kInvalidArgument);
 }
 
 TEST_F(DevFileSealTest, MissingOrMalformedFileStaysSealed) {
   DevFileSeal missing((dir_ / "none.key").string());
-  EXPECT_EQ(missing.AutoUnseal().status().reason(), "sealed");
+  EXPECT_EQ(missing.Unwrap({}).status().reason(), "sealed");
   for (std::string content :
        {std::string(""), std::string("garbage"),
         std::string("KEEP INSECURE DEV ROOT KEY v1\n") + std::string(31, 'k'),
         std::string("KEEP INSECURE DEV ROOT KEY v1\n") + std::string(33, 'k')}) {
     std::ofstream(dir_ / "bad.key", std::ios::binary | std::ios::trunc) << content;
     DevFileSeal bad((dir_ / "bad.key").string());
-    auto r = bad.AutoUnseal();
+    auto r = bad.Unwrap({});
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().reason(), "sealed");
   }

@@ -16,27 +16,32 @@ Result<format::Header> ParseText(std::string_view ciphertext, Bytes* blob) {
 Result<EncryptResult> Service::Encrypt(const RequestContext&, std::string_view key,
                                        ByteView plaintext, const format::EncryptionContext& context,
                                        std::optional<uint32_t> version) {
-  KEEP_RETURN_IF_ERROR(RequireUnsealed());
-  KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
-  KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h, keys_.ForEncrypt(key, version));
-  KEEP_ASSIGN_OR_RETURN(Bytes blob, format::Encrypt(h.header(), h.version_key(),
-                                                    format::CanonicalContext(context), plaintext));
-  return EncryptResult{format::ToText(blob), h.entry->meta.name, h.version};
+  return Guarded([&]() -> Result<EncryptResult> {
+    KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
+    KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h, keys_.ForEncrypt(key, version));
+    KEEP_ASSIGN_OR_RETURN(
+        Bytes blob,
+        format::Encrypt(h.header(), h.version_key(), format::CanonicalContext(context), plaintext));
+    return EncryptResult{format::ToText(blob), h.entry->meta.name, h.version};
+  });
 }
 
 Result<DecryptResult> Service::Decrypt(const RequestContext&, std::string_view key,
                                        std::string_view ciphertext,
                                        const format::EncryptionContext& context) {
-  KEEP_RETURN_IF_ERROR(RequireUnsealed());
-  KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
-  Bytes blob;
-  KEEP_ASSIGN_OR_RETURN(format::Header header, ParseText(ciphertext, &blob));
-  KEEP_ASSIGN_OR_RETURN(
-      keys::KeyHandle h,
-      keys_.ForDecrypt(header, key.empty() ? std::nullopt : std::optional<std::string_view>(key)));
-  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
-                        format::Decrypt(blob, h.version_key(), format::CanonicalContext(context)));
-  return DecryptResult{std::move(plain), h.entry->meta.name, h.version};
+  return Guarded([&]() -> Result<DecryptResult> {
+    KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
+    Bytes blob;
+    KEEP_ASSIGN_OR_RETURN(format::Header header, ParseText(ciphertext, &blob));
+    KEEP_ASSIGN_OR_RETURN(
+        keys::KeyHandle h,
+        keys_.ForDecrypt(header,
+                         key.empty() ? std::nullopt : std::optional<std::string_view>(key)));
+    KEEP_ASSIGN_OR_RETURN(
+        crypto::SecretBytes plain,
+        format::Decrypt(blob, h.version_key(), format::CanonicalContext(context)));
+    return DecryptResult{std::move(plain), h.entry->meta.name, h.version};
+  });
 }
 
 Result<EncryptResult> Service::Rewrap(const RequestContext& ctx, std::string_view key,
@@ -63,8 +68,7 @@ Result<DataKeyResult> Service::DataKey(const RequestContext& ctx, std::string_vi
 
 Result<crypto::SecretBytes> Service::Random(const RequestContext&, int bytes) {
   if (bytes < 1 || bytes > 1024) return InvalidArgument("bytes must be between 1 and 1024");
-  KEEP_RETURN_IF_ERROR(RequireUnsealed());
-  return crypto::RandomSecret(static_cast<size_t>(bytes));
+  return Guarded([&] { return crypto::RandomSecret(static_cast<size_t>(bytes)); });
 }
 
 Result<std::string> Service::KeyOfCiphertext(std::string_view ciphertext) {

@@ -13,15 +13,19 @@
 #include <optional>
 #include <thread>
 
+#include "crypto/pubkey.h"
 #include "format/context.h"
 #include "keys/barrier.h"
 #include "keys/key_manager.h"
-#include "seal/dev_file_seal.h"
+#include "seal/provider.h"
+#include "seal/shares.h"
 #include "service/identity.h"
 #include "service/token_store.h"
 #include "store/store.h"
 
 namespace keep::service {
+
+struct ShareCollector;  // shares collected toward unseal or rekey (custody.cc)
 
 struct Health {
   bool initialized = false;
@@ -37,14 +41,55 @@ struct Replication {
   uint64_t reconnects = 0;
 };
 
+// A share set to make at init or rekey.
+struct ShareOptions {
+  int shares = 0;  // 0 with threshold 0: none (dev-file) — required for shamir/pkcs11
+  int threshold = 0;
+  // Empty, or one public key per share: share i is encrypted to recipients[i].
+  std::vector<crypto::PublicKey> recipients;
+};
+
 struct InitResult {
   crypto::SecretBytes root_token;
+  std::vector<crypto::SecretBytes> shares;  // share texts, "kshare1e-" when encrypted
+  std::string share_kind;                   // "unseal", "recovery" or "" (dev-file)
+  int threshold = 0;
 };
 
 struct SealStatus {
   bool sealed = true;
-  int progress = 0;
-  int threshold = 1;
+  std::string seal_type;   // the configured provider
+  std::string share_kind;  // of the stored share set: "unseal", "recovery" or ""
+  int progress = 0;        // distinct valid shares collected so far
+  int threshold = 0;
+  int shares = 0;
+  bool duplicate = false;  // the share just submitted was already counted
+};
+
+// The keyring and its background re-encryption.
+struct KeyringStatus {
+  uint32_t active_term = 0;
+  std::vector<uint32_t> terms;
+  bool reencrypting = false;
+  uint64_t old_records = 0;    // under older terms when the current pass started
+  uint64_t rewritten = 0;      // moved to the active term by this pass so far
+  int64_t last_completed = 0;  // unix time the last pass found nothing left, 0: never
+};
+
+struct RekeyStatus {
+  bool started = false;
+  std::string nonce;  // identifies the operation; custodians check it
+  int progress = 0;   // current shares collected
+  int required = 0;   // the current threshold
+  int new_shares = 0;
+  int new_threshold = 0;
+  std::string share_kind;  // of both the current and the new set
+};
+
+struct RekeyUpdate {
+  RekeyStatus status;
+  bool complete = false;
+  std::vector<crypto::SecretBytes> shares;  // the new set, when complete
 };
 
 struct EncryptResult {
@@ -72,14 +117,45 @@ class Service {
           keys::KeyManager::Clock clock = nullptr);
   ~Service();
 
-  // System
+  // System (custody.cc)
   Result<Health> GetHealth();
-  // Creates the root key, keyring and root token, then unseals.
-  Result<InitResult> Init();
-  // Opens the barrier with the seal provider's root key and loads keys and tokens.
+  // Creates the root key (split into shares unless dev-file), the keyring and the root
+  // token, then unseals. Errors: "already_initialized"; bad_request when the share
+  // options do not fit the seal (shares with dev-file, none with shamir/pkcs11, recipient
+  // count != shares); kUnavailable when the provider cannot wrap (HSM unreachable).
+  Result<InitResult> Init(const ShareOptions& options = {});
+  // Auto-unseal with the provider (dev-file, pkcs11); for shamir only reports the status.
+  // Errors: "not_initialized"; kUnavailable "sealed" saying why the provider failed.
   Result<SealStatus> Unseal();
+  // Adds one share toward unsealing. Shares are checked one by one (format, checksum,
+  // share set, verifier) before they count; a duplicate does not count twice; progress
+  // older than 10 minutes is discarded. At the threshold the root key is rebuilt and
+  // must open the keyring. Errors: "invalid_share" (bad_request) with a specific message,
+  // "not_initialized", bad_request for a seal without shares.
+  Result<SealStatus> SubmitUnsealShare(std::string_view share_text);
+  // Discards the shares collected so far.
+  SealStatus ResetUnseal();
+  Result<SealStatus> GetSealStatus();
+  // Wipes the keyring, keys and tokens from memory at once. Requests in flight finish
+  // before the wipe or fail with "sealed"; none returns data produced after it.
   Status Seal();
+  // Adds a keyring term and starts re-encrypting older records in the background.
   Result<uint32_t> RotateKeyring();
+  KeyringStatus GetKeyringStatus() const;
+  // Waits (tests) until the background re-encryption is idle, up to `timeout_ms`.
+  bool WaitReencryptionIdle(int timeout_ms);
+
+  // Rekey: a new root key and share set, authorized by a threshold of current shares.
+  // Start needs an unsealed server with a share set; one operation at a time.
+  Result<RekeyStatus> RekeyStart(const ShareOptions& options);
+  RekeyStatus GetRekeyStatus();
+  Status RekeyCancel();
+  // Adds a current share. At the threshold: checks the rebuilt key, makes the new root
+  // key and shares, re-wraps it (HSM), commits; old shares stop working. Errors:
+  // "invalid_share", not_found (no operation), bad_request (nonce mismatch), "conflict"
+  // (the seal record changed meanwhile).
+  Result<RekeyUpdate> RekeySubmit(std::string_view nonce, std::string_view share_text);
+
   bool IsSealed() const { return barrier_.IsSealed(); }
   std::string_view SealKind() const { return seal_->Kind(); }
   const TokenStore& tokens() const { return tokens_; }
@@ -129,13 +205,36 @@ class Service {
  private:
   Status RequireUnsealed() const;
   Status LoadAll();
+  // Runs `f` and turns its result into "sealed" when a seal happened meanwhile.
+  template <typename F>
+  auto Guarded(F&& f) -> decltype(f());
+  Result<std::optional<seal::SealRecord>> ReadSealRecord();
+  Result<crypto::SecretBytes> AddShare(std::string_view text, const seal::SealRecord& record,
+                                       ShareCollector& into, bool* duplicate);
+  Result<std::vector<crypto::SecretBytes>> MakeShares(const crypto::SecretBytes& root,
+                                                      seal::ShareKind kind, const ShareOptions& o,
+                                                      seal::SealRecord* record);
+  Status OpenWithRootKey(const crypto::SecretBytes& root);
+  void ReencryptLoop();
+  void TriggerReencryption();
 
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<seal::SealProvider> seal_;
   keys::Barrier barrier_;
   keys::KeyManager keys_;
   TokenStore tokens_;
-  std::mutex sys_mu_;  // init/unseal/seal/rotate
+  std::mutex sys_mu_;  // init/unseal/seal/rotate/rekey
+  std::atomic<uint64_t> seal_epoch_{0};
+  std::unique_ptr<ShareCollector> unseal_;  // under sys_mu_
+  struct RekeyOp;
+  std::unique_ptr<RekeyOp> rekey_;  // under sys_mu_
+
+  mutable std::mutex reenc_mu_;
+  std::condition_variable reenc_cv_;
+  bool reenc_stop_ = false;
+  bool reenc_wanted_ = false;
+  KeyringStatus reenc_;  // reencrypting/old_records/rewritten/last_completed
+  std::thread reenc_thread_;
 
   void ReplicationLoop();
   void ApplyChanges(const std::vector<std::string>& paths);
@@ -153,5 +252,18 @@ class Service {
   bool maint_stop_ = false;
   std::thread maint_thread_;
 };
+
+template <typename F>
+auto Service::Guarded(F&& f) -> decltype(f()) {
+  // seal_epoch_ is odd while a seal is wiping memory; any change means a seal overlapped.
+  const uint64_t epoch = seal_epoch_.load(std::memory_order_acquire);
+  if (epoch & 1) return Unavailable("sealed", "keep is sealed");
+  KEEP_RETURN_IF_ERROR(RequireUnsealed());
+  auto result = f();
+  if (seal_epoch_.load(std::memory_order_acquire) != epoch) {
+    return Unavailable("sealed", "keep was sealed while the request ran");
+  }
+  return result;
+}
 
 }  // namespace keep::service

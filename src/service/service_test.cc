@@ -1,4 +1,5 @@
 #include "service/service.h"
+#include "seal/dev_file_seal.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,0 +1,271 @@
+// The /v1/sys endpoints: health, init, unseal, seal, rotate, rekey.
+#include <chrono>
+
+#include "common/encoding.h"
+#include "crypto/pubkey.h"
+#include "http/api_internal.h"
+
+namespace keep::http {
+namespace {
+
+json::object SealStatusJson(const service::SealStatus& s) {
+  json::object o{{"sealed", s.sealed}, {"progress", s.progress},     {"threshold", s.threshold},
+                 {"shares", s.shares}, {"share_kind", s.share_kind}, {"seal_type", s.seal_type}};
+  if (s.duplicate) o["duplicate"] = true;
+  return o;
+}
+
+json::object RekeyJson(const service::RekeyStatus& r) {
+  return json::object{{"started", r.started},       {"nonce", r.nonce},
+                      {"progress", r.progress},     {"required", r.required},
+                      {"new_shares", r.new_shares}, {"new_threshold", r.new_threshold},
+                      {"share_kind", r.share_kind}};
+}
+
+// "shares", "threshold", "share_recipients" (PEM public keys) of init and rekey.
+Result<service::ShareOptions> ParseShareOptions(const json::object& o) {
+  service::ShareOptions opts;
+  KEEP_ASSIGN_OR_RETURN(auto shares, OptInt(o, "shares"));
+  KEEP_ASSIGN_OR_RETURN(auto threshold, OptInt(o, "threshold"));
+  if (shares.has_value() != threshold.has_value()) {
+    return InvalidArgument("give both shares and threshold");
+  }
+  if (shares) {
+    if (*shares < 1 || *shares > 255 || *threshold < 1 || *threshold > *shares) {
+      return InvalidArgument("shares and threshold must satisfy 1 <= threshold <= shares <= 255");
+    }
+    opts.shares = static_cast<int>(*shares);
+    opts.threshold = static_cast<int>(*threshold);
+  }
+  if (const auto* r = o.if_contains("share_recipients")) {
+    if (!r->is_array()) return InvalidArgument("share_recipients must be an array of PEM strings");
+    for (const auto& e : r->as_array()) {
+      if (!e.is_string()) return InvalidArgument("share_recipients must hold PEM strings");
+      auto key = crypto::ParsePublicKeyPem(std::string_view(e.as_string()));
+      if (!key.ok()) {
+        return InvalidArgument("share_recipients[" + std::to_string(opts.recipients.size()) +
+                               "]: " + std::string(key.status().message()));
+      }
+      opts.recipients.push_back(std::move(*key));
+    }
+  }
+  return opts;
+}
+
+// {"shares":[...], ...rest} with the share texts written straight from secret memory.
+HttpResponse SharesResponse(const std::vector<crypto::SecretBytes>& shares, json::object rest,
+                            const crypto::SecretBytes* root_token) {
+  HttpResponse resp = JsonResponse(200, "{\"shares\":[");
+  for (size_t i = 0; i < shares.size(); ++i) {
+    if (i) resp.body += ',';
+    resp.body += '"';
+    resp.body += AsChars(shares[i].view());  // base64url and a prefix: nothing to escape
+    resp.body += '"';
+  }
+  resp.body += ']';
+  if (root_token) {
+    resp.body += ",\"root_token\":\"";
+    resp.body += AsChars(root_token->view());
+    resp.body += '"';
+  }
+  for (const auto& [k, v] : rest) {
+    resp.body += ',';
+    AppendJsonString(resp.body, k);
+    resp.body += ':';
+    resp.body += json::serialize(v);
+  }
+  resp.body += '}';
+  resp.sensitive = true;
+  return resp;
+}
+
+}  // namespace
+
+HttpResponse Api::Sys(Call& call) {
+  const auto& s = call.segments;
+  if (s.size() >= 3 && s[2] == "rekey") return SysRekey(call);
+  if (s.size() != 3) return ErrorResponse(NotFound("no such route"), call.request_id);
+  const std::string_view op = s[2];
+  if (op == "health") return SysHealth(call);
+  if (op != "init" && op != "unseal" && op != "seal" && op != "rotate") {
+    return ErrorResponse(NotFound("no such route"), call.request_id);
+  }
+  if (call.req.method != "POST") return MethodNotAllowed("POST", call.request_id);
+  ParsedBody body;
+  if (Status st = body.Parse(call.req.body); !st.ok()) return ErrorResponse(st, call.request_id);
+  if (op == "init") return SysInit(call, body.value());
+  if (op == "unseal") return SysUnseal(call, body.value());
+  return SysAdmin(call, op, body.value());
+}
+
+HttpResponse Api::SysHealth(Call& call) {
+  if (call.req.method != "GET" && call.req.method != "HEAD") {
+    return MethodNotAllowed("GET", call.request_id);
+  }
+  auto h = service_.GetHealth();
+  if (!h.ok()) return ErrorResponse(h.status(), call.request_id);
+  const int status = !h->initialized ? 501 : h->sealed ? 503 : 200;
+  json::object o{{"initialized", h->initialized},
+                 {"sealed", h->sealed},
+                 {"seal_type", service_.SealKind()},
+                 {"version", options_.version},
+                 {"node_id", service_.node_id()}};
+  if (h->initialized) {
+    auto ss = service_.GetSealStatus();
+    if (ss.ok()) {
+      o["share_kind"] = ss->share_kind;
+      o["unseal_progress"] = ss->progress;
+      o["unseal_threshold"] = ss->threshold;
+    }
+  }
+  if (!h->sealed) {
+    const service::KeyringStatus k = service_.GetKeyringStatus();
+    json::array terms;
+    for (uint32_t t : k.terms) terms.emplace_back(t);
+    o["keyring"] =
+        json::object{{"active_term", k.active_term},   {"terms", std::move(terms)},
+                     {"reencrypting", k.reencrypting}, {"old_records", k.old_records},
+                     {"rewritten", k.rewritten},       {"last_completed", k.last_completed}};
+  }
+  const service::Replication r = service_.GetReplication();
+  if (r.enabled) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    o["replication"] = json::object{
+        {"connected", r.connected},
+        {"lag_ms", r.last_sync_ms ? std::max<int64_t>(0, now_ms - r.last_sync_ms) : -1},
+        {"changes_applied", r.changes_applied},
+        {"reconnects", r.reconnects}};
+  }
+  return JsonResponse(status, json::serialize(o));
+}
+
+HttpResponse Api::SysInit(Call& call, const json::value& body) {
+  auto o = AsObject(body, {"shares", "threshold", "share_recipients"});
+  if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
+  auto opts = ParseShareOptions(**o);
+  if (!opts.ok()) return ErrorResponse(opts.status(), call.request_id);
+  auto r = service_.Init(*opts);
+  if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
+  return SharesResponse(r->shares,
+                        json::object{{"share_kind", r->share_kind},
+                                     {"threshold", r->threshold},
+                                     {"encrypted", !opts->recipients.empty()}},
+                        &r->root_token);
+}
+
+HttpResponse Api::SysUnseal(Call& call, const json::value& body) {
+  auto o = AsObject(body, {"share", "reset"});
+  if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
+  auto share = OptString(**o, "share");
+  auto reset = OptBool(**o, "reset");
+  if (!share.ok()) return ErrorResponse(share.status(), call.request_id);
+  if (!reset.ok()) return ErrorResponse(reset.status(), call.request_id);
+  if (*share && reset->value_or(false)) {
+    return ErrorResponse(InvalidArgument("give either share or reset, not both"), call.request_id);
+  }
+  Result<service::SealStatus> r = service::SealStatus{};
+  if (reset->value_or(false)) {
+    r = service_.ResetUnseal();
+  } else if (*share) {
+    r = service_.SubmitUnsealShare(**share);
+  } else {
+    r = service_.Unseal();
+  }
+  if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
+  return JsonResponse(200, json::serialize(SealStatusJson(*r)));
+}
+
+HttpResponse Api::Audited(Call& call, access::Operation op,
+                          const std::function<HttpResponse()>& f) {
+  if (Status st = Authenticate(call); !st.ok()) {
+    call.event.outcome = std::string(st.reason());
+    return Finish(call, ErrorResponse(st, call.request_id));
+  }
+  if (Status st = Authorize(call, op, ""); !st.ok()) {
+    call.event.outcome = std::string(st.reason());
+    return Finish(call, ErrorResponse(st, call.request_id));
+  }
+  return Finish(call, f());
+}
+
+// seal and rotate: authenticated, authorized and audited.
+HttpResponse Api::SysAdmin(Call& call, std::string_view op, const json::value& body) {
+  auto fail = [&](const Status& st) {
+    call.event.outcome = std::string(st.reason());
+    return Finish(call, ErrorResponse(st, call.request_id));
+  };
+  if (Status st = Authenticate(call); !st.ok()) return fail(st);
+  const auto aop = op == "seal" ? access::Operation::kSysSeal : access::Operation::kSysRotate;
+  if (Status st = Authorize(call, aop, ""); !st.ok()) return fail(st);
+  if (auto o = AsObject(body, {}); !o.ok()) return fail(o.status());
+  if (op == "seal") {
+    // The record is appended before sealing: later the trail itself is behind the barrier.
+    HttpResponse resp = Finish(call, JsonResponse(204, ""));
+    if (resp.status != 204) return resp;
+    if (Status st = service_.Seal(); !st.ok()) return ErrorResponse(st, call.request_id);
+    return resp;
+  }
+  auto term = service_.RotateKeyring();
+  if (!term.ok()) return fail(term.status());
+  return Finish(call, JsonResponse(200, json::serialize(json::object{{"term", *term}})));
+}
+
+// GET /v1/sys/rekey (status), DELETE /v1/sys/rekey (cancel): token with sys.
+// POST /v1/sys/rekey/init {"shares","threshold","share_recipients"}: token with sys.
+// POST /v1/sys/rekey/update {"nonce","share"}: no token — the shares are the authority.
+HttpResponse Api::SysRekey(Call& call) {
+  const auto& s = call.segments;
+  const std::string_view method = call.req.method;
+  if (s.size() == 3) {
+    if (method == "GET") {
+      return Audited(call, access::Operation::kSysRead, [&] {
+        return JsonResponse(200, json::serialize(RekeyJson(service_.GetRekeyStatus())));
+      });
+    }
+    if (method == "DELETE") {
+      return Audited(call, access::Operation::kSysRekey, [&] {
+        Status st = service_.RekeyCancel();
+        return st.ok() ? JsonResponse(204, "") : ErrorResponse(st, call.request_id);
+      });
+    }
+    return MethodNotAllowed("GET, DELETE", call.request_id);
+  }
+  if (s.size() != 4 || (s[3] != "init" && s[3] != "update")) {
+    return ErrorResponse(NotFound("no such route"), call.request_id);
+  }
+  if (method != "POST") return MethodNotAllowed("POST", call.request_id);
+  ParsedBody body;
+  if (Status st = body.Parse(call.req.body); !st.ok()) return ErrorResponse(st, call.request_id);
+  if (s[3] == "init") {
+    return Audited(call, access::Operation::kSysRekey, [&] {
+      auto o = AsObject(body.value(), {"shares", "threshold", "share_recipients"});
+      if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
+      auto opts = ParseShareOptions(**o);
+      if (!opts.ok()) return ErrorResponse(opts.status(), call.request_id);
+      if (opts->shares == 0) {
+        return ErrorResponse(InvalidArgument("give shares and threshold for the new share set"),
+                             call.request_id);
+      }
+      auto r = service_.RekeyStart(*opts);
+      if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
+      return JsonResponse(200, json::serialize(RekeyJson(*r)));
+    });
+  }
+  auto o = AsObject(body.value(), {"nonce", "share"});
+  if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
+  auto nonce = ReqString(**o, "nonce");
+  auto share = ReqString(**o, "share");
+  if (!nonce.ok()) return ErrorResponse(nonce.status(), call.request_id);
+  if (!share.ok()) return ErrorResponse(share.status(), call.request_id);
+  auto r = service_.RekeySubmit(*nonce, *share);
+  if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
+  json::object st = RekeyJson(r->status);
+  st["complete"] = r->complete;
+  if (!r->complete) return JsonResponse(200, json::serialize(st));
+  st["threshold"] = r->status.new_threshold;
+  return SharesResponse(r->shares, std::move(st), nullptr);
+}
+
+}  // namespace keep::http

@@ -1,0 +1,125 @@
+#include "seal/shares.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "crypto/random.h"
+
+namespace keep::seal {
+namespace {
+
+std::string Text(const crypto::SecretBytes& s) {
+  return std::string(reinterpret_cast<const char*>(s.data()), s.size());
+}
+
+TEST(Shares, RoundTripAndRecordVerifiers) {
+  auto root = crypto::RandomSecret(32);
+  auto set = MakeShareSet(*root, ShareKind::kUnseal, 5, 3);
+  ASSERT_TRUE(set.ok());
+  ASSERT_EQ(set->texts.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    const std::string t = Text(set->texts[i]);
+    EXPECT_EQ(t.substr(0, 8), "kshare1-");
+    EXPECT_EQ(t.size(), 8u + 64u);
+    auto d = DecodeShare("  " + t + "\n");
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(d->kind, ShareKind::kUnseal);
+    EXPECT_EQ(d->set_id, set->record.set_id);
+    EXPECT_EQ(d->threshold, 3);
+    EXPECT_EQ(d->share.x, i + 1);
+    EXPECT_TRUE(d->share.y.is_locked() ||
+                crypto::GetSecureHeapState() == crypto::SecureHeapState::kNone);
+    EXPECT_EQ(ShareVerifier(d->set_id, d->share), set->record.verifiers[i]);
+  }
+  auto parsed = SealRecord::Parse(set->record.Serialize());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->verifiers, set->record.verifiers);
+  EXPECT_EQ(parsed->threshold, 3);
+  EXPECT_EQ(parsed->share_kind, ShareKind::kUnseal);
+  EXPECT_EQ(MakeShareSet(*root, ShareKind::kUnseal, 3, 4).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(MakeShareSet(*root, ShareKind::kUnseal, 256, 2).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(MakeShareSet(*root, ShareKind::kUnseal, 2, 0).status().code(), Code::kInvalidArgument);
+}
+
+TEST(Shares, EveryMistypedCharacterIsCaught) {
+  auto root = crypto::RandomSecret(32);
+  auto set = MakeShareSet(*root, ShareKind::kRecovery, 2, 2);
+  const std::string good = Text(set->texts[0]);
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::mt19937 rng(7);
+  int caught = 0;
+  for (size_t pos = 8; pos < good.size(); ++pos) {
+    for (int k = 0; k < 4; ++k) {
+      std::string t = good;
+      char c;
+      do c = alphabet[rng() % alphabet.size()];
+      while (c == t[pos]);
+      t[pos] = c;
+      auto d = DecodeShare(t);
+      // The last character carries 2 padding bits in base64: a change there either
+      // fails decoding or changes the check.
+      ASSERT_FALSE(d.ok()) << "a typo at " << pos << " was not caught";
+      EXPECT_EQ(d.status().reason(), "invalid_share");
+      ++caught;
+    }
+  }
+  EXPECT_EQ(caught, 64 * 4);
+  // Two swapped neighbours, truncation, an extra character, garbage.
+  std::string swapped = good;
+  for (size_t pos = 8; pos + 1 < good.size(); ++pos) {
+    if (swapped[pos] == swapped[pos + 1]) continue;
+    std::swap(swapped[pos], swapped[pos + 1]);
+    EXPECT_FALSE(DecodeShare(swapped).ok()) << pos;
+    std::swap(swapped[pos], swapped[pos + 1]);
+  }
+  EXPECT_EQ(DecodeShare(good.substr(0, good.size() - 1)).status().message(),
+            "the share has the wrong length: mistyped or truncated");
+  EXPECT_EQ(DecodeShare(good + "A").status().message(),
+            "the share has the wrong length: mistyped or truncated");
+  EXPECT_EQ(DecodeShare("hello").status().message(),
+            "not a keep share (shares start with \"kshare1-\")");
+  EXPECT_EQ(DecodeShare("kshare1-" + std::string(64, '!')).status().message(),
+            "the share is mistyped: it contains characters a share never has");
+  EXPECT_EQ(DecodeShare("").status().reason(), "invalid_share");
+}
+
+TEST(Shares, EncryptedToCustodiansOfBothKeyTypes) {
+  auto root = crypto::RandomSecret(32);
+  auto set = MakeShareSet(*root, ShareKind::kUnseal, 2, 2);
+  for (auto type : {crypto::KeyType::kX25519, crypto::KeyType::kRsa}) {
+    auto custodian = crypto::GeneratePrivateKey(type, 3072);
+    auto enc = EncryptShare(custodian->public_key(), set->texts[1]);
+    ASSERT_TRUE(enc.ok()) << enc.status().ToString();
+    EXPECT_EQ(enc->substr(0, 9), "kshare1e-");
+    EXPECT_EQ(enc->find(Text(set->texts[1]).substr(8)), std::string::npos);
+    EXPECT_NE(DecodeShare(*enc).status().message().find("encrypted to a custodian's key"),
+              std::string::npos);
+    auto dec = DecryptShare(*custodian, *enc);
+    ASSERT_TRUE(dec.ok()) << dec.status().ToString();
+    EXPECT_EQ(Text(*dec), Text(set->texts[1]));
+    auto stranger = crypto::GeneratePrivateKey(type, 3072);
+    EXPECT_EQ(DecryptShare(*stranger, *enc).status().reason(), "invalid_share");
+    std::string bad = *enc;
+    bad[bad.size() / 2] = bad[bad.size() / 2] == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(DecryptShare(*custodian, bad).ok());
+    EXPECT_FALSE(DecryptShare(*custodian, Text(set->texts[1])).ok());
+  }
+}
+
+TEST(SealRecordParse, RefusesMalformedRecords) {
+  for (std::string bad :
+       {"", "[]", "{}", "{\"version\":2}", "not json",
+        "{\"version\":1,\"type\":\"shamir\",\"share_kind\":\"unseal\",\"shares\":3,\"threshold\":"
+        "4,\"set_id\":\"0011223344556677\",\"verifiers\":[],\"wrapped\":\"\",\"created\":0}",
+        "{\"version\":1,\"type\":\"shamir\",\"share_kind\":\"weird\",\"shares\":1,\"threshold\":"
+        "1,\"set_id\":\"0011223344556677\",\"verifiers\":[],\"wrapped\":\"\",\"created\":0}"}) {
+    auto r = SealRecord::Parse(Bytes(bad.begin(), bad.end()));
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), Code::kDataLoss);
+  }
+}
+
+}  // namespace
+}  // namespace keep::seal

@@ -1,0 +1,510 @@
+// Service: root-key custody — init, unseal (automatic or by shares), seal, rekey, and
+// keyring rotation with background re-encryption.
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "common/encoding.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "crypto/random.h"
+#include "service/service.h"
+
+namespace keep::service {
+
+// Valid shares of one share set, by x. Held in locked memory; wiped when dropped.
+struct ShareCollector {
+  Bytes set_id;
+  int64_t started = 0;
+  std::map<uint8_t, crypto::Share> shares;
+};
+
+struct Service::RekeyOp {
+  std::string nonce;
+  ShareOptions options;
+  ShareCollector collected;
+};
+
+namespace {
+
+constexpr int64_t kUnsealProgressTtlS = 600;
+constexpr std::string_view kSealPath = keys::Barrier::kSealConfigPath;
+
+std::string KindName(std::optional<seal::ShareKind> k) {
+  if (!k) return "";
+  return *k == seal::ShareKind::kUnseal ? "unseal" : "recovery";
+}
+
+Status BadShare(std::string msg) {
+  return Status(Code::kInvalidArgument, "invalid_share", std::move(msg));
+}
+
+Result<crypto::SecretBytes> Combine(const ShareCollector& c) {
+  std::vector<const crypto::Share*> parts;
+  for (const auto& [x, s] : c.shares) parts.push_back(&s);
+  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes root, crypto::ShamirCombine(parts));
+  return crypto::SecretBytes::LockedCopyOf(root.view());
+}
+
+}  // namespace
+
+Service::Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::SealProvider> seal,
+                 keys::KeyManager::Clock clock)
+    : store_(std::move(store)),
+      seal_(std::move(seal)),
+      barrier_(*store_),
+      keys_(barrier_, std::move(clock)),
+      tokens_(barrier_) {
+  uint8_t id[6];
+  if (!crypto::RandomFill(id).ok()) std::fill(std::begin(id), std::end(id), 0);
+  node_id_ = HexEncode(id);
+}
+
+Service::~Service() {
+  StopReplication();
+  StopMaintenance();
+  {
+    std::lock_guard lock(reenc_mu_);
+    reenc_stop_ = true;
+  }
+  reenc_cv_.notify_all();
+  if (reenc_thread_.joinable()) reenc_thread_.join();
+}
+
+Result<Health> Service::GetHealth() {
+  Health h;
+  KEEP_ASSIGN_OR_RETURN(h.initialized, barrier_.IsInitialized());
+  h.sealed = barrier_.IsSealed();
+  return h;
+}
+
+Result<std::optional<seal::SealRecord>> Service::ReadSealRecord() {
+  KEEP_ASSIGN_OR_RETURN(auto raw, store_->Get(kSealPath));
+  if (!raw) return std::optional<seal::SealRecord>();
+  KEEP_ASSIGN_OR_RETURN(auto rec, seal::SealRecord::Parse(*raw));
+  return std::optional<seal::SealRecord>(std::move(rec));
+}
+
+Result<std::vector<crypto::SecretBytes>> Service::MakeShares(const crypto::SecretBytes& root,
+                                                             seal::ShareKind kind,
+                                                             const ShareOptions& o,
+                                                             seal::SealRecord* record) {
+  if (!o.recipients.empty() && o.recipients.size() != static_cast<size_t>(o.shares)) {
+    return InvalidArgument("give one share recipient per share (" +
+                           std::to_string(o.recipients.size()) + " recipients for " +
+                           std::to_string(o.shares) + " shares)");
+  }
+  KEEP_ASSIGN_OR_RETURN(seal::ShareSet set, seal::MakeShareSet(root, kind, o.shares, o.threshold));
+  std::vector<crypto::SecretBytes> out;
+  for (size_t i = 0; i < set.texts.size(); ++i) {
+    if (o.recipients.empty()) {
+      out.push_back(std::move(set.texts[i]));
+      continue;
+    }
+    KEEP_ASSIGN_OR_RETURN(std::string enc, seal::EncryptShare(o.recipients[i], set.texts[i]));
+    out.push_back(crypto::SecretBytes::CopyOf(AsBytes(enc)));
+  }
+  record->share_kind = kind;
+  record->shares = set.record.shares;
+  record->threshold = set.record.threshold;
+  record->set_id = std::move(set.record.set_id);
+  record->verifiers = std::move(set.record.verifiers);
+  return out;
+}
+
+Result<InitResult> Service::Init(const ShareOptions& o) {
+  std::lock_guard lock(sys_mu_);
+  KEEP_ASSIGN_OR_RETURN(bool initialized, barrier_.IsInitialized());
+  if (initialized) return AlreadyExists("keep is already initialized", "already_initialized");
+  const auto kind = seal_->Shares();
+  if (!kind && (o.shares != 0 || o.threshold != 0 || !o.recipients.empty())) {
+    return InvalidArgument("this server uses the " + std::string(seal_->Kind()) +
+                           " seal, which does not split the root key into shares");
+  }
+  if (kind && (o.shares == 0 || o.threshold == 0)) {
+    return InvalidArgument("the " + std::string(seal_->Kind()) + " seal needs shares and " +
+                           "threshold (1 <= threshold <= shares <= 255)");
+  }
+  crypto::SecretBytes root = crypto::SecretBytes::Locked(32);
+  KEEP_RETURN_IF_ERROR(crypto::RandomFill(root.mutable_view()));
+  seal::SealRecord record;
+  record.type = std::string(seal_->Kind());
+  record.created = NowUnix();
+  InitResult out;
+  if (kind) {
+    KEEP_ASSIGN_OR_RETURN(out.shares, MakeShares(root, *kind, o, &record));
+    out.share_kind = KindName(kind);
+    out.threshold = o.threshold;
+  }
+  KEEP_ASSIGN_OR_RETURN(record.wrapped, seal_->Wrap(root));
+  std::vector<store::WriteOp> extra;
+  extra.push_back({store::WriteOp::Kind::kCreate, std::string(kSealPath), record.Serialize(), {}});
+  KEEP_RETURN_IF_ERROR(barrier_.Initialize(root, std::move(extra)));
+  KEEP_ASSIGN_OR_RETURN(out.root_token, tokens_.CreateRoot());
+  KEEP_RETURN_IF_ERROR(keys_.Load());
+  log::Info("sys: initialized with the {} seal ({} {} shares, threshold {})", seal_->Kind(),
+            out.shares.size(), out.share_kind, out.threshold);
+  return out;
+}
+
+Status Service::LoadAll() {
+  Status s = keys_.Load();
+  if (s.ok()) s = tokens_.Load();
+  if (!s.ok()) {
+    keys_.Clear();
+    tokens_.Clear();
+    barrier_.Seal();
+  }
+  return s;
+}
+
+Status Service::OpenWithRootKey(const crypto::SecretBytes& root) {
+  KEEP_RETURN_IF_ERROR(barrier_.Unseal(root));
+  KEEP_RETURN_IF_ERROR(LoadAll());
+  unseal_.reset();
+  log::Info("sys: unsealed ({} keys)", keys_.size());
+  TriggerReencryption();  // resumes a re-encryption an earlier seal or crash interrupted
+  return Status::Ok();
+}
+
+Result<SealStatus> Service::GetSealStatus() {
+  SealStatus st;
+  st.sealed = barrier_.IsSealed();
+  st.seal_type = std::string(seal_->Kind());
+  KEEP_ASSIGN_OR_RETURN(auto record, ReadSealRecord());
+  if (record) {
+    st.share_kind = KindName(record->share_kind);
+    st.threshold = record->threshold;
+    st.shares = record->shares;
+  }
+  std::lock_guard lock(sys_mu_);
+  if (unseal_ && st.sealed) {
+    if (NowUnix() - unseal_->started > kUnsealProgressTtlS ||
+        (record && unseal_->set_id != record->set_id)) {
+      unseal_.reset();
+    } else {
+      st.progress = static_cast<int>(unseal_->shares.size());
+    }
+  }
+  return st;
+}
+
+Result<SealStatus> Service::Unseal() {
+  {
+    std::lock_guard lock(sys_mu_);
+    if (barrier_.IsSealed()) {
+      KEEP_ASSIGN_OR_RETURN(bool initialized, barrier_.IsInitialized());
+      if (!initialized) return FailedPrecondition("not_initialized", "keep is not initialized");
+      KEEP_ASSIGN_OR_RETURN(auto record, ReadSealRecord());
+      if (!record) {
+        return DataLoss("the store has a keyring but no seal record (core/seal)");
+      }
+      if (seal_->AutoUnseal()) {
+        if (record->type != seal_->Kind()) {
+          return Unavailable("sealed", "the store was initialized with the " + record->type +
+                                           " seal but keepd is configured with " +
+                                           std::string(seal_->Kind()));
+        }
+        KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes root, seal_->Unwrap(record->wrapped));
+        KEEP_RETURN_IF_ERROR(OpenWithRootKey(root));
+      }
+    }
+  }
+  return GetSealStatus();
+}
+
+Result<crypto::SecretBytes> Service::AddShare(std::string_view text, const seal::SealRecord& record,
+                                              ShareCollector& into, bool* duplicate) {
+  *duplicate = false;
+  if (!record.share_kind) {
+    return InvalidArgument("this server uses the " + record.type + " seal, which takes no shares");
+  }
+  KEEP_ASSIGN_OR_RETURN(seal::DecodedShare d, seal::DecodeShare(text));
+  if (d.kind != *record.share_kind) {
+    return BadShare("this is " + std::string(d.kind == seal::ShareKind::kUnseal ? "an" : "a") +
+                    " " + KindName(d.kind) + " share; this server's share set is made of " +
+                    KindName(record.share_kind) + " shares");
+  }
+  if (!crypto::ConstantTimeEquals(d.set_id, record.set_id)) {
+    return BadShare(
+        "this share belongs to another share set (another server, or a set replaced by a "
+        "rekey)");
+  }
+  if (d.share.x > record.verifiers.size() || d.threshold != record.threshold ||
+      !crypto::ConstantTimeEquals(seal::ShareVerifier(d.set_id, d.share),
+                                  record.verifiers[d.share.x - 1])) {
+    return BadShare("this share does not match its share set: it was altered");
+  }
+  if (into.set_id != record.set_id) {
+    into.shares.clear();
+    into.set_id = record.set_id;
+    into.started = NowUnix();
+  }
+  if (into.shares.count(d.share.x)) {
+    *duplicate = true;
+    return crypto::SecretBytes();
+  }
+  into.shares.emplace(d.share.x, std::move(d.share));
+  if (static_cast<int>(into.shares.size()) < record.threshold) return crypto::SecretBytes();
+  return Combine(into);
+}
+
+Result<SealStatus> Service::SubmitUnsealShare(std::string_view share_text) {
+  KEEP_ASSIGN_OR_RETURN(auto record, ReadSealRecord());
+  if (!record) return FailedPrecondition("not_initialized", "keep is not initialized");
+  bool duplicate = false;
+  {
+    std::lock_guard lock(sys_mu_);
+    if (!barrier_.IsSealed()) {
+      // Already open (another custodian finished, or auto-unseal): nothing to do.
+    } else {
+      if (unseal_ && NowUnix() - unseal_->started > kUnsealProgressTtlS) unseal_.reset();
+      if (!unseal_) unseal_ = std::make_unique<ShareCollector>();
+      KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes root,
+                            AddShare(share_text, *record, *unseal_, &duplicate));
+      if (!root.empty()) {
+        Status s = OpenWithRootKey(root);
+        if (!s.ok()) {
+          unseal_.reset();
+          if (s.reason() == "sealed") {
+            return BadShare(
+                "the shares do not rebuild the root key (the keyring did not open); "
+                "progress was reset");
+          }
+          return s;
+        }
+      }
+    }
+  }
+  KEEP_ASSIGN_OR_RETURN(SealStatus st, GetSealStatus());
+  st.duplicate = duplicate;
+  return st;
+}
+
+SealStatus Service::ResetUnseal() {
+  {
+    std::lock_guard lock(sys_mu_);
+    unseal_.reset();
+  }
+  auto st = GetSealStatus();
+  return st.ok() ? *st : SealStatus{};
+}
+
+Status Service::Seal() {
+  std::lock_guard lock(sys_mu_);
+  // The epoch is odd while memory is wiped: a request overlapping this fails with
+  // "sealed" on return, whatever it computed (Service::Guarded).
+  seal_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  barrier_.Seal();
+  keys_.Clear();
+  tokens_.Clear();
+  unseal_.reset();
+  rekey_.reset();
+  seal_epoch_.fetch_add(1, std::memory_order_acq_rel);
+  log::Info("sys: sealed");
+  return Status::Ok();
+}
+
+Result<uint32_t> Service::RotateKeyring() {
+  std::lock_guard lock(sys_mu_);
+  KEEP_RETURN_IF_ERROR(RequireUnsealed());
+  KEEP_ASSIGN_OR_RETURN(uint32_t term, barrier_.Rotate());
+  log::Info("sys: keyring rotated to term {}; re-encrypting older records", term);
+  TriggerReencryption();
+  return term;
+}
+
+// ---- rekey
+
+RekeyStatus Service::GetRekeyStatus() {
+  std::lock_guard lock(sys_mu_);
+  RekeyStatus st;
+  if (!rekey_) return st;
+  auto record = ReadSealRecord();
+  st.started = true;
+  st.nonce = rekey_->nonce;
+  st.progress = static_cast<int>(rekey_->collected.shares.size());
+  st.required = record.ok() && *record ? (*record)->threshold : 0;
+  st.new_shares = rekey_->options.shares;
+  st.new_threshold = rekey_->options.threshold;
+  st.share_kind = record.ok() && *record ? KindName((*record)->share_kind) : "";
+  return st;
+}
+
+Result<RekeyStatus> Service::RekeyStart(const ShareOptions& o) {
+  {
+    std::lock_guard lock(sys_mu_);
+    KEEP_RETURN_IF_ERROR(RequireUnsealed());
+    KEEP_ASSIGN_OR_RETURN(auto record, ReadSealRecord());
+    if (!record || !record->share_kind) {
+      return InvalidArgument("this server uses the " + std::string(seal_->Kind()) +
+                             " seal, which has no shares to rekey");
+    }
+    if (rekey_) {
+      return FailedPrecondition("rekey_in_progress", "a rekey is already in progress (nonce " +
+                                                         rekey_->nonce + "); cancel it first");
+    }
+    if (o.shares < 1 || o.shares > 255 || o.threshold < 1 || o.threshold > o.shares) {
+      return InvalidArgument("shares and threshold must satisfy 1 <= threshold <= shares <= 255");
+    }
+    if (!o.recipients.empty() && o.recipients.size() != static_cast<size_t>(o.shares)) {
+      return InvalidArgument("give one share recipient per share");
+    }
+    uint8_t rnd[16];
+    KEEP_RETURN_IF_ERROR(crypto::RandomFill(rnd));
+    rekey_ = std::make_unique<RekeyOp>();
+    rekey_->nonce = HexEncode(rnd);
+    rekey_->options = o;
+    log::Info("sys: rekey {} started (new set: {} shares, threshold {})", rekey_->nonce, o.shares,
+              o.threshold);
+  }
+  return GetRekeyStatus();
+}
+
+Status Service::RekeyCancel() {
+  std::lock_guard lock(sys_mu_);
+  if (!rekey_) return NotFound("no rekey is in progress");
+  log::Info("sys: rekey {} cancelled", rekey_->nonce);
+  rekey_.reset();
+  return Status::Ok();
+}
+
+Result<RekeyUpdate> Service::RekeySubmit(std::string_view nonce, std::string_view share_text) {
+  RekeyUpdate out;
+  {
+    std::lock_guard lock(sys_mu_);
+    KEEP_RETURN_IF_ERROR(RequireUnsealed());
+    if (!rekey_) return NotFound("no rekey is in progress");
+    if (nonce != rekey_->nonce) {
+      return InvalidArgument("the nonce does not match the rekey in progress (" + rekey_->nonce +
+                             ")");
+    }
+    KEEP_ASSIGN_OR_RETURN(auto raw, store_->Get(kSealPath));
+    if (!raw) return DataLoss("the seal record is missing");
+    KEEP_ASSIGN_OR_RETURN(seal::SealRecord record, seal::SealRecord::Parse(*raw));
+    bool duplicate = false;
+    KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes current,
+                          AddShare(share_text, record, rekey_->collected, &duplicate));
+    if (!current.empty()) {
+      auto op = std::move(rekey_);  // whatever happens next, this operation ends
+      if (!barrier_.CheckRootKey(current).ok()) {
+        return BadShare("the shares do not rebuild the current root key; the rekey was cancelled");
+      }
+      crypto::SecretBytes fresh = crypto::SecretBytes::Locked(32);
+      KEEP_RETURN_IF_ERROR(crypto::RandomFill(fresh.mutable_view()));
+      seal::SealRecord next;
+      next.type = record.type;
+      next.created = NowUnix();
+      KEEP_ASSIGN_OR_RETURN(out.shares, MakeShares(fresh, *record.share_kind, op->options, &next));
+      if (seal_->AutoUnseal() && record.type == seal_->Kind()) {
+        KEEP_ASSIGN_OR_RETURN(next.wrapped, seal_->Wrap(fresh));
+      }
+      std::vector<store::WriteOp> extra;
+      extra.push_back({store::WriteOp::Kind::kRewrite, std::string(kSealPath), next.Serialize(),
+                       std::move(*raw)});
+      Status s = barrier_.Rekey(fresh, std::move(extra));
+      if (s.reason() == "conflict") {
+        return Status(Code::kFailedPrecondition, "conflict",
+                      "the seal record changed during the rekey (another node rekeyed); start "
+                      "again");
+      }
+      KEEP_RETURN_IF_ERROR(s);
+      out.complete = true;
+      out.status.nonce = op->nonce;
+      out.status.new_shares = next.shares;
+      out.status.new_threshold = next.threshold;
+      out.status.required = next.threshold;
+      out.status.share_kind = KindName(next.share_kind);
+      log::Info("sys: rekey {} complete: {} new {} shares, threshold {}", op->nonce, next.shares,
+                out.status.share_kind, next.threshold);
+      return out;
+    }
+  }
+  out.status = GetRekeyStatus();
+  return out;
+}
+
+// ---- background re-encryption
+
+KeyringStatus Service::GetKeyringStatus() const {
+  KeyringStatus st;
+  {
+    std::lock_guard lock(reenc_mu_);
+    st = reenc_;
+  }
+  st.active_term = barrier_.ActiveTerm();
+  st.terms = barrier_.Terms();
+  return st;
+}
+
+void Service::TriggerReencryption() {
+  {
+    std::lock_guard lock(reenc_mu_);
+    reenc_wanted_ = true;
+    if (!reenc_thread_.joinable()) {
+      reenc_stop_ = false;
+      reenc_thread_ = std::thread([this] { ReencryptLoop(); });
+    }
+  }
+  reenc_cv_.notify_all();
+}
+
+bool Service::WaitReencryptionIdle(int timeout_ms) {
+  std::unique_lock lock(reenc_mu_);
+  return reenc_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                            [this] { return !reenc_wanted_ && !reenc_.reencrypting; });
+}
+
+void Service::ReencryptLoop() {
+  constexpr size_t kBatch = 256;
+  std::unique_lock lock(reenc_mu_);
+  while (!reenc_stop_) {
+    reenc_cv_.wait(lock, [this] { return reenc_stop_ || reenc_wanted_; });
+    if (reenc_stop_) break;
+    reenc_wanted_ = false;
+    lock.unlock();
+    // A pass: count what is left under older terms, then walk the store once.
+    auto counts = barrier_.CountByTerm();
+    const uint32_t active = barrier_.ActiveTerm();
+    uint64_t old = 0;
+    if (counts.ok()) {
+      for (const auto& [term, n] : *counts) old += term == active ? 0 : n;
+    }
+    lock.lock();
+    reenc_.reencrypting = counts.ok() && old > 0 && active != 0;
+    reenc_.old_records = old;
+    reenc_.rewritten = 0;
+    if (counts.ok() && old == 0 && active != 0) reenc_.last_completed = NowUnix();
+    const bool run = reenc_.reencrypting;
+    lock.unlock();
+    bool again = false;
+    if (run) {
+      std::string after;
+      for (;;) {
+        auto step = barrier_.Reencrypt(after, kBatch);
+        if (!step.ok()) {
+          if (step.status().reason() != "sealed")
+            log::Warn("keyring re-encryption: {}", step.status().ToString());
+          break;
+        }
+        {
+          std::lock_guard g(reenc_mu_);
+          reenc_.rewritten += step->rewritten;
+          if (reenc_stop_) break;
+        }
+        again |= step->skipped > 0 || barrier_.ActiveTerm() != active;
+        if (step->done) break;
+        after = step->last_path;
+        // Yield between batches so foreground requests keep the store to themselves.
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      log::Info("keyring re-encryption: {} records moved to term {}", reenc_.rewritten, active);
+    }
+    lock.lock();
+    reenc_.reencrypting = false;
+    if (again) reenc_wanted_ = true;  // recount: records raced with us or the term moved on
+    reenc_cv_.notify_all();
+  }
+}
+
+}  // namespace keep::service
