@@ -97,6 +97,7 @@ int Run(int argc, char** argv) {
   AddOperatorCommands(app, ctx, rc);
   AddKeyCommands(app, ctx, rc);
   AddCryptoCommands(app, ctx, rc);
+  AddKeygenCommand(app, rc);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -49,7 +49,11 @@ std::string ReadInput(const std::string& path);
 // Writes bytes to a file (empty: stdout). Returns false on failure.
 bool WriteOutput(const std::string& path, std::string_view data);
 
+// Reads a line from the terminal without echo (or a line of stdin when not a terminal).
+std::string PromptHidden(const char* prompt);
+
 void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc);
+void AddKeygenCommand(CLI::App& app, int& rc);
 void AddKeyCommands(CLI::App& app, Context& ctx, int& rc);
 void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc);
 
