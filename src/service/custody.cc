@@ -480,6 +480,7 @@ void Service::ReencryptLoop() {
     bool again = false;
     if (run) {
       std::string after;
+      uint64_t moved = 0, unreadable = 0;
       for (;;) {
         auto step = barrier_.Reencrypt(after, kBatch);
         if (!step.ok()) {
@@ -487,18 +488,31 @@ void Service::ReencryptLoop() {
             log::Warn("keyring re-encryption: {}", step.status().ToString());
           break;
         }
+        moved += step->rewritten;
+        unreadable += step->unreadable;
         {
           std::lock_guard g(reenc_mu_);
           reenc_.rewritten += step->rewritten;
           if (reenc_stop_) break;
         }
         again |= step->skipped > 0 || barrier_.ActiveTerm() != active;
-        if (step->done) break;
+        if (step->done) {
+          // Recount once to confirm (and record) that nothing is left; records that fail
+          // authentication are left for an operator and would never move: no retry then.
+          again |= moved > 0;
+          break;
+        }
         after = step->last_path;
         // Yield between batches so foreground requests keep the store to themselves.
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
-      log::Info("keyring re-encryption: {} records moved to term {}", reenc_.rewritten, active);
+      log::Info("keyring re-encryption: {} records moved to term {}", moved, active);
+      if (unreadable > 0) {
+        log::Warn(
+            "keyring re-encryption: {} records failed authentication and were left as "
+            "they are",
+            unreadable);
+      }
     }
     lock.lock();
     reenc_.reencrypting = false;
