@@ -280,7 +280,7 @@ class HsmCustody : public Custody {
   }
   void MakeServer(bool generate_key = true) {
     server_ = std::make_unique<Keepd>(
-        "", "",
+        "\n[keys]\nmaintenance_interval = \"1s\"\n", "",
         "type = \"pkcs11\"\nmodule = \"/usr/lib/softhsm/libsofthsm2.so\"\n"
         "token_label = \"keep-it\"\nkey_label = \"keep-root\"\npin_env = \"KEEP_TEST_HSM_PIN\"\n"
         "generate_key = " +
@@ -367,6 +367,37 @@ TEST_F(HsmCustody, RekeyWithRecoverySharesRewrapsInTheHsm) {
             std::string::npos);
   Ok({"operator", "unseal", fresh[2]});
   EXPECT_NE(Ok({"operator", "unseal", fresh[1]}).find("sealed:   false"), std::string::npos);
+}
+
+TEST_F(HsmCustody, UnreachableTokenAtStartIsRetriedButAnOperatorSealIsNot) {
+  MakeServer();
+  server_->Start();
+  Init({"--shares", "1", "--threshold", "1"});
+  ASSERT_EQ(server_->Stop(), 0);
+  const std::string tokens = server_->dir() + "/tokens", away = server_->dir() + "/tokens-away";
+  fs::rename(tokens, away);
+  fs::create_directories(tokens);
+  server_->Start();
+  Health(503);
+  EXPECT_NE(Status().find("seal error:  HSM: no token labelled \"keep-it\""), std::string::npos)
+      << Status();
+  // The HSM comes back: keepd unseals itself on its next retry.
+  fs::remove_all(tokens);
+  fs::rename(away, tokens);
+  std::string st;
+  for (int i = 0; i < 100; ++i) {
+    st = Status();
+    if (st.find("sealed:      false") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(st.find("sealed:      false"), std::string::npos) << st << server_->log();
+  // An operator's seal is not undone by the retries; an explicit unseal opens it.
+  Ok({"operator", "seal"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  st = Status();
+  EXPECT_NE(st.find("sealed:      true"), std::string::npos) << st;
+  EXPECT_NE(st.find("sealed by an operator"), std::string::npos) << st;
+  EXPECT_NE(Ok({"operator", "unseal"}).find("sealed:   false"), std::string::npos);
 }
 
 TEST_F(HsmCustody, MissingKeyWithoutGenerateRefusesInit) {

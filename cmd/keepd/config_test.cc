@@ -64,5 +64,40 @@ TEST(Config, RejectsTyposTypesAndRanges) {
   }
 }
 
+TEST(Config, SealTypesAndTheirSettings) {
+  auto shamir = ParseConfig("[seal]\ntype = \"shamir\"\n[tls]\ndev_dir=\"t\"", "/etc/keep");
+  ASSERT_TRUE(shamir.ok()) << shamir.status();
+  EXPECT_EQ(shamir->seal_type, "shamir");
+  auto hsm = ParseConfig(
+      "[seal]\ntype = \"pkcs11\"\nmodule = \"/usr/lib/softhsm/libsofthsm2.so\"\n"
+      "token_label = \"keep\"\nkey_label = \"root\"\npin_file = \"hsm.pin\"\n"
+      "generate_key = true\n[memory]\nlocked_heap_kib = 8192\n[tls]\ndev_dir=\"t\"",
+      "/etc/keep");
+  ASSERT_TRUE(hsm.ok()) << hsm.status();
+  EXPECT_EQ(hsm->pkcs11_pin_file, "/etc/keep/hsm.pin");
+  EXPECT_TRUE(hsm->pkcs11_generate_key);
+  EXPECT_EQ(hsm->locked_heap_kib, 8192);
+  const std::pair<const char*, const char*> bad[] = {
+      {"[seal]\ntype = \"vault\"", "seal.type"},
+      {"[seal]\ntype = \"pkcs11\"\nmodule = \"m\"\ntoken_label = \"t\"\nkey_label = \"k\"\n"
+       "pin = \"1234\"",
+       "not accepted in the config file"},
+      {"[seal]\ntype = \"pkcs11\"\nmodule = \"m\"\ntoken_label = \"t\"\nkey_label = \"k\"",
+       "exactly one of pin_env and pin_file"},
+      {"[seal]\ntype = \"pkcs11\"\nmodule = \"m\"\ntoken_label = \"t\"\nkey_label = \"k\"\n"
+       "pin_env = \"A\"\npin_file = \"b\"",
+       "exactly one of pin_env and pin_file"},
+      {"[seal]\ntype = \"pkcs11\"\npin_env = \"A\"", "needs module, token_label and key_label"},
+      {"[seal]\ntype = \"shamir\"\nmodule = \"m\"", "are for type \"pkcs11\""},
+      {"[seal]\ntype = \"shamir\"\ndev_auto_init = true", "are for type \"dev-file\""},
+      {"[memory]\nlocked_heap_kib = 1000", "power of two"},
+  };
+  for (const auto& [text, why] : bad) {
+    auto c = ParseConfig(std::string(text) + "\n[tls]\ndev_dir=\"t\"", "/tmp", "test.toml");
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_NE(c.status().message().find(why), std::string::npos) << c.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace keep::keepd

@@ -179,8 +179,14 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
     const auto& o = v->as_object();
     std::cout << "initialized: " << json::serialize(o.at("initialized")) << "\n"
               << "sealed:      " << json::serialize(o.at("sealed")) << "\n"
-              << "seal type:   " << o.at("seal_type").as_string().c_str() << "\n"
-              << "version:     " << o.at("version").as_string().c_str() << "\n";
+              << "seal type:   " << o.at("seal_type").as_string().c_str() << "\n";
+    if (const auto* e = o.if_contains("seal_error"); e && e->is_string()) {
+      std::cout << "seal error:  " << e->as_string().c_str() << "\n";
+    }
+    if (o.contains("operator_sealed")) {
+      std::cout << "             sealed by an operator: unseal explicitly\n";
+    }
+    std::cout << "version:     " << o.at("version").as_string().c_str() << "\n";
     if (const auto* id = o.if_contains("node_id"); id && id->is_string()) {
       std::cout << "node id:     " << id->as_string().c_str() << "\n";
     }

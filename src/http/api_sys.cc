@@ -12,6 +12,7 @@ json::object SealStatusJson(const service::SealStatus& s) {
   json::object o{{"sealed", s.sealed}, {"progress", s.progress},     {"threshold", s.threshold},
                  {"shares", s.shares}, {"share_kind", s.share_kind}, {"seal_type", s.seal_type}};
   if (s.duplicate) o["duplicate"] = true;
+  if (!s.last_error.empty()) o["seal_error"] = s.last_error;
   return o;
 }
 
@@ -116,6 +117,8 @@ HttpResponse Api::SysHealth(Call& call) {
       o["share_kind"] = ss->share_kind;
       o["unseal_progress"] = ss->progress;
       o["unseal_threshold"] = ss->threshold;
+      if (!ss->last_error.empty()) o["seal_error"] = ss->last_error;
+      if (ss->sealed && ss->operator_sealed) o["operator_sealed"] = true;
     }
   }
   if (!h->sealed) {

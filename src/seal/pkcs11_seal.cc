@@ -187,6 +187,10 @@ Pkcs11Seal::Pkcs11Seal(Pkcs11Options options) : options_(std::move(options)) {}
 
 Pkcs11Seal::~Pkcs11Seal() = default;
 
+void Pkcs11Seal::Release() {
+  module_.reset();
+}
+
 namespace {
 Status Connect(const Pkcs11Options& o, std::shared_ptr<Pkcs11Seal::Module>& m);
 }  // namespace
@@ -221,8 +225,12 @@ Result<crypto::SecretBytes> Pkcs11Seal::Unwrap(ByteView wrapped) {
     return Unavailable("sealed", "the seal record holds no valid HSM-wrapped root key");
   }
   KEEP_RETURN_IF_ERROR(Connect(options_, module_));
-  Session s(module_->f);
-  KEEP_RETURN_IF_ERROR(s.Open(options_));
+  const auto module = module_;  // outlives the session even if released below
+  Session s(module->f);
+  if (Status st = s.Open(options_); !st.ok()) {
+    Release();  // the next attempt loads the module afresh (a token that came back)
+    return st;
+  }
   KEEP_ASSIGN_OR_RETURN(auto key, s.FindKey(options_.key_label));
   if (!key) {
     return Unavailable("sealed", "HSM: no AES key labelled \"" + options_.key_label +

@@ -9,9 +9,11 @@
 // With generate_key, a missing key is created in the token at Wrap (init): sensitive,
 // not extractable, encrypt/decrypt only. Without it a missing key is an error.
 // Every call opens its own session and logs out after, so an HSM that restarts between
-// calls is simply reached again. Errors are kUnavailable "sealed" with a message naming
-// what failed (module, token, PIN, key, mechanism) and the PKCS#11 return code.
-// The PIN is never logged. Thread-compatible (the service serializes calls).
+// calls is simply reached again; when a session cannot be opened the module is released
+// so the next call initializes it afresh (tokens that appeared meanwhile are seen). Errors are
+// kUnavailable "sealed" with a message naming what failed (module, token, PIN, key, mechanism) and
+// the PKCS#11 return code. The PIN is never logged. Thread-compatible (the service serializes
+// calls).
 #pragma once
 
 #include <memory>
@@ -44,6 +46,7 @@ class Pkcs11Seal final : public SealProvider {
   struct Module;
 
  private:
+  void Release();
   Pkcs11Options options_;
   std::shared_ptr<Module> module_;
 };

@@ -162,6 +162,8 @@ Status Service::OpenWithRootKey(const crypto::SecretBytes& root) {
   KEEP_RETURN_IF_ERROR(barrier_.Unseal(root));
   KEEP_RETURN_IF_ERROR(LoadAll());
   unseal_.reset();
+  last_unseal_error_.clear();
+  operator_sealed_ = false;
   log::Info("sys: unsealed ({} keys)", keys_.size());
   TriggerReencryption();  // resumes a re-encryption an earlier seal or crash interrupted
   return Status::Ok();
@@ -178,6 +180,8 @@ Result<SealStatus> Service::GetSealStatus() {
     st.shares = record->shares;
   }
   std::lock_guard lock(sys_mu_);
+  st.last_error = st.sealed ? last_unseal_error_ : "";
+  st.operator_sealed = operator_sealed_.load();
   if (unseal_ && st.sealed) {
     if (NowUnix() - unseal_->started > kUnsealProgressTtlS ||
         (record && unseal_->set_id != record->set_id)) {
@@ -205,8 +209,12 @@ Result<SealStatus> Service::Unseal() {
                                            " seal but keepd is configured with " +
                                            std::string(seal_->Kind()));
         }
-        KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes root, seal_->Unwrap(record->wrapped));
-        KEEP_RETURN_IF_ERROR(OpenWithRootKey(root));
+        auto root = seal_->Unwrap(record->wrapped);
+        Status s = root.ok() ? OpenWithRootKey(*root) : root.status();
+        if (!s.ok()) {
+          last_unseal_error_ = std::string(s.message());
+          return s;
+        }
       }
     }
   }
@@ -300,6 +308,7 @@ Status Service::Seal() {
   tokens_.Clear();
   unseal_.reset();
   rekey_.reset();
+  operator_sealed_ = true;
   seal_epoch_.fetch_add(1, std::memory_order_acq_rel);
   log::Info("sys: sealed");
   return Status::Ok();

@@ -21,7 +21,17 @@ void Service::StartMaintenance(int interval_seconds) {
     std::unique_lock lock(maint_mu_);
     while (!maint_cv_.wait_for(lock, std::chrono::seconds(interval_seconds),
                                [this] { return maint_stop_; })) {
-      if (barrier_.IsSealed()) continue;
+      if (barrier_.IsSealed()) {
+        // An HSM that was unreachable at start (or went away): try again, unless an
+        // operator sealed on purpose — then only an operator opens it.
+        if (seal_->AutoUnseal() && !operator_sealed_.load()) {
+          lock.unlock();
+          auto u = Unseal();
+          lock.lock();
+          if (u.ok() && !u->sealed) log::Info("sys: auto-unseal succeeded on retry");
+        }
+        continue;
+      }
       auto r = keys_.RunMaintenance();
       if (!r.ok()) log::Warn("maintenance: {}", r.status().ToString());
     }

@@ -63,7 +63,9 @@ struct SealStatus {
   int progress = 0;        // distinct valid shares collected so far
   int threshold = 0;
   int shares = 0;
-  bool duplicate = false;  // the share just submitted was already counted
+  bool duplicate = false;        // the share just submitted was already counted
+  std::string last_error;        // why the last automatic unseal failed (HSM unreachable, ...)
+  bool operator_sealed = false;  // sealed by an operator: no automatic unseal until then
 };
 
 // The keyring and its background re-encryption.
@@ -125,6 +127,7 @@ class Service {
   // count != shares); kUnavailable when the provider cannot wrap (HSM unreachable).
   Result<InitResult> Init(const ShareOptions& options = {});
   // Auto-unseal with the provider (dev-file, pkcs11); for shamir only reports the status.
+  // An explicit call also re-allows automatic retries after an operator's seal.
   // Errors: "not_initialized"; kUnavailable "sealed" saying why the provider failed.
   Result<SealStatus> Unseal();
   // Adds one share toward unsealing. Shares are checked one by one (format, checksum,
@@ -161,7 +164,8 @@ class Service {
   const TokenStore& tokens() const { return tokens_; }
 
   // Runs key maintenance every `interval_seconds` on a background thread until
-  // StopMaintenance() or destruction.
+  // StopMaintenance() or destruction. While sealed with an automatic seal (HSM) it retries
+  // the automatic unseal instead, unless an operator sealed.
   void StartMaintenance(int interval_seconds);
   void StopMaintenance();
 
@@ -225,6 +229,8 @@ class Service {
   TokenStore tokens_;
   std::mutex sys_mu_;  // init/unseal/seal/rotate/rekey
   std::atomic<uint64_t> seal_epoch_{0};
+  std::atomic<bool> operator_sealed_{false};
+  std::string last_unseal_error_;           // under sys_mu_
   std::unique_ptr<ShareCollector> unseal_;  // under sys_mu_
   struct RekeyOp;
   std::unique_ptr<RekeyOp> rekey_;  // under sys_mu_
