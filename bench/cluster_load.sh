@@ -46,6 +46,7 @@ dev_dir = "tls"
 [storage]
 $storage
 [seal]
+type = "dev-file"
 dev_key_file = "$dir/root.key"
 dev_auto_init = true
 dev_root_token_file = "$dir/root-token"

@@ -21,6 +21,7 @@ dev_dir = "tls"
 [storage]
 path = "keep.db"
 [seal]
+type = "dev-file"
 dev_key_file = "root.key"
 dev_auto_init = true
 dev_root_token_file = "root-token"

@@ -69,8 +69,9 @@ class Cluster : public ::testing::Test {
     for (int i = 0; i < 3; ++i) {
       nodes_.push_back(std::make_unique<Keepd>(
           "", "backend = \"postgres\"\nconninfo = \"" + conninfo_ + "\"\npool_size = 4\n",
-          "dev_key_file = \"" + (shared_ / "root.key").string() + "\"\ndev_auto_init = true\n" +
-              "dev_root_token_file = \"" + (shared_ / "root-token").string() + "\"\n"));
+          "type = \"dev-file\"\ndev_key_file = \"" + (shared_ / "root.key").string() +
+              "\"\ndev_auto_init = true\n" + "dev_root_token_file = \"" +
+              (shared_ / "root-token").string() + "\"\n"));
       nodes_.back()->set_token_file((shared_ / "root-token").string());
       nodes_.back()->Start();  // A initializes; B and C find it initialized and unseal
       ASSERT_TRUE(nodes_.back()->Running());

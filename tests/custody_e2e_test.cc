@@ -14,6 +14,7 @@
 
 #include "common/encoding.h"
 #include "harness.h"
+#include "store/testing/pg_server.h"
 
 namespace keep::testing {
 namespace {
@@ -156,7 +157,8 @@ TEST_F(Custody, SharesMailedEncryptedToCustodians) {
 // A client encrypting and decrypting without pause; counts every failure.
 class Traffic {
  public:
-  explicit Traffic(const Keepd& k) : client_(k.NewClient()) {
+  explicit Traffic(const Keepd& k, std::string key = "live")
+      : client_(k.NewClient()), key_(std::move(key)) {
     thread_ = std::thread([this] { Loop(); });
   }
   ~Traffic() { Stop(); }
@@ -172,7 +174,7 @@ class Traffic {
     int i = 0;
     while (!stop_) {
       const std::string msg = "message " + std::to_string(i++);
-      auto e = Call(*client_, "POST", "/v1/keys/live/encrypt",
+      auto e = Call(*client_, "POST", "/v1/keys/" + key_ + "/encrypt",
                     json::object{{"plaintext", Base64Encode(AsBytes(msg))}});
       if (e.status != 200) {
         failed++;
@@ -191,6 +193,7 @@ class Traffic {
     }
   }
   std::unique_ptr<Client> client_;
+  std::string key_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -269,6 +272,70 @@ TEST_F(Custody, RekeyAndRotationUnderTrafficFailNothing) {
   ::pclose(p);
   EXPECT_EQ(Grep(rows, "(\\w+)\\|").size(), 1u) << rows;
   EXPECT_EQ(rows.substr(0, 9), "00000003|") << rows;
+}
+
+// Two shamir nodes on one PostgreSQL: each is unsealed by custodians; a rekey and two
+// keyring rotations on one node reach the other through the change feed while it serves.
+TEST(CustodyCluster, RekeyAndRotationOnOneNodeDoNotDisturbTheOther) {
+  auto& pg = store::testing::PgServer::Shared();
+  ASSERT_EQ(pg.error(), "");
+  const std::string conninfo = pg.CreateDatabase();
+  ASSERT_FALSE(conninfo.empty());
+  const std::string storage = "backend = \"postgres\"\nconninfo = \"" + conninfo + "\"\n";
+  Keepd a("", storage, "type = \"shamir\"\n"), b("", storage, "type = \"shamir\"\n");
+  a.Start();
+  b.Start();
+  auto ok = [](const Keepd& k, const std::vector<std::string>& args, const std::string& in = "") {
+    auto r = k.Cli(args, in);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+    return r.out;
+  };
+  const std::string init =
+      a.Cli({"operator", "init", "--shares", "3", "--threshold", "2"}, "", "").out;
+  auto shares = Grep(init, "share \\d+: (\\S+)");
+  ASSERT_EQ(shares.size(), 3u) << init;
+  const std::string token = Grep(init, "root token: (\\S+)").at(0);
+  std::ofstream(a.dir() + "/root-token") << token << "\n";
+  b.set_token_file(a.dir() + "/root-token");
+  ok(b, {"operator", "unseal", shares[0]});
+  EXPECT_NE(ok(b, {"operator", "unseal", shares[2]}).find("sealed:   false"), std::string::npos);
+  ok(a, {"key", "create", "shared"});
+  auto bc = b.NewClient();
+  for (int i = 0; i < 200 && Call(*bc, "GET", "/v1/keys/shared", {}).status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Traffic on_b(b, "shared");
+  while (on_b.ok < 20) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const std::string nonce =
+      Grep(ok(a, {"operator", "rekey", "init", "--shares", "2", "--threshold", "2"}),
+           "nonce:\\s+(\\S+)")
+          .at(0);
+  ok(a, {"operator", "rekey", "submit", "--nonce", nonce, shares[1]});
+  auto fresh = Grep(ok(a, {"operator", "rekey", "submit", "--nonce", nonce, shares[0]}),
+                    "share \\d+: (\\S+)");
+  ASSERT_EQ(fresh.size(), 2u);
+  ok(a, {"operator", "rotate"});
+  ok(a, {"operator", "rotate"});
+  std::string st;
+  for (int i = 0; i < 200; ++i) {
+    st = ok(b, {"status"});
+    if (st.find("term 3 active") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_NE(st.find("term 3 active, terms [1,2,3]"), std::string::npos) << st;
+  const int seen = on_b.ok;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  on_b.Stop();
+  EXPECT_GT(on_b.ok, seen) << "node b kept serving after the rekey and rotations";
+  EXPECT_EQ(on_b.failed, 0) << on_b.last_error;
+  // Node b restarts: only the new shares open it.
+  ASSERT_EQ(b.Stop(), 0);
+  b.Start();
+  EXPECT_NE(b.Cli({"operator", "unseal", shares[0]}).err.find("another share set"),
+            std::string::npos);
+  ok(b, {"operator", "unseal", fresh[1]});
+  EXPECT_NE(ok(b, {"operator", "unseal", fresh[0]}).find("sealed:   false"), std::string::npos);
+  EXPECT_EQ(Call(*b.NewClient(), "GET", "/v1/keys/shared", {}).status, 200);
 }
 
 // The pkcs11 seal against a SoftHSM2 token created in the server's directory.

@@ -44,7 +44,7 @@ Keepd::Keepd(std::string server_extra, std::string storage_toml, std::string sea
   if (storage_toml.empty()) storage_toml = "path = \"data/keep.db\"\n";
   if (seal_toml.empty()) {
     seal_toml =
-        "dev_key_file = \"root.key\"\ndev_auto_init = true\n"
+        "type = \"dev-file\"\ndev_key_file = \"root.key\"\ndev_auto_init = true\n"
         "dev_root_token_file = \"root-token\"\n";
   }
   static int n = 0;

@@ -24,8 +24,8 @@ class Keepd {
   // `extra_toml` is appended to the generated config (e.g. "[server]\nthreads = 2\n" is
   // not allowed twice: use server_extra for keys in [server]).
   // `storage_toml` replaces the [storage] table (default: SQLite in the temp dir).
-  // `seal_toml` replaces the [seal] table (default: a dev root key in the temp dir,
-  // initialized on first start).
+  // `seal_toml` replaces the [seal] table (default: type "dev-file", a dev root key in the
+  // temp dir, initialized on first start).
   explicit Keepd(std::string server_extra = "", std::string storage_toml = "",
                  std::string seal_toml = "");
   ~Keepd();

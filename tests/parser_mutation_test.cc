@@ -105,6 +105,7 @@ dev_dir = "tls"
 [storage]
 path = "data/keep.db"
 [seal]
+type = "dev-file"
 dev_auto_init = true
 [log]
 level = "info"

@@ -23,7 +23,8 @@ struct Config {
   std::string storage_path = "keep.db";  // sqlite
   std::string storage_conninfo;          // postgres: a libpq connection string
   int storage_pool_size = 8;             // postgres connections
-  std::string seal_type = "dev-file";    // "shamir", "pkcs11" or "dev-file"
+  // "shamir" (the default: production custody), "pkcs11" or "dev-file" (explicit only).
+  std::string seal_type = "shamir";
   // pkcs11: the PIN comes from the environment variable `pkcs11_pin_env` or the file
   // `pkcs11_pin_file`, never from this file.
   std::string pkcs11_module;

@@ -461,7 +461,7 @@ void Service::TriggerReencryption() {
 bool Service::WaitReencryptionIdle(int timeout_ms) {
   std::unique_lock lock(reenc_mu_);
   return reenc_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                            [this] { return !reenc_wanted_ && !reenc_.reencrypting; });
+                            [this] { return !reenc_wanted_ && !reenc_busy_; });
 }
 
 void Service::ReencryptLoop() {
@@ -471,6 +471,7 @@ void Service::ReencryptLoop() {
     reenc_cv_.wait(lock, [this] { return reenc_stop_ || reenc_wanted_; });
     if (reenc_stop_) break;
     reenc_wanted_ = false;
+    reenc_busy_ = true;
     lock.unlock();
     // A pass: count what is left under older terms, then walk the store once.
     auto counts = barrier_.CountByTerm();
@@ -525,6 +526,7 @@ void Service::ReencryptLoop() {
     }
     lock.lock();
     reenc_.reencrypting = false;
+    reenc_busy_ = false;
     if (again) reenc_wanted_ = true;  // recount: records raced with us or the term moved on
     reenc_cv_.notify_all();
   }

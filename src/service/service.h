@@ -239,6 +239,7 @@ class Service {
   std::condition_variable reenc_cv_;
   bool reenc_stop_ = false;
   bool reenc_wanted_ = false;
+  bool reenc_busy_ = false;  // a pass (count included) is running
   KeyringStatus reenc_;  // reencrypting/old_records/rewritten/last_completed
   std::thread reenc_thread_;
 
