@@ -104,6 +104,26 @@ TEST_F(Custody, ShamirInitRestartUnsealByCustodiansSeal) {
             std::string::npos);
   EXPECT_EQ(Ok({"decrypt"}, ct), "salary");
 
+  // Process hygiene: the key heap is mlocked (when keepd could lock it, which it logs),
+  // and core dumps are off.
+  std::ifstream status("/proc/" + std::to_string(server_->pid()) + "/status");
+  std::string line;
+  long locked_kb = -1;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmLck:", 0) == 0) locked_kb = std::stol(line.substr(6));
+  }
+  if (server_->log().find("KiB locked heap for keys") != std::string::npos) {
+    EXPECT_GE(locked_kb, 4096) << "the log says locked, the kernel must agree";
+  } else {
+    EXPECT_NE(server_->log().find("could not be mlocked"), std::string::npos);
+  }
+  std::ifstream limits("/proc/" + std::to_string(server_->pid()) + "/limits");
+  std::string core_limit;
+  while (std::getline(limits, line)) {
+    if (line.rfind("Max core file size", 0) == 0) core_limit = line;
+  }
+  EXPECT_NE(core_limit.find(" 0 "), std::string::npos) << core_limit;
+
   // Seal: everything but health/init/unseal answers 503 at once.
   Ok({"operator", "seal"});
   EXPECT_EQ(Call(*client, "POST", "/v1/keys/payroll/encrypt",

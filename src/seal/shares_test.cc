@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
+#include <sstream>
+
+#include "common/encoding.h"
 
 #include "crypto/random.h"
 
@@ -106,6 +110,26 @@ TEST(Shares, EncryptedToCustodiansOfBothKeyTypes) {
     EXPECT_FALSE(DecryptShare(*custodian, bad).ok());
     EXPECT_FALSE(DecryptShare(*custodian, Text(set->texts[1])).ok());
   }
+}
+
+TEST(Shares, PublishedVectorDecodesAndReencodes) {
+  const std::string text =
+      "kshare1-AQEAAQIDBAUGBwMCICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj9JJQAa";
+  const std::string verifier = "a7570411ea25186bb749a3134fdc871a8801a64e8862ae97e7cfe27dbbbe21e0";
+  auto d = DecodeShare(text);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->kind, ShareKind::kUnseal);
+  EXPECT_EQ(d->set_id, (Bytes{0, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(d->threshold, 3);
+  EXPECT_EQ(d->share.x, 2);
+  for (int i = 0; i < 32; ++i) EXPECT_EQ(d->share.y.data()[i], 0x20 + i);
+  EXPECT_EQ(HexEncode(ShareVerifier(d->set_id, d->share)), verifier);
+  EXPECT_EQ(Text(EncodeShare(d->kind, d->set_id, d->threshold, d->share)), text);
+  std::ifstream doc(std::string(KEEP_SOURCE_DIR) + "/docs/formats.md");
+  std::stringstream ss;
+  ss << doc.rdbuf();
+  EXPECT_NE(ss.str().find(text), std::string::npos) << "docs/formats.md prints the vector";
+  EXPECT_NE(ss.str().find(verifier), std::string::npos);
 }
 
 TEST(SealRecordParse, RefusesMalformedRecords) {
