@@ -7,26 +7,19 @@
 #include <sstream>
 
 #include "common/encoding.h"
+#include "crypto/wycheproof_util.h"
 
 namespace keep::crypto {
 namespace {
 
+using testing::HexField;
+
 boost::json::value LoadVectors(const std::string& name) {
-  const std::string path = std::string(KEEP_SOURCE_DIR) + "/../shared/testdata/wycheproof/" + name;
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  boost::system::error_code ec;
-  auto v = boost::json::parse(ss.str(), ec);
-  EXPECT_FALSE(ec) << "cannot parse " << path;
-  return v;
+  return testing::LoadWycheproof(name);
 }
 
 Bytes Hex(const boost::json::value& v) {
-  auto r = HexDecode(std::string_view(v.as_string()));
-  EXPECT_TRUE(r.ok());
-  return r.ok() ? *r : Bytes{};
+  return HexField(v);
 }
 
 std::string Text(const SecretBytes& s) {

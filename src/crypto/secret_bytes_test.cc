@@ -3,6 +3,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <openssl/crypto.h>
 
 #include <set>
 #include <sstream>
@@ -49,28 +50,34 @@ TEST(SecretBytes, LockedFallsBackAndCountsWithoutASecureHeap) {
 TEST(SecretBytes, LockedBuffersLiveInTheSecureHeapUntilItIsFull) {
   const SecureHeapState st = InitSecureHeap(4096);
   ASSERT_NE(st, SecureHeapState::kNone);
-  EXPECT_EQ(GetSecureHeapState(), st);
-  const size_t used0 = SecureHeapUsed();
-  SecretBytes a = SecretBytes::LockedCopyOf(std::vector<uint8_t>(32, 7));
-  EXPECT_TRUE(a.is_locked());
-  EXPECT_GT(SecureHeapUsed(), used0);
-  SecretBytes b = a.Clone();
-  EXPECT_TRUE(b.is_locked()) << "a clone of a locked buffer stays locked";
-  EXPECT_TRUE(a == b);
-  SecretBytes moved = std::move(b);
-  EXPECT_TRUE(moved.is_locked());
-  SecretBytes ordinary(64);
-  EXPECT_FALSE(ordinary.is_locked()) << "per-request buffers must not exhaust the secure heap";
-  // Fill the heap: further locked buffers fall back to the normal heap, counted.
-  std::vector<SecretBytes> fill;
-  const uint64_t fb = LockedFallbacks();
-  for (int i = 0; i < 200; ++i) fill.push_back(SecretBytes::Locked(64));
-  EXPECT_GT(LockedFallbacks(), fb);
-  EXPECT_FALSE(fill.back().is_locked());
-  EXPECT_TRUE(fill.front().is_locked());
-  const size_t used_full = SecureHeapUsed();
-  fill.clear();
-  EXPECT_LT(SecureHeapUsed(), used_full) << "freed locked buffers return to the heap";
+  {
+    EXPECT_EQ(GetSecureHeapState(), st);
+    const size_t used0 = SecureHeapUsed();
+    SecretBytes a = SecretBytes::LockedCopyOf(std::vector<uint8_t>(32, 7));
+    EXPECT_TRUE(a.is_locked());
+    EXPECT_GT(SecureHeapUsed(), used0);
+    SecretBytes b = a.Clone();
+    EXPECT_TRUE(b.is_locked()) << "a clone of a locked buffer stays locked";
+    EXPECT_TRUE(a == b);
+    SecretBytes moved = std::move(b);
+    EXPECT_TRUE(moved.is_locked());
+    SecretBytes ordinary(64);
+    EXPECT_FALSE(ordinary.is_locked()) << "per-request buffers must not exhaust the secure heap";
+    // Fill the heap: further locked buffers fall back to the normal heap, counted.
+    std::vector<SecretBytes> fill;
+    const uint64_t fb = LockedFallbacks();
+    for (int i = 0; i < 200; ++i) fill.push_back(SecretBytes::Locked(64));
+    EXPECT_GT(LockedFallbacks(), fb);
+    EXPECT_FALSE(fill.back().is_locked());
+    EXPECT_TRUE(fill.front().is_locked());
+    const size_t used_full = SecureHeapUsed();
+    fill.clear();
+    EXPECT_LT(SecureHeapUsed(), used_full) << "freed locked buffers return to the heap";
+  }
+  // Everything is freed: tear the tiny heap down so later tests in this process (when run
+  // without ctest) are not squeezed by it.
+  EXPECT_EQ(SecureHeapUsed(), 0u);
+  EXPECT_EQ(CRYPTO_secure_malloc_done(), 1);
 }
 
 TEST(Random, EmptyRequestsAreFine) {
