@@ -43,11 +43,22 @@ Result<Bytes> DevFileSeal::Wrap(const crypto::SecretBytes& key) {
                        "cannot create the dev root key file " + tmp + ": " + std::strerror(errno));
   }
   if (!WriteAll(f.fd, reinterpret_cast<const uint8_t*>(kMagic.data()), kMagic.size()) ||
-      !WriteAll(f.fd, key.data(), key.size()) || ::fsync(f.fd) != 0 ||
-      ::rename(tmp.c_str(), path_.c_str()) != 0) {
+      !WriteAll(f.fd, key.data(), key.size()) || ::fsync(f.fd) != 0) {
     ::unlink(tmp.c_str());
     return Unavailable("sealed", "cannot write the dev root key file " + path_);
   }
+  // link() publishes the complete file only if none exists: two nodes initializing at
+  // once (or a stale file) can never replace a key a store is already encrypted under.
+  const int rc = ::link(tmp.c_str(), path_.c_str());
+  const int err = errno;
+  ::unlink(tmp.c_str());
+  if (rc != 0 && err == EEXIST) {
+    return AlreadyExists("the dev root key file " + path_ +
+                             " already exists (from an earlier initialization?); move it away "
+                             "to initialize a new store",
+                         "already_initialized");
+  }
+  if (rc != 0) return Unavailable("sealed", "cannot write the dev root key file " + path_);
   return Bytes{};
 }
 

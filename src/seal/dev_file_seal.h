@@ -3,7 +3,9 @@
 // an HSM, which implement the same interface (seal/provider.h).
 //
 // File layout: the ASCII line "KEEP INSECURE DEV ROOT KEY v1\n" then 32 raw key bytes;
-// written with mode 0600 (atomically replaced: write to a temporary file, rename).
+// written once with mode 0600 (complete or not at all: a temporary file, then link()).
+// Wrap refuses to replace an existing file ("already_initialized"): the dev seal has
+// no shares, hence no rekey.
 // Thread-compatible.
 #pragma once
 

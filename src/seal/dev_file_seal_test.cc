@@ -37,10 +37,13 @@ TEST_F(DevFileSealTest, WrapThenUnwrapGivesTheSameKey) {
   auto again = seal.Unwrap({});
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(*key == *again);
-  // A rekey replaces the file.
+  // Never replaced: a second init (another node racing, a stale file) is refused and the
+  // first key stays.
   auto other = crypto::RandomSecret(32);
-  ASSERT_TRUE(seal.Wrap(*other).ok());
-  EXPECT_TRUE(*seal.Unwrap({}) == *other);
+  auto again_wrap = seal.Wrap(*other);
+  ASSERT_FALSE(again_wrap.ok());
+  EXPECT_EQ(again_wrap.status().reason(), "already_initialized");
+  EXPECT_TRUE(*seal.Unwrap({}) == *key);
   EXPECT_FALSE(fs::exists(dir_ / "root.key.tmp"));
   EXPECT_EQ(seal.Wrap(crypto::SecretBytes(31)).status().code(), Code::kInvalidArgument);
 }
