@@ -1,16 +1,22 @@
 // Guard: the authenticate and authorize stages of the request pipeline.
 //
-// Authenticate maps a bearer token to an Identity (kUnauthenticated when missing or
-// unknown; kUnavailable "sealed" while sealed). Authorize decides whether an identity
-// may perform an operation on a key: deny by default; the "root" policy allows all.
-// Named policies and rate limits plug in here. Thread-safe.
+// Authenticate maps the request's credentials to an Identity: a bearer token first; else
+// a verified client certificate mapped by subject or SPKI fingerprint (GuardOptions);
+// else the anonymous identity when enabled; else kUnauthenticated. While sealed:
+// kUnavailable "sealed".
+//
+// Authorize decides whether an identity may perform an operation on a key: deny by
+// default; each operation needs one capability (OperationCapability), granted by one of
+// the identity's policies (the built-in "root" grants all). A locked-down identity is
+// refused with 503 "locked_down" whatever its policies. Thread-safe.
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
-#include "service/identity.h"
-#include "service/token_store.h"
+#include "service/service.h"
 
 namespace keep::access {
 
@@ -19,6 +25,7 @@ enum class Operation {
   kSysRotate,
   kSysRekey,
   kSysRead,
+  kSysLockdown,  // list locked identities, reinstate
   kKeyCreate,
   kKeyRead,
   kKeyList,
@@ -31,18 +38,66 @@ enum class Operation {
   kDataKey,
   kDataKeyPlaintext,
   kRandom,
+  kTokenCreate,
+  kTokenManage,  // list, look up, revoke other tokens
+  kTokenSelf,    // look up or revoke the presented token: any token
+  kPolicyWrite,
+  kPolicyRead,  // read and list
+  kPolicyDelete,
+  kAuditHash,  // HMAC of a value with the trail key, the checkpoint public key
 };
 
 std::string_view OperationName(Operation op);
 
+// Rate-limit classes.
+enum class OpClass { kEncrypt, kDecrypt, kOther };
+OpClass ClassOf(Operation op);
+
+// The capability an operation needs: a key capability (service::KeyCap) when `key_cap`,
+// else a system capability (service::SysCap); 0 for operations every identity may do.
+struct Requirement {
+  bool key_cap = false;
+  uint32_t cap = 0;
+};
+Requirement OperationCapability(Operation op);
+
+// A client certificate mapped to an identity: by exact subject (RFC 2253 form, e.g.
+// "CN=billing,O=Example") or SHA-256 of the SubjectPublicKeyInfo (hex).
+struct CertIdentity {
+  std::string name;  // the identity is "cert:<name>"
+  std::string subject;
+  std::string spki_sha256;
+  std::vector<std::string> policies;
+};
+
+struct GuardOptions {
+  bool anonymous = false;  // requests without credentials get the "anonymous" identity
+  std::vector<std::string> anonymous_policies;
+  std::vector<CertIdentity> certificates;
+};
+
+// What the transport knows about the caller.
+struct Credentials {
+  std::optional<std::string_view> bearer;
+  std::string_view cert_subject;      // empty: no verified client certificate
+  std::string_view cert_spki_sha256;  // hex
+};
+
 class Guard {
  public:
-  explicit Guard(const service::TokenStore& tokens) : tokens_(tokens) {}
-  Result<service::Identity> Authenticate(std::optional<std::string_view> bearer) const;
+  Guard(const service::Service& service, GuardOptions options)
+      : service_(service), options_(std::move(options)) {}
+  Result<service::Identity> Authenticate(const Credentials& creds) const;
+  // Errors: permission_denied naming the missing capability; 503 locked_down.
   Status Authorize(const service::Identity& who, Operation op, std::string_view key) const;
+  // Whether `who` may read `key` (for filtering key lists).
+  bool CanReadKey(const service::Identity& who, std::string_view key) const;
+  const GuardOptions& options() const { return options_; }
 
  private:
-  const service::TokenStore& tokens_;
+  bool Allows(const service::Identity& who, Requirement req, std::string_view key) const;
+  const service::Service& service_;
+  GuardOptions options_;
 };
 
 }  // namespace keep::access

@@ -2,37 +2,48 @@
 // produces an Event that is appended before the response is sent; if Append fails
 // the request fails (fail closed).
 //
-// This issue ships the interface and a sink that writes events to the server log at
-// debug level. The tamper-evident trail (hash chain, signed checkpoints, file sink,
-// group commit) is a later issue and implements the same interface.
-// Implementations are thread-safe.
+// Sinks: LogSink (the server log at debug level, for development) and FileTrail
+// (audit/trail.h: the tamper-evident file trail). Implementations are thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-#include "keep/status.h"
+#include "keep/result.h"
 
 namespace keep::audit {
 
 struct Event {
-  int64_t time = 0;
+  int64_t time_ms = 0;           // unix milliseconds; 0: the sink stamps it
+  std::string type = "request";  // "request" or "lockdown"
   std::string request_id;
-  std::string identity;   // identity id, never a token
-  std::string operation;  // e.g. "encrypt", "key.create"
+  std::string identity;       // identity id, never a token; token ids are HMAC'd by the trail
+  std::string identity_name;  // display name
+  std::string operation;      // e.g. "encrypt", "key.create"
   std::string key;
   uint32_t version = 0;
-  std::string outcome;  // "ok" or the error reason
+  int status = 0;       // HTTP status of the response
+  std::string outcome;  // "ok", "partial" or the error code
   std::string remote_address;
+  std::string context;  // canonical encryption context; only its HMAC is written
+  uint32_t items = 0;   // batch requests: the number of items
+  std::string detail;   // lockdown: why
 };
 
 class Sink {
  public:
   virtual ~Sink() = default;
+  // Errors: kUnavailable "audit_unavailable" when the record could not be written in time.
   virtual Status Append(const Event& event) = 0;
+  // "hmac-sha256:<hex>" of `value` under the trail key (lookups). Errors: kUnimplemented
+  // for sinks without one; kUnavailable "sealed".
+  virtual Result<std::string> HmacOf(std::string_view value) const;
+  // The checkpoint public key (PEM). Errors as HmacOf.
+  virtual Result<std::string> PublicKeyPem() const;
 };
 
-// Writes each event as one line to the server log at debug level.
+// Writes each event as one line to the server log at debug level. The context is never
+// logged.
 class LogSink final : public Sink {
  public:
   Status Append(const Event& event) override;

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include <openssl/crypto.h>
+
 #include "common/encoding.h"
 #include "common/log.h"
 #include "common/time.h"
@@ -13,7 +15,12 @@
 namespace keep::http {
 
 Api::Api(service::Service& service, audit::Sink& audit, ApiOptions options)
-    : service_(service), guard_(service.tokens()), audit_(audit), options_(std::move(options)) {
+    : service_(service),
+      options_(std::move(options)),
+      guard_(service, options_.guard),
+      audit_(audit),
+      limiter_(options_.rate_limits),
+      budget_(options_.lockdown) {
   uint8_t rnd[4];
   if (!crypto::RandomFill(rnd).ok()) rnd[0] = rnd[1] = rnd[2] = rnd[3] = 0;
   id_prefix_ = HexEncode(rnd) + "-";
@@ -58,7 +65,7 @@ HttpResponse Api::Reject(const Status& status) {
 }
 
 HttpResponse Api::Handle(HttpRequest& req) {
-  Call call{req, NextRequestId(), {}, {}, {}, {}, {}, false};
+  Call call{req, NextRequestId(), {}, {}, {}, {}, {}};
   const std::string_view target = req.target;
   const size_t q = target.find('?');
   call.path = target.substr(0, q);
@@ -78,6 +85,19 @@ HttpResponse Api::Handle(HttpRequest& req) {
     rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
   }
   HttpResponse resp = Dispatch(call);
+  // Every request is audited (the handlers do it before acting where it matters), except
+  // health checks and metrics scrapes.
+  const bool exempt = call.path == "/metrics" || call.path == "/v1/sys/health";
+  if (!call.audited && !exempt) {
+    if (call.event.operation.empty()) {
+      call.event.operation =
+          std::string(call.req.method.substr(0, 10)) + " " + std::string(call.path.substr(0, 100));
+    }
+    resp = Finish(call, std::move(resp));
+  }
+  if (resp.status == 429 && call.retry_after > 0) {
+    resp.headers.emplace_back("Retry-After", std::to_string(call.retry_after));
+  }
   resp.headers.emplace_back("X-Request-Id", call.request_id);
   status_counts_[std::min(resp.status / 100, 5)].fetch_add(1, std::memory_order_relaxed);
   return resp;
@@ -91,6 +111,7 @@ HttpResponse Api::Dispatch(Call& call) {
                          call.request_id);
   }
   if (s[1] == "sys") return Sys(call);
+  if (s[1] == "auth" && s.size() >= 3 && s[2] == "tokens") return Tokens(call);
   if (s[1] == "keys") return s.size() == 2 ? Keys(call) : KeyItem(call);
   if ((s[1] == "decrypt" || s[1] == "random") && s.size() == 2) return Crypto(call);
   return ErrorResponse(NotFound("no such route: " + std::string(call.path.substr(0, 200))),
@@ -99,39 +120,107 @@ HttpResponse Api::Dispatch(Call& call) {
 
 Status Api::Authenticate(Call& call) {
   if (service_.IsSealed()) return Unavailable("sealed", "keep is sealed");
-  std::optional<std::string_view> bearer;
+  access::Credentials creds;
   if (call.req.authorization) {
     std::string_view h = *call.req.authorization;
     constexpr std::string_view kBearer = "Bearer ";
     if (h.size() <= kBearer.size() || h.substr(0, kBearer.size()) != kBearer) {
       return Unauthenticated("the Authorization header must be 'Bearer <token>'");
     }
-    bearer = h.substr(kBearer.size());
+    creds.bearer = h.substr(kBearer.size());
   }
-  KEEP_ASSIGN_OR_RETURN(call.ctx.identity, guard_.Authenticate(bearer));
+  creds.cert_subject = call.req.client_cert_subject;
+  creds.cert_spki_sha256 = call.req.client_cert_spki_sha256;
+  KEEP_ASSIGN_OR_RETURN(call.ctx.identity, guard_.Authenticate(creds));
   call.event.identity = call.ctx.identity.id;
+  call.event.identity_name = call.ctx.identity.display_name;
   call.authenticated = true;
   return Status::Ok();
 }
 
-Status Api::Authorize(Call& call, access::Operation op, std::string_view key) {
+Status Api::Authorize(Call& call, access::Operation op, std::string_view key, uint32_t items) {
   call.event.operation = std::string(access::OperationName(op));
   call.event.key = std::string(key);
-  return guard_.Authorize(call.ctx.identity, op, key);
+  KEEP_RETURN_IF_ERROR(guard_.Authorize(call.ctx.identity, op, key));
+  return Admit(call, op, call.ctx.identity.id, key, items);
+}
+
+Status Api::Admit(Call& call, access::Operation op, std::string_view identity, std::string_view key,
+                  uint32_t items) {
+  if (!limiter_.enabled() || items == 0) return Status::Ok();
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+  const int wait = limiter_.Take(access::ClassOf(op), identity, key, items, now_ns);
+  if (wait == 0) return Status::Ok();
+  call.retry_after = wait;
+  return Status(Code::kResourceExhausted, "rate_limited",
+                "rate limit exceeded for " + std::string(access::OperationName(op)) +
+                    "; retry after " + std::to_string(wait) + "s");
+}
+
+Status Api::CountDecrypts(Call& call, uint32_t n) {
+  if (!budget_.enabled()) return Status::Ok();
+  const auto& who = call.ctx.identity;
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  auto trip = budget_.Record(who.id, n, now_ms);
+  // Identities holding the sys capability are not locked one by one (nobody could
+  // reinstate them); the global budget still counts them.
+  if (trip == access::DecryptBudget::Trip::kIdentity &&
+      guard_.Authorize(who, access::Operation::kSysLockdown, "").ok()) {
+    trip = access::DecryptBudget::Trip::kNone;
+  }
+  if (trip == access::DecryptBudget::Trip::kNone) return Status::Ok();
+  const auto& o = budget_.options();
+  const bool seal = o.seal;
+  const std::string reason =
+      trip == access::DecryptBudget::Trip::kIdentity
+          ? "identity " + who.id + " exceeded its decrypt budget of " +
+                std::to_string(o.identity_budget) + " per " + std::to_string(o.window_s) + "s"
+          : "all identities together exceeded the decrypt budget of " +
+                std::to_string(o.global_budget) + " per " + std::to_string(o.window_s) + "s";
+  audit::Event ev;
+  ev.type = "lockdown";
+  ev.request_id = call.request_id;
+  ev.identity = who.id;
+  ev.identity_name = who.display_name;
+  ev.operation = seal ? "lockdown.seal" : "lockdown.identity";
+  ev.outcome = "ok";
+  ev.remote_address = call.req.remote_address;
+  ev.detail = reason;
+  if (Status st = audit_.Append(ev); !st.ok()) return st;
+  Status st = seal ? service_.LockdownSeal(reason) : service_.LockIdentity(who.id, reason);
+  if (!st.ok()) log::Error("lockdown: {}", st.ToString());
+  return Unavailable("locked_down", seal ? "keep sealed itself: " + reason
+                                         : "this identity is locked down: " + reason);
 }
 
 HttpResponse Api::Finish(Call& call, HttpResponse response) {
-  if (call.authenticated || !call.event.operation.empty()) {
-    call.event.time = NowUnix();
-    if (call.event.operation.empty())
-      call.event.operation =
-          std::string(call.req.method) + " " + std::string(call.path.substr(0, 100));
-    if (call.event.outcome.empty()) call.event.outcome = response.status < 400 ? "ok" : "error";
-    Status s = audit_.Append(call.event);
-    if (!s.ok()) {
-      log::Error("audit append failed for {}: {}", call.request_id, s.ToString());
-      return ErrorResponse(Internal("audit failure"), call.request_id);
-    }
+  call.audited = true;
+  if (call.event.time_ms == 0) {
+    call.event.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  }
+  if (call.event.operation.empty()) {
+    call.event.operation =
+        std::string(call.req.method.substr(0, 10)) + " " + std::string(call.path.substr(0, 100));
+  }
+  call.event.status = response.status;
+  if (call.event.outcome.empty() || response.status >= 400) {
+    call.event.outcome = response.status < 400 ? "ok" : response.error_code;
+    if (call.event.outcome.empty()) call.event.outcome = "error";
+  }
+  Status s = audit_.Append(call.event);
+  if (!s.ok()) {
+    log::Error("audit append failed for {}: {}", call.request_id, s.ToString());
+    if (response.sensitive) OPENSSL_cleanse(response.body.data(), response.body.size());
+    return ErrorResponse(Unavailable("audit_unavailable",
+                                     "the request was refused because its audit record could "
+                                     "not be written"),
+                         call.request_id);
   }
   return response;
 }

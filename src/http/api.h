@@ -14,6 +14,7 @@
 #include <boost/json/fwd.hpp>
 
 #include "access/guard.h"
+#include "access/limits.h"
 #include "audit/sink.h"
 #include "http/message.h"
 #include "service/service.h"
@@ -29,6 +30,9 @@ struct ApiOptions {
   size_t max_batch_body_bytes = 64 << 20;  // encrypt/decrypt/rewrap/datakey endpoints
   size_t max_batch_items = 10000;
   bool metrics_require_token = false;
+  access::GuardOptions guard;  // anonymous identity, client certificates
+  access::RateLimitOptions rate_limits;
+  access::LockdownOptions lockdown;
   std::string version = "0.1.0";
 };
 
@@ -53,6 +57,11 @@ class Api {
   HttpResponse SysAdmin(Call& call, std::string_view op, const json::value& body);
   HttpResponse SysRekey(Call& call);
   HttpResponse Audited(Call& call, access::Operation op, const std::function<HttpResponse()>& f);
+  // api_access.cc: /v1/auth/tokens, /v1/sys/policies, /v1/sys/lockdown, /v1/sys/audit.
+  HttpResponse Tokens(Call& call);
+  HttpResponse Policies(Call& call);
+  HttpResponse Lockdown(Call& call);
+  HttpResponse AuditApi(Call& call);
   HttpResponse Keys(Call& call);
   HttpResponse KeyItem(Call& call);
   HttpResponse Crypto(Call& call);
@@ -72,13 +81,21 @@ class Api {
   HttpResponse Metrics(Call& call);
   HttpResponse Finish(Call& call, HttpResponse response);
   Status Authenticate(Call& call);
-  Status Authorize(Call& call, access::Operation op, std::string_view key);
+  // Policy, then the rate limits for `items` units of work (0: not charged here).
+  Status Authorize(Call& call, access::Operation op, std::string_view key, uint32_t items = 1);
+  // Charges the rate limits: 429 rate_limited (Retry-After in call) when over.
+  Status Admit(Call& call, access::Operation op, std::string_view identity, std::string_view key,
+               uint32_t items);
+  // Counts decrypts against the lockdown budgets; over budget locks the identity or seals.
+  Status CountDecrypts(Call& call, uint32_t n);
   std::string NextRequestId();
 
   service::Service& service_;
+  ApiOptions options_;
   access::Guard guard_;
   audit::Sink& audit_;
-  ApiOptions options_;
+  access::RateLimiter limiter_;
+  access::DecryptBudget budget_;
   std::string id_prefix_;
   std::atomic<uint64_t> counter_{0};
   std::atomic<uint64_t> status_counts_[6] = {};

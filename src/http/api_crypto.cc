@@ -80,15 +80,26 @@ HttpResponse Api::Crypto(Call& call) {
                     : seg[3] == "rewrap"  ? Kind::kRewrap
                                           : Kind::kDataKey;
   const std::string_view path_key = by_ciphertext ? std::string_view() : seg[2];
+  const json::value& v = body.value();
+  const json::value* batch = v.is_object() ? v.get_object().if_contains("batch") : nullptr;
+  const uint32_t items =
+      batch && batch->is_array()
+          ? static_cast<uint32_t>(std::min<size_t>(batch->get_array().size(), UINT32_MAX))
+          : 1;
+  if (batch) call.event.items = items;
   if (by_ciphertext) {
-    // Authorized per item, once the key is known from the ciphertext.
+    // Authorized per item, once the key is known from the ciphertext; the identity's
+    // rate limit is charged for the whole request here.
     call.event.operation = std::string(access::OperationName(access::Operation::kDecrypt));
+    if (Status st = Admit(call, access::Operation::kDecrypt, call.ctx.identity.id, "", items);
+        !st.ok()) {
+      return fail(st);
+    }
   } else {
     if (Status st = keys::ValidateKeyName(path_key); !st.ok()) return fail(st);
-    if (Status st = Authorize(call, OpOf(kind), path_key); !st.ok()) return fail(st);
+    if (Status st = Authorize(call, OpOf(kind), path_key, items); !st.ok()) return fail(st);
   }
-  const json::value& v = body.value();
-  if (const json::value* batch = v.is_object() ? v.get_object().if_contains("batch") : nullptr) {
+  if (batch) {
     if (v.get_object().size() != 1) {
       return fail(InvalidArgument("a batch request has only the field 'batch'"));
     }
@@ -96,6 +107,12 @@ HttpResponse Api::Crypto(Call& call) {
   }
   auto r = CryptoItem(call, kind, path_key, v, "request body");
   if (!r.ok()) return fail(r.status());
+  if (const auto* o = v.if_object(); o && o->contains("context")) {
+    if (auto ctx = OptContext(*o); ctx.ok() && !ctx->empty()) {
+      const Bytes canon = format::CanonicalContext(*ctx);
+      call.event.context.assign(canon.begin(), canon.end());
+    }
+  }
   HttpResponse resp = JsonResponse(200, std::move(*r));
   resp.sensitive = kind == Kind::kDecrypt || kind == Kind::kDataKey;
   return Finish(call, std::move(resp));
@@ -148,6 +165,7 @@ Result<std::string> Api::EncryptItem(Call& call, std::string_view key, const jso
     version = static_cast<uint32_t>(*ver);
   }
   KEEP_ASSIGN_OR_RETURN(auto r, service_.Encrypt(call.ctx, key, plain.view(), context, version));
+  if (call.event.items == 0) call.event.version = r.version;
   std::string out = "{\"ciphertext\":\"" + r.ciphertext + "\"";
   AppendKeyVersion(out, r.key, r.version);
   return out;
@@ -159,7 +177,10 @@ Result<std::string> Api::DecryptItem(Call& call, Kind kind, std::string key, con
   if (key.empty()) {  // /v1/decrypt: the key comes from the ciphertext
     KEEP_ASSIGN_OR_RETURN(key, service_.KeyOfCiphertext(ct));
     KEEP_RETURN_IF_ERROR(guard_.Authorize(call.ctx.identity, OpOf(kind), key));
+    KEEP_RETURN_IF_ERROR(Admit(call, OpOf(kind), "", key, 1));
+    if (call.event.items == 0) call.event.key = key;
   }
+  if (kind == Kind::kDecrypt) KEEP_RETURN_IF_ERROR(CountDecrypts(call, 1));
   std::string out;
   if (kind == Kind::kRewrap) {
     KEEP_ASSIGN_OR_RETURN(auto r, service_.Rewrap(call.ctx, key, ct, context));
@@ -167,6 +188,7 @@ Result<std::string> Api::DecryptItem(Call& call, Kind kind, std::string key, con
     AppendKeyVersion(out, r.key, r.version);
   } else {
     KEEP_ASSIGN_OR_RETURN(auto r, service_.Decrypt(call.ctx, key, ct, context));
+    if (call.event.items == 0) call.event.version = r.version;
     out = "{\"plaintext\":\"";
     AppendBase64(out, r.plaintext.view());
     out += "\"";

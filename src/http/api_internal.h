@@ -21,6 +21,8 @@ struct Api::Call {
   service::RequestContext ctx;
   audit::Event event;
   bool authenticated = false;
+  bool audited = false;
+  int retry_after = 0;  // seconds, for 429
 };
 
 // Percent-decodes one query parameter value. Errors: bad_request.

@@ -104,7 +104,9 @@ HttpResponse Api::Keys(Call& call) {
     auto page = service_.ListKeys(call.ctx, *prefix, *after, static_cast<size_t>(n));
     if (!page.ok()) return fail(page.status());
     json::array names;
-    for (auto& k : page->names) names.emplace_back(k);
+    for (auto& k : page->names) {
+      if (guard_.CanReadKey(call.ctx.identity, k)) names.emplace_back(k);  // only what it may read
+    }
     json::object o{{"keys", std::move(names)}};
     if (page->next)
       o["next"] = *page->next;

@@ -85,6 +85,9 @@ HttpResponse SharesResponse(const std::vector<crypto::SecretBytes>& shares, json
 HttpResponse Api::Sys(Call& call) {
   const auto& s = call.segments;
   if (s.size() >= 3 && s[2] == "rekey") return SysRekey(call);
+  if (s.size() >= 3 && s[2] == "policies") return Policies(call);
+  if (s.size() >= 3 && s[2] == "lockdown") return Lockdown(call);
+  if (s.size() >= 3 && s[2] == "audit") return AuditApi(call);
   if (s.size() != 3) return ErrorResponse(NotFound("no such route"), call.request_id);
   const std::string_view op = s[2];
   if (op == "health") return SysHealth(call);

@@ -47,6 +47,7 @@ HttpResponse ErrorResponse(const Status& s, std::string_view request_id) {
   r.status = HttpStatusFor(s);
   const std::string_view reason =
       (s.code() == Code::kInternal || s.code() == Code::kDataLoss) ? "internal" : s.reason();
+  r.error_code = std::string(reason);
   r.body = "{\"error\":{\"code\":";
   AppendJsonString(r.body, reason);
   r.body += ",\"message\":";

@@ -15,6 +15,10 @@ struct HttpRequest {
   std::optional<std::string> authorization;
   std::string body;
   std::string remote_address;
+  // A client certificate the TLS layer verified against the configured client CA:
+  // its subject (RFC 2253) and the SHA-256 of its SubjectPublicKeyInfo (hex). Empty: none.
+  std::string client_cert_subject;
+  std::string client_cert_spki_sha256;
 };
 
 struct HttpResponse {
@@ -25,6 +29,8 @@ struct HttpResponse {
   // The body holds secrets (plaintext, data keys, tokens): the server wipes it after
   // writing.
   bool sensitive = false;
+  // For errors: the API error code (audit outcome).
+  std::string error_code;
 };
 
 }  // namespace keep::http

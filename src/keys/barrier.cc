@@ -15,7 +15,8 @@ constexpr std::string_view kKeyringPath = "core/keyring";
 constexpr std::string_view kRootPath = "core/root";
 
 bool IsRawPath(std::string_view p) {
-  return p == kKeyringPath || p == kRootPath || p == Barrier::kSealConfigPath;
+  return p == kKeyringPath || p == kRootPath || p == Barrier::kSealConfigPath ||
+         p == Barrier::kLockdownPath;
 }
 
 crypto::SecretBytes LockedRandom(size_t n) {

@@ -12,8 +12,9 @@
 // Every record (including core/root and core/keyring, with term 0) is
 // 0x01 || u32be term || nonce(12) || ciphertext || tag(16), random nonce, AAD
 // "keep barrier v1" || 0x00 || path, so a record copied to another path fails to open.
-// "core/root", "core/keyring" and "core/seal" (the custody layer's plaintext record)
-// are raw: Commit refuses them, Reencrypt skips them.
+// "core/root", "core/keyring", "core/seal" (the custody layer's plaintext record) and
+// "core/lockdown" (a global lockdown, readable while sealed) are raw: Commit refuses
+// them, Reencrypt skips them.
 //
 // States: sealed (no keyring in memory) and unsealed. Every record operation on a
 // sealed barrier fails with kUnavailable "sealed". The keyring key and terms live in
@@ -52,6 +53,7 @@ class Barrier {
   explicit Barrier(store::Store& store) : store_(store) {}
 
   static constexpr std::string_view kSealConfigPath = "core/seal";
+  static constexpr std::string_view kLockdownPath = "core/lockdown";
 
   // True when the store holds a keyring.
   Result<bool> IsInitialized();

@@ -53,8 +53,10 @@ Service::Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::Seal
     : store_(std::move(store)),
       seal_(std::move(seal)),
       barrier_(*store_),
-      keys_(barrier_, std::move(clock)),
-      tokens_(barrier_) {
+      keys_(barrier_, clock),
+      tokens_(barrier_, clock),
+      policies_(barrier_),
+      locks_(barrier_) {
   uint8_t id[6];
   if (!crypto::RandomFill(id).ok()) std::fill(std::begin(id), std::end(id), 0);
   node_id_ = HexEncode(id);
@@ -149,10 +151,10 @@ Result<InitResult> Service::Init(const ShareOptions& o) {
 
 Status Service::LoadAll() {
   Status s = keys_.Load();
-  if (s.ok()) s = tokens_.Load();
+  if (s.ok()) s = LoadAccess();
   if (!s.ok()) {
     keys_.Clear();
-    tokens_.Clear();
+    ClearAccess();
     barrier_.Seal();
   }
   return s;
@@ -204,6 +206,12 @@ Result<SealStatus> Service::Unseal() {
         return DataLoss("the store has a keyring but no seal record (core/seal)");
       }
       if (seal_->AutoUnseal()) {
+        KEEP_ASSIGN_OR_RETURN(std::string lockdown, GlobalLockdown());
+        if (!lockdown.empty()) {
+          last_unseal_error_ =
+              "locked down (" + lockdown + "): unseal with a quorum of shares to lift the lockdown";
+          return Unavailable("locked_down", last_unseal_error_);
+        }
         if (record->type != seal_->Kind()) {
           return Unavailable("sealed", "the store was initialized with the " + record->type +
                                            " seal but keepd is configured with " +
@@ -272,6 +280,11 @@ Result<SealStatus> Service::SubmitUnsealShare(std::string_view share_text) {
                             AddShare(share_text, *record, *unseal_, &duplicate));
       if (!root.empty()) {
         Status s = OpenWithRootKey(root);
+        if (s.ok()) {
+          // A quorum of custodians unsealed: that lifts a decrypt lockdown.
+          KEEP_ASSIGN_OR_RETURN(std::string lockdown, GlobalLockdown());
+          if (!lockdown.empty()) KEEP_RETURN_IF_ERROR(LiftLockdown());
+        }
         if (!s.ok()) {
           unseal_.reset();
           if (s.reason() == "sealed") {
@@ -305,7 +318,7 @@ Status Service::Seal() {
   seal_epoch_.fetch_add(1, std::memory_order_acq_rel);
   barrier_.Seal();
   keys_.Clear();
-  tokens_.Clear();
+  ClearAccess();
   unseal_.reset();
   rekey_.reset();
   operator_sealed_ = true;

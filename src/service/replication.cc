@@ -48,7 +48,7 @@ void Service::ReloadAll() {
   if (barrier_.IsSealed()) return;
   Status s = barrier_.Refresh();
   if (s.ok()) s = keys_.Load();
-  if (s.ok()) s = tokens_.Load();
+  if (s.ok()) s = LoadAccess();
   if (!s.ok()) log::Error("replication: full reload failed: {}", s.ToString());
 }
 
@@ -56,12 +56,18 @@ void Service::ApplyChanges(const std::vector<std::string>& paths) {
   std::lock_guard lock(sys_mu_);  // never repopulate memory after a seal
   if (barrier_.IsSealed() || paths.empty()) return;
   std::set<std::string> keys;
-  bool keyring = false, tokens = false;
+  bool keyring = false, tokens = false, policies = false, locks = false, audit = false;
   for (const auto& p : paths) {
     if (p == "core/keyring") {
       keyring = true;
     } else if (p == "core/token-key" || StartsWith(p, "token/")) {
       tokens = true;
+    } else if (StartsWith(p, "policy/")) {
+      policies = true;
+    } else if (StartsWith(p, "lockdown/")) {
+      locks = true;
+    } else if (p == "core/audit") {
+      audit = true;
     } else {
       for (std::string_view prefix : {"keymeta/", "keymat/", "keyrev/"}) {
         if (!StartsWith(p, prefix)) continue;
@@ -82,6 +88,15 @@ void Service::ApplyChanges(const std::vector<std::string>& paths) {
   }
   if (tokens) {
     if (Status s = tokens_.Load(); !s.ok()) log::Error("replication: tokens: {}", s.ToString());
+  }
+  if (policies) {
+    if (Status s = policies_.Load(); !s.ok()) log::Error("replication: policies: {}", s.ToString());
+  }
+  if (locks) {
+    if (Status s = locks_.Load(); !s.ok()) log::Error("replication: lockdown: {}", s.ToString());
+  }
+  if (audit) {
+    if (Status s = LoadAccess(); !s.ok()) log::Error("replication: audit key: {}", s.ToString());
   }
   std::lock_guard rlock(repl_mu_);
   repl_.changes_applied += paths.size();

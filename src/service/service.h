@@ -20,6 +20,8 @@
 #include "seal/provider.h"
 #include "seal/shares.h"
 #include "service/identity.h"
+#include "service/lock_store.h"
+#include "service/policy_store.h"
 #include "service/token_store.h"
 #include "store/store.h"
 
@@ -94,6 +96,14 @@ struct RekeyUpdate {
   std::vector<crypto::SecretBytes> shares;  // the new set, when complete
 };
 
+// A token to create (access.cc).
+struct TokenRequest {
+  std::string display_name;
+  std::vector<std::string> policies;  // empty: the creator's own
+  int64_t ttl_seconds = 0;            // 0: as long as the creator (never for non-expiring)
+  bool orphan = false;                // no parent: survives the creator's revocation
+};
+
 struct EncryptResult {
   std::string ciphertext;
   std::string key;
@@ -162,6 +172,36 @@ class Service {
   bool IsSealed() const { return barrier_.IsSealed(); }
   std::string_view SealKind() const { return seal_->Kind(); }
   const TokenStore& tokens() const { return tokens_; }
+  const PolicyStore& policies() const { return policies_; }
+  const LockStore& locks() const { return locks_; }
+
+  // Access control (access.cc). Authorization happens in the access layer; these check
+  // only what depends on the creator: a new token's policies must exist and be a subset
+  // of the creator's (root may grant any), its expiry no later than the creator's, and
+  // only "root" may grant "root". Errors: bad_request, permission_denied, not_found.
+  Result<NewToken> CreateToken(const RequestContext& ctx, const TokenRequest& r);
+  Result<std::vector<TokenInfo>> ListTokens(const RequestContext& ctx);
+  Result<TokenInfo> LookupToken(const RequestContext& ctx, std::string_view accessor);
+  // Revokes a token and its descendants; returns how many.
+  Result<size_t> RevokeToken(const RequestContext& ctx, std::string_view accessor);
+  Status PutPolicy(const RequestContext& ctx, const Policy& p);
+  Result<std::shared_ptr<const Policy>> GetPolicy(const RequestContext& ctx, std::string_view name);
+  Result<std::vector<std::string>> ListPolicies(const RequestContext& ctx);
+  Status DeletePolicy(const RequestContext& ctx, std::string_view name);
+  // Decrypt lockdown. LockIdentity persists a lock on one identity; LockdownSeal records a
+  // global lockdown (readable while sealed, at "core/lockdown") and seals: no automatic
+  // unseal happens until a quorum of shares unseals (which lifts it) or LiftLockdown.
+  Status LockIdentity(std::string_view identity, std::string reason);
+  Status ReinstateIdentity(const RequestContext& ctx, std::string_view identity);
+  Result<std::vector<IdentityLock>> ListLocks(const RequestContext& ctx);
+  Status LockdownSeal(std::string reason);
+  // The reason of a global lockdown in force, or "".
+  Result<std::string> GlobalLockdown();
+  // Lifts a global lockdown (keepd --lift-lockdown: for seals without shares).
+  Status LiftLockdown();
+  // 64 secret bytes for the audit trail (HMAC key, Ed25519 seed), created on first
+  // unseal; nullptr while sealed.
+  std::shared_ptr<const crypto::SecretBytes> AuditSecret() const;
 
   // Runs key maintenance every `interval_seconds` on a background thread until
   // StopMaintenance() or destruction. While sealed with an automatic seal (HSM) it retries
@@ -209,6 +249,8 @@ class Service {
  private:
   Status RequireUnsealed() const;
   Status LoadAll();
+  Status LoadAccess();  // tokens, policies, locks, the audit secret
+  void ClearAccess();
   // Runs `f` and turns its result into "sealed" when a seal happened meanwhile.
   template <typename F>
   auto Guarded(F&& f) -> decltype(f());
@@ -227,7 +269,11 @@ class Service {
   keys::Barrier barrier_;
   keys::KeyManager keys_;
   TokenStore tokens_;
-  std::mutex sys_mu_;  // init/unseal/seal/rotate/rekey
+  PolicyStore policies_;
+  LockStore locks_;
+  mutable std::mutex audit_mu_;
+  std::shared_ptr<const crypto::SecretBytes> audit_secret_;  // under audit_mu_
+  std::mutex sys_mu_;                                        // init/unseal/seal/rotate/rekey
   std::atomic<uint64_t> seal_epoch_{0};
   std::atomic<bool> operator_sealed_{false};
   std::string last_unseal_error_;           // under sys_mu_
@@ -240,7 +286,7 @@ class Service {
   bool reenc_stop_ = false;
   bool reenc_wanted_ = false;
   bool reenc_busy_ = false;  // a pass (count included) is running
-  KeyringStatus reenc_;  // reencrypting/old_records/rewritten/last_completed
+  KeyringStatus reenc_;      // reencrypting/old_records/rewritten/last_completed
   std::thread reenc_thread_;
 
   void ReplicationLoop();

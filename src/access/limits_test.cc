@@ -1,0 +1,78 @@
+// Token buckets and the sliding decrypt budget, on a synthetic clock.
+#include "access/limits.h"
+
+#include <gtest/gtest.h>
+
+namespace keep::access {
+namespace {
+
+constexpr int64_t kSec = 1'000'000'000;
+
+TEST(RateLimiter, UnconfiguredAdmitsEverything) {
+  RateLimiter rl({});
+  EXPECT_FALSE(rl.enabled());
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(rl.Take(OpClass::kDecrypt, "a", "k", 100, 0), 0);
+}
+
+TEST(RateLimiter, BucketDrainsRefillsAndSaysHowLongToWait) {
+  RateLimitOptions o;
+  o.identity[static_cast<int>(OpClass::kDecrypt)] = {10, 20};
+  RateLimiter rl(o);
+  int admitted = 0;
+  for (int i = 0; i < 30; ++i) admitted += rl.Take(OpClass::kDecrypt, "a", "k", 1, 0) == 0;
+  EXPECT_EQ(admitted, 20);  // the burst
+  EXPECT_EQ(rl.Take(OpClass::kDecrypt, "a", "k", 1, 0), 1);
+  EXPECT_EQ(rl.Take(OpClass::kDecrypt, "a", "k", 15, 0), 2);  // 15 tokens at 10/s
+  // Other identities and other classes have their own buckets.
+  EXPECT_EQ(rl.Take(OpClass::kDecrypt, "b", "k", 1, 0), 0);
+  EXPECT_EQ(rl.Take(OpClass::kEncrypt, "a", "k", 1, 0), 0);
+  // Half a second refills five.
+  admitted = 0;
+  for (int i = 0; i < 10; ++i) admitted += rl.Take(OpClass::kDecrypt, "a", "k", 1, kSec / 2) == 0;
+  EXPECT_EQ(admitted, 5);
+  // A batch larger than the bucket goes through on a full bucket and empties it.
+  EXPECT_EQ(rl.Take(OpClass::kDecrypt, "c", "k", 500, 0), 0);
+  EXPECT_EQ(rl.Take(OpClass::kDecrypt, "c", "k", 1, 0), 1);
+  EXPECT_EQ(rl.Take(OpClass::kDecrypt, "c", "k", 500, 0), 2);  // waits for a full bucket
+}
+
+TEST(RateLimiter, PerKeyBucketsAreSharedByIdentities) {
+  RateLimitOptions o;
+  o.key[static_cast<int>(OpClass::kEncrypt)] = {1, 3};
+  RateLimiter rl(o);
+  EXPECT_EQ(rl.Take(OpClass::kEncrypt, "a", "k1", 2, 0), 0);
+  EXPECT_EQ(rl.Take(OpClass::kEncrypt, "b", "k1", 1, 0), 0);
+  EXPECT_EQ(rl.Take(OpClass::kEncrypt, "c", "k1", 1, 0), 1);
+  EXPECT_EQ(rl.Take(OpClass::kEncrypt, "c", "k2", 1, 0), 0);
+  EXPECT_EQ(rl.Take(OpClass::kEncrypt, "c", "", 1, 0), 0);  // no key: no key bucket
+}
+
+TEST(DecryptBudget, IdentityBudgetTripsOnlyThatIdentity) {
+  DecryptBudget b({100, 0, 60, false});
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(b.Record("a", 1, 1000), DecryptBudget::Trip::kNone);
+  EXPECT_EQ(b.Record("a", 1, 1000), DecryptBudget::Trip::kIdentity);
+  EXPECT_EQ(b.Record("b", 50, 1000), DecryptBudget::Trip::kNone);
+  b.Reset("a");
+  EXPECT_EQ(b.Record("a", 1, 1000), DecryptBudget::Trip::kNone);
+}
+
+TEST(DecryptBudget, TheWindowSlides) {
+  DecryptBudget b({100, 0, 60, false});
+  EXPECT_EQ(b.Record("a", 90, 0), DecryptBudget::Trip::kNone);
+  // 30 s into the next window the old count weighs half: 45 + 50 < 100.
+  EXPECT_EQ(b.Record("a", 50, 90'000), DecryptBudget::Trip::kNone);
+  // Two windows later everything is forgotten.
+  EXPECT_EQ(b.Record("a", 99, 300'000), DecryptBudget::Trip::kNone);
+  EXPECT_EQ(b.Record("a", 2, 300'000), DecryptBudget::Trip::kIdentity);
+}
+
+TEST(DecryptBudget, GlobalBudgetCountsEveryone) {
+  DecryptBudget b({0, 10, 60, true});
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(b.Record("id" + std::to_string(i), 1, 5), DecryptBudget::Trip::kNone);
+  }
+  EXPECT_EQ(b.Record("other", 1, 5), DecryptBudget::Trip::kGlobal);
+}
+
+}  // namespace
+}  // namespace keep::access

@@ -1,0 +1,65 @@
+// Policies: parsing (strict), matching, and the policy store under the barrier.
+#include "service/policy.h"
+
+#include <gtest/gtest.h>
+
+namespace keep::service {
+namespace {
+
+TEST(Policy, ParsesMatchesAndRoundTrips) {
+  auto p = ParsePolicy("staff", R"({"rules":[{"keys":"app-*","capabilities":["encrypt","rewrap"]},
+      {"keys":"billing","capabilities":["read"]}],"system":["tokens"]})");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->AllowsKey(kCapEncrypt, "app-1"));
+  EXPECT_TRUE(p->AllowsKey(kCapRewrap, "app-"));
+  EXPECT_FALSE(p->AllowsKey(kCapDecrypt, "app-1"));
+  EXPECT_FALSE(p->AllowsKey(kCapEncrypt, "ap"));
+  EXPECT_FALSE(p->AllowsKey(kCapEncrypt, "billing"));
+  EXPECT_TRUE(p->AllowsKey(kCapRead, "billing"));
+  EXPECT_FALSE(p->AllowsKey(kCapRead, "billing2"));  // exact, not prefix
+  EXPECT_TRUE(p->AllowsAnyKey(kCapRead));
+  EXPECT_FALSE(p->AllowsAnyKey(kCapManage));
+  EXPECT_EQ(p->system, kSysCapTokens);
+  auto again = ParsePolicy("staff", PolicyJson(*p));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(PolicyJson(*again), PolicyJson(*p));
+  auto all = ParsePolicy("all", R"({"rules":[{"keys":"*","capabilities":["decrypt"]}]})");
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->AllowsKey(kCapDecrypt, "anything.at-all"));
+  EXPECT_TRUE(RootPolicy().AllowsKey(kCapManage, "x"));
+  EXPECT_EQ(RootPolicy().system, kAllSysCaps);
+}
+
+TEST(Policy, RejectsMalformedPolicies) {
+  const char* bad[] = {
+      "",
+      "[]",
+      "{\"rules\":{}}",
+      "{\"rules\":[{\"keys\":\"a\"}]}",
+      "{\"rules\":[{\"capabilities\":[\"encrypt\"]}]}",
+      "{\"rules\":[{\"keys\":\"a\",\"capabilities\":[]}]}",
+      "{\"rules\":[{\"keys\":\"a\",\"capabilities\":[\"encrypt\",\"encrypt\"]}]}",
+      "{\"rules\":[{\"keys\":\"a\",\"capabilities\":[\"Encrypt\"]}]}",
+      "{\"rules\":[{\"keys\":\"a*b\",\"capabilities\":[\"encrypt\"]}]}",
+      "{\"rules\":[{\"keys\":\"a/b\",\"capabilities\":[\"encrypt\"]}]}",
+      "{\"rules\":[{\"keys\":\"\",\"capabilities\":[\"encrypt\"]}]}",
+      "{\"rules\":[{\"keys\":\"a\",\"capabilities\":[\"encrypt\"],\"x\":1}]}",
+      "{\"rules\":[],\"system\":[\"root\"]}",
+      "{\"rules\":[],\"sytem\":[]}",
+      "{\"rules\":[{\"keys\":1,\"capabilities\":[\"encrypt\"]}]}",
+      "{\"name\":\"other\",\"rules\":[]}",
+  };
+  for (const char* text : bad) {
+    auto p = ParsePolicy("p", text);
+    EXPECT_FALSE(p.ok()) << text;
+    if (!p.ok()) {
+      EXPECT_EQ(p.status().reason(), "bad_request") << text;
+    }
+  }
+  EXPECT_FALSE(ParsePolicy("Bad Name", "{}").ok());
+  EXPECT_FALSE(ParsePolicy(std::string(65, 'a'), "{}").ok());
+  EXPECT_TRUE(ParsePolicy("empty", "{}").ok());  // grants nothing, which is allowed
+}
+
+}  // namespace
+}  // namespace keep::service
