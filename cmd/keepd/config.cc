@@ -2,13 +2,17 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
 
+#include "common/encoding.h"
 #include "common/time.h"
+#include "service/policy.h"
 
 namespace keep::keepd {
 namespace {
@@ -54,6 +58,29 @@ struct Binder {
       return Status::Ok();
     };
   }
+  void StrList(const std::string& key, std::vector<std::string>* out) {
+    keys[key] = [this, key, out](const toml::node& n) {
+      const toml::array* a = n.as_array();
+      if (!a) return Err(key, "must be an array of strings");
+      out->clear();
+      for (const auto& e : *a) {
+        auto v = e.value<std::string>();
+        if (!v || !e.is_string()) return Err(key, "must be an array of strings");
+        out->push_back(*v);
+      }
+      return Status::Ok();
+    };
+  }
+  // Operations per second (an integer or a float); 0: unlimited.
+  void Rate(const std::string& key, access::Rate* out) {
+    keys[key] = [this, key, out](const toml::node& n) {
+      if (!n.is_integer() && !n.is_floating_point()) return Err(key, "must be a number per second");
+      const double v = *n.value<double>();
+      if (!(v >= 0) || v > 1e9) return Err(key, "must be between 0 and 1e9");
+      out->per_second = v;
+      return Status::Ok();
+    };
+  }
   // A duration string ("30s", "5m") stored as milliseconds or seconds.
   void Duration(const std::string& key, int* out, int scale, int64_t min_s) {
     keys[key] = [this, key, out, scale, min_s](const toml::node& n) {
@@ -67,6 +94,56 @@ struct Binder {
     };
   }
 };
+
+// [[auth.certificate]] tables: name, policies, and subject and/or spki_sha256.
+Status ParseCertificates(const Binder& b, const toml::node& n,
+                         std::vector<access::CertIdentity>* out) {
+  const toml::array* a = n.as_array();
+  if (!a) return b.Err("auth.certificate", "must be an array of tables ([[auth.certificate]])");
+  for (const auto& e : *a) {
+    const toml::table* t = e.as_table();
+    if (!t) return b.Err("auth.certificate", "must be an array of tables ([[auth.certificate]])");
+    access::CertIdentity c;
+    for (const auto& [k, v] : *t) {
+      const std::string key = "auth.certificate." + std::string(k.str());
+      if (k == "policies") {
+        const toml::array* p = v.as_array();
+        if (!p) return b.Err(key, "must be an array of strings");
+        for (const auto& x : *p) {
+          if (!x.is_string()) return b.Err(key, "must be an array of strings");
+          c.policies.push_back(*x.value<std::string>());
+        }
+        continue;
+      }
+      if (!v.is_string()) return b.Err(key, "must be a string");
+      const std::string s = *v.value<std::string>();
+      if (k == "name") {
+        c.name = s;
+      } else if (k == "subject") {
+        c.subject = s;
+      } else if (k == "spki_sha256") {
+        c.spki_sha256 = s;
+        std::transform(c.spki_sha256.begin(), c.spki_sha256.end(), c.spki_sha256.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        auto raw = HexDecode(c.spki_sha256);
+        if (!raw.ok() || raw->size() != 32) return b.Err(key, "must be 64 hex digits (SHA-256)");
+      } else {
+        return b.Err(key, "unknown setting");
+      }
+    }
+    if (c.name.empty()) return b.Err("auth.certificate", "each entry needs a name");
+    if (c.subject.empty() && c.spki_sha256.empty()) {
+      return b.Err("auth.certificate", "entry '" + c.name + "' needs subject or spki_sha256");
+    }
+    for (const auto& p : c.policies) {
+      if (Status st = service::ValidatePolicyName(p); !st.ok()) {
+        return b.Err("auth.certificate.policies", st.message());
+      }
+    }
+    out->push_back(std::move(c));
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -116,9 +193,34 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   b.Str("seal.dev_root_token_file", &c.dev_root_token_file, true);
   b.Duration("keys.maintenance_interval", &c.maintenance_interval_s, 1, 1);
   b.Str("log.level", &c.log_level);
+  b.Str("tls.client_ca_file", &c.tls_client_ca_file, true);
+  b.Str("tls.client_auth", &c.tls_client_auth);
+  b.Str("audit.type", &c.audit_type);
+  b.Str("audit.path", &c.audit_path, true);
+  b.Int("audit.max_size_mib", &c.audit_max_size_mib, 1, 1 << 20);
+  b.Bool("audit.fsync", &c.audit_fsync);
+  b.Duration("audit.write_timeout", &c.audit_write_timeout_ms, 1000, 1);
+  b.Int("audit.checkpoint_records", &c.audit_checkpoint_records, 1, 10000000);
+  b.Duration("audit.checkpoint_interval", &c.audit_checkpoint_interval_ms, 1000, 1);
+  b.Bool("auth.anonymous", &c.api.guard.anonymous);
+  b.StrList("auth.anonymous_policies", &c.api.guard.anonymous_policies);
+  b.keys["auth.certificate"] = [&b, &c](const toml::node& n) {
+    return ParseCertificates(b, n, &c.api.guard.certificates);
+  };
+  static constexpr const char* kClasses[] = {"encrypt", "decrypt", "other"};
+  for (int i = 0; i < 3; ++i) {
+    b.Rate("rate_limits.identity_" + std::string(kClasses[i]), &c.api.rate_limits.identity[i]);
+    b.Rate("rate_limits.key_" + std::string(kClasses[i]), &c.api.rate_limits.key[i]);
+  }
+  b.Int("rate_limits.burst_seconds", &c.rate_burst_seconds, 1, 3600);
+  b.Int("lockdown.identity_decrypt_budget", &c.api.lockdown.identity_budget, 0, int64_t{1} << 40);
+  b.Int("lockdown.global_decrypt_budget", &c.api.lockdown.global_budget, 0, int64_t{1} << 40);
+  b.Duration("lockdown.window", &c.api.lockdown.window_s, 1, 1);
+  b.Str("lockdown.action", &c.lockdown_action);
   b.Bool("metrics.require_token", &c.api.metrics_require_token);
 
   c.storage_path = (fs::path(base_dir) / c.storage_path).string();
+  c.audit_path = (fs::path(base_dir) / c.audit_path).string();
   c.dev_key_file = (fs::path(base_dir) / c.dev_key_file).string();
   for (const auto& [table_name, table_node] : parsed) {
     const std::string t(table_name.str());
@@ -161,6 +263,34 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   }
   if (c.tls_dev_dir.empty() && (c.tls_cert_file.empty() || c.tls_key_file.empty())) {
     return b.Err("tls", "set cert_file and key_file, or dev_dir for a development certificate");
+  }
+  for (int i = 0; i < 3; ++i) {
+    for (access::Rate* r : {&c.api.rate_limits.identity[i], &c.api.rate_limits.key[i]}) {
+      r->burst = r->per_second * c.rate_burst_seconds;
+    }
+  }
+  if (c.lockdown_action != "revoke" && c.lockdown_action != "seal") {
+    return b.Err("lockdown.action", "must be \"revoke\" (lock the identity) or \"seal\"");
+  }
+  c.api.lockdown.seal = c.lockdown_action == "seal";
+  if (c.audit_type != "file" && c.audit_type != "log") {
+    return b.Err("audit.type", "must be \"file\" or \"log\"");
+  }
+  if (c.tls_client_auth != "optional" && c.tls_client_auth != "required") {
+    return b.Err("tls.client_auth", "must be \"optional\" or \"required\"");
+  }
+  if (c.tls_client_ca_file.empty() &&
+      (c.tls_client_auth == "required" || !c.api.guard.certificates.empty())) {
+    return b.Err("tls.client_ca_file",
+                 "is required for client certificates (auth.certificate, client_auth)");
+  }
+  for (const auto& p : c.api.guard.anonymous_policies) {
+    if (Status st = service::ValidatePolicyName(p); !st.ok()) {
+      return b.Err("auth.anonymous_policies", st.message());
+    }
+  }
+  if (!c.api.guard.anonymous_policies.empty() && !c.api.guard.anonymous) {
+    return b.Err("auth.anonymous_policies", "set auth.anonymous = true to use them");
   }
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error" && c.log_level != "off") {

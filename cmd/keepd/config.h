@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "audit/trail.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "keep/result.h"
@@ -19,6 +20,17 @@ struct Config {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_dev_dir;  // when set: generate a dev CA + server certificate here if missing
+  std::string tls_client_ca_file;            // mutual TLS: CAs for client certificates
+  std::string tls_client_auth = "optional";  // "optional" or "required" (with client_ca_file)
+  // The audit trail: "file" (the hash-chained trail, the default) or "log" (server log;
+  // development only).
+  std::string audit_type = "file";
+  std::string audit_path = "audit.log";
+  int audit_max_size_mib = 256;
+  bool audit_fsync = true;
+  int audit_write_timeout_ms = 5000;
+  int audit_checkpoint_records = 10000;
+  int audit_checkpoint_interval_ms = 10000;
   std::string storage_backend = "sqlite";
   std::string storage_path = "keep.db";  // sqlite
   std::string storage_conninfo;          // postgres: a libpq connection string
@@ -40,6 +52,8 @@ struct Config {
   std::string dev_root_token_file;
   int maintenance_interval_s = 60;
   std::string log_level = "info";
+  int rate_burst_seconds = 1;  // bucket size = rate × this
+  std::string lockdown_action = "revoke";
 };
 
 // Errors: kInvalidArgument with "config FILE: key: what is wrong".

@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "audit/sink.h"
+#include "audit/trail.h"
 #include "common/log.h"
 #include "config.h"
 #include "http/server.h"
@@ -94,7 +95,7 @@ Result<std::unique_ptr<seal::SealProvider>> MakeSeal(const Config& cfg) {
   return std::unique_ptr<seal::SealProvider>(std::make_unique<seal::DevFileSeal>(cfg.dev_key_file));
 }
 
-Status Serve(const Config& cfg, const std::string& ready_file) {
+Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdown) {
   log::Level level;
   if (log::ParseLevel(cfg.log_level, &level)) log::SetLevel(level);
 
@@ -123,6 +124,15 @@ Status Serve(const Config& cfg, const std::string& ready_file) {
       log::Info("sys: dev root token written to {}", cfg.dev_root_token_file);
     }
   } else if (health.initialized) {
+    if (lift_lockdown) {
+      KEEP_ASSIGN_OR_RETURN(std::string why, svc.GlobalLockdown());
+      if (why.empty()) {
+        log::Info("sys: --lift-lockdown: no lockdown in force");
+      } else {
+        KEEP_RETURN_IF_ERROR(svc.LiftLockdown());
+        log::Warn("sys: --lift-lockdown: lifted the lockdown ({})", why);
+      }
+    }
     auto unsealed = svc.Unseal();
     if (!unsealed.ok()) {
       log::Error("sys: staying sealed: {}", unsealed.status().ToString());
@@ -134,13 +144,31 @@ Status Serve(const Config& cfg, const std::string& ready_file) {
     log::Info("sys: not initialized; POST /v1/sys/init to initialize");
   }
 
-  http::TlsFiles files{cfg.tls_cert_file, cfg.tls_key_file};
+  http::TlsFiles files{cfg.tls_cert_file, cfg.tls_key_file, cfg.tls_client_ca_file,
+                       cfg.tls_client_auth == "required"};
   if (!cfg.tls_dev_dir.empty()) {
-    KEEP_ASSIGN_OR_RETURN(files, http::EnsureDevCertificates(cfg.tls_dev_dir));
+    KEEP_ASSIGN_OR_RETURN(auto dev, http::EnsureDevCertificates(cfg.tls_dev_dir));
+    files.cert_file = dev.cert_file;
+    files.key_file = dev.key_file;
   }
   KEEP_ASSIGN_OR_RETURN(auto tls, http::MakeServerContext(files));
-  audit::LogSink audit;
-  http::Api api(svc, audit, cfg.api);
+  std::unique_ptr<audit::Sink> audit;
+  if (cfg.audit_type == "file") {
+    audit::TrailOptions to;
+    to.path = cfg.audit_path;
+    to.max_bytes = static_cast<uint64_t>(cfg.audit_max_size_mib) << 20;
+    to.fsync = cfg.audit_fsync;
+    to.write_timeout_ms = cfg.audit_write_timeout_ms;
+    to.checkpoint_records = static_cast<uint64_t>(cfg.audit_checkpoint_records);
+    to.checkpoint_interval_ms = cfg.audit_checkpoint_interval_ms;
+    to.node_id = svc.node_id();
+    KEEP_ASSIGN_OR_RETURN(audit, audit::FileTrail::Open(to, [&svc] { return svc.AuditSecret(); }));
+    log::Info("audit: trail {}", cfg.audit_path);
+  } else {
+    audit = std::make_unique<audit::LogSink>();
+    log::Warn("audit: records go to the server log only (audit.type = \"log\"): no trail");
+  }
+  http::Api api(svc, *audit, cfg.api);
   http::Server server(api, tls.get(), cfg.server);
   KEEP_RETURN_IF_ERROR(server.Listen());
   log::Info("keepd listening on https://{}:{}", cfg.server.address, server.port());
@@ -155,6 +183,7 @@ Status Serve(const Config& cfg, const std::string& ready_file) {
   server.Run(/*handle_signals=*/true);
   svc.StopReplication();
   svc.StopMaintenance();
+  if (auto* trail = dynamic_cast<audit::FileTrail*>(audit.get())) trail->Close();
   return Status::Ok();
 }
 
@@ -172,6 +201,10 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_option("--ready-file", ready_file,
                  "write the bound port to this file once listening (for scripts and tests)");
+  bool lift_lockdown = false;
+  app.add_flag("--lift-lockdown", lift_lockdown,
+               "lift a decrypt lockdown that sealed keep (for seals without shares: dev-file; "
+               "with shares, unsealing with a quorum lifts it)");
   app.set_version_flag("--version", "keepd 0.1.0");
   CLI11_PARSE(app, argc, argv);
   keepd::HardenProcess();
@@ -180,7 +213,7 @@ int main(int argc, char** argv) {
     std::cerr << "keepd: " << cfg.status().message() << "\n";
     return 2;
   }
-  Status s = keepd::Serve(*cfg, ready_file);
+  Status s = keepd::Serve(*cfg, ready_file, lift_lockdown);
   if (!s.ok()) {
     std::cerr << "keepd: " << s.message() << "\n";
     return 1;

@@ -25,7 +25,9 @@ struct ClientOptions {
   std::string address = "https://127.0.0.1:8443";  // https://HOST:PORT (IPv6 as [::1])
   std::string token;                               // bearer token; never logged
   std::string ca_cert_file;                        // PEM; empty: system trust store
-  int timeout_ms = 30000;                          // per request, connect included
+  std::string client_cert_file;  // mutual TLS: client certificate chain (PEM); empty: none
+  std::string client_key_file;   // its private key (PEM)
+  int timeout_ms = 30000;        // per request, connect included
 };
 
 struct HttpResult {

@@ -17,6 +17,8 @@ std::optional<json::value> Context::Call(std::string_view method, std::string_vi
     o.address = g_.addr;
     o.token = g_.token;
     o.ca_cert_file = g_.ca_cert;
+    o.client_cert_file = g_.client_cert;
+    o.client_key_file = g_.client_key;
     auto c = Client::Create(o);
     if (!c.ok()) throw UsageError{c.status().message()};
     client_ = std::move(c).value();
@@ -91,12 +93,16 @@ int Run(int argc, char** argv) {
   app.add_option("--addr", g.addr, "server address, https://HOST:PORT")->envname("KEEP_ADDR");
   app.add_option("--token", g.token, "bearer token")->envname("KEEP_TOKEN");
   app.add_option("--ca-cert", g.ca_cert, "CA certificate (PEM) to trust")->envname("KEEP_CACERT");
+  app.add_option("--client-cert", g.client_cert, "client certificate (PEM) for mutual TLS")
+      ->envname("KEEP_CLIENT_CERT");
+  app.add_option("--client-key", g.client_key, "its private key (PEM)")->envname("KEEP_CLIENT_KEY");
   app.add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
   Context ctx(g);
   int rc = 0;
   AddOperatorCommands(app, ctx, rc);
   AddKeyCommands(app, ctx, rc);
   AddCryptoCommands(app, ctx, rc);
+  AddAccessCommands(app, ctx, rc);
   AddKeygenCommand(app, rc);
   try {
     app.parse(argc, argv);

@@ -17,6 +17,7 @@ struct Globals {
   std::string addr = "https://127.0.0.1:8443";
   std::string token;
   std::string ca_cert;
+  std::string client_cert, client_key;
   std::string format = "text";
   bool json() const { return format == "json"; }
 };
@@ -56,5 +57,7 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc);
 void AddKeygenCommand(CLI::App& app, int& rc);
 void AddKeyCommands(CLI::App& app, Context& ctx, int& rc);
 void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc);
+// token, policy, lockdown, audit (cli_access.cc).
+void AddAccessCommands(CLI::App& app, Context& ctx, int& rc);
 
 }  // namespace keep::cli

@@ -143,6 +143,17 @@ Result<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   else
     impl->ssl.load_verify_file(options.ca_cert_file, cec);
   if (cec) return InvalidArgument("cannot load the CA certificate " + options.ca_cert_file);
+  if (options.client_cert_file.empty() != options.client_key_file.empty()) {
+    return InvalidArgument("give both the client certificate and its key");
+  }
+  if (!options.client_cert_file.empty()) {
+    impl->ssl.use_certificate_chain_file(options.client_cert_file, cec);
+    if (!cec) impl->ssl.use_private_key_file(options.client_key_file, asio::ssl::context::pem, cec);
+    if (cec) {
+      return InvalidArgument("cannot load the client certificate " + options.client_cert_file +
+                             " and key " + options.client_key_file);
+    }
+  }
   if (options.timeout_ms <= 0) return InvalidArgument("timeout must be positive");
   impl->opt = std::move(options);
   return std::unique_ptr<Client>(new Client(std::move(impl)));

@@ -1,4 +1,5 @@
 #include "http/server.h"
+#include "http/tls.h"
 
 #include <openssl/crypto.h>
 
@@ -93,6 +94,7 @@ struct Server::Impl {
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
                                                  asio::as_tuple(use_awaitable));
     if (hec) co_return;
+    const PeerCertificate peer = PeerOf(stream.native_handle());
     beast::flat_buffer buffer;
     bool first = true;
     while (!draining) {
@@ -158,6 +160,8 @@ struct Server::Impl {
       }
       req.body = std::move(msg.body());
       req.remote_address = remote;
+      req.client_cert_subject = peer.subject;
+      req.client_cert_spki_sha256 = peer.spki_sha256;
       HttpResponse resp = api.Handle(req);
       OPENSSL_cleanse(req.body.data(), req.body.size());
       if (req.authorization) OPENSSL_cleanse(req.authorization->data(), req.authorization->size());

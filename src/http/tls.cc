@@ -1,13 +1,16 @@
 #include "http/tls.h"
 
 #include <fcntl.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <filesystem>
 
+#include "common/encoding.h"
 #include "common/log.h"
 #include "crypto/random.h"
 
@@ -115,7 +118,59 @@ Result<OsslPtr<SSL_CTX>> MakeServerContext(const TlsFiles& files) {
       SSL_CTX_check_private_key(ctx.get()) != 1) {
     return Fail("loading the server certificate and key");
   }
+  if (!files.client_ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx.get(), files.client_ca_file.c_str(), nullptr) != 1) {
+      return Fail("loading the client CA file " + files.client_ca_file);
+    }
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.client_ca_file.c_str());
+    if (names) SSL_CTX_set_client_CA_list(ctx.get(), names);
+    SSL_CTX_set_verify(
+        ctx.get(),
+        SSL_VERIFY_PEER | (files.require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+        nullptr);
+    static const unsigned char kSessionContext[] = "keepd";
+    SSL_CTX_set_session_id_context(ctx.get(), kSessionContext, sizeof kSessionContext - 1);
+  }
   return ctx;
+}
+
+namespace {
+
+PeerCertificate Describe(X509* cert) {
+  PeerCertificate p;
+  OsslPtr<BIO> bio(BIO_new(BIO_s_mem()));
+  if (bio && X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio.get(), &data);
+    p.subject.assign(data, static_cast<size_t>(n));
+  }
+  unsigned char* der = nullptr;
+  const int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  if (len > 0) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(der, static_cast<size_t>(len), digest);
+    p.spki_sha256 = HexEncode(ByteView(digest, sizeof digest));
+    OPENSSL_free(der);
+  }
+  return p;
+}
+
+}  // namespace
+
+PeerCertificate PeerOf(SSL* ssl) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (!cert || SSL_get_verify_result(ssl) != X509_V_OK) return {};
+  return Describe(cert);
+}
+
+Result<PeerCertificate> DescribeCertificateFile(const std::string& pem_file) {
+  OsslPtr<BIO> bio(BIO_new_file(pem_file.c_str(), "r"));
+  OsslPtr<X509> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!cert) {
+    ERR_clear_error();
+    return InvalidArgument("cannot read a PEM certificate from " + pem_file);
+  }
+  return Describe(cert.get());
 }
 
 }  // namespace keep::http
