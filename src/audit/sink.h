@@ -27,6 +27,7 @@ struct Event {
   std::string remote_address;
   std::string context;  // canonical encryption context; only its HMAC is written
   uint32_t items = 0;   // batch requests: the number of items
+  std::string target;   // the identity or object acted upon; token ids are HMAC'd
   std::string detail;   // lockdown: why
 };
 

@@ -360,6 +360,12 @@ Status FileTrail::Append(const Event& e) {
     Str(b, "identity", e.identity);
   }
   if (!e.identity_name.empty()) Str(b, "identity_name", e.identity_name);
+  if (e.target.rfind("token:", 0) == 0) {
+    auto h = HmacOf(e.target);
+    Str(b, "target", h.ok() ? *h : std::string("hmac-unavailable"));
+  } else if (!e.target.empty()) {
+    Str(b, "target", e.target);
+  }
   Str(b, "operation", e.operation);
   if (!e.key.empty()) Str(b, "key", e.key);
   if (e.version) Num(b, "version", e.version);

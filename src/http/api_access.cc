@@ -95,7 +95,7 @@ HttpResponse Api::Tokens(Call& call) {
     r.orphan = orphan->value_or(false);
     auto t = service_.CreateToken(call.ctx, r);
     if (!t.ok()) return fail(t.status());
-    call.event.detail = "created " + t->info.accessor;
+    call.event.target = "token:" + t->info.accessor;
     json::object info = TokenJson(t->info);
     HttpResponse resp = JsonResponse(201, "{\"token\":\"");
     resp.body += AsChars(t->token.view());  // "keep_" + base64url: nothing to escape
@@ -106,7 +106,7 @@ HttpResponse Api::Tokens(Call& call) {
     return Finish(call, std::move(resp));
   }
   const std::string accessor = self ? call.ctx.identity.accessor : std::string(s[3]);
-  call.event.detail = "token " + accessor.substr(0, 16);
+  call.event.target = "token:" + accessor.substr(0, 16);
   if (m == "GET") {
     auto t = service_.LookupToken(call.ctx, accessor);
     if (!t.ok()) return fail(t.status());
@@ -140,7 +140,7 @@ HttpResponse Api::Policies(Call& call) {
                   JsonResponse(200, json::serialize(json::object{{"policies", std::move(a)}})));
   }
   const std::string_view name = s[3];
-  call.event.detail = "policy " + std::string(name.substr(0, 64));
+  call.event.target = "policy:" + std::string(name.substr(0, 64));
   if (Status st = service::ValidatePolicyName(name); !st.ok()) return fail(st);
   if (m == "GET") {
     auto p = service_.GetPolicy(call.ctx, name);
@@ -189,7 +189,7 @@ HttpResponse Api::Lockdown(Call& call) {
   if (!o.ok()) return fail(o.status());
   auto id = ReqString(**o, "identity");
   if (!id.ok()) return fail(id.status());
-  call.event.detail = "reinstate " + std::string(id->substr(0, 200));
+  call.event.target = std::string(id->substr(0, 200));
   if (Status st = service_.ReinstateIdentity(call.ctx, *id); !st.ok()) return fail(st);
   budget_.Reset(*id);
   return Finish(call, JsonResponse(204, ""));

@@ -144,6 +144,7 @@ Result<InitResult> Service::Init(const ShareOptions& o) {
   KEEP_RETURN_IF_ERROR(barrier_.Initialize(root, std::move(extra)));
   KEEP_ASSIGN_OR_RETURN(out.root_token, tokens_.CreateRoot());
   KEEP_RETURN_IF_ERROR(keys_.Load());
+  KEEP_RETURN_IF_ERROR(LoadAccess());  // creates the audit secret
   log::Info("sys: initialized with the {} seal ({} {} shares, threshold {})", seal_->Kind(),
             out.shares.size(), out.share_kind, out.threshold);
   return out;
