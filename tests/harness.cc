@@ -39,7 +39,8 @@ std::string Trimmed(std::string s) {
 
 }  // namespace
 
-Keepd::Keepd(std::string server_extra, std::string storage_toml, std::string seal_toml)
+Keepd::Keepd(std::string server_extra, std::string storage_toml, std::string seal_toml,
+             std::string tls_extra)
     : server_extra_(std::move(server_extra)) {
   if (storage_toml.empty()) storage_toml = "path = \"data/keep.db\"\n";
   if (seal_toml.empty()) {
@@ -56,6 +57,7 @@ Keepd::Keepd(std::string server_extra, std::string storage_toml, std::string sea
   std::ofstream(dir_ + "/keepd.toml")
       << "[server]\naddress = \"127.0.0.1\"\nport = 0\nthreads = 2\n"
       << server_extra_ << "\n[tls]\ndev_dir = \"tls\"\n"
+      << tls_extra << "\n"
       << "[storage]\n"
       << storage_toml << "\n"
       << "[seal]\n"
@@ -76,12 +78,10 @@ void Keepd::Start() {
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   std::string conf = dir_ + "/keepd.toml", ready = dir_ + "/ready";
-  std::vector<char*> argv = {const_cast<char*>(KEEPD_BIN),
-                             const_cast<char*>("--config"),
-                             conf.data(),
-                             const_cast<char*>("--ready-file"),
-                             ready.data(),
-                             nullptr};
+  std::vector<char*> argv = {const_cast<char*>(KEEPD_BIN), const_cast<char*>("--config"),
+                             conf.data(), const_cast<char*>("--ready-file"), ready.data()};
+  for (auto& a : args_) argv.push_back(a.data());
+  argv.push_back(nullptr);
   ASSERT_EQ(posix_spawn(&pid_, KEEPD_BIN, &fa, nullptr, argv.data(), environ), 0);
   posix_spawn_file_actions_destroy(&fa);
   for (int i = 0; i < 200; ++i) {

@@ -26,8 +26,9 @@ class Keepd {
   // `storage_toml` replaces the [storage] table (default: SQLite in the temp dir).
   // `seal_toml` replaces the [seal] table (default: type "dev-file", a dev root key in the
   // temp dir, initialized on first start).
+  // `tls_extra` is added to the [tls] table (client_ca_file, client_auth).
   explicit Keepd(std::string server_extra = "", std::string storage_toml = "",
-                 std::string seal_toml = "");
+                 std::string seal_toml = "", std::string tls_extra = "");
   ~Keepd();
 
   void Start();               // starts and waits until it listens (fails the test otherwise)
@@ -42,11 +43,15 @@ class Keepd {
   std::string ca() const { return dir_ + "/tls/ca.pem"; }
   std::string token() const;
   void set_token_file(std::string path) { token_file_ = std::move(path); }
+  // Extra keepd command-line arguments for the next Start() (e.g. "--lift-lockdown").
+  void set_args(std::vector<std::string> args) { args_ = std::move(args); }
+  std::string audit_path() const { return dir_ + "/audit.log"; }
   std::string db_path() const { return dir_ + "/data/keep.db"; }
   std::string log() const;
 
   std::unique_ptr<Client> NewClient(const std::string& token, int timeout_ms = 60000) const;
   std::unique_ptr<Client> NewClient() const { return NewClient(token()); }
+  // `token` "": no token (anonymous or a client certificate).
   CliResult Cli(const std::vector<std::string>& args, const std::string& input = "",
                 const std::string& token = "<root>") const;
 
@@ -54,6 +59,7 @@ class Keepd {
   std::string dir_;
   std::string server_extra_;
   std::string token_file_;
+  std::vector<std::string> args_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

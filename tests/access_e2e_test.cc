@@ -1,0 +1,298 @@
+// Access control end to end against a real keepd over TLS, driven through the CLI where
+// an operator would: the seed's roles (anonymous submitters, staff, privileged staff),
+// the audit trail verified and tampered with, client certificates over mutual TLS, rate
+// limits, and both kinds of decrypt lockdown surviving restarts until an administrator
+// acts.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "harness.h"
+
+namespace keep::testing {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+constexpr const char* kRoles[][2] = {
+    {"submitter", R"({"rules":[{"keys":"app-*","capabilities":["encrypt"]}]})"},
+    {"staff", R"({"rules":[{"keys":"app-*","capabilities":["encrypt","rewrap","read"]}]})"},
+    {"privileged", R"({"rules":[{"keys":"app-*","capabilities":["decrypt","read"]}]})"},
+    {"admin",
+     R"({"rules":[{"keys":"*","capabilities":["create","read","rotate","manage","encrypt","datakey"]}],
+         "system":["sys","tokens","policies","audit"]})"},
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+class Access : public ::testing::Test {
+ protected:
+  std::string Ok(const std::vector<std::string>& args, const std::string& in = "",
+                 const std::string& token = "<root>") {
+    auto r = server_->Cli(args, in, token);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": "
+                              << r.err;
+    return r.out;
+  }
+  void WritePolicies() {
+    for (const auto& [name, text] : kRoles) {
+      const std::string f = server_->dir() + "/" + name + ".json";
+      std::ofstream(f) << text;
+      Ok({"policy", "write", name, f});
+    }
+  }
+  // `keep token create -p POLICY --format json` → {token, accessor}.
+  std::pair<std::string, std::string> Token(const std::string& policy, const std::string& name) {
+    auto v = json::parse(
+        Ok({"--format", "json", "token", "create", "-p", policy, "--display-name", name}));
+    return {std::string(v.at("token").as_string()), std::string(v.at("accessor").as_string())};
+  }
+  std::unique_ptr<Keepd> server_;
+};
+
+TEST_F(Access, TheSeedsRolesThroughTheCliWithAVerifiableTrail) {
+  server_ = std::make_unique<Keepd>(
+      "\n[auth]\nanonymous = true\nanonymous_policies = [\"submitter\"]\n"
+      "[audit]\ncheckpoint_records = 5\n");
+  server_->Start();
+  WritePolicies();
+  Ok({"key", "create", "app-orders"});
+  const auto [staff, staff_acc] = Token("staff", "alice");
+  const auto [priv, priv_acc] = Token("privileged", "bob");
+
+  // Anonymous submitters may only encrypt.
+  const std::string ct = Trim(Ok({"encrypt", "--key", "app-orders"}, "order 1: 3 widgets", ""));
+  ASSERT_EQ(ct.rfind("keep:", 0), 0u);
+  auto denied = server_->Cli({"decrypt"}, ct, "");
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("permission_denied"), std::string::npos) << denied.err;
+  EXPECT_EQ(server_->Cli({"key", "show", "app-orders"}, "", "").exit_code, 1);
+  // Staff may rewrap (never seeing the plaintext) but not decrypt.
+  const std::string rewrapped = Trim(Ok({"rewrap", "--key", "app-orders"}, ct, staff));
+  EXPECT_EQ(rewrapped.rfind("keep:", 0), 0u);
+  EXPECT_EQ(server_->Cli({"decrypt"}, ct, staff).exit_code, 1);
+  // Privileged staff decrypt, both the original and the rewrapped ciphertext.
+  EXPECT_EQ(Ok({"decrypt"}, ct, priv), "order 1: 3 widgets");
+  EXPECT_EQ(Ok({"decrypt"}, rewrapped, priv), "order 1: 3 widgets");
+  EXPECT_EQ(server_->Cli({"encrypt", "--key", "app-orders"}, "x", priv).exit_code, 1);
+  // Without anonymous access a missing token would be 401; a wrong token is 401 anyway.
+  auto bad = server_->Cli({"encrypt", "--key", "app-orders"}, "x", "keep_not-a-token");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("unauthenticated"), std::string::npos);
+
+  // The trail: verifiable while live (public key fetched with the root token), records
+  // the denials, never the plaintext, the token or the accessor in clear.
+  auto live = server_->Cli({"audit", "verify", "--live", server_->audit_path()});
+  EXPECT_EQ(live.exit_code, 0) << live.err;
+  EXPECT_NE(live.out.find("ok: "), std::string::npos);
+  const std::string trail = Slurp(server_->audit_path());
+  EXPECT_EQ(trail.find("widgets"), std::string::npos);
+  EXPECT_EQ(trail.find(staff), std::string::npos);
+  EXPECT_EQ(trail.find(priv_acc), std::string::npos);
+  EXPECT_NE(trail.find("\"outcome\":\"permission_denied\""), std::string::npos);
+  // `keep audit hash` finds bob's records.
+  const std::string bob_hmac = Trim(Ok({"audit", "hash", "token:" + priv_acc}));
+  ASSERT_EQ(bob_hmac.rfind("hmac-sha256:", 0), 0u);
+  EXPECT_NE(trail.find("\"identity\":\"" + bob_hmac + "\""), std::string::npos);
+  const std::string pub = server_->dir() + "/audit.pub";
+  Ok({"audit", "public-key", "--out", pub});
+
+  // A clean stop closes the trail: it verifies without --live, with the exported key.
+  server_->Stop();
+  auto closed =
+      server_->Cli({"audit", "verify", "--public-key", pub, server_->audit_path()}, "", "");
+  EXPECT_EQ(closed.exit_code, 0) << closed.err;
+  // Tampering: one changed outcome is found, with its line.
+  std::string forged = Slurp(server_->audit_path());
+  const size_t at = forged.find("\"outcome\":\"permission_denied\"");
+  ASSERT_NE(at, std::string::npos);
+  forged.replace(at, 29, "\"outcome\":\"ok\"");
+  const std::string copy = server_->dir() + "/forged.log";
+  std::ofstream(copy) << forged;
+  auto bad_trail = server_->Cli({"audit", "verify", "--public-key", pub, copy}, "", "");
+  EXPECT_EQ(bad_trail.exit_code, 1);
+  const size_t line =
+      static_cast<size_t>(std::count(forged.begin(), forged.begin() + at, '\n')) + 1;
+  EXPECT_NE(bad_trail.err.find("forged.log:" + std::to_string(line) + ":"), std::string::npos)
+      << bad_trail.err;
+  EXPECT_NE(bad_trail.err.find("modified"), std::string::npos) << bad_trail.err;
+}
+
+TEST_F(Access, ClientCertificatesMapToIdentities) {
+  // A client CA and two client certificates made with the openssl command.
+  const fs::path d = fs::temp_directory_path() / ("keep-mtls-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  auto sh = [&](const std::string& cmd) {
+    ASSERT_EQ(std::system(("cd " + d.string() + " && " + cmd + " >/dev/null 2>&1").c_str()), 0)
+        << cmd;
+  };
+  sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+     "-subj /CN=clients-ca -keyout ca.key -out ca.pem");
+  for (const char* who : {"billing", "stranger"}) {
+    sh(std::string(
+           "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /O=Example/CN=") +
+       who + " -keyout " + who + ".key -out " + who + ".csr");
+    sh(std::string("openssl x509 -req -in ") + who +
+       ".csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+       "-days 2 -out " +
+       who + ".pem");
+  }
+  sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+     "-subj /CN=billing -keyout rogue.key -out rogue.pem");
+  server_ = std::make_unique<Keepd>(
+      "\n[[auth.certificate]]\nname = \"billing\"\nsubject = \"CN=billing,O=Example\"\n"
+      "policies = [\"staff\"]\n",
+      "", "", "client_ca_file = \"" + (d / "ca.pem").string() + "\"\n");
+  server_->Start();
+  WritePolicies();
+  Ok({"key", "create", "app-invoices"});
+  auto as = [&](const std::string& who, std::vector<std::string> args, const std::string& in) {
+    args.insert(args.begin(), {"--client-cert", (d / (who + ".pem")).string(), "--client-key",
+                               (d / (who + ".key")).string()});
+    return server_->Cli(args, in, "");
+  };
+  auto enc = as("billing", {"encrypt", "--key", "app-invoices"}, "invoice 7");
+  ASSERT_EQ(enc.exit_code, 0) << enc.err;
+  auto dec = as("billing", {"decrypt"}, Trim(enc.out));
+  EXPECT_EQ(dec.exit_code, 1);
+  EXPECT_NE(dec.err.find("permission_denied"), std::string::npos) << dec.err;
+  // A certificate from the right CA but not mapped: unauthenticated.
+  auto stranger = as("stranger", {"encrypt", "--key", "app-invoices"}, "x");
+  EXPECT_EQ(stranger.exit_code, 1);
+  EXPECT_NE(stranger.err.find("unauthenticated"), std::string::npos) << stranger.err;
+  // Same subject, another CA: the handshake fails.
+  auto rogue = as("rogue", {"encrypt", "--key", "app-invoices"}, "x");
+  EXPECT_EQ(rogue.exit_code, 1);
+  // A bearer token still works next to client certificates.
+  EXPECT_EQ(Ok({"decrypt"}, Trim(enc.out)), "invoice 7");
+  // The trail names the certificate identity.
+  EXPECT_NE(Slurp(server_->audit_path()).find("\"identity\":\"cert:billing\""), std::string::npos);
+  fs::remove_all(d);
+}
+
+TEST_F(Access, RateLimitsAnswer429) {
+  server_ = std::make_unique<Keepd>("\n[rate_limits]\nidentity_decrypt = 5\nburst_seconds = 2\n");
+  server_->Start();
+  auto c = server_->NewClient();
+  ASSERT_EQ(c->Send("POST", "/v1/keys", R"({"name":"k"})")->status, 201);
+  auto e = c->Send("POST", "/v1/keys/k/encrypt", R"({"plaintext":"aGk="})");
+  const std::string ct(json::parse(e->body).at("ciphertext").as_string());
+  int ok = 0, limited = 0;
+  for (int i = 0; i < 30; ++i) {
+    auto r = c->Send("POST", "/v1/keys/k/decrypt", R"({"ciphertext":")" + ct + "\"}");
+    ASSERT_TRUE(r.ok());
+    if (r->status == 200) ++ok;
+    if (r->status == 429) {
+      ++limited;
+      EXPECT_NE(r->body.find("rate_limited"), std::string::npos);
+    }
+  }
+  EXPECT_GE(ok, 10);  // the burst (2 s × 5/s), plus what refilled meanwhile
+  EXPECT_LE(ok, 20);
+  EXPECT_EQ(ok + limited, 30);
+  // Encrypt is another class: not limited.
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(c->Send("POST", "/v1/keys/k/encrypt", R"({"plaintext":"aGk="})")->status, 200);
+  }
+}
+
+TEST_F(Access, DecryptLockdownLocksTheIdentityAcrossRestartsUntilReinstated) {
+  server_ = std::make_unique<Keepd>(
+      "\n[lockdown]\nidentity_decrypt_budget = 5\nwindow = \"1h\"\naction = \"revoke\"\n");
+  server_->Start();
+  WritePolicies();
+  Ok({"key", "create", "app-x"});
+  const auto [priv, priv_acc] = Token("privileged", "mallory");
+  const std::string ct = Trim(Ok({"encrypt", "--key", "app-x"}, "secret"));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(Ok({"decrypt"}, ct, priv), "secret");
+  auto tripped = server_->Cli({"decrypt"}, ct, priv);
+  EXPECT_EQ(tripped.exit_code, 1);
+  EXPECT_NE(tripped.err.find("locked_down"), std::string::npos) << tripped.err;
+  EXPECT_NE(Slurp(server_->audit_path()).find("\"operation\":\"lockdown.identity\""),
+            std::string::npos);
+  // Survives a restart.
+  server_->Stop();
+  server_->Start();
+  auto still = server_->Cli({"decrypt"}, ct, priv);
+  EXPECT_EQ(still.exit_code, 1);
+  EXPECT_NE(still.err.find("locked_down"), std::string::npos) << still.err;
+  EXPECT_NE(Ok({"lockdown", "list"}).find("token:" + priv_acc), std::string::npos);
+  // An administrator reinstates it; it works again with a fresh budget.
+  Ok({"lockdown", "reinstate", "token:" + priv_acc});
+  EXPECT_EQ(Ok({"decrypt"}, ct, priv), "secret");
+  EXPECT_EQ(Ok({"lockdown", "list"}), "");
+}
+
+TEST_F(Access, GlobalDecryptLockdownSealsUntilAnAdministratorActs) {
+  server_ = std::make_unique<Keepd>(
+      "\n[lockdown]\nglobal_decrypt_budget = 3\nwindow = \"1h\"\naction = \"seal\"\n");
+  server_->Start();
+  Ok({"key", "create", "k"});
+  const std::string ct = Trim(Ok({"encrypt", "--key", "k"}, "secret"));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Ok({"decrypt"}, ct), "secret");
+  auto tripped = server_->Cli({"decrypt"}, ct);
+  EXPECT_EQ(tripped.exit_code, 1);
+  EXPECT_NE(tripped.err.find("locked_down"), std::string::npos) << tripped.err;
+  auto after = server_->Cli({"encrypt", "--key", "k"}, "x");
+  EXPECT_NE(after.err.find("sealed"), std::string::npos) << after.err;
+  // The dev-file seal would unseal itself at start: the lockdown stops it.
+  server_->Stop();
+  server_->Start();
+  auto status = server_->Cli({"status"});
+  EXPECT_NE(status.out.find("locked down"), std::string::npos) << status.out << status.err;
+  EXPECT_EQ(server_->Cli({"decrypt"}, ct).exit_code, 1);
+  // The host administrator lifts it.
+  server_->Stop();
+  server_->set_args({"--lift-lockdown"});
+  server_->Start();
+  EXPECT_EQ(Ok({"decrypt"}, ct), "secret");
+  EXPECT_NE(Slurp(server_->audit_path()).find("\"operation\":\"lockdown.seal\""),
+            std::string::npos);
+}
+
+TEST_F(Access, WithSharesAQuorumUnsealLiftsTheLockdown) {
+  server_ = std::make_unique<Keepd>(
+      "\n[lockdown]\nglobal_decrypt_budget = 2\nwindow = \"1h\"\naction = \"seal\"\n", "",
+      "type = \"shamir\"\n");
+  server_->Start();
+  auto init = server_->Cli({"operator", "init", "--shares", "3", "--threshold", "2"}, "", "");
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  std::smatch m;
+  std::vector<std::string> shares;
+  std::string rest = init.out;
+  while (std::regex_search(rest, m, std::regex("share \\d+: (\\S+)"))) {
+    shares.push_back(m[1]);
+    rest = m.suffix();
+  }
+  ASSERT_TRUE(std::regex_search(init.out, m, std::regex("root token: (\\S+)")));
+  std::ofstream(server_->dir() + "/root-token") << m[1] << "\n";
+  ASSERT_EQ(shares.size(), 3u);
+  Ok({"key", "create", "k"});
+  const std::string ct = Trim(Ok({"encrypt", "--key", "k"}, "secret"));
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(Ok({"decrypt"}, ct), "secret");
+  EXPECT_EQ(server_->Cli({"decrypt"}, ct).exit_code, 1);
+  server_->Stop();
+  server_->Start();
+  Ok({"operator", "unseal", shares[0]}, "", "");
+  Ok({"operator", "unseal", shares[2]}, "", "");
+  EXPECT_EQ(Ok({"decrypt"}, ct), "secret");
+}
+
+}  // namespace
+}  // namespace keep::testing
