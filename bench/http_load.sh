@@ -3,6 +3,8 @@
 # batch requests of 1,000 items. Starts its own keepd on a free port in a temp dir.
 # Usage: bench/http_load.sh [BUILD_DIR] [DURATION_S] [CONNECTIONS] [SERVER_THREADS]
 # KEEP_BENCH_ONLY=single|batch runs one of the two; KEEPD_WRAPPER prefixes keepd (e.g. perf record).
+# KEEP_BENCH_AUDIT=file (default: the hash-chained trail, fdatasync per group commit),
+# file-nosync, or log (no trail: the baseline for the audit cost).
 set -euo pipefail
 BUILD=${1:-build/release}
 DUR=${2:-10}
@@ -28,6 +30,12 @@ dev_root_token_file = "root-token"
 [log]
 level = "warn"
 TOML
+case "${KEEP_BENCH_AUDIT:-file}" in
+  file) printf '[audit]\npath = "audit.log"\n' >> "$TMP/keepd.toml" ;;
+  file-nosync) printf '[audit]\npath = "audit.log"\nfsync = false\n' >> "$TMP/keepd.toml" ;;
+  log) printf '[audit]\ntype = "log"\n' >> "$TMP/keepd.toml" ;;
+  *) echo "KEEP_BENCH_AUDIT must be file, file-nosync or log" >&2; exit 2 ;;
+esac
 ${KEEPD_WRAPPER:-} "$ROOT/$BUILD/cmd/keepd/keepd" --config "$TMP/keepd.toml" --ready-file "$TMP/ready" 2>"$TMP/keepd.log" &
 PID=$!
 for _ in $(seq 1 100); do [ -f "$TMP/ready" ] && break; sleep 0.1; done

@@ -6,7 +6,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <atomic>
 #include <boost/json.hpp>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -46,15 +50,18 @@ class AccessMatrix : public ::testing::Test {
     fs::create_directories(dir_);
     auto st = store::OpenSqliteStore((dir_ / "keep.db").string());
     ASSERT_TRUE(st.ok());
+    now_ = std::time(nullptr);
     svc_ = std::make_unique<service::Service>(
-        std::move(st).value(), std::make_unique<seal::DevFileSeal>((dir_ / "root.key").string()));
+        std::move(st).value(), std::make_unique<seal::DevFileSeal>((dir_ / "root.key").string()),
+        [this] { return now_.load(); });
     audit::TrailOptions to;
-    to.path = (dir_ / "audit.log").string();
+    to.path = trail_path_.empty() ? (dir_ / "audit.log").string() : trail_path_;
     to.checkpoint_records = 50;
+    to.write_timeout_ms = 300;
     auto trail = audit::FileTrail::Open(to, [this] { return svc_->AuditSecret(); });
     ASSERT_TRUE(trail.ok()) << trail.status();
     trail_ = std::move(*trail);
-    http::ApiOptions o;
+    http::ApiOptions o = options_;
     o.guard.anonymous = true;
     o.guard.anonymous_policies = {"submitter"};
     api_ = std::make_unique<http::Api>(*svc_, *trail_, o);
@@ -116,6 +123,9 @@ class AccessMatrix : public ::testing::Test {
   }
 
   fs::path dir_;
+  std::atomic<int64_t> now_{0};
+  std::string trail_path_;    // set before SetUp by fixtures that need another trail
+  http::ApiOptions options_;  // likewise
   std::unique_ptr<service::Service> svc_;
   std::unique_ptr<audit::FileTrail> trail_;
   std::unique_ptr<http::Api> api_;
@@ -275,6 +285,105 @@ TEST_F(AccessMatrix, TokensTheirTreeTtlAndRevocation) {
   EXPECT_EQ(ss.str().find(child_token), std::string::npos);
   EXPECT_EQ(ss.str().find(tokens_[kRoot]), std::string::npos);
   EXPECT_EQ(ss.str().find(child_acc), std::string::npos) << "token ids are HMAC'd";
+}
+
+TEST_F(AccessMatrix, TokensExpire) {
+  Prepare();
+  auto t = Ok(kRoot, "POST", "/v1/auth/tokens", R"({"policies":["staff"],"ttl":"1h"})");
+  http::HttpRequest r{"GET", "/v1/keys/app-1", "Bearer " + std::string(t.at("token").as_string()),
+                      "", "127.0.0.1"};
+  EXPECT_EQ(api_->Handle(r).status, 200);
+  now_ += 3599;
+  EXPECT_EQ(api_->Handle(r).status, 200);
+  now_ += 2;
+  auto expired = api_->Handle(r);
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_NE(expired.body.find("expired"), std::string::npos);
+}
+
+TEST_F(AccessMatrix, RateLimitedAnswersCarryRetryAfter) {
+  api_.reset();
+  options_.rate_limits.identity[static_cast<int>(access::OpClass::kEncrypt)] = {2, 2};
+  TearDown();
+  SetUp();
+  Prepare();
+  int limited = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto r = Call(kStaffRole, "POST", "/v1/keys/app-1/encrypt", R"({"plaintext":"aGk="})");
+    if (r.status != 429) continue;
+    ++limited;
+    std::string retry;
+    for (const auto& [k, v] : r.headers) {
+      if (k == "Retry-After") retry = v;
+    }
+    EXPECT_EQ(retry, "1");
+    EXPECT_NE(r.body.find("rate_limited"), std::string::npos);
+  }
+  EXPECT_EQ(limited, 3);
+  // A batch of 3 is larger than the bucket (2): it waits for a full bucket.
+  auto big = Call(kAdminRole, "POST", "/v1/keys/app-1/encrypt",
+                  R"({"batch":[{"plaintext":"aGk="},{"plaintext":"aGk="},{"plaintext":"aGk="}]})");
+  EXPECT_EQ(big.status, 200) << "a full bucket admits one oversized batch";
+  EXPECT_EQ(Call(kAdminRole, "POST", "/v1/keys/app-1/encrypt", R"({"plaintext":"aGk="})").status,
+            429);
+}
+
+TEST_F(AccessMatrix, WhenTheTrailCannotBeWrittenRequestsFailClosed) {
+  // The trail is a FIFO nobody reads: once its buffer is full, writes hang (a stuck disk).
+  api_.reset();
+  trail_->Close();
+  TearDown();
+  fs::create_directories(fs::temp_directory_path());
+  const std::string fifo =
+      (fs::temp_directory_path() / ("keep-fifo-" + std::to_string(::getpid()))).string();
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int holder = ::open(fifo.c_str(), O_RDWR);
+  ASSERT_GE(holder, 0);
+  trail_path_ = fifo;
+  options_.async_audit = true;  // as keepd runs it
+  SetUp();
+  Prepare();
+  const std::string body = R"({"ciphertext":")" + ct_app_ + "\"}";
+  http::HttpResponse r;
+  int served = 0;
+  for (int i = 0; i < 5000; ++i) {
+    r = Call(kRoot, "POST", "/v1/keys/app-1/decrypt", body);
+    ASSERT_TRUE(r.audit_ticket) << r.body;
+    auto ticket = r.audit_ticket;
+    const auto t0 = std::chrono::steady_clock::now();
+    while (!ticket->done() && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_TRUE(ticket->done()) << "every ticket completes within the write timeout";
+    if (!ticket->status().ok()) {
+      r = api_->AuditFailed(r, "x");
+      break;
+    }
+    ++served;
+  }
+  EXPECT_GT(served, 20);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("audit_unavailable"), std::string::npos);
+  EXPECT_EQ(r.body.find("c2VjcmV0"), std::string::npos) << "no plaintext without its record";
+  // Unblock and close.
+  std::atomic<bool> done{false};
+  std::thread drain([&] {
+    char buf[65536];
+    while (!done && ::read(holder, buf, sizeof buf) > 0) {
+    }
+  });
+  api_.reset();
+  trail_->Close();
+  done = true;
+  const int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // one byte wakes the reader
+  if (w >= 0) {
+    (void)!::write(w, "x", 1);
+    ::close(w);
+  }
+  drain.join();
+  ::close(holder);
+  ::unlink(fifo.c_str());
 }
 
 }  // namespace

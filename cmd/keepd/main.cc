@@ -168,7 +168,9 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
     audit = std::make_unique<audit::LogSink>();
     log::Warn("audit: records go to the server log only (audit.type = \"log\"): no trail");
   }
-  http::Api api(svc, *audit, cfg.api);
+  http::ApiOptions api_options = cfg.api;
+  api_options.async_audit = true;
+  http::Api api(svc, *audit, api_options);
   http::Server server(api, tls.get(), cfg.server);
   KEEP_RETURN_IF_ERROR(server.Listen());
   log::Info("keepd listening on https://{}:{}", cfg.server.address, server.port());

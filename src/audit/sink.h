@@ -7,6 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "keep/result.h"
@@ -31,9 +34,32 @@ struct Event {
   std::string detail;   // lockdown: why
 };
 
+// The pending outcome of an asynchronous append. Thread-safe.
+class Ticket {
+ public:
+  // Completes the ticket (once); runs the callback if one was registered.
+  void Complete(Status status);
+  // Runs `f` when complete (at once, on this thread, if it already is). One callback.
+  void OnDone(std::function<void()> f);
+  bool done() const;
+  Status status() const;  // meaningful once done()
+
+ private:
+  mutable std::mutex mu_;
+  bool done_ = false;
+  Status status_;
+  std::function<void()> on_done_;
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
+  // Queues the record and returns at once; the ticket completes when it is written, or
+  // with an error — always, and within about write_timeout_ms(). The default
+  // implementation appends synchronously.
+  virtual std::shared_ptr<Ticket> AppendAsync(const Event& event);
+  // The longest a caller should wait for a ticket before failing the request.
+  virtual int write_timeout_ms() const { return 5000; }
   // Errors: kUnavailable "audit_unavailable" when the record could not be written in time.
   virtual Status Append(const Event& event) = 0;
   // "hmac-sha256:<hex>" of `value` under the trail key (lookups). Errors: kUnimplemented

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "audit/chain.h"
 #include "common/encoding.h"
@@ -45,11 +46,26 @@ std::string TimeText(int64_t ms) {
   return buf;
 }
 
+// ,"key":"value" with JSON escaping (control characters, quotes, backslashes).
 void Str(std::string& out, std::string_view key, std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
   out += ",\"";
   out += key;
-  out += "\":";
-  out += json::serialize(json::string(value));
+  out += "\":\"";
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
 }
 
 void Num(std::string& out, std::string_view key, uint64_t v) {
@@ -77,8 +93,8 @@ Status WriteAll(int fd, std::string_view data) {
 struct FileTrail::Impl {
   struct Slot {
     std::string body;  // the fields between "seq" and "prev"
-    bool done = false;
-    Status status;
+    std::shared_ptr<Ticket> ticket;
+    std::chrono::steady_clock::time_point queued;
   };
 
   TrailOptions opt;
@@ -94,10 +110,58 @@ struct FileTrail::Impl {
   std::shared_ptr<const crypto::SecretBytes> signer_source;
   std::optional<crypto::SigningKey> signer;
 
+  // The trail key as a precomputed HMAC state, for the secret it came from; identity ids
+  // (few, repeated on every request) are cached per thread, so the hot path takes no lock.
+  mutable std::mutex hmac_mu;
+  mutable std::shared_ptr<const crypto::SecretBytes> hmac_source;
+  mutable std::shared_ptr<crypto::HmacKey> hmac_key;
+
+  Result<std::string> Hmac(std::string_view value, bool cache) const {
+    auto s = secret ? secret() : nullptr;
+    if (!s) return Unavailable("sealed", "keep is sealed");
+    struct Cache {
+      const void* trail = nullptr;
+      // Never owning: a seal must be able to free (and wipe) the secret.
+      std::weak_ptr<const crypto::SecretBytes> source;
+      std::unordered_map<std::string, std::string> values;
+    };
+    thread_local Cache tl;
+    if (cache && tl.trail == this && tl.source.lock() == s) {
+      auto it = tl.values.find(std::string(value));
+      if (it != tl.values.end()) return it->second;
+    }
+    std::shared_ptr<crypto::HmacKey> key;
+    {
+      std::lock_guard lk(hmac_mu);
+      if (s != hmac_source) {
+        KEEP_ASSIGN_OR_RETURN(auto k, crypto::HmacKey::Create(s->view().subspan(0, 32)));
+        hmac_key = std::make_shared<crypto::HmacKey>(std::move(k));
+        hmac_source = s;
+      }
+      key = hmac_key;
+    }
+    uint8_t mac[crypto::kSha256Size];
+    KEEP_RETURN_IF_ERROR(key->Compute({AsBytes(value)}, mac));
+    std::string out = "hmac-sha256:" + HexEncode(mac);
+    if (cache) {
+      if (tl.trail != this || tl.source.lock() != s || tl.values.size() >= 4096) {
+        tl.values.clear();
+        tl.trail = this;
+        tl.source = s;
+      }
+      tl.values.emplace(value, out);
+    }
+    return out;
+  }
+
   mutable std::mutex mu;
-  std::condition_variable writer_cv, done_cv;
-  std::deque<std::shared_ptr<Slot>> queue;
+  std::condition_variable writer_cv;
+  bool writer_idle = false;  // under mu: the writer waits for work (needs a notify)
+  std::deque<Slot> queue;
+  std::deque<Slot> inflight;  // the batch being written
   bool stop = false;
+  std::condition_variable watchdog_cv;
+  std::thread watchdog;
   bool closed = false;
   TrailStats stats;  // batches, failures: under mu
   std::atomic<uint64_t> records{0}, checkpoints{0}, rotations{0};
@@ -288,18 +352,47 @@ struct FileTrail::Impl {
     return WriteStart(signed_close, std::filesystem::path(name).filename().string());
   }
 
+  // Fails the tickets of records not written within write_timeout_ms (a hung disk), so
+  // every ticket completes in bounded time. A record written later still lands in the
+  // trail (its request was refused).
+  void Watch() {
+    std::unique_lock lk(mu);
+    const auto limit = std::chrono::milliseconds(opt.write_timeout_ms);
+    while (!watchdog_cv.wait_for(lk, std::chrono::milliseconds(100), [&] { return stop; })) {
+      const auto now = std::chrono::steady_clock::now();
+      std::vector<std::shared_ptr<Ticket>> late;
+      for (auto* d : {&inflight, &queue}) {
+        for (const auto& slot : *d) {
+          if (now - slot.queued > limit && !slot.ticket->done()) late.push_back(slot.ticket);
+        }
+      }
+      if (late.empty()) continue;
+      stats.failures += late.size();
+      lk.unlock();
+      log::Error("audit: {} records not written within {} ms; failing their requests", late.size(),
+                 opt.write_timeout_ms);
+      for (auto& t : late) {
+        t->Complete(
+            Unavailable("audit_unavailable", "the audit trail could not be written in time"));
+      }
+      lk.lock();
+    }
+  }
+
   void Run() {
     std::unique_lock lk(mu);
     for (;;) {
+      writer_idle = true;
       writer_cv.wait_for(lk, std::chrono::milliseconds(std::min(opt.checkpoint_interval_ms, 1000)),
                          [&] { return stop || !queue.empty(); });
+      writer_idle = false;
       if (stop && queue.empty()) break;
-      std::deque<std::shared_ptr<Slot>> batch;
-      batch.swap(queue);
+      inflight.swap(queue);
+      std::deque<Slot>& batch = inflight;  // only this thread changes it while unlocked
       lk.unlock();
       std::vector<std::string_view> bodies;
       bodies.reserve(batch.size());
-      for (const auto& s : batch) bodies.push_back(s->body);
+      for (const auto& s : batch) bodies.push_back(s.body);
       Status st = WriteBatch(bodies, false);  // also a time-based checkpoint when idle
       if (st.ok() && size >= opt.max_bytes) {
         if (Status r = Rotate(); !r.ok()) log::Error("audit: {}", r.ToString());
@@ -308,11 +401,10 @@ struct FileTrail::Impl {
       lk.lock();
       if (!batch.empty()) ++stats.batches;
       if (!st.ok()) stats.failures += batch.size();
-      for (auto& s : batch) {
-        s->status = st;
-        s->done = true;
-      }
-      done_cv.notify_all();
+      lk.unlock();
+      for (auto& s : batch) s.ticket->Complete(st);  // outside the lock: callbacks run here
+      lk.lock();
+      inflight.clear();
     }
     lk.unlock();
     if (fd >= 0) {
@@ -344,24 +436,26 @@ Result<std::unique_ptr<FileTrail>> FileTrail::Open(TrailOptions options, SecretS
   }
   Impl* raw = impl.get();
   raw->thread = std::thread([raw] { raw->Run(); });
+  raw->watchdog = std::thread([raw] { raw->Watch(); });
   return std::unique_ptr<FileTrail>(new FileTrail(std::move(impl)));
 }
 
-Status FileTrail::Append(const Event& e) {
-  auto slot = std::make_shared<Impl::Slot>();
-  std::string& b = slot->body;
+std::shared_ptr<Ticket> FileTrail::AppendAsync(const Event& e) {
+  auto ticket = std::make_shared<Ticket>();
+  std::string b;
+  b.reserve(512);
   b = "\"time\":\"" + TimeText(e.time_ms ? e.time_ms : NowMs()) + "\"";
   Str(b, "type", e.type);
   Str(b, "request_id", e.request_id);
   if (e.identity.rfind("token:", 0) == 0) {
-    auto h = HmacOf(e.identity);
+    auto h = impl_->Hmac(e.identity, /*cache=*/true);
     Str(b, "identity", h.ok() ? *h : std::string("hmac-unavailable"));
   } else {
     Str(b, "identity", e.identity);
   }
   if (!e.identity_name.empty()) Str(b, "identity_name", e.identity_name);
   if (e.target.rfind("token:", 0) == 0) {
-    auto h = HmacOf(e.target);
+    auto h = impl_->Hmac(e.target, /*cache=*/true);
     Str(b, "target", h.ok() ? *h : std::string("hmac-unavailable"));
   } else if (!e.target.empty()) {
     Str(b, "target", e.target);
@@ -373,35 +467,49 @@ Status FileTrail::Append(const Event& e) {
   Str(b, "outcome", e.outcome);
   Str(b, "remote", e.remote_address);
   if (!e.context.empty()) {
-    auto h = HmacOf(e.context);
+    auto h = impl_->Hmac(e.context, /*cache=*/false);
     Str(b, "context", h.ok() ? *h : std::string("hmac-unavailable"));
   }
   if (e.items) Num(b, "items", e.items);
   if (!e.detail.empty()) Str(b, "detail", e.detail);
 
   std::unique_lock lk(impl_->mu);
-  if (impl_->closed) return Unavailable("audit_unavailable", "the audit trail is closed");
-  if (impl_->queue.size() >= impl_->opt.max_queue) {
+  if (impl_->closed) {
+    ticket->Complete(Unavailable("audit_unavailable", "the audit trail is closed"));
+  } else if (impl_->queue.size() >= impl_->opt.max_queue) {
     ++impl_->stats.failures;
-    return Unavailable("audit_unavailable", "the audit trail is not keeping up (queue full)");
+    ticket->Complete(
+        Unavailable("audit_unavailable", "the audit trail is not keeping up (queue full)"));
+  } else {
+    impl_->queue.push_back({std::move(b), ticket, std::chrono::steady_clock::now()});
+    if (impl_->writer_idle) impl_->writer_cv.notify_one();  // else it picks this up next round
   }
-  impl_->queue.push_back(slot);
-  impl_->writer_cv.notify_one();
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(impl_->opt.write_timeout_ms);
-  if (!impl_->done_cv.wait_until(lk, deadline, [&] { return slot->done; })) {
+  return ticket;
+}
+
+Status FileTrail::Append(const Event& e) {
+  auto ticket = AppendAsync(e);
+  auto done = std::make_shared<std::pair<std::mutex, std::condition_variable>>();
+  ticket->OnDone([done] {
+    std::lock_guard lk(done->first);
+    done->second.notify_all();
+  });
+  std::unique_lock lk(done->first);
+  if (!done->second.wait_for(lk, std::chrono::milliseconds(impl_->opt.write_timeout_ms),
+                             [&] { return ticket->done(); })) {
+    std::lock_guard slk(impl_->mu);
     ++impl_->stats.failures;
     return Unavailable("audit_unavailable", "the audit trail could not be written in time");
   }
-  return slot->status;
+  return ticket->status();
+}
+
+int FileTrail::write_timeout_ms() const {
+  return impl_->opt.write_timeout_ms;
 }
 
 Result<std::string> FileTrail::HmacOf(std::string_view value) const {
-  auto s = impl_->secret ? impl_->secret() : nullptr;
-  if (!s) return Unavailable("sealed", "keep is sealed");
-  uint8_t mac[crypto::kSha256Size];
-  KEEP_RETURN_IF_ERROR(crypto::HmacSha256(s->view().subspan(0, 32), AsBytes(value), mac));
-  return "hmac-sha256:" + HexEncode(mac);
+  return impl_->Hmac(value, /*cache=*/false);
 }
 
 Result<std::string> FileTrail::PublicKeyPem() const {
@@ -418,9 +526,9 @@ void FileTrail::Close() {
     impl_->closed = impl_->stop = true;
   }
   impl_->writer_cv.notify_all();
+  impl_->watchdog_cv.notify_all();
+  if (impl_->watchdog.joinable()) impl_->watchdog.join();
   if (impl_->thread.joinable()) impl_->thread.join();
-  std::lock_guard lk(impl_->mu);
-  impl_->done_cv.notify_all();
 }
 
 TrailStats FileTrail::stats() const {

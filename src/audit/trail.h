@@ -59,6 +59,8 @@ class FileTrail final : public Sink {
   ~FileTrail() override;
 
   Status Append(const Event& event) override;
+  std::shared_ptr<Ticket> AppendAsync(const Event& event) override;
+  int write_timeout_ms() const override;
   // "hmac-sha256:<hex>" of `value` under the trail key, for finding records by a token
   // id or a context. Errors: kUnavailable "sealed".
   Result<std::string> HmacOf(std::string_view value) const override;

@@ -213,16 +213,26 @@ HttpResponse Api::Finish(Call& call, HttpResponse response) {
     call.event.outcome = response.status < 400 ? "ok" : response.error_code;
     if (call.event.outcome.empty()) call.event.outcome = "error";
   }
-  Status s = audit_.Append(call.event);
+  if (options_.async_audit) {
+    response.audit_ticket = audit_.AppendAsync(call.event);
+    if (!response.audit_ticket->done() || response.audit_ticket->status().ok()) return response;
+  }
+  Status s = response.audit_ticket ? response.audit_ticket->status() : audit_.Append(call.event);
   if (!s.ok()) {
     log::Error("audit append failed for {}: {}", call.request_id, s.ToString());
-    if (response.sensitive) OPENSSL_cleanse(response.body.data(), response.body.size());
-    return ErrorResponse(Unavailable("audit_unavailable",
-                                     "the request was refused because its audit record could "
-                                     "not be written"),
-                         call.request_id);
+    return AuditFailed(response, call.request_id);
   }
   return response;
+}
+
+HttpResponse Api::AuditFailed(HttpResponse& original, std::string_view request_id) {
+  if (original.sensitive) OPENSSL_cleanse(original.body.data(), original.body.size());
+  HttpResponse r = ErrorResponse(
+      Unavailable("audit_unavailable",
+                  "the request was refused because its audit record could not be written"),
+      request_id);
+  status_counts_[5].fetch_add(1, std::memory_order_relaxed);
+  return r;
 }
 
 HttpResponse Api::Metrics(Call& call) {

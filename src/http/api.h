@@ -34,6 +34,9 @@ struct ApiOptions {
   access::RateLimitOptions rate_limits;
   access::LockdownOptions lockdown;
   std::string version = "0.1.0";
+  // Responses carry their audit record's ticket instead of waiting for it (the server
+  // waits without blocking a thread, so concurrent records share one write and fsync).
+  bool async_audit = false;
 };
 
 class Api {
@@ -46,6 +49,10 @@ class Api {
   size_t BodyLimitFor(std::string_view target) const;
   // For the server: a request whose body exceeded the limit, or a malformed request.
   HttpResponse Reject(const Status& status);
+  // What to send instead of `original` when its audit record failed: 503
+  // audit_unavailable (the original's body is wiped when sensitive).
+  HttpResponse AuditFailed(HttpResponse& original, std::string_view request_id);
+  int audit_timeout_ms() const { return audit_.write_timeout_ms(); }
 
  private:
   struct Call;

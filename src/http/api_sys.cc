@@ -97,6 +97,7 @@ HttpResponse Api::Sys(Call& call) {
   if (call.req.method != "POST") return MethodNotAllowed("POST", call.request_id);
   ParsedBody body;
   if (Status st = body.Parse(call.req.body); !st.ok()) return ErrorResponse(st, call.request_id);
+  call.event.operation = "sys." + std::string(op);  // init and unseal are audited unauthenticated
   if (op == "init") return SysInit(call, body.value());
   if (op == "unseal") return SysUnseal(call, body.value());
   return SysAdmin(call, op, body.value());
@@ -259,6 +260,7 @@ HttpResponse Api::SysRekey(Call& call) {
       return JsonResponse(200, json::serialize(RekeyJson(*r)));
     });
   }
+  call.event.operation = "sys.rekey.update";
   auto o = AsObject(body.value(), {"nonce", "share"});
   if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
   auto nonce = ReqString(**o, "nonce");

@@ -2,10 +2,15 @@
 // tested without sockets and Beast stays inside server.cc.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace keep::audit {
+class Ticket;
+}
 
 namespace keep::http {
 
@@ -31,6 +36,10 @@ struct HttpResponse {
   bool sensitive = false;
   // For errors: the API error code (audit outcome).
   std::string error_code;
+  // With ApiOptions::async_audit: the audit record still being written. The transport must
+  // not send this response until the ticket completes successfully; if it fails or takes
+  // longer than Api::audit_timeout_ms(), it sends Api::AuditFailed() instead.
+  std::shared_ptr<audit::Ticket> audit_ticket;
 };
 
 }  // namespace keep::http

@@ -1,4 +1,5 @@
 #include "http/server.h"
+#include "audit/sink.h"
 #include "http/tls.h"
 
 #include <openssl/crypto.h>
@@ -163,6 +164,7 @@ struct Server::Impl {
       req.client_cert_subject = peer.subject;
       req.client_cert_spki_sha256 = peer.spki_sha256;
       HttpResponse resp = api.Handle(req);
+      if (resp.audit_ticket) co_await AwaitAudit(resp);
       OPENSSL_cleanse(req.body.data(), req.body.size());
       if (req.authorization) OPENSSL_cleanse(req.authorization->data(), req.authorization->size());
       // The read buffer still holds the raw request (token, plaintext): wipe all of its
@@ -176,6 +178,35 @@ struct Server::Impl {
     }
     beast::get_lowest_layer(stream).expires_after(1s);
     co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
+  }
+
+  // Waits, without holding a thread, until the response's audit record is written (the
+  // sink completes every ticket within its write timeout); on failure swaps in the
+  // audit_unavailable answer (fail closed).
+  template <typename Token>
+  static auto AsyncWaitTicket(std::shared_ptr<audit::Ticket> ticket, Token&& token) {
+    return asio::async_initiate<Token, void()>(
+        [ticket](auto handler) {
+          auto ex = asio::get_associated_executor(handler);
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          ticket->OnDone([h, ex]() mutable { asio::post(ex, std::move(*h)); });
+        },
+        token);
+  }
+
+  awaitable<void> AwaitAudit(HttpResponse& resp) {
+    auto ticket = resp.audit_ticket;
+    if (!ticket->done()) co_await AsyncWaitTicket(ticket, use_awaitable);
+    if (!ticket->status().ok()) {
+      std::string id;
+      for (const auto& [k, v] : resp.headers) {
+        if (k == "X-Request-Id") id = v;
+      }
+      HttpResponse failed = api.AuditFailed(resp, id);
+      failed.headers.emplace_back("X-Request-Id", id);
+      resp = std::move(failed);
+    }
+    resp.audit_ticket.reset();
   }
 
   // After refusing an upload, read and discard what the client is still sending (up to
