@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "audit/chain.h"
+#include "common/encoding.h"
 #include "crypto/random.h"
 #include "crypto/sign.h"
 
@@ -363,6 +364,45 @@ TEST_F(TrailTest, AHungDiskFailsAppendsWithinTheTimeout) {
   }
   drain.join();
   ::close(keep_open);
+}
+
+// The two-line trail published in docs/formats.md §7 (made independently in Python)
+// verifies, and any change to it does not.
+TEST(AuditVector, PublishedTrailVerifies) {
+  std::ifstream in(std::string(KEEP_SOURCE_DIR) + "/docs/formats.md");
+  std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t b = doc.find("<!-- audit-vector-begin -->");
+  const size_t e = doc.find("<!-- audit-vector-end -->");
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(e, std::string::npos);
+  std::stringstream lines(doc.substr(b, e - b));
+  std::string trail, line;
+  std::getline(lines, line);  // the marker
+  while (std::getline(lines, line)) {
+    if (line.rfind("    ", 0) == 0) trail += line.substr(4) + "\n";
+  }
+  const fs::path dir = fs::temp_directory_path() / ("keep-vector-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string file = (dir / "vector.log").string();
+  std::ofstream(file) << trail;
+  auto pk = HexDecode("8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c");
+  ASSERT_TRUE(pk.ok());
+  crypto::Ed25519PublicKey key{};
+  std::copy(pk->begin(), pk->end(), key.begin());
+  auto seed_key = crypto::SigningKey::FromSeed(Bytes(32, 1));
+  ASSERT_TRUE(seed_key.ok());
+  EXPECT_EQ(seed_key->public_key(), key);
+  auto r = VerifyTrail({file}, {key, false});
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.records, 2u);
+  EXPECT_EQ(r.checkpoints, 1u);
+  EXPECT_EQ(HexEncode(LineHash(trail.substr(0, trail.find('\n')))),
+            "f1b74ce8a4ceee4b2c5f399e5a7eaac67b735a0a993a74d7095958a38df03c69");
+  std::string changed = trail;
+  changed[changed.find("a1b2")] = 'b';
+  std::ofstream(file) << changed;
+  EXPECT_FALSE(VerifyTrail({file}, {key, false}).ok);
+  fs::remove_all(dir);
 }
 
 }  // namespace

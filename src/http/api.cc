@@ -166,9 +166,9 @@ Status Api::CountDecrypts(Call& call, uint32_t n) {
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
   auto trip = budget_.Record(who.id, n, now_ms);
-  // Identities holding the sys capability are not locked one by one (nobody could
-  // reinstate them); the global budget still counts them.
-  if (trip == access::DecryptBudget::Trip::kIdentity &&
+  // Identities holding the sys capability are never locked (nobody could reinstate
+  // them); their decrypts still count toward the global budget, which can seal.
+  if (trip != access::DecryptBudget::Trip::kNone && !budget_.options().seal &&
       guard_.Authorize(who, access::Operation::kSysLockdown, "").ok()) {
     trip = access::DecryptBudget::Trip::kNone;
   }
