@@ -106,6 +106,9 @@ Status ParseCertificates(const Binder& b, const toml::node& n,
     access::CertIdentity c;
     for (const auto& [k, v] : *t) {
       const std::string key = "auth.certificate." + std::string(k.str());
+      if (k != "policies" && k != "name" && k != "subject" && k != "spki_sha256") {
+        return b.Err(key, "unknown setting");
+      }
       if (k == "policies") {
         const toml::array* p = v.as_array();
         if (!p) return b.Err(key, "must be an array of strings");
@@ -121,14 +124,12 @@ Status ParseCertificates(const Binder& b, const toml::node& n,
         c.name = s;
       } else if (k == "subject") {
         c.subject = s;
-      } else if (k == "spki_sha256") {
+      } else {  // spki_sha256
         c.spki_sha256 = s;
         std::transform(c.spki_sha256.begin(), c.spki_sha256.end(), c.spki_sha256.begin(),
                        [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
         auto raw = HexDecode(c.spki_sha256);
         if (!raw.ok() || raw->size() != 32) return b.Err(key, "must be 64 hex digits (SHA-256)");
-      } else {
-        return b.Err(key, "unknown setting");
       }
     }
     if (c.name.empty()) return b.Err("auth.certificate", "each entry needs a name");

@@ -100,5 +100,75 @@ TEST(Config, SealTypesAndTheirSettings) {
   }
 }
 
+TEST(Config, AccessAuditRateLimitsAndLockdown) {
+  auto c = ParseConfig(
+      "[tls]\ndev_dir=\"t\"\nclient_ca_file = \"clients.pem\"\nclient_auth = \"required\"\n"
+      "[audit]\npath = \"log/audit.log\"\nmax_size_mib = 64\nfsync = false\n"
+      "write_timeout = \"2s\"\ncheckpoint_records = 100\ncheckpoint_interval = \"30s\"\n"
+      "[auth]\nanonymous = true\nanonymous_policies = [\"submitter\"]\n"
+      "[[auth.certificate]]\nname = \"billing\"\nsubject = \"CN=billing,O=Example\"\n"
+      "policies = [\"staff\"]\n"
+      "[[auth.certificate]]\nname = \"batch\"\nspki_sha256 = \"" +
+          std::string(64, 'A') +
+          "\"\n"
+          "[rate_limits]\nidentity_decrypt = 50\nkey_encrypt = 1000.5\nburst_seconds = 3\n"
+          "[lockdown]\nidentity_decrypt_budget = 1000\nglobal_decrypt_budget = 5000\n"
+          "window = \"10m\"\naction = \"seal\"\n",
+      "/etc/keep");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->tls_client_ca_file, "/etc/keep/clients.pem");
+  EXPECT_EQ(c->audit_path, "/etc/keep/log/audit.log");
+  EXPECT_FALSE(c->audit_fsync);
+  EXPECT_EQ(c->audit_write_timeout_ms, 2000);
+  EXPECT_EQ(c->audit_checkpoint_interval_ms, 30000);
+  EXPECT_TRUE(c->api.guard.anonymous);
+  ASSERT_EQ(c->api.guard.certificates.size(), 2u);
+  EXPECT_EQ(c->api.guard.certificates[0].subject, "CN=billing,O=Example");
+  EXPECT_EQ(c->api.guard.certificates[1].spki_sha256, std::string(64, 'a'));  // normalized
+  EXPECT_EQ(c->api.rate_limits.identity[1].per_second, 50);
+  EXPECT_EQ(c->api.rate_limits.identity[1].burst, 150);
+  EXPECT_EQ(c->api.rate_limits.key[0].per_second, 1000.5);
+  EXPECT_EQ(c->api.lockdown.identity_budget, 1000u);
+  EXPECT_EQ(c->api.lockdown.window_s, 600);
+  EXPECT_TRUE(c->api.lockdown.seal);
+  auto defaults = ParseConfig("[tls]\ndev_dir=\"t\"", "/k");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->audit_type, "file");
+  EXPECT_TRUE(defaults->audit_fsync);
+  EXPECT_FALSE(defaults->api.guard.anonymous);
+  EXPECT_FALSE(defaults->api.lockdown.seal);
+
+  const std::pair<const char*, const char*> bad[] = {
+      {"[lockdown]\naction = \"nuke\"", "lockdown.action"},
+      {"[lockdown]\nwindow = \"0s\"", "lockdown.window"},
+      {"[lockdown]\nidentity_decrypt_budget = -1", "lockdown.identity_decrypt_budget"},
+      {"[audit]\ntype = \"syslog\"", "audit.type"},
+      {"[audit]\nmax_size_mib = 0", "audit.max_size_mib"},
+      {"[audit]\nfsync = \"yes\"", "audit.fsync"},
+      {"[auth]\nanonymous_policies = [\"submitter\"]", "set auth.anonymous"},
+      {"[auth]\nanonymous = true\nanonymous_policies = [\"Sub Mitter\"]",
+       "auth.anonymous_policies"},
+      {"[auth]\nanonymous_policies = \"submitter\"", "array of strings"},
+      {"[[auth.certificate]]\nsubject = \"CN=x\"", "needs a name"},
+      {"[[auth.certificate]]\nname = \"x\"", "needs subject or spki_sha256"},
+      {"[[auth.certificate]]\nname = \"x\"\nspki_sha256 = \"abcd\"", "64 hex digits"},
+      {"[[auth.certificate]]\nname = \"x\"\nsubject = \"CN=x\"\npolicy = [\"a\"]",
+       "unknown setting"},
+      {"[rate_limits]\nidentity_decrypt = -5", "between 0 and"},
+      {"[rate_limits]\nidentity_decrypt = \"5/s\"", "number per second"},
+      {"[rate_limits]\nidentity_everything = 5", "unknown setting"},
+  };
+  for (const auto& [text, why] : bad) {
+    auto r = ParseConfig(std::string(text) + "\n[tls]\ndev_dir=\"t\"", "/tmp", "test.toml");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.status().message().find(why), std::string::npos) << r.status().message();
+  }
+  // Client certificates need a client CA.
+  auto no_ca = ParseConfig(
+      "[[auth.certificate]]\nname = \"x\"\nsubject = \"CN=x\"\n[tls]\ndev_dir=\"t\"", "/tmp");
+  ASSERT_FALSE(no_ca.ok());
+  EXPECT_NE(no_ca.status().message().find("client_ca_file"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace keep::keepd
