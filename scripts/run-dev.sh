@@ -51,6 +51,7 @@ cat <<INFO
     export KEEP_ADDR=https://127.0.0.1:$PORT KEEP_CACERT=$VAR/tls/ca.pem KEEP_TOKEN=\$(cat $VAR/root-token)
     $KEEP_BIN key create demo
     echo -n 'hello' | $KEEP_BIN encrypt --key demo | $KEEP_BIN decrypt
+    $KEEP_BIN audit verify --live $VAR/audit.log
 
 INFO
 wait $PID
