@@ -71,7 +71,26 @@ TEST_F(BadInput, ThousandsOfMalformedRequestsOnly4xx) {
       {"/v1/keys/k/rewrap", R"({"ciphertext":")" + ciphertext_ + R"(","context":{"a":"b"}})"},
       {"/v1/keys/k/datakey", R"({"bits":256,"plaintext":true,"context":{"x":"y"}})"},
       {"/v1/random", R"({"bytes":16})"},
+      {"/v1/auth/tokens", R"({"policies":["root"],"ttl":"1h","display_name":"x","orphan":false})"},
+      {"/v1/sys/lockdown/reinstate", R"({"identity":"token:0123456789abcdef"})"},
+      {"/v1/sys/audit/hash", R"({"context":{"a":"b"}})"},
   };
+  // 0. Policies: every prefix of a valid policy, and hostile values in each place.
+  const std::string policy =
+      R"({"rules":[{"keys":"app-*","capabilities":["encrypt","decrypt"]}],"system":["tokens"]})";
+  for (size_t n = 1; n < policy.size(); ++n) Send("PUT", "/v1/sys/policies/p", policy.substr(0, n));
+  for (const char* v : {"1", "null", "[]", "{}", "\"\"", "[1]", "[\"\"]", "[\"x\"]", "\"a**\"",
+                        "\"a b\"", "[\"encrypt\",\"encrypt\"]", "\"\\u0000\""}) {
+    Send("PUT", "/v1/sys/policies/p", std::string(R"({"rules":[{"keys":)") + v +
+                                          R"(,"capabilities":["encrypt"]}]})");
+    Send("PUT", "/v1/sys/policies/p",
+         std::string(R"({"rules":[{"keys":"a","capabilities":)") + v + "}]}");
+    const bool valid = std::string(v) == "[]";  // an empty list of rules or capabilities is fine
+    Send("PUT", "/v1/sys/policies/p", std::string(R"({"rules":[],"system":)") + v + "}", valid);
+    Send("PUT", "/v1/sys/policies/p", std::string(R"({"rules":)") + v + "}", valid);
+  }
+  Send("PUT", "/v1/sys/policies/Bad%20Name", policy);
+  Send("PUT", "/v1/sys/policies/root", policy);
   // 1. Every strict prefix of every valid body is broken JSON.
   for (const auto& [target, body] : endpoints) {
     const size_t step = 1;
