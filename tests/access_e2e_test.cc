@@ -28,18 +28,6 @@ constexpr const char* kRoles[][2] = {
          "system":["sys","tokens","policies","audit"]})"},
 };
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 class Access : public ::testing::Test {
  protected:
   std::string Ok(const std::vector<std::string>& args, const std::string& in = "",
@@ -76,14 +64,14 @@ TEST_F(Access, TheSeedsRolesThroughTheCliWithAVerifiableTrail) {
   const auto [priv, priv_acc] = Token("privileged", "bob");
 
   // Anonymous submitters may only encrypt.
-  const std::string ct = Trim(Ok({"encrypt", "--key", "app-orders"}, "order 1: 3 widgets", ""));
+  const std::string ct = Trimmed(Ok({"encrypt", "--key", "app-orders"}, "order 1: 3 widgets", ""));
   ASSERT_EQ(ct.rfind("keep:", 0), 0u);
   auto denied = server_->Cli({"decrypt"}, ct, "");
   EXPECT_EQ(denied.exit_code, 1);
   EXPECT_NE(denied.err.find("permission_denied"), std::string::npos) << denied.err;
   EXPECT_EQ(server_->Cli({"key", "show", "app-orders"}, "", "").exit_code, 1);
   // Staff may rewrap (never seeing the plaintext) but not decrypt.
-  const std::string rewrapped = Trim(Ok({"rewrap", "--key", "app-orders"}, ct, staff));
+  const std::string rewrapped = Trimmed(Ok({"rewrap", "--key", "app-orders"}, ct, staff));
   EXPECT_EQ(rewrapped.rfind("keep:", 0), 0u);
   EXPECT_EQ(server_->Cli({"decrypt"}, ct, staff).exit_code, 1);
   // Privileged staff decrypt, both the original and the rewrapped ciphertext.
@@ -106,7 +94,7 @@ TEST_F(Access, TheSeedsRolesThroughTheCliWithAVerifiableTrail) {
   EXPECT_EQ(trail.find(priv_acc), std::string::npos);
   EXPECT_NE(trail.find("\"outcome\":\"permission_denied\""), std::string::npos);
   // `keep audit hash` finds bob's records.
-  const std::string bob_hmac = Trim(Ok({"audit", "hash", "token:" + priv_acc}));
+  const std::string bob_hmac = Trimmed(Ok({"audit", "hash", "token:" + priv_acc}));
   ASSERT_EQ(bob_hmac.rfind("hmac-sha256:", 0), 0u);
   EXPECT_NE(trail.find("\"identity\":\"" + bob_hmac + "\""), std::string::npos);
   const std::string pub = server_->dir() + "/audit.pub";
@@ -169,7 +157,7 @@ TEST_F(Access, ClientCertificatesMapToIdentities) {
   };
   auto enc = as("billing", {"encrypt", "--key", "app-invoices"}, "invoice 7");
   ASSERT_EQ(enc.exit_code, 0) << enc.err;
-  auto dec = as("billing", {"decrypt"}, Trim(enc.out));
+  auto dec = as("billing", {"decrypt"}, Trimmed(enc.out));
   EXPECT_EQ(dec.exit_code, 1);
   EXPECT_NE(dec.err.find("permission_denied"), std::string::npos) << dec.err;
   // A certificate from the right CA but not mapped: unauthenticated.
@@ -180,7 +168,7 @@ TEST_F(Access, ClientCertificatesMapToIdentities) {
   auto rogue = as("rogue", {"encrypt", "--key", "app-invoices"}, "x");
   EXPECT_EQ(rogue.exit_code, 1);
   // A bearer token still works next to client certificates.
-  EXPECT_EQ(Ok({"decrypt"}, Trim(enc.out)), "invoice 7");
+  EXPECT_EQ(Ok({"decrypt"}, Trimmed(enc.out)), "invoice 7");
   // The trail names the certificate identity.
   EXPECT_NE(Slurp(server_->audit_path()).find("\"identity\":\"cert:billing\""), std::string::npos);
   fs::remove_all(d);
@@ -219,7 +207,7 @@ TEST_F(Access, DecryptLockdownLocksTheIdentityAcrossRestartsUntilReinstated) {
   WritePolicies();
   Ok({"key", "create", "app-x"});
   const auto [priv, priv_acc] = Token("privileged", "mallory");
-  const std::string ct = Trim(Ok({"encrypt", "--key", "app-x"}, "secret"));
+  const std::string ct = Trimmed(Ok({"encrypt", "--key", "app-x"}, "secret"));
   for (int i = 0; i < 5; ++i) EXPECT_EQ(Ok({"decrypt"}, ct, priv), "secret");
   auto tripped = server_->Cli({"decrypt"}, ct, priv);
   EXPECT_EQ(tripped.exit_code, 1);
@@ -244,7 +232,7 @@ TEST_F(Access, GlobalDecryptLockdownSealsUntilAnAdministratorActs) {
       "\n[lockdown]\nglobal_decrypt_budget = 3\nwindow = \"1h\"\naction = \"seal\"\n");
   server_->Start();
   Ok({"key", "create", "k"});
-  const std::string ct = Trim(Ok({"encrypt", "--key", "k"}, "secret"));
+  const std::string ct = Trimmed(Ok({"encrypt", "--key", "k"}, "secret"));
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Ok({"decrypt"}, ct), "secret");
   auto tripped = server_->Cli({"decrypt"}, ct);
   EXPECT_EQ(tripped.exit_code, 1);
@@ -284,7 +272,7 @@ TEST_F(Access, WithSharesAQuorumUnsealLiftsTheLockdown) {
   std::ofstream(server_->dir() + "/root-token") << m[1] << "\n";
   ASSERT_EQ(shares.size(), 3u);
   Ok({"key", "create", "k"});
-  const std::string ct = Trim(Ok({"encrypt", "--key", "k"}, "secret"));
+  const std::string ct = Trimmed(Ok({"encrypt", "--key", "k"}, "secret"));
   for (int i = 0; i < 2; ++i) EXPECT_EQ(Ok({"decrypt"}, ct), "secret");
   EXPECT_EQ(server_->Cli({"decrypt"}, ct).exit_code, 1);
   server_->Stop();

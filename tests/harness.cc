@@ -25,6 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+}  // namespace
+
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
@@ -36,8 +38,6 @@ std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
 }
-
-}  // namespace
 
 Keepd::Keepd(std::string server_extra, std::string storage_toml, std::string seal_toml,
              std::string tls_extra)

@@ -13,6 +13,10 @@
 
 namespace keep::testing {
 
+// The whole file ("" when unreadable), and `s` without trailing newlines and spaces.
+std::string Slurp(const std::string& path);
+std::string Trimmed(std::string s);
+
 struct CliResult {
   int exit_code = -1;
   std::string out;
