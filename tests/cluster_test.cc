@@ -298,3 +298,88 @@ TEST_F(Cluster, AcknowledgedCiphertextsSurviveCrashesAndConnectionResets) {
 
 }  // namespace
 }  // namespace keep::testing
+
+namespace keep::testing {
+namespace {
+
+// Two nodes on one PostgreSQL with the given [lockdown] settings.
+struct LockdownCluster {
+  explicit LockdownCluster(const std::string& lockdown) {
+    conninfo = pg.CreateDatabase();
+    shared = fs::temp_directory_path() /
+             ("keep-lockdown-" + std::to_string(::getpid()) + "-" + std::to_string(++count));
+    fs::remove_all(shared);
+    fs::create_directories(shared);
+    for (int i = 0; i < 2; ++i) {
+      nodes.push_back(std::make_unique<Keepd>(
+          "\n[lockdown]\n" + lockdown,
+          "backend = \"postgres\"\nconninfo = \"" + conninfo + "\"\npool_size = 2\n",
+          "type = \"dev-file\"\ndev_key_file = \"" + (shared / "root.key").string() +
+              "\"\ndev_auto_init = true\ndev_root_token_file = \"" +
+              (shared / "root-token").string() + "\"\n"));
+      nodes.back()->set_token_file((shared / "root-token").string());
+      nodes.back()->Start();
+    }
+  }
+  ~LockdownCluster() {
+    nodes.clear();
+    fs::remove_all(shared);
+  }
+  // A key and a ciphertext under it, made on the first node.
+  std::string Ciphertext() {
+    auto a = nodes[0]->NewClient();
+    EXPECT_EQ(Do(*a, "POST", "/v1/keys", json::object{{"name", "k"}}).status, 201);
+    return std::string(
+        Do(*a, "POST", "/v1/keys/k/encrypt", EncryptBody("x")).body.at("ciphertext").as_string());
+  }
+  static inline int count = 0;
+  store::testing::PgServer pg;
+  std::string conninfo;
+  fs::path shared;
+  std::vector<std::unique_ptr<Keepd>> nodes;
+};
+
+TEST(ClusterLockdown, ALockedIdentityIsRefusedByEveryNode) {
+  LockdownCluster c("identity_decrypt_budget = 3\naction = \"revoke\"\n");
+  auto a = c.nodes[0]->NewClient();
+  ASSERT_EQ(
+      Do(*a, "PUT", "/v1/sys/policies/reader",
+         json::object{{"rules", json::array{json::object{
+                                    {"keys", "*"}, {"capabilities", json::array{"decrypt"}}}}}})
+          .status,
+      204);
+  const json::value dec = json::object{{"ciphertext", c.Ciphertext()}};
+  auto tok = Do(*a, "POST", "/v1/auth/tokens", json::object{{"policies", json::array{"reader"}}});
+  ASSERT_EQ(tok.status, 201);
+  auto reader_a = c.nodes[0]->NewClient(std::string(tok.body.at("token").as_string()));
+  auto reader_b = c.nodes[1]->NewClient(std::string(tok.body.at("token").as_string()));
+  // B learns of the token, policy and key (counts toward B's own budget: 1 of 3).
+  ASSERT_GE(WithinMs([&] { return Do(*reader_b, "POST", "/v1/decrypt", dec).status == 200; }), 0);
+  EXPECT_EQ(Do(*reader_b, "POST", "/v1/keys/k/encrypt", EncryptBody("y")).code(),
+            "permission_denied");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Do(*reader_a, "POST", "/v1/decrypt", dec).status, 200);
+  EXPECT_EQ(Do(*reader_a, "POST", "/v1/decrypt", dec).code(), "locked_down");
+  // On B, a request that does not count toward any budget (encrypt: permission_denied
+  // for this identity) answers locked_down once the lock has arrived.
+  EXPECT_GE(WithinMs([&] {
+              return Do(*reader_b, "POST", "/v1/keys/k/encrypt", EncryptBody("y")).code() ==
+                     "locked_down";
+            }),
+            0)
+      << "the lock reaches the other node";
+}
+
+TEST(ClusterLockdown, OneNodeSealingForALockdownSealsTheOthers) {
+  LockdownCluster c("global_decrypt_budget = 3\naction = \"seal\"\n");
+  const json::value dec = json::object{{"ciphertext", c.Ciphertext()}};
+  auto a = c.nodes[0]->NewClient(), b = c.nodes[1]->NewClient();
+  ASSERT_GE(WithinMs([&] { return Do(*b, "GET", "/v1/keys/k").status == 200; }), 0);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Do(*a, "POST", "/v1/decrypt", dec).status, 200);
+  EXPECT_EQ(Do(*a, "POST", "/v1/decrypt", dec).code(), "locked_down");
+  EXPECT_GE(WithinMs([&] { return Do(*b, "GET", "/v1/sys/health").status == 503; }), 0)
+      << "the other node sealed too";
+  EXPECT_EQ(Do(*b, "POST", "/v1/decrypt", dec).code(), "sealed");
+}
+
+}  // namespace
+}  // namespace keep::testing

@@ -1,4 +1,5 @@
 // Service: following the changes other nodes make to a shared store.
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -53,6 +54,16 @@ void Service::ReloadAll() {
 }
 
 void Service::ApplyChanges(const std::vector<std::string>& paths) {
+  // Another node's decrypt lockdown sealed it: this node seals too.
+  if (std::find(paths.begin(), paths.end(), keys::Barrier::kLockdownPath) != paths.end() &&
+      !barrier_.IsSealed()) {
+    auto why = GlobalLockdown();
+    if (why.ok() && !why->empty()) {
+      log::Warn("lockdown: another node sealed keep ({}); sealing", *why);
+      Seal().IgnoreError();
+      return;
+    }
+  }
   std::lock_guard lock(sys_mu_);  // never repopulate memory after a seal
   if (barrier_.IsSealed() || paths.empty()) return;
   std::set<std::string> keys;
