@@ -58,9 +58,23 @@ HttpResponse MethodNotAllowed(std::string_view allow, std::string_view request_i
   return r;
 }
 
-HttpResponse Api::Reject(const Status& status) {
-  HttpResponse r = ErrorResponse(status, NextRequestId());
+HttpResponse Api::Reject(const Status& status, std::string_view remote_address) {
+  const std::string id = NextRequestId();
+  HttpResponse r = ErrorResponse(status, id);
   status_counts_[r.status / 100].fetch_add(1, std::memory_order_relaxed);
+  // Refused before it was a request (malformed HTTP, body too large): recorded too, without
+  // holding the answer back (it carries nothing).
+  audit::Event ev;
+  ev.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  ev.request_id = id;
+  ev.operation = "http.reject";
+  ev.status = r.status;
+  ev.outcome = r.error_code;
+  ev.remote_address = std::string(remote_address);
+  audit_.AppendAsync(ev);
+  r.headers.emplace_back("X-Request-Id", id);
   return r;
 }
 

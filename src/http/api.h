@@ -48,7 +48,8 @@ class Api {
   // The body limit for a target (the batch limit for the batch-capable endpoints).
   size_t BodyLimitFor(std::string_view target) const;
   // For the server: a request whose body exceeded the limit, or a malformed request.
-  HttpResponse Reject(const Status& status);
+  // Also recorded in the audit trail (without waiting for it).
+  HttpResponse Reject(const Status& status, std::string_view remote_address = "");
   // What to send instead of `original` when its audit record failed: 503
   // audit_unavailable (the original's body is wiped when sensitive).
   HttpResponse AuditFailed(HttpResponse& original, std::string_view request_id);

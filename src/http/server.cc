@@ -114,7 +114,7 @@ struct Server::Impl {
         if (ec1 != bhttp::error::end_of_stream && ec1 != beast::error::timeout &&
             ec1 != asio::ssl::error::stream_truncated && ec1 != asio::error::eof &&
             ec1 != asio::error::connection_reset && ec1 != asio::error::operation_aborted) {
-          HttpResponse bad = api.Reject(InvalidArgument("malformed HTTP request"));
+          HttpResponse bad = api.Reject(InvalidArgument("malformed HTTP request"), remote);
           co_await Write(stream, bad, 11, false);
         }
         break;
@@ -127,7 +127,7 @@ struct Server::Impl {
       const size_t limit = api.BodyLimitFor(parser.get().target());
       if (parser.content_length() && *parser.content_length() > limit) {
         HttpResponse r = api.Reject(
-            Status(Code::kTooLarge, "payload_too_large", "the request body is too large"));
+            Status(Code::kTooLarge, "payload_too_large", "the request body is too large"), remote);
         co_await Write(stream, r, parser.get().version(), false);
         co_await Drain(stream, buffer, *parser.content_length());
         break;
@@ -140,12 +140,13 @@ struct Server::Impl {
       if (ec2) {
         if (ec2 == bhttp::error::body_limit) {
           HttpResponse r = api.Reject(
-              Status(Code::kTooLarge, "payload_too_large", "the request body is too large"));
+              Status(Code::kTooLarge, "payload_too_large", "the request body is too large"),
+              remote);
           co_await Write(stream, r, parser.get().version(), false);
         } else if (ec2 != beast::error::timeout && ec2 != asio::error::eof &&
                    ec2 != asio::ssl::error::stream_truncated &&
                    ec2 != asio::error::connection_reset) {
-          HttpResponse r = api.Reject(InvalidArgument("malformed HTTP request"));
+          HttpResponse r = api.Reject(InvalidArgument("malformed HTTP request"), remote);
           co_await Write(stream, r, parser.get().version(), false);
         }
         break;
