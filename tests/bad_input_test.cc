@@ -211,6 +211,8 @@ TEST_F(BadInput, RawProtocolGarbageIsRefusedCleanly) {
         << "for " << g.substr(0, 60) << " got " << reply.substr(0, 100);
   }
   ExpectHealthy();
+  // Refused before they were requests, and still in the audit trail.
+  EXPECT_NE(Slurp(server_->audit_path()).find("\"operation\":\"http.reject\""), std::string::npos);
 }
 
 TEST_F(BadInput, SlowClientsAreCutOffAndDoNotBlockOthers) {
