@@ -119,6 +119,10 @@ TEST_F(Access, TheSeedsRolesThroughTheCliWithAVerifiableTrail) {
   EXPECT_NE(bad_trail.err.find("forged.log:" + std::to_string(line) + ":"), std::string::npos)
       << bad_trail.err;
   EXPECT_NE(bad_trail.err.find("modified"), std::string::npos) << bad_trail.err;
+  // The independent Python verifier (written from docs/formats.md) agrees on both.
+  const std::string py = "/usr/bin/python3 tests/interop/audit_v1.py verify " + pub + " ";
+  EXPECT_EQ(std::system((py + server_->audit_path() + " >/dev/null").c_str()), 0);
+  EXPECT_NE(std::system((py + copy + " >/dev/null").c_str()), 0);
 }
 
 TEST_F(Access, ClientCertificatesMapToIdentities) {

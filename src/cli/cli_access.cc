@@ -218,7 +218,8 @@ void AddAuditCommands(CLI::App& app, Context& ctx, int& rc) {
       ctx.PrintJson(o);
     } else if (r.ok) {
       std::cout << "ok: " << r.records << " records (seq " << r.first_seq << "–" << r.last_seq
-                << "), " << r.checkpoints << " signed checkpoints";
+                << "), " << r.checkpoints << " signed checkpoint"
+                << (r.checkpoints == 1 ? "" : "s");
       if (r.unsigned_tail) std::cout << ", " << r.unsigned_tail << " records after the last one";
       std::cout << "\n";
       for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
