@@ -40,6 +40,10 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 PORT=$(cat "$VAR/ready")
+if ! curl -sf --cacert "$VAR/tls/ca.pem" "https://127.0.0.1:$PORT/v1/sys/health" >/dev/null; then
+  echo "keepd started but is sealed (see its log above). A var/dev/ made by an older keep" >&2
+  echo "cannot be opened by this one: stop it, remove var/dev/ and run 'make run' again." >&2
+fi
 KEEP_BIN="$ROOT/$BUILD/cmd/keep/keep"
 cat <<INFO
 
