@@ -1,0 +1,130 @@
+// The keep file format v1 (docs/formats.md §8): a header with one or more recipient
+// stanzas, each wrapping the same random 32-byte file key, authenticated by a header MAC
+// that also commits to the file key; then a streaming body of fixed-size segments, each
+// sealed with AES-256-GCM under a key derived from the file key, with a nonce made of the
+// segment counter and a last-segment flag, so truncation, reordering, duplication and
+// appended data are all detected.
+//
+// Stanzas: X25519 and RSA-OAEP-SHA256 (crypto::SealTo with the label "keep file v1"),
+// and a keep-server stanza holding a keep ciphertext of the file key (made and opened
+// through the server's API, so policy and audit apply; this module only stores it).
+//
+// The body key depends only on the file key and the header's salt, never on the stanzas:
+// recipients can be added or removed by rewriting the header alone.
+//
+// Memory: Encryptor and Decryptor hold one segment; the header is limited to 1,024
+// stanzas of at most 8 KiB. Errors: kInvalidArgument with reason "invalid_file" and a
+// specific message for malformed input; "wrong_key" when no identity opens a stanza or
+// the header MAC fails under the unwrapped key. Not thread-safe per object.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "crypto/pubkey.h"
+#include "crypto/secret_bytes.h"
+#include "keep/result.h"
+
+namespace keep::format::file {
+
+inline constexpr size_t kFileKeySize = 32;
+inline constexpr uint8_t kDefaultSegmentLog2 = 16;  // 64 KiB
+inline constexpr size_t kMaxStanzas = 1024;
+inline constexpr size_t kMaxStanzaBody = 8192;
+
+enum class StanzaType : uint8_t { kX25519 = 1, kRsaOaep = 2, kKeep = 3 };
+
+struct Stanza {
+  StanzaType type = StanzaType::kX25519;
+  // X25519/RSA: SHA-256 of the recipient's SubjectPublicKeyInfo (32 bytes);
+  // keep: the key name (1–128 bytes).
+  Bytes recipient;
+  Bytes body;  // the wrapped file key
+};
+
+struct Header {
+  uint8_t segment_log2 = kDefaultSegmentLog2;  // 12..24
+  std::array<uint8_t, 16> salt{};              // random per file key
+  std::vector<Stanza> stanzas;
+  std::array<uint8_t, 32> mac{};
+  size_t segment_size() const { return size_t{1} << segment_log2; }
+};
+
+// A fresh file key (locked memory) and a header for it with a random salt, no stanzas.
+struct NewFile {
+  crypto::SecretBytes file_key;
+  Header header;
+};
+Result<NewFile> NewFileKey(uint8_t segment_log2 = kDefaultSegmentLog2);
+
+// Stanzas for public-key recipients, and opening them with a private key. Open returns
+// "wrong_key" when the stanza is not for this key.
+Result<Stanza> WrapForRecipient(const crypto::PublicKey& recipient,
+                                const crypto::SecretBytes& file_key);
+Result<crypto::SecretBytes> OpenStanza(const crypto::PrivateKey& identity, const Stanza& stanza);
+// The recipient id of a public key (SHA-256 of its SPKI).
+Bytes RecipientId(const crypto::PublicKey& key);
+
+// Sets the header MAC for `file_key`; VerifyHeader checks it in constant time
+// (Errors: "wrong_key": this file key does not belong to this header).
+Status SealHeader(const crypto::SecretBytes& file_key, Header& header);
+Status VerifyHeader(const crypto::SecretBytes& file_key, const Header& header);
+
+// The header's bytes (MAC included).
+Bytes SerializeHeader(const Header& header);
+
+// Reads a header from the front of a stream. `read(buf, n)` fills up to n bytes and
+// returns how many (0 at end); it is called with small sizes only.
+using ReadFn = std::function<Result<size_t>(uint8_t* buf, size_t n)>;
+Result<Header> ReadHeader(const ReadFn& read);
+
+using WriteFn = std::function<Status(ByteView data)>;
+
+// Encrypts a body. Write() may be called with any amount; Finish() seals the last
+// segment (possibly empty). Output goes to `out` segment by segment.
+class Encryptor {
+ public:
+  static Result<Encryptor> Create(const crypto::SecretBytes& file_key, const Header& header,
+                                  WriteFn out);
+  Status Write(ByteView plaintext);
+  Status Finish();
+
+ private:
+  Status Seal(bool last);
+  crypto::SecretBytes key_;
+  size_t segment_ = 0;
+  uint64_t counter_ = 0;
+  crypto::SecretBytes buf_;
+  size_t used_ = 0;
+  Bytes sealed_;
+  WriteFn out_;
+  bool finished_ = false;
+};
+
+// Decrypts a body fed in any pieces. Plaintext is released segment by segment as each
+// authenticates; Finish() fails with "invalid_file" if the body was truncated (the last
+// segment is missing) — callers writing to a file must discard it then.
+class Decryptor {
+ public:
+  static Result<Decryptor> Create(const crypto::SecretBytes& file_key, const Header& header,
+                                  WriteFn out);
+  Status Write(ByteView ciphertext);
+  Status Finish();
+  uint64_t segments() const { return counter_; }
+
+ private:
+  Status Open(ByteView sealed, bool last);
+  crypto::SecretBytes key_;
+  size_t segment_ = 0;
+  uint64_t counter_ = 0;
+  Bytes buf_;
+  size_t used_ = 0;
+  crypto::SecretBytes plain_;
+  WriteFn out_;
+  bool finished_ = false;
+};
+
+}  // namespace keep::format::file
