@@ -103,6 +103,7 @@ int Run(int argc, char** argv) {
   AddKeyCommands(app, ctx, rc);
   AddCryptoCommands(app, ctx, rc);
   AddAccessCommands(app, ctx, rc);
+  AddFileCommands(app, ctx, rc);
   AddKeygenCommand(app, rc);
   try {
     app.parse(argc, argv);
@@ -116,6 +117,9 @@ int Run(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::cerr << "keep: " << e.message << "\n";
     return 2;
+  } catch (const Failure& e) {
+    std::cerr << "keep: " << e.message << "\n";
+    return 1;
   }
   return rc;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/pubkey.h"
 #include "keep/client.h"
 
 namespace keep::cli {
@@ -24,6 +25,11 @@ struct Globals {
 
 // A usage error detected after parsing (exit status 2).
 struct UsageError {
+  std::string message;
+};
+// A local refusal or error that is not about usage (a damaged file, a wrong key):
+// exit status 1.
+struct Failure {
   std::string message;
 };
 
@@ -57,6 +63,11 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc);
 void AddKeygenCommand(CLI::App& app, int& rc);
 void AddKeyCommands(CLI::App& app, Context& ctx, int& rc);
 void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc);
+// keep file … (cli_file.cc).
+void AddFileCommands(CLI::App& app, Context& ctx, int& rc);
+// A private key (PEM) from a file; a passphrase comes from KEEP_IDENTITY_PASSPHRASE or a
+// prompt. Throws UsageError naming the file.
+crypto::PrivateKey LoadIdentity(const std::string& path);
 // token, policy, lockdown, audit (cli_access.cc).
 void AddAccessCommands(CLI::App& app, Context& ctx, int& rc);
 

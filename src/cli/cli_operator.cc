@@ -48,16 +48,8 @@ std::string ShareToSubmit(const std::string& given, const std::string& identity,
                           const char* prompt) {
   std::string text = given.empty() ? PromptHidden(prompt) : given;
   if (identity.empty()) return text;
-  const std::string pem = ReadInput(identity);
-  crypto::SecretBytes pass;
-  if (pem.find("ENCRYPTED PRIVATE KEY") != std::string::npos) {
-    const char* env = std::getenv("KEEP_IDENTITY_PASSPHRASE");
-    const std::string p = env != nullptr ? std::string(env) : PromptHidden("Passphrase: ");
-    pass = crypto::SecretBytes::CopyOf(AsBytes(p));
-  }
-  auto key = crypto::ParsePrivateKeyPem(pem, pass.view());
-  if (!key.ok()) throw UsageError{identity + ": " + std::string(key.status().message())};
-  auto share = seal::DecryptShare(*key, text);
+  const crypto::PrivateKey key = LoadIdentity(identity);
+  auto share = seal::DecryptShare(key, text);
   if (!share.ok()) throw UsageError{std::string(share.status().message())};
   return std::string(AsChars(share->view()));
 }
