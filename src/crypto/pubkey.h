@@ -72,8 +72,9 @@ Result<PrivateKey> ParsePrivateKeyPem(std::string_view pem, ByteView passphrase 
 
 // A fresh key pair: X25519, or RSA with `rsa_bits` (3072 or 4096).
 Result<PrivateKey> GeneratePrivateKey(KeyType type, int rsa_bits = 3072);
-// PEM encodings: PKCS#8 private key (PBES2: PBKDF2 + AES-256-CBC when `passphrase` is
-// non-empty) and SubjectPublicKeyInfo public key.
+// PEM encodings: PKCS#8 private key (when `passphrase` is non-empty, encrypted with PBES2:
+// scrypt N=2^14 r=8 p=8 + AES-256-CBC, which `openssl pkcs8` and python3-cryptography read)
+// and SubjectPublicKeyInfo public key.
 Result<SecretBytes> PrivateKeyPem(const PrivateKey& key, ByteView passphrase = {});
 std::string PublicKeyPem(const PublicKey& key);
 

@@ -1,6 +1,8 @@
 #include "crypto/pubkey.h"
 
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <boost/json.hpp>
 #include <fstream>
@@ -108,6 +110,23 @@ TEST(PubKey, SealAndOpenRoundTripForBothTypesThroughPem) {
     auto pem = PrivateKeyPem(*priv, pass);
     ASSERT_TRUE(pem.ok());
     EXPECT_NE(Text(*pem).find("ENCRYPTED PRIVATE KEY"), std::string::npos);
+    {  // PBES2 with scrypt (OID 1.3.6.1.4.1.11591.4.11), not 2,048 rounds of PBKDF2.
+      OsslPtr<BIO> bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+      X509_SIG* p8 = PEM_read_bio_PKCS8(bio.get(), nullptr, nullptr, nullptr);
+      ASSERT_NE(p8, nullptr);
+      const X509_ALGOR* alg = nullptr;
+      X509_SIG_get0(p8, &alg, nullptr);
+      const void* param = nullptr;
+      int ptype = 0;
+      X509_ALGOR_get0(nullptr, &ptype, &param, alg);
+      ASSERT_EQ(ptype, V_ASN1_SEQUENCE);
+      const auto* seq = static_cast<const ASN1_STRING*>(param);
+      const std::string der(reinterpret_cast<const char*>(ASN1_STRING_get0_data(seq)),
+                            static_cast<size_t>(ASN1_STRING_length(seq)));
+      const std::string scrypt_oid = "\x06\x09\x2b\x06\x01\x04\x01\xda\x47\x04\x0b";
+      EXPECT_NE(der.find(scrypt_oid), std::string::npos);
+      X509_SIG_free(p8);
+    }
     EXPECT_EQ(ParsePrivateKeyPem(Text(*pem)).status().message(),
               "the private key is encrypted: give its passphrase");
     const Bytes wrong = {'n', 'o'};
