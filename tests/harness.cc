@@ -148,36 +148,62 @@ std::unique_ptr<Client> Keepd::NewClient(const std::string& token, int timeout_m
   return c.ok() ? std::move(c).value() : nullptr;
 }
 
-CliResult Keepd::Cli(const std::vector<std::string>& args, const std::string& input,
-                     const std::string& token) const {
-  const std::string in = dir_ + "/cli.in", out = dir_ + "/cli.out", err = dir_ + "/cli.err";
-  std::ofstream(in, std::ios::binary) << input;
+namespace {
+
+// Spawns `argv` with stdin from `in`, stdout and stderr into files in `dir`.
+CliResult Spawn(const std::string& dir, const std::vector<std::string>& args,
+                const std::vector<std::string>& env, const std::string& in) {
+  const std::string out = dir + "/cli.out", err = dir + "/cli.err";
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, in.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<std::string> env = {"KEEP_ADDR=" + addr(), "KEEP_CACERT=" + ca(),
-                                  "KEEP_TOKEN=" + (token == "<root>" ? this->token() : token),
-                                  "PATH=/usr/bin:/bin"};
+  std::vector<std::string> envs = env;
   std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
+  for (auto& e : envs) envp.push_back(e.data());
   envp.push_back(nullptr);
-  std::vector<std::string> all = {KEEP_CLI_BIN};
-  all.insert(all.end(), args.begin(), args.end());
+  std::vector<std::string> all = args;
   std::vector<char*> argv;
   for (auto& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid;
   CliResult r;
-  if (posix_spawn(&pid, KEEP_CLI_BIN, &fa, nullptr, argv.data(), envp.data()) != 0) return r;
+  const int rc = posix_spawn(&pid, all[0].c_str(), &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return r;
   int st = 0;
   waitpid(pid, &st, 0);
   r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   r.out = Slurp(out);
   r.err = Slurp(err);
   return r;
+}
+
+}  // namespace
+
+std::vector<std::string> CliEnv(const Keepd& server, const std::string& token) {
+  return {"KEEP_ADDR=" + server.addr(), "KEEP_CACERT=" + server.ca(),
+          "KEEP_TOKEN=" + (token == "<root>" ? server.token() : token)};
+}
+
+CliResult Keepd::Cli(const std::vector<std::string>& args, const std::string& input,
+                     const std::string& token) const {
+  const std::string in = dir_ + "/cli.in";
+  std::ofstream(in, std::ios::binary) << input;
+  std::vector<std::string> env = CliEnv(*this, token);
+  env.push_back("PATH=/usr/bin:/bin");
+  std::vector<std::string> all = {KEEP_CLI_BIN};
+  all.insert(all.end(), args.begin(), args.end());
+  return Spawn(dir_, all, env, in);
+}
+
+CliResult Shell(const std::string& dir, const std::string& script,
+                const std::vector<std::string>& env) {
+  std::vector<std::string> all_env = {"PATH=/usr/bin:/bin", "KEEP=" KEEP_CLI_BIN, "HOME=" + dir};
+  all_env.insert(all_env.end(), env.begin(), env.end());
+  return Spawn(dir, {"/bin/bash", "-c", "set -o pipefail; cd '" + dir + "' && " + script}, all_env,
+               "/dev/null");
 }
 
 RawConnection::RawConnection(int port, const std::string& ca) {

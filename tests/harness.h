@@ -68,6 +68,15 @@ class Keepd {
   int port_ = 0;
 };
 
+// Runs `script` with /bin/bash -c in `dir`, with $KEEP set to the keep binary and
+// `env` ("NAME=value") added to a minimal environment; stdin is /dev/null, stdout and
+// stderr are captured (through files in `dir`).
+CliResult Shell(const std::string& dir, const std::string& script,
+                const std::vector<std::string>& env = {});
+// What a CLI run against `server` needs: KEEP_ADDR, KEEP_CACERT, KEEP_TOKEN (`token` as
+// for Keepd::Cli).
+std::vector<std::string> CliEnv(const Keepd& server, const std::string& token = "<root>");
+
 // Opens a TLS connection to 127.0.0.1:port trusting `ca`, writes `bytes`, reads until
 // the server closes or `timeout_ms` passes, and returns what was read.
 std::string RawTls(int port, const std::string& ca, const std::string& bytes,

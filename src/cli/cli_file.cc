@@ -33,7 +33,10 @@ class Input {
     fd_ = path_ == "-" ? STDIN_FILENO : ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw UsageError{"cannot read " + path_ + ": " + std::strerror(errno)};
     struct stat sb;
-    if (::fstat(fd_, &sb) == 0 && S_ISREG(sb.st_mode)) size_ = static_cast<uint64_t>(sb.st_size);
+    if (::fstat(fd_, &sb) == 0 && S_ISREG(sb.st_mode)) {
+      size_ = static_cast<uint64_t>(sb.st_size);
+      mode_ = sb.st_mode & 07777;
+    }
   }
   ~Input() {
     if (fd_ > STDIN_FILENO) ::close(fd_);
@@ -47,12 +50,14 @@ class Input {
     }
   }
   uint64_t size() const { return size_; }  // 0: unknown (a pipe)
+  mode_t mode() const { return mode_; }    // a regular file's permissions
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
   int fd_ = -1;
   uint64_t size_ = 0;
+  mode_t mode_ = 0644;
 };
 
 // An output: stdout, or a file written under a temporary name and renamed into place
@@ -274,7 +279,8 @@ crypto::PrivateKey LoadIdentity(const std::string& path) {
     OPENSSL_cleanse(p.data(), p.size());
   }
   auto key = crypto::ParsePrivateKeyPem(pem, pass.view());
-  if (!key.ok()) throw UsageError{path + ": " + std::string(key.status().message())};
+  // A wrong passphrase or a damaged key is a refusal (exit 1), not a usage error.
+  if (!key.ok()) throw Failure{path + ": " + std::string(key.status().message())};
   return std::move(*key);
 }
 
@@ -412,7 +418,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     }
     if (h.stanzas.empty()) throw UsageError{"a file needs at least one recipient"};
     if (Status st = ff::SealHeader(*key, h); !st.ok()) Fail(st);
-    Output out(a.path, 0644);
+    Output out(a.path, in.mode());  // in place, same permissions
     Status st = out.Write(ff::SerializeHeader(h));
     if (st.ok()) st = CopyRest(in, out);
     if (st.ok()) st = out.Commit();
@@ -472,7 +478,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
       nf->header.stanzas.push_back(std::move(*s));
     }
     if (Status st = ff::SealHeader(nf->file_key, nf->header); !st.ok()) Fail(st);
-    Output out(rk->path, 0644);
+    Output out(rk->path, in.mode());
     Status st = out.Write(ff::SerializeHeader(nf->header));
     auto e =
         ff::Encryptor::Create(nf->file_key, nf->header, [&](ByteView b) { return out.Write(b); });

@@ -176,9 +176,10 @@ Result<std::string> Api::DecryptItem(Call& call, Kind kind, std::string key, con
   KEEP_ASSIGN_OR_RETURN(std::string_view ct, ReqString(o, "ciphertext"));
   if (key.empty()) {  // /v1/decrypt: the key comes from the ciphertext
     KEEP_ASSIGN_OR_RETURN(key, service_.KeyOfCiphertext(ct));
+    // Recorded first, so a refusal's audit record says which key was asked for.
+    if (call.event.items == 0) call.event.key = key;
     KEEP_RETURN_IF_ERROR(guard_.Authorize(call.ctx.identity, OpOf(kind), key));
     KEEP_RETURN_IF_ERROR(Admit(call, OpOf(kind), "", key, 1));
-    if (call.event.items == 0) call.event.key = key;
   }
   if (kind == Kind::kDecrypt) KEEP_RETURN_IF_ERROR(CountDecrypts(call, 1));
   std::string out;

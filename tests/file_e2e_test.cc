@@ -1,0 +1,393 @@
+// `keep file` end to end through the real binary: key pairs made by `keep keygen`,
+// files for several people (X25519 and RSA), every tampering case on a real file (exit 1,
+// no output file), passphrases, header-only recipient changes, revocation by rekey, the
+// keep-key stanza through a real keepd (policy and audit apply), pipes, the progress bar
+// only on a terminal, and 2 GiB through a pipe in bounded memory.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <sstream>
+
+#include "harness.h"
+
+namespace keep::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kSeg = 65536, kTag = 16;
+
+void Put(const std::string& path, const std::string& data) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
+}
+
+std::string RandomBytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+size_t Segments(size_t n) {
+  return n == 0 ? 1 : (n + kSeg - 1) / kSeg;
+}
+
+class FileE2e : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/keep-file-e2e-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    Sh("$KEEP keygen --out alice >/dev/null && $KEEP keygen --type rsa-3072 --out bob >/dev/null"
+       " && $KEEP keygen --out mallory >/dev/null");
+    ASSERT_TRUE(fs::exists(dir_ + "/bob.pub"));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs a shell command in the temp dir; expects `want` as its exit status.
+  CliResult Sh(const std::string& script, int want = 0, const std::vector<std::string>& env = {}) {
+    CliResult r = Shell(dir_, script, env);
+    EXPECT_EQ(r.exit_code, want) << script << "\n" << r.err;
+    return r;
+  }
+  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  // The files in the temp dir whose name contains `part` (leftover temporary files).
+  int Leftovers(const std::string& part) const {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(dir_))
+      n += e.path().filename().string().find(part) != std::string::npos;
+    return n;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(FileE2e, KeygenWritesPkcs8PrivateKeysWithMode0600AndPublicKeys) {
+  for (const std::string name : {"alice", "bob"}) {
+    struct stat sb;
+    ASSERT_EQ(::stat(Path(name).c_str(), &sb), 0);
+    EXPECT_EQ(sb.st_mode & 0777, 0600u) << name;
+    EXPECT_NE(Slurp(Path(name)).find("-----BEGIN PRIVATE KEY-----"), std::string::npos);
+    EXPECT_NE(Slurp(Path(name + ".pub")).find("-----BEGIN PUBLIC KEY-----"), std::string::npos);
+  }
+  // OpenSSL reads what keygen wrote, and finds the types asked for.
+  EXPECT_NE(Sh("openssl pkey -in bob -noout -text | head -1").out.find("3072 bit"),
+            std::string::npos);
+  EXPECT_NE(Sh("openssl pkey -pubin -in alice.pub -noout -text | head -1").out.find("X25519"),
+            std::string::npos);
+  Sh("$KEEP keygen --type rsa-4096 --out carol >/dev/null");
+  EXPECT_NE(Sh("openssl pkey -in carol -noout -text | head -1").out.find("4096 bit"),
+            std::string::npos);
+  // Never overwrites a key.
+  auto again = Sh("$KEEP keygen --out alice", 2);
+  EXPECT_NE(again.err.find("exist"), std::string::npos) << again.err;
+  Sh("$KEEP keygen --type dsa --out d", 2);
+}
+
+TEST_F(FileE2e, EveryRecipientDecryptsEverySizeAndStrangersGetNothing) {
+  // Sizes around the 64 KiB segment: empty, one byte, one short of, exactly, one more than
+  // one segment, exactly three, and a few MiB.
+  std::vector<size_t> sizes = {0, 1, kSeg - 1, kSeg, kSeg + 1, 3 * kSeg, 3 * (1 << 20) + 7};
+  std::map<size_t, uintmax_t> file_size;
+  for (size_t n : sizes) {
+    SCOPED_TRACE("size " + std::to_string(n));
+    const std::string plain = RandomBytes(n, static_cast<uint32_t>(n));
+    Put(Path("p"), plain);
+    Sh("$KEEP file encrypt -r alice.pub -r bob.pub p -o p.keep");
+    file_size[n] = fs::file_size(Path("p.keep"));
+    if (n >= 64) {
+      EXPECT_EQ(Slurp(Path("p.keep")).find(plain.substr(n / 2, 32)), std::string::npos);
+    }
+    for (const std::string id : {"alice", "bob"}) {
+      fs::remove(Path("out"));
+      Sh("$KEEP file decrypt -i " + id + " p.keep -o out");
+      EXPECT_TRUE(Slurp(Path("out")) == plain) << id;
+      struct stat sb;
+      ASSERT_EQ(::stat(Path("out").c_str(), &sb), 0);
+      EXPECT_EQ(sb.st_mode & 0777, 0600u) << "decrypted files are private";
+    }
+    fs::remove(Path("stranger"));
+    auto r = Sh("$KEEP file decrypt -i mallory p.keep -o stranger", 1);
+    EXPECT_NE(r.err.find("none of the given identities"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(Path("stranger")));
+  }
+  // The body is the plaintext plus one 16-byte tag per segment: an empty file and a file of
+  // exactly one segment are one segment each, one byte more makes two.
+  for (size_t n : sizes) {
+    EXPECT_EQ(file_size[n] - file_size[0], n + kTag * (Segments(n) - 1)) << n;
+  }
+  EXPECT_EQ(Segments(kSeg), 1u);
+  EXPECT_EQ(Leftovers("keep-tmp"), 0);
+}
+
+TEST_F(FileE2e, EveryTamperingIsRefusedAndLeavesNoOutputFile) {
+  const size_t n = 4 * kSeg + 100;  // five segments, the last short
+  const std::string plain = RandomBytes(n, 7);
+  Put(Path("p"), plain);
+  Sh("$KEEP file encrypt -r alice.pub p -o p.keep");
+  const std::string good = Slurp(Path("p.keep"));
+  const size_t body = n + kTag * 5, header = good.size() - body, sealed = kSeg + kTag;
+  ASSERT_GT(header, 32u + 60u);
+  auto seg = [&](size_t i) { return header + i * sealed; };
+
+  struct Case {
+    const char* what;
+    std::string bytes;
+  };
+  std::vector<Case> cases;
+  auto flip = [&](size_t at) {
+    std::string s = good;
+    s[at] = static_cast<char>(s[at] ^ 0x01);
+    return s;
+  };
+  cases.push_back({"magic", flip(0)});
+  cases.push_back({"version", flip(8)});
+  cases.push_back({"segment size", flip(9)});
+  cases.push_back({"salt", flip(12)});
+  cases.push_back({"stanza body", flip(header - 40)});
+  cases.push_back({"header MAC", flip(header - 1)});
+  cases.push_back({"first segment", flip(seg(0) + 5)});
+  cases.push_back({"a tag", flip(seg(2) + sealed - 1)});
+  cases.push_back({"last segment", flip(good.size() - 3)});
+  cases.push_back({"cut inside a segment", good.substr(0, seg(2) + 1000)});
+  cases.push_back({"cut at a segment boundary", good.substr(0, seg(3))});
+  cases.push_back({"last segment dropped", good.substr(0, seg(4))});
+  cases.push_back({"header only", good.substr(0, header)});
+  cases.push_back({"cut inside the header", good.substr(0, header - 10)});
+  cases.push_back({"empty", ""});
+  cases.push_back({"appended byte", good + "x"});
+  cases.push_back({"appended segment", good + good.substr(seg(1), sealed)});
+  cases.push_back({"segments swapped", good.substr(0, seg(1)) + good.substr(seg(2), sealed) +
+                                           good.substr(seg(1), sealed) + good.substr(seg(3))});
+  cases.push_back({"segment duplicated", good.substr(0, seg(2)) + good.substr(seg(1))});
+  cases.push_back({"segment removed", good.substr(0, seg(1)) + good.substr(seg(2))});
+  // Another file's body under this header, and this body under another file's header.
+  Sh("$KEEP file encrypt -r alice.pub p -o other.keep");
+  const std::string other = Slurp(Path("other.keep"));
+  cases.push_back({"another file's body", good.substr(0, header) + other.substr(header)});
+  cases.push_back({"another file's header", other.substr(0, header) + good.substr(header)});
+
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    Put(Path("bad.keep"), c.bytes);
+    fs::remove(Path("out"));
+    auto r = Sh("$KEEP file decrypt -i alice bad.keep -o out", 1);
+    EXPECT_NE(r.err.find("keep: "), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(Path("out"))) << "a refused file leaves no output";
+    EXPECT_EQ(Leftovers("keep-tmp"), 0);
+  }
+  // To stdout, what authenticated before the damage may have been written, but the exit
+  // status says the output is not the file.
+  Put(Path("bad.keep"), good.substr(0, seg(3)));
+  auto r = Sh("$KEEP file decrypt -i alice < bad.keep > out", 1);
+  EXPECT_NE(r.err.find("truncated"), std::string::npos) << r.err;
+  // The untouched file still decrypts.
+  Sh("$KEEP file decrypt -i alice p.keep -o out");
+  EXPECT_TRUE(Slurp(Path("out")) == plain);
+}
+
+TEST_F(FileE2e, PassphraseProtectedIdentities) {
+  Sh("$KEEP keygen --out carol --passphrase >/dev/null", 0,
+     {"KEEP_KEYGEN_PASSPHRASE=correct horse battery"});
+  EXPECT_NE(Slurp(Path("carol")).find("ENCRYPTED PRIVATE KEY"), std::string::npos);
+  auto short_pass = Sh("$KEEP keygen --out dave --passphrase", 2, {"KEEP_KEYGEN_PASSPHRASE=short"});
+  EXPECT_FALSE(fs::exists(Path("dave")));
+  Put(Path("p"), "for carol's eyes only");
+  Sh("$KEEP file encrypt -r carol.pub p -o p.keep");
+  Sh("$KEEP file decrypt -i carol p.keep -o out", 0,
+     {"KEEP_IDENTITY_PASSPHRASE=correct horse battery"});
+  EXPECT_EQ(Slurp(Path("out")), "for carol's eyes only");
+  fs::remove(Path("out"));
+  auto wrong =
+      Sh("$KEEP file decrypt -i carol p.keep -o out", 1, {"KEEP_IDENTITY_PASSPHRASE=incorrect"});
+  EXPECT_NE(wrong.err.find("wrong passphrase"), std::string::npos) << wrong.err;
+  EXPECT_EQ(wrong.err.find("incorrect"), std::string::npos) << "the passphrase is not echoed";
+  EXPECT_FALSE(fs::exists(Path("out")));
+  // Without a terminal and without the variable there is nothing to ask: refused.
+  auto none = Shell(dir_, "$KEEP file decrypt -i carol p.keep -o out");
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_FALSE(fs::exists(Path("out")));
+}
+
+TEST_F(FileE2e, AddingARecipientRewritesOnlyTheHeaderAndRekeyRevokes) {
+  const std::string plain = RandomBytes(5 * kSeg + 3, 11);
+  Put(Path("p"), plain);
+  Sh("$KEEP file encrypt -r alice.pub p -o shared.keep");
+  const std::string v1 = Slurp(Path("shared.keep"));
+  const size_t body = plain.size() + kTag * 6;
+  const std::string body1 = v1.substr(v1.size() - body);
+  ::chmod(Path("shared.keep").c_str(), 0640);
+
+  // Charlie (RSA here: bob's key) is added by alice without touching the body.
+  Sh("$KEEP file recipients add shared.keep -r bob.pub -i alice");
+  const std::string v2 = Slurp(Path("shared.keep"));
+  EXPECT_TRUE(v2.substr(v2.size() - body) == body1) << "the body is byte for byte the same";
+  EXPECT_GT(v2.size(), v1.size());
+  struct stat sb;
+  ASSERT_EQ(::stat(Path("shared.keep").c_str(), &sb), 0);
+  EXPECT_EQ(sb.st_mode & 0777, 0640u) << "rewriting in place keeps the permissions";
+  Sh("$KEEP file decrypt -i bob shared.keep -o out");
+  EXPECT_TRUE(Slurp(Path("out")) == plain);
+  fs::remove(Path("out"));
+
+  // list names both by fingerprint, as keygen printed them.
+  const std::string alice_fp =
+      Sh("openssl pkey -pubin -in alice.pub -outform DER | sha256sum | cut -c1-64")
+          .out.substr(0, 64);
+  const std::string bob_fp =
+      Sh("openssl pkey -pubin -in bob.pub -outform DER | sha256sum | cut -c1-64").out.substr(0, 64);
+  const std::string list = Sh("$KEEP file recipients list shared.keep").out;
+  EXPECT_EQ(list, "x25519  " + alice_fp + "\nrsa     " + bob_fp + "\n");
+
+  // A stranger cannot add recipients; an unknown fingerprint cannot be removed.
+  Sh("$KEEP file recipients add shared.keep -r mallory.pub -i mallory", 1);
+  Sh("$KEEP file recipients remove shared.keep --recipient " + std::string(64, 'a') + " -i bob", 2);
+  EXPECT_EQ(Slurp(Path("shared.keep")), v2) << "refused edits change nothing";
+
+  // Removing alice rewrites the header only: her stanza is gone from this file, but the
+  // copy she took before (v1) still opens the same body — why rekey exists.
+  Put(Path("alice-copy.keep"), v1);
+  Sh("$KEEP file recipients remove shared.keep --recipient " + alice_fp + " -i bob");
+  Sh("$KEEP file decrypt -i alice shared.keep -o out", 1);
+  EXPECT_EQ(Sh("$KEEP file recipients list shared.keep").out, "rsa     " + bob_fp + "\n");
+  const std::string v3 = Slurp(Path("shared.keep"));
+  Put(Path("spliced.keep"), v1.substr(0, v1.size() - body) + v3.substr(v3.size() - body));
+  Sh("$KEEP file decrypt -i alice spliced.keep -o out");
+  EXPECT_TRUE(Slurp(Path("out")) == plain) << "header-only removal is not revocation";
+  fs::remove(Path("out"));
+
+  // rekey: a new file key and body for exactly the recipients named.
+  Sh("$KEEP file rekey shared.keep -r bob.pub -r mallory.pub -i bob");
+  const std::string v4 = Slurp(Path("shared.keep"));
+  EXPECT_FALSE(v4.substr(v4.size() - body) == body1);
+  for (const std::string id : {"bob", "mallory"}) {
+    Sh("$KEEP file decrypt -i " + id + " shared.keep -o out");
+    EXPECT_TRUE(Slurp(Path("out")) == plain) << id;
+    fs::remove(Path("out"));
+  }
+  Sh("$KEEP file decrypt -i alice shared.keep -o out", 1);
+  // Alice's old header (her old file key) does not open the new body.
+  Put(Path("spliced.keep"), v1.substr(0, v1.size() - body) + v4.substr(v4.size() - body));
+  Sh("$KEEP file decrypt -i alice spliced.keep -o out", 1);
+  EXPECT_FALSE(fs::exists(Path("out")));
+  EXPECT_EQ(Leftovers("keep-tmp"), 0);
+}
+
+TEST_F(FileE2e, PipesAndAProgressBarOnlyOnATerminal) {
+  const std::string plain = RandomBytes(12 << 20, 3);
+  Put(Path("big"), plain);
+  // stdin → stdout through both commands.
+  auto r =
+      Sh("cat big | $KEEP file encrypt -r alice.pub -r bob.pub | $KEEP file decrypt -i bob "
+         "| sha256sum; sha256sum < big");
+  const auto lines = r.out;
+  ASSERT_EQ(lines.size(), 2 * 68u) << lines;  // "<64 hex>  -\n" twice
+  EXPECT_EQ(lines.substr(0, 64), lines.substr(68, 64));
+  EXPECT_EQ(r.err, "") << "no progress bar when stderr is not a terminal";
+  // With stderr on a terminal (script(1) gives the command a pty): a progress bar for a
+  // 12 MiB file, none for a small one.
+  auto tty = Sh("script -qfec '$KEEP file encrypt -r alice.pub big -o big.keep' /dev/null");
+  EXPECT_NE(tty.out.find("100%"), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find("12 / 12 MiB"), std::string::npos) << tty.out;
+  Put(Path("small"), "small");
+  auto quiet = Sh("script -qfec '$KEEP file encrypt -r alice.pub small -o small.keep' /dev/null");
+  EXPECT_EQ(quiet.out.find('%'), std::string::npos) << quiet.out;
+  Sh("$KEEP file decrypt -i alice big.keep -o big.out");
+  EXPECT_TRUE(Slurp(Path("big.out")) == plain);
+}
+
+TEST_F(FileE2e, TwoGiBThroughAPipeInBoundedMemory) {
+  // A 2 GiB pseudo-random stream (AES-CTR of zeros), hashed on the way in and on the way
+  // out; each keep process limited to 256 MiB of address space (not under ASan, which
+  // reserves terabytes), and the largest resident set among the children measured.
+#if defined(__SANITIZE_ADDRESS__)
+  const std::string limit = "";
+#else
+  const std::string limit = "ulimit -v 262144; ";
+#endif
+  const std::string script =
+      "openssl enc -aes-128-ctr -nosalt -K 000102030405060708090a0b0c0d0e0f -iv 0 -in "
+      "/dev/zero 2>/dev/null | head -c 2147483648 | tee >(sha256sum > in.sha) | (" +
+      limit + "exec $KEEP file encrypt -r alice.pub) | tee >(wc -c > ct.size) | (" + limit +
+      "exec $KEEP file decrypt -i alice) | sha256sum > out.sha; sleep 0.2";
+  Sh(script);
+  const std::string in = Slurp(Path("in.sha")), out = Slurp(Path("out.sha"));
+  ASSERT_EQ(in.size(), 68u) << in;
+  EXPECT_EQ(in, out);
+  EXPECT_NE(in.substr(0, 64), std::string(64, '0'));
+  // 2 GiB = 32,768 segments of 64 KiB, each with a 16-byte tag (+ the header).
+  const uint64_t ct = std::strtoull(Slurp(Path("ct.size")).c_str(), nullptr, 10);
+  EXPECT_GT(ct, 2147483648ull + 32768ull * 16);
+  EXPECT_LT(ct, 2147483648ull + 32768ull * 16 + 1024);
+  rusage ru{};
+  ASSERT_EQ(::getrusage(RUSAGE_CHILDREN, &ru), 0);
+  EXPECT_LT(ru.ru_maxrss, 64 * 1024) << "largest child resident set in KiB";
+  std::cout << "largest resident set of the pipeline's processes: " << ru.ru_maxrss << " KiB\n";
+}
+
+TEST_F(FileE2e, KeepKeyStanzaGoesThroughTheServerWithPolicyAndAudit) {
+  Keepd server;
+  server.Start();
+  auto ok = [&](const std::vector<std::string>& args, const std::string& token = "<root>") {
+    auto r = server.Cli(args, "", token);
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+    return r.out;
+  };
+  ok({"key", "create", "team-files"});
+  Put(Path("enc.json"), R"({"rules":[{"keys":"team-*","capabilities":["encrypt"]}]})");
+  Put(Path("dec.json"), R"({"rules":[{"keys":"team-*","capabilities":["decrypt"]}]})");
+  ok({"policy", "write", "file-writer", Path("enc.json")});
+  ok({"policy", "write", "file-reader", Path("dec.json")});
+  auto token = [&](const std::string& policy) {
+    const std::string out = ok({"--format", "json", "token", "create", "-p", policy});
+    const size_t at = out.find("\"token\":\"") + 9;
+    return out.substr(at, out.find('"', at) - at);
+  };
+  const std::string writer = token("file-writer"), reader = token("file-reader");
+  const std::string plain = RandomBytes(200000, 5);
+  Put(Path("p"), plain);
+
+  // A writer encrypts for the team key and alice; the stanza names the key.
+  Sh("$KEEP file encrypt --key team-files -r alice.pub p -o p.keep", 0, CliEnv(server, writer));
+  EXPECT_NE(Sh("$KEEP file recipients list p.keep").out.find("keep    team-files"),
+            std::string::npos);
+  // Without -i the reader decrypts through the server; the writer may not.
+  Sh("$KEEP file decrypt p.keep -o out", 0, CliEnv(server, reader));
+  EXPECT_TRUE(Slurp(Path("out")) == plain);
+  fs::remove(Path("out"));
+  auto denied = Sh("$KEEP file decrypt p.keep -o out", 1, CliEnv(server, writer));
+  EXPECT_NE(denied.err.find("permission_denied"), std::string::npos) << denied.err;
+  EXPECT_FALSE(fs::exists(Path("out")));
+  // Alice still opens it alone, offline.
+  Sh("$KEEP file decrypt -i alice p.keep -o out");
+  EXPECT_TRUE(Slurp(Path("out")) == plain);
+  // A file without a keep stanza cannot be opened through the server.
+  Sh("$KEEP file encrypt -r bob.pub p -o bob.keep");
+  auto no_stanza = Sh("$KEEP file decrypt bob.keep -o out2", 1, CliEnv(server, reader));
+  EXPECT_NE(no_stanza.err.find("no keep stanza"), std::string::npos) << no_stanza.err;
+  // Every server-side use is in the audit trail: the writer's encrypt, the reader's
+  // decrypt, the writer's refused decrypt.
+  server.Stop();
+  int enc = 0, dec_ok = 0, dec_denied = 0;
+  std::istringstream trail(Slurp(server.audit_path()));
+  for (std::string line; std::getline(trail, line);) {
+    if (line.find("\"key\":\"team-files\"") == std::string::npos) continue;
+    const bool denied_line = line.find("\"outcome\":\"permission_denied\"") != std::string::npos;
+    if (line.find("\"operation\":\"encrypt\"") != std::string::npos) ++enc;
+    if (line.find("\"operation\":\"decrypt\"") != std::string::npos)
+      ++(denied_line ? dec_denied : dec_ok);
+  }
+  EXPECT_EQ(enc, 1);
+  EXPECT_EQ(dec_ok, 1);
+  EXPECT_EQ(dec_denied, 1);
+}
+
+}  // namespace
+}  // namespace keep::testing
