@@ -332,6 +332,46 @@ TEST_F(FileE2e, TwoGiBThroughAPipeInBoundedMemory) {
   std::cout << "largest resident set of the pipeline's processes: " << ru.ru_maxrss << " KiB\n";
 }
 
+// tests/interop/file_v1.py is written from docs/formats.md §8 alone (python3-cryptography).
+TEST_F(FileE2e, AnIndependentPythonReaderAndWriterAgreeWithKeep) {
+  const std::string py =
+      "/usr/bin/python3 " + fs::current_path().string() + "/tests/interop/file_v1.py";
+  Sh("$KEEP keygen --type rsa-4096 --out carol --passphrase >/dev/null", 0,
+     {"KEEP_KEYGEN_PASSPHRASE=carol's passphrase"});
+  for (size_t n : {size_t{0}, size_t{25}, kSeg, 3 * kSeg + 5}) {
+    SCOPED_TRACE("size " + std::to_string(n));
+    const std::string plain = RandomBytes(n, static_cast<uint32_t>(n) + 1);
+    Put(Path("p"), plain);
+    // keep writes, Python reads with each identity (X25519, RSA-3072, RSA-4096 whose
+    // PKCS#8 file is scrypt-encrypted).
+    Sh("$KEEP file encrypt -r alice.pub -r bob.pub -r carol.pub p -o k.keep");
+    for (const std::string id : {"alice", "bob", "carol"}) {
+      fs::remove(Path("out"));
+      Sh(py + " decrypt " + id + " k.keep out", 0, {"KEEP_IDENTITY_PASSPHRASE=carol's passphrase"});
+      EXPECT_TRUE(Slurp(Path("out")) == plain) << id;
+    }
+    Sh(py + " decrypt mallory k.keep out2", 1);
+    EXPECT_FALSE(fs::exists(Path("out2")));
+    // Python writes, keep reads.
+    Sh(py + " encrypt p py.keep alice.pub bob.pub");
+    for (const std::string id : {"alice", "bob"}) {
+      fs::remove(Path("out"));
+      Sh("$KEEP file decrypt -i " + id + " py.keep -o out");
+      EXPECT_TRUE(Slurp(Path("out")) == plain) << id;
+    }
+    EXPECT_EQ(Sh("$KEEP file recipients list py.keep").out.substr(0, 8), "x25519  ");
+  }
+  // The Python reader refuses what keep refuses: a cut file and a changed header byte.
+  const std::string good = Slurp(Path("k.keep"));
+  Put(Path("bad.keep"), good.substr(0, good.size() - kSeg));
+  Sh(py + " decrypt alice bad.keep out3", 1);
+  std::string flipped = good;
+  flipped[12] = static_cast<char>(flipped[12] ^ 1);  // the salt
+  Put(Path("bad.keep"), flipped);
+  Sh(py + " decrypt alice bad.keep out3", 1);
+  EXPECT_FALSE(fs::exists(Path("out3")));
+}
+
 TEST_F(FileE2e, KeepKeyStanzaGoesThroughTheServerWithPolicyAndAudit) {
   Keepd server;
   server.Start();

@@ -4,7 +4,12 @@
 #include "format/file.h"
 
 #include <gtest/gtest.h>
+#include <openssl/sha.h>
 
+#include <fstream>
+#include <sstream>
+
+#include "common/encoding.h"
 #include "crypto/random.h"
 
 namespace keep::format::file {
@@ -233,6 +238,76 @@ TEST(FileFormat, AddingARecipientRewritesOnlyTheHeader) {
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, plain);
   EXPECT_EQ(*Decrypt(rewritten, Ids().x), plain);
+}
+
+// The vectors in docs/formats.md §8, made by tests/interop/file_v1.py from the document
+// alone: keep decrypts vector A and re-creates vector B's body byte for byte.
+TEST(FileFormat, PublishedVectors) {
+  std::ifstream in(std::string(KEEP_SOURCE_DIR) + "/docs/formats.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  const size_t begin = doc.find("<!-- file-vector-begin -->");
+  const size_t end = doc.find("<!-- file-vector-end -->");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  const std::string section = doc.substr(begin, end - begin);
+  auto value = [&](const std::string& name) {
+    const size_t at = section.find(name + " = ");
+    EXPECT_NE(at, std::string::npos) << name;
+    const size_t from = at + name.size() + 3;
+    return section.substr(from, section.find('\n', from) - from);
+  };
+  // Vector A: the whole file, opened with the recipient key 0x40..0x5f (PKCS#8 for X25519
+  // is a fixed 16-byte prefix and the raw key).
+  std::string hex;
+  std::istringstream lines(section.substr(section.find("    file:") + 9));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("    ", 0) == 0) hex += line.substr(4);
+  }
+  auto file = HexDecode(hex);
+  ASSERT_TRUE(file.ok());
+  ASSERT_EQ(file->size(), 230u);
+  Bytes der = *HexDecode("302e020100300506032b656e04220420");
+  for (uint8_t b = 0x40; b < 0x60; ++b) der.push_back(b);
+  auto id = crypto::ParsePrivateKeyPem("-----BEGIN PRIVATE KEY-----\n" + Base64Encode(der) +
+                                       "\n-----END PRIVATE KEY-----\n");
+  ASSERT_TRUE(id.ok()) << id.status();
+  auto plain = Decrypt(*file, *id);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(std::string(plain->begin(), plain->end()), "keep file v1 test vector\n");
+  // Its public key is the one printed (SPKI for X25519: a fixed 12-byte prefix + raw key).
+  EXPECT_EQ(crypto::PublicKeyPem(id->public_key()),
+            "-----BEGIN PUBLIC KEY-----\n" +
+                Base64Encode(*HexDecode("302a300506032b656e032100" + value("recipient_public"))) +
+                "\n-----END PUBLIC KEY-----\n");
+  // One flipped bit anywhere in it is refused.
+  for (size_t i : {size_t{0}, size_t{40}, size_t{150}, size_t{200}, size_t{229}}) {
+    Bytes bad = *file;
+    bad[i] ^= 0x80;
+    EXPECT_FALSE(Decrypt(bad, *id).ok()) << i;
+  }
+  // Vector B: the body depends only on the file key, salt and segment size.
+  Header h;
+  h.segment_log2 = 12;
+  for (uint8_t i = 0; i < 16; ++i) h.salt[i] = static_cast<uint8_t>(0x20 + i);
+  h.stanzas.push_back(Stanza{StanzaType::kKeep, {'k'}, {'x'}});  // not part of the body
+  crypto::SecretBytes key = crypto::SecretBytes::Locked(kFileKeySize);
+  for (uint8_t i = 0; i < 32; ++i) key.data()[i] = i;
+  Bytes body;
+  auto e = Encryptor::Create(key, h, [&](ByteView b) {
+    Append(body, b);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(e.ok());
+  Bytes b_plain(5000);
+  for (size_t i = 0; i < b_plain.size(); ++i) b_plain[i] = static_cast<uint8_t>(i % 251);
+  ASSERT_TRUE(e->Write(b_plain).ok());
+  ASSERT_TRUE(e->Finish().ok());
+  EXPECT_EQ(std::to_string(body.size()), value("body_b_size"));
+  uint8_t md[32];
+  SHA256(body.data(), body.size(), md);
+  EXPECT_EQ(HexEncode(ByteView(md, 32)), value("body_b_sha256"));
 }
 
 }  // namespace
