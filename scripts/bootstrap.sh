@@ -11,6 +11,7 @@ PKGS=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   wrk python3 python3-cryptography curl sqlite3
   softhsm2 libp11-kit-dev
+  age bsdutils
 )
 missing=()
 for p in "${PKGS[@]}"; do
