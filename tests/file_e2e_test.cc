@@ -299,7 +299,11 @@ TEST_F(FileE2e, PipesAndAProgressBarOnlyOnATerminal) {
   Put(Path("small"), "small");
   auto quiet = Sh("script -qfec '$KEEP file encrypt -r alice.pub small -o small.keep' /dev/null");
   EXPECT_EQ(quiet.out.find('%'), std::string::npos) << quiet.out;
-  Sh("$KEEP file decrypt -i alice big.keep -o big.out");
+  // rekey re-encrypts the body: a progress bar too.
+  auto rekey = Sh("script -qfec '$KEEP file rekey big.keep -r alice.pub -i alice' /dev/null");
+  EXPECT_NE(rekey.out.find("100%"), std::string::npos) << rekey.out;
+  auto dec = Sh("script -qfec '$KEEP file decrypt -i alice big.keep -o big.out' /dev/null");
+  EXPECT_NE(dec.out.find("100%"), std::string::npos) << dec.out;
   EXPECT_TRUE(Slurp(Path("big.out")) == plain);
 }
 

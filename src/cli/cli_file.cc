@@ -332,6 +332,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     auto d = ff::Decryptor::Create(*key, h, [&](ByteView b) { return out.Write(b); });
     if (!d.ok()) Fail(d.status());
     Progress progress(in.size());
+    progress.Add(ff::SerializeHeader(h).size());  // already read
     Bytes buf(kChunk);
     Status st;
     for (;;) {
@@ -485,6 +486,8 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     if (!e.ok()) Fail(e.status());
     auto d = ff::Decryptor::Create(*old_key, h, [&](ByteView b) { return e->Write(b); });
     if (!d.ok()) Fail(d.status());
+    Progress progress(in.size());
+    progress.Add(ff::SerializeHeader(h).size());  // already read
     Bytes buf(kChunk);
     while (st.ok()) {
       auto n = in.Read(buf.data(), buf.size());
@@ -494,6 +497,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
       }
       if (*n == 0) break;
       st = d->Write(ByteView(buf.data(), *n));
+      progress.Add(*n);
     }
     if (st.ok()) st = d->Finish();
     if (st.ok()) st = e->Finish();
