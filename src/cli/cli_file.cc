@@ -204,16 +204,6 @@ ff::Header ReadHeaderFrom(Input& in) {
   return *h;
 }
 
-// Copies the rest of `in` to `out` unchanged (the body, when only the header changes).
-Status CopyRest(Input& in, Output& out) {
-  Bytes buf(kChunk);
-  for (;;) {
-    KEEP_ASSIGN_OR_RETURN(size_t n, in.Read(buf.data(), buf.size()));
-    if (n == 0) return Status::Ok();
-    KEEP_RETURN_IF_ERROR(out.Write(ByteView(buf.data(), n)));
-  }
-}
-
 std::string RecipientText(const ff::Stanza& s) {
   switch (s.type) {
     case ff::StanzaType::kX25519:
@@ -226,10 +216,13 @@ std::string RecipientText(const ff::Stanza& s) {
   return "?";
 }
 
-// Encrypts `in` to `out` with a new file key for `recipients` (+ the keep key).
-int EncryptStream(Context& ctx, Input& in, Output& out,
-                  const std::vector<crypto::PublicKey>& recipients, const std::string& keep_key) {
-  auto nf = ff::NewFileKey();
+// A new file key with stanzas for `recipients` (+ the keep key, made by the server) and
+// its sealed header; nullopt when the server refused the keep stanza (exit 1).
+std::optional<ff::NewFile> NewSealedFile(Context& ctx,
+                                         const std::vector<crypto::PublicKey>& recipients,
+                                         const std::string& keep_key,
+                                         uint8_t segment_log2 = ff::kDefaultSegmentLog2) {
+  auto nf = ff::NewFileKey(segment_log2);
   if (!nf.ok()) Fail(nf.status());
   for (const auto& r : recipients) {
     auto s = ff::WrapForRecipient(r, nf->file_key);
@@ -238,33 +231,47 @@ int EncryptStream(Context& ctx, Input& in, Output& out,
   }
   if (!keep_key.empty()) {
     auto s = KeepStanza(ctx, keep_key, nf->file_key);
-    if (!s) return 1;
+    if (!s) return std::nullopt;
     nf->header.stanzas.push_back(std::move(*s));
   }
   if (Status st = ff::SealHeader(nf->file_key, nf->header); !st.ok()) Fail(st);
-  Status st = out.Write(ff::SerializeHeader(nf->header));
+  return std::move(*nf);
+}
+
+// Feeds the rest of `in` to `sink` in chunks, with a progress bar on a terminal;
+// `consumed` bytes of `in` (its header) were read already.
+Status Pump(Input& in, size_t consumed, const ff::WriteFn& sink) {
+  Progress progress(in.size());
+  progress.Add(consumed);
+  crypto::SecretBytes buf(kChunk);  // plaintext when encrypting: wiped
+  for (;;) {
+    KEEP_ASSIGN_OR_RETURN(size_t n, in.Read(buf.data(), buf.size()));
+    if (n == 0) return Status::Ok();
+    KEEP_RETURN_IF_ERROR(sink(ByteView(buf.data(), n)));
+    progress.Add(n);
+  }
+}
+
+// The exit status of a streamed command: 0, or 1 with the reason on stderr.
+int Finished(const Status& st) {
+  if (st.ok()) return 0;
+  std::cerr << "keep: " << st.message() << "\n";
+  return 1;
+}
+
+// Encrypts `in` to `out` with a new file key for `recipients` (+ the keep key).
+int EncryptStream(Context& ctx, Input& in, Output& out,
+                  const std::vector<crypto::PublicKey>& recipients, const std::string& keep_key) {
+  auto nf = NewSealedFile(ctx, recipients, keep_key);
+  if (!nf) return 1;
   auto e =
       ff::Encryptor::Create(nf->file_key, nf->header, [&](ByteView b) { return out.Write(b); });
   if (!e.ok()) Fail(e.status());
-  Progress progress(in.size());
-  crypto::SecretBytes buf(kChunk);
-  while (st.ok()) {
-    auto n = in.Read(buf.data(), buf.size());
-    if (!n.ok()) {
-      st = n.status();
-      break;
-    }
-    if (*n == 0) break;
-    st = e->Write(ByteView(buf.data(), *n));
-    progress.Add(*n);
-  }
+  Status st = out.Write(ff::SerializeHeader(nf->header));
+  if (st.ok()) st = Pump(in, 0, [&](ByteView b) { return e->Write(b); });
   if (st.ok()) st = e->Finish();
   if (st.ok()) st = out.Commit();
-  if (!st.ok()) {
-    std::cerr << "keep: " << st.message() << "\n";
-    return 1;
-  }
-  return 0;
+  return Finished(st);
 }
 
 }  // namespace
@@ -331,27 +338,10 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     Output out(da->out, 0600);
     auto d = ff::Decryptor::Create(*key, h, [&](ByteView b) { return out.Write(b); });
     if (!d.ok()) Fail(d.status());
-    Progress progress(in.size());
-    progress.Add(ff::SerializeHeader(h).size());  // already read
-    Bytes buf(kChunk);
-    Status st;
-    for (;;) {
-      auto n = in.Read(buf.data(), buf.size());
-      if (!n.ok()) {
-        st = n.status();
-        break;
-      }
-      if (*n == 0) break;
-      st = d->Write(ByteView(buf.data(), *n));
-      if (!st.ok()) break;
-      progress.Add(*n);
-    }
+    Status st = Pump(in, ff::SerializeHeader(h).size(), [&](ByteView b) { return d->Write(b); });
     if (st.ok()) st = d->Finish();
     if (st.ok()) st = out.Commit();
-    if (!st.ok()) {
-      std::cerr << "keep: " << st.message() << "\n";
-      rc = 1;
-    }
+    rc = Finished(st);
   });
 
   auto* rec = file->add_subcommand("recipients", "list, add or remove a file's recipients");
@@ -421,12 +411,10 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     if (Status st = ff::SealHeader(*key, h); !st.ok()) Fail(st);
     Output out(a.path, in.mode());  // in place, same permissions
     Status st = out.Write(ff::SerializeHeader(h));
-    if (st.ok()) st = CopyRest(in, out);
+    // The body is copied unchanged (Pump reads on from the old header's end).
+    if (st.ok()) st = Pump(in, 0, [&](ByteView b) { return out.Write(b); });
     if (st.ok()) st = out.Commit();
-    if (!st.ok()) {
-      std::cerr << "keep: " << st.message() << "\n";
-      rc = 1;
-    }
+    rc = Finished(st);
   };
   add->callback([edit, ad] {
     if (ad->add.empty() && ad->key.empty()) throw UsageError{"give -r PUBKEY and/or --key NAME"};
@@ -463,49 +451,25 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
       rc = 1;
       return;
     }
-    auto nf = ff::NewFileKey(h.segment_log2);
-    if (!nf.ok()) Fail(nf.status());
-    for (const auto& r : recipients) {
-      auto s = ff::WrapForRecipient(r, nf->file_key);
-      if (!s.ok()) Fail(s.status());
-      nf->header.stanzas.push_back(std::move(*s));
+    auto nf = NewSealedFile(ctx, recipients, rk->key, h.segment_log2);
+    if (!nf) {
+      rc = 1;
+      return;
     }
-    if (!rk->key.empty()) {
-      auto s = KeepStanza(ctx, rk->key, nf->file_key);
-      if (!s) {
-        rc = 1;
-        return;
-      }
-      nf->header.stanzas.push_back(std::move(*s));
-    }
-    if (Status st = ff::SealHeader(nf->file_key, nf->header); !st.ok()) Fail(st);
     Output out(rk->path, in.mode());
-    Status st = out.Write(ff::SerializeHeader(nf->header));
     auto e =
         ff::Encryptor::Create(nf->file_key, nf->header, [&](ByteView b) { return out.Write(b); });
     if (!e.ok()) Fail(e.status());
     auto d = ff::Decryptor::Create(*old_key, h, [&](ByteView b) { return e->Write(b); });
     if (!d.ok()) Fail(d.status());
-    Progress progress(in.size());
-    progress.Add(ff::SerializeHeader(h).size());  // already read
-    Bytes buf(kChunk);
-    while (st.ok()) {
-      auto n = in.Read(buf.data(), buf.size());
-      if (!n.ok()) {
-        st = n.status();
-        break;
-      }
-      if (*n == 0) break;
-      st = d->Write(ByteView(buf.data(), *n));
-      progress.Add(*n);
+    Status st = out.Write(ff::SerializeHeader(nf->header));
+    if (st.ok()) {
+      st = Pump(in, ff::SerializeHeader(h).size(), [&](ByteView b) { return d->Write(b); });
     }
     if (st.ok()) st = d->Finish();
     if (st.ok()) st = e->Finish();
     if (st.ok()) st = out.Commit();
-    if (!st.ok()) {
-      std::cerr << "keep: " << st.message() << "\n";
-      rc = 1;
-    }
+    rc = Finished(st);
   });
 }
 
