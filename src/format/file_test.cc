@@ -59,15 +59,21 @@ Bytes Encrypt(ByteView plain, size_t chunk = 1000, NewFile* keep_key = nullptr) 
   return out;
 }
 
-// Decrypts a whole file with `id`, feeding the body in `chunk`-sized pieces.
-Result<Bytes> Decrypt(ByteView file, const crypto::PrivateKey& id, size_t chunk = 777) {
-  size_t pos = 0;
-  auto h = ReadHeader([&](uint8_t* buf, size_t n) -> Result<size_t> {
+// Reads the header at the front of `file`; `pos` ends after it.
+Result<Header> HeaderOf(ByteView file, size_t& pos) {
+  pos = 0;
+  return ReadHeader([&](uint8_t* buf, size_t n) -> Result<size_t> {
     const size_t k = std::min(n, file.size() - pos);
     std::copy(file.begin() + pos, file.begin() + pos + k, buf);
     pos += k;
     return k;
   });
+}
+
+// Decrypts a whole file with `id`, feeding the body in `chunk`-sized pieces.
+Result<Bytes> Decrypt(ByteView file, const crypto::PrivateKey& id, size_t chunk = 777) {
+  size_t pos = 0;
+  auto h = HeaderOf(file, pos);
   if (!h.ok()) return h.status();
   Status last = InvalidArgument("no stanza for this identity", "wrong_key");
   crypto::SecretBytes key;
@@ -95,12 +101,7 @@ Result<Bytes> Decrypt(ByteView file, const crypto::PrivateKey& id, size_t chunk 
 
 size_t HeaderSize(ByteView file) {
   size_t pos = 0;
-  auto h = ReadHeader([&](uint8_t* buf, size_t n) -> Result<size_t> {
-    const size_t k = std::min(n, file.size() - pos);
-    std::copy(file.begin() + pos, file.begin() + pos + k, buf);
-    pos += k;
-    return k;
-  });
+  auto h = HeaderOf(file, pos);
   EXPECT_TRUE(h.ok());
   return pos;
 }
