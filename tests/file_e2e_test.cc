@@ -387,16 +387,21 @@ TEST_F(FileE2e, KeepKeyStanzaGoesThroughTheServerWithPolicyAndAudit) {
     return r.out;
   };
   ok({"key", "create", "team-files"});
-  Put(Path("enc.json"), R"({"rules":[{"keys":"team-*","capabilities":["encrypt"]}]})");
+  // Writers make files (data keys) and add the team key to existing files (encrypt).
+  Put(Path("enc.json"),
+      R"({"rules":[{"keys":"team-*","capabilities":["datakey","datakey-plaintext","encrypt"]}]})");
+  Put(Path("submit.json"), R"({"rules":[{"keys":"team-*","capabilities":["encrypt"]}]})");
   Put(Path("dec.json"), R"({"rules":[{"keys":"team-*","capabilities":["decrypt"]}]})");
   ok({"policy", "write", "file-writer", Path("enc.json")});
   ok({"policy", "write", "file-reader", Path("dec.json")});
+  ok({"policy", "write", "submitter", Path("submit.json")});
   auto token = [&](const std::string& policy) {
     const std::string out = ok({"--format", "json", "token", "create", "-p", policy});
     const size_t at = out.find("\"token\":\"") + 9;
     return out.substr(at, out.find('"', at) - at);
   };
-  const std::string writer = token("file-writer"), reader = token("file-reader");
+  const std::string writer = token("file-writer"), reader = token("file-reader"),
+                    submitter = token("submitter");
   const std::string plain = RandomBytes(200000, 5);
   Put(Path("p"), plain);
 
@@ -418,20 +423,33 @@ TEST_F(FileE2e, KeepKeyStanzaGoesThroughTheServerWithPolicyAndAudit) {
   Sh("$KEEP file encrypt -r bob.pub p -o bob.keep");
   auto no_stanza = Sh("$KEEP file decrypt bob.keep -o out2", 1, CliEnv(server, reader));
   EXPECT_NE(no_stanza.err.find("no keep stanza"), std::string::npos) << no_stanza.err;
-  // Every server-side use is in the audit trail: the writer's encrypt, the reader's
-  // decrypt, the writer's refused decrypt.
+  // Making a file needs a data key (with its plaintext): an encrypt-only identity may not,
+  // and leaves no file; but it may add the team key to a file it can open.
+  auto no_datakey =
+      Sh("$KEEP file encrypt --key team-files p -o sub.keep", 1, CliEnv(server, submitter));
+  EXPECT_NE(no_datakey.err.find("permission_denied"), std::string::npos) << no_datakey.err;
+  EXPECT_FALSE(fs::exists(Path("sub.keep")));
+  Sh("$KEEP file recipients add bob.keep --key team-files -i bob", 0, CliEnv(server, submitter));
+  Sh("$KEEP file decrypt bob.keep -o out2", 0, CliEnv(server, reader));
+  EXPECT_TRUE(Slurp(Path("out2")) == plain);
+  // Every server-side use is in the audit trail: the writer's data key, the submitter's
+  // refused data key and its encrypt, the reader's two decrypts, the writer's refused one.
   server.Stop();
-  int enc = 0, dec_ok = 0, dec_denied = 0;
+  int datakey_ok = 0, datakey_denied = 0, enc = 0, dec_ok = 0, dec_denied = 0;
   std::istringstream trail(Slurp(server.audit_path()));
   for (std::string line; std::getline(trail, line);) {
     if (line.find("\"key\":\"team-files\"") == std::string::npos) continue;
     const bool denied_line = line.find("\"outcome\":\"permission_denied\"") != std::string::npos;
+    if (line.find("\"operation\":\"datakey\"") != std::string::npos)
+      ++(denied_line ? datakey_denied : datakey_ok);
     if (line.find("\"operation\":\"encrypt\"") != std::string::npos) ++enc;
     if (line.find("\"operation\":\"decrypt\"") != std::string::npos)
       ++(denied_line ? dec_denied : dec_ok);
   }
+  EXPECT_EQ(datakey_ok, 1);
+  EXPECT_EQ(datakey_denied, 1);
   EXPECT_EQ(enc, 1);
-  EXPECT_EQ(dec_ok, 1);
+  EXPECT_EQ(dec_ok, 2);
   EXPECT_EQ(dec_denied, 1);
 }
 

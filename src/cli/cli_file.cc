@@ -147,7 +147,8 @@ std::vector<crypto::PublicKey> LoadRecipients(const std::vector<std::string>& fi
   return out;
 }
 
-// The keep stanza: the file key encrypted by the server under `key`.
+// The keep stanza for an existing file key: the key encrypted by the server under `key`
+// (POST /v1/keys/NAME/encrypt; needs the `encrypt` capability).
 std::optional<ff::Stanza> KeepStanza(Context& ctx, const std::string& key,
                                      const crypto::SecretBytes& file_key) {
   std::string b64 = Base64Encode(file_key.view());
@@ -160,6 +161,27 @@ std::optional<ff::Stanza> KeepStanza(Context& ctx, const std::string& key,
   const std::string ct(v->at("ciphertext").as_string());
   return ff::Stanza{ff::StanzaType::kKeep, Bytes(key.begin(), key.end()),
                     Bytes(ct.begin(), ct.end())};
+}
+
+// A new file key made by the server as a data key of `key` (POST /v1/keys/NAME/datakey;
+// needs `datakey` and `datakey-plaintext`): the plaintext becomes the file key and the
+// wrapped copy its keep stanza. nullopt when the server refused (exit 1).
+std::optional<std::pair<crypto::SecretBytes, ff::Stanza>> KeepDataKey(Context& ctx,
+                                                                      const std::string& key) {
+  json::value body = json::object{{"bits", 256}, {"context", KeepStanzaContext()}};
+  auto v = ctx.Call("POST", "/v1/keys/" + key + "/datakey", &body);
+  if (!v) return std::nullopt;
+  auto& p = v->as_object()["plaintext"].as_string();
+  auto raw = Base64Decode(std::string_view(p));
+  OPENSSL_cleanse(p.data(), p.size());
+  if (!raw.ok() || raw->size() != ff::kFileKeySize)
+    throw Failure{"the server returned a malformed data key"};
+  auto file_key = crypto::SecretBytes::LockedCopyOf(*raw);
+  OPENSSL_cleanse(raw->data(), raw->size());
+  const std::string ct(v->at("ciphertext").as_string());
+  return std::pair{std::move(file_key),
+                   ff::Stanza{ff::StanzaType::kKeep, Bytes(key.begin(), key.end()),
+                              Bytes(ct.begin(), ct.end())}};
 }
 
 // The file key: from a stanza one of `identities` opens, else from a keep stanza through
@@ -216,24 +238,28 @@ std::string RecipientText(const ff::Stanza& s) {
   return "?";
 }
 
-// A new file key with stanzas for `recipients` (+ the keep key, made by the server) and
-// its sealed header; nullopt when the server refused the keep stanza (exit 1).
+// A new file key with stanzas for `recipients` and its sealed header. With `keep_key` the
+// file key is a data key of that keep key (the server's datakey API) and the file gets its
+// keep stanza. nullopt when the server refused (exit 1).
 std::optional<ff::NewFile> NewSealedFile(Context& ctx,
                                          const std::vector<crypto::PublicKey>& recipients,
                                          const std::string& keep_key,
                                          uint8_t segment_log2 = ff::kDefaultSegmentLog2) {
   auto nf = ff::NewFileKey(segment_log2);
   if (!nf.ok()) Fail(nf.status());
+  std::optional<ff::Stanza> keep_stanza;
+  if (!keep_key.empty()) {  // the server makes the file key (the salt stays ours)
+    auto dk = KeepDataKey(ctx, keep_key);
+    if (!dk) return std::nullopt;
+    nf->file_key = std::move(dk->first);
+    keep_stanza = std::move(dk->second);
+  }
   for (const auto& r : recipients) {
     auto s = ff::WrapForRecipient(r, nf->file_key);
     if (!s.ok()) Fail(s.status());
     nf->header.stanzas.push_back(std::move(*s));
   }
-  if (!keep_key.empty()) {
-    auto s = KeepStanza(ctx, keep_key, nf->file_key);
-    if (!s) return std::nullopt;
-    nf->header.stanzas.push_back(std::move(*s));
-  }
+  if (keep_stanza) nf->header.stanzas.push_back(std::move(*keep_stanza));
   if (Status st = ff::SealHeader(nf->file_key, nf->header); !st.ok()) Fail(st);
   return std::move(*nf);
 }
