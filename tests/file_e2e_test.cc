@@ -423,6 +423,17 @@ TEST_F(FileE2e, KeepKeyStanzaGoesThroughTheServerWithPolicyAndAudit) {
   Sh("$KEEP file encrypt -r bob.pub p -o bob.keep");
   auto no_stanza = Sh("$KEEP file decrypt bob.keep -o out2", 1, CliEnv(server, reader));
   EXPECT_NE(no_stanza.err.find("no keep stanza"), std::string::npos) << no_stanza.err;
+  // A stanza that names one key but holds a ciphertext under another is refused (the
+  // reader may decrypt with keys the file's sender never could).
+  ok({"key", "create", "team-other"});
+  std::string renamed = Slurp(Path("p.keep"));
+  const size_t name_at = renamed.find("team-files");
+  ASSERT_NE(name_at, std::string::npos);
+  renamed.replace(name_at, 10, "team-other");
+  Put(Path("renamed.keep"), renamed);
+  auto mismatch = Sh("$KEEP file decrypt renamed.keep -o out2", 1, CliEnv(server, reader));
+  EXPECT_NE(mismatch.err.find("under another key"), std::string::npos) << mismatch.err;
+  EXPECT_FALSE(fs::exists(Path("out2")));
   // Making a file needs a data key (with its plaintext): an encrypt-only identity may not,
   // and leaves no file; but it may add the team key to a file it can open.
   auto no_datakey =
@@ -449,7 +460,7 @@ TEST_F(FileE2e, KeepKeyStanzaGoesThroughTheServerWithPolicyAndAudit) {
   EXPECT_EQ(datakey_ok, 1);
   EXPECT_EQ(datakey_denied, 1);
   EXPECT_EQ(enc, 1);
-  EXPECT_EQ(dec_ok, 2);
+  EXPECT_EQ(dec_ok, 3);  // two files, and the renamed stanza's ciphertext
   EXPECT_EQ(dec_denied, 1);
 }
 

@@ -208,6 +208,12 @@ std::optional<crypto::SecretBytes> FileKey(Context& ctx, const ff::Header& h,
     auto v = ctx.Call("POST", "/v1/decrypt", &body);
     if (!v) return std::nullopt;
     auto& p = v->as_object()["plaintext"].as_string();
+    if (const auto* k = v->as_object().if_contains("key");
+        k == nullptr || !k->is_string() || k->as_string() != AsChars(s.recipient)) {
+      OPENSSL_cleanse(p.data(), p.size());
+      throw Failure{"the keep stanza names key '" + std::string(AsChars(s.recipient)) +
+                    "' but its ciphertext is under another key"};
+    }
     auto raw = Base64Decode(std::string_view(p));
     OPENSSL_cleanse(p.data(), p.size());
     if (!raw.ok() || raw->size() != ff::kFileKeySize)
