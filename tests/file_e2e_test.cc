@@ -263,6 +263,12 @@ TEST_F(FileE2e, AddingARecipientRewritesOnlyTheHeaderAndRekeyRevokes) {
   EXPECT_TRUE(Slurp(Path("out")) == plain) << "header-only removal is not revocation";
   fs::remove(Path("out"));
 
+  // A recipient can also be named by their public-key file.
+  Sh("$KEEP file recipients add shared.keep -r mallory.pub -i bob");
+  EXPECT_NE(Sh("$KEEP file recipients list shared.keep").out.find("x25519  "), std::string::npos);
+  Sh("$KEEP file recipients remove shared.keep --recipient mallory.pub -i bob");
+  EXPECT_EQ(Sh("$KEEP file recipients list shared.keep").out, "rsa     " + bob_fp + "\n");
+
   // rekey: a new file key and body for exactly the recipients named.
   Sh("$KEEP file rekey shared.keep -r bob.pub -r mallory.pub -i bob");
   const std::string v4 = Slurp(Path("shared.keep"));

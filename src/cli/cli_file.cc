@@ -402,7 +402,9 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
   auto* remove = rec->add_subcommand(
       "remove", "remove recipients (header only: they can still open copies they had; use rekey)");
   remove->add_option("file", rm->path, "the encrypted file (rewritten in place)")->required();
-  remove->add_option("--recipient", rm->remove, "a fingerprint (hex) or keep key name, repeatable")
+  remove
+      ->add_option("--recipient", rm->remove,
+                   "a public key file (PEM), fingerprint (hex) or keep key name, repeatable")
       ->required()
       ->allow_extra_args(false);
   remove
@@ -418,13 +420,20 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
       rc = 1;
       return;
     }
-    for (const auto& r : a.remove) {
+    for (const auto& given : a.remove) {
+      // A public-key file stands for its fingerprint.
+      std::string r = given;
+      if (std::error_code ec; std::filesystem::is_regular_file(given, ec)) {
+        auto k = crypto::ParsePublicKeyPem(ReadInput(given));
+        if (!k.ok()) throw UsageError{given + ": " + k.status().message()};
+        r = HexEncode(ff::RecipientId(*k));
+      }
       const size_t before = h.stanzas.size();
       std::erase_if(h.stanzas, [&](const ff::Stanza& s) {
         return s.type == ff::StanzaType::kKeep ? AsChars(s.recipient) == r
                                                : HexEncode(s.recipient) == r;
       });
-      if (h.stanzas.size() == before) throw UsageError{"no recipient " + r + " in " + a.path};
+      if (h.stanzas.size() == before) throw UsageError{"no recipient " + given + " in " + a.path};
     }
     for (const auto& r : added) {
       auto s = ff::WrapForRecipient(r, *key);
