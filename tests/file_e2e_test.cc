@@ -254,7 +254,9 @@ TEST_F(FileE2e, AddingARecipientRewritesOnlyTheHeaderAndRekeyRevokes) {
   // Removing alice rewrites the header only: her stanza is gone from this file, but the
   // copy she took before (v1) still opens the same body — why rekey exists.
   Put(Path("alice-copy.keep"), v1);
-  Sh("$KEEP file recipients remove shared.keep --recipient " + alice_fp + " -i bob");
+  auto removed = Sh("$KEEP file recipients remove shared.keep --recipient " + alice_fp + " -i bob");
+  EXPECT_NE(removed.err.find("rekey"), std::string::npos)
+      << "the user is told it is not revocation";
   Sh("$KEEP file decrypt -i alice shared.keep -o out", 1);
   EXPECT_EQ(Sh("$KEEP file recipients list shared.keep").out, "rsa     " + bob_fp + "\n");
   const std::string v3 = Slurp(Path("shared.keep"));

@@ -461,7 +461,13 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     if (ad->add.empty() && ad->key.empty()) throw UsageError{"give -r PUBKEY and/or --key NAME"};
     edit(*ad);
   });
-  remove->callback([edit, rm] { edit(*rm); });
+  remove->callback([edit, rm, &rc] {
+    edit(*rm);
+    if (rc == 0) {
+      std::cerr << "keep: removed from this copy's header only: whoever kept an earlier copy "
+                   "can still read the body; `keep file rekey` revokes\n";
+    }
+  });
 
   struct RekeyArgs {
     std::string path, key;
