@@ -147,6 +147,30 @@ std::vector<crypto::PublicKey> LoadRecipients(const std::vector<std::string>& fi
   return out;
 }
 
+// The file key in a server response's "plaintext" (base64), moved into locked memory;
+// the response's copy is wiped. A missing or malformed key is a failure (exit 1).
+crypto::SecretBytes FileKeyFrom(json::object& response) {
+  auto* p = response.if_contains("plaintext");
+  if (p == nullptr || !p->is_string()) throw Failure{"the server returned no file key"};
+  auto& text = p->as_string();
+  auto raw = Base64Decode(std::string_view(text));
+  OPENSSL_cleanse(text.data(), text.size());
+  if (!raw.ok() || raw->size() != ff::kFileKeySize)
+    throw Failure{"the server returned a malformed file key"};
+  auto key = crypto::SecretBytes::LockedCopyOf(*raw);
+  OPENSSL_cleanse(raw->data(), raw->size());
+  return key;
+}
+
+// A keep stanza naming `key` and holding the response's ciphertext.
+ff::Stanza KeepStanzaFrom(const std::string& key, const json::object& response) {
+  const auto* ct = response.if_contains("ciphertext");
+  if (ct == nullptr || !ct->is_string()) throw Failure{"the server returned no ciphertext"};
+  const std::string_view text = ct->as_string();
+  return ff::Stanza{ff::StanzaType::kKeep, Bytes(key.begin(), key.end()),
+                    Bytes(text.begin(), text.end())};
+}
+
 // The keep stanza for an existing file key: the key encrypted by the server under `key`
 // (POST /v1/keys/NAME/encrypt; needs the `encrypt` capability).
 std::optional<ff::Stanza> KeepStanza(Context& ctx, const std::string& key,
@@ -158,9 +182,7 @@ std::optional<ff::Stanza> KeepStanza(Context& ctx, const std::string& key,
   OPENSSL_cleanse(body.as_object()["plaintext"].as_string().data(),
                   body.as_object()["plaintext"].as_string().size());
   if (!v) return std::nullopt;
-  const std::string ct(v->at("ciphertext").as_string());
-  return ff::Stanza{ff::StanzaType::kKeep, Bytes(key.begin(), key.end()),
-                    Bytes(ct.begin(), ct.end())};
+  return KeepStanzaFrom(key, v->as_object());
 }
 
 // A new file key made by the server as a data key of `key` (POST /v1/keys/NAME/datakey;
@@ -171,17 +193,8 @@ std::optional<std::pair<crypto::SecretBytes, ff::Stanza>> KeepDataKey(Context& c
   json::value body = json::object{{"bits", 256}, {"context", KeepStanzaContext()}};
   auto v = ctx.Call("POST", "/v1/keys/" + key + "/datakey", &body);
   if (!v) return std::nullopt;
-  auto& p = v->as_object()["plaintext"].as_string();
-  auto raw = Base64Decode(std::string_view(p));
-  OPENSSL_cleanse(p.data(), p.size());
-  if (!raw.ok() || raw->size() != ff::kFileKeySize)
-    throw Failure{"the server returned a malformed data key"};
-  auto file_key = crypto::SecretBytes::LockedCopyOf(*raw);
-  OPENSSL_cleanse(raw->data(), raw->size());
-  const std::string ct(v->at("ciphertext").as_string());
-  return std::pair{std::move(file_key),
-                   ff::Stanza{ff::StanzaType::kKeep, Bytes(key.begin(), key.end()),
-                              Bytes(ct.begin(), ct.end())}};
+  auto file_key = FileKeyFrom(v->as_object());
+  return std::pair{std::move(file_key), KeepStanzaFrom(key, v->as_object())};
 }
 
 // The file key: from a stanza one of `identities` opens, else from a keep stanza through
@@ -207,19 +220,12 @@ std::optional<crypto::SecretBytes> FileKey(Context& ctx, const ff::Header& h,
                                     {"context", KeepStanzaContext()}};
     auto v = ctx.Call("POST", "/v1/decrypt", &body);
     if (!v) return std::nullopt;
-    auto& p = v->as_object()["plaintext"].as_string();
+    auto key = FileKeyFrom(v->as_object());
     if (const auto* k = v->as_object().if_contains("key");
         k == nullptr || !k->is_string() || k->as_string() != AsChars(s.recipient)) {
-      OPENSSL_cleanse(p.data(), p.size());
       throw Failure{"the keep stanza names key '" + std::string(AsChars(s.recipient)) +
                     "' but its ciphertext is under another key"};
     }
-    auto raw = Base64Decode(std::string_view(p));
-    OPENSSL_cleanse(p.data(), p.size());
-    if (!raw.ok() || raw->size() != ff::kFileKeySize)
-      throw Failure{"the server returned a malformed file key"};
-    auto key = crypto::SecretBytes::LockedCopyOf(*raw);
-    OPENSSL_cleanse(raw->data(), raw->size());
     if (Status st = ff::VerifyHeader(key, h); !st.ok()) Fail(st);
     return key;
   }
