@@ -1,16 +1,13 @@
 // keep file encrypt|decrypt|recipients list|add|remove|rekey: files for several people
 // (format: docs/formats.md §8), streamed in constant memory, stdin → stdout by default.
-#include <fcntl.h>
 #include <openssl/crypto.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 #include "cli/cli_internal.h"
+#include "cli/file_stream.h"
 #include "common/encoding.h"
 #include "crypto/pubkey.h"
 #include "format/file.h"
@@ -19,118 +16,11 @@ namespace keep::cli {
 namespace {
 
 namespace ff = format::file;
-constexpr size_t kChunk = 1 << 20;
 // The keep stanza's file key is a keep ciphertext bound to this context.
 const json::object& KeepStanzaContext() {
   static const json::object c{{"keep-file", "v1"}};
   return c;
 }
-
-// An input: a file or stdin.
-class Input {
- public:
-  explicit Input(const std::string& path) : path_(path.empty() ? "-" : path) {
-    fd_ = path_ == "-" ? STDIN_FILENO : ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw UsageError{"cannot read " + path_ + ": " + std::strerror(errno)};
-    struct stat sb;
-    if (::fstat(fd_, &sb) == 0 && S_ISREG(sb.st_mode)) {
-      size_ = static_cast<uint64_t>(sb.st_size);
-      mode_ = sb.st_mode & 07777;
-    }
-  }
-  ~Input() {
-    if (fd_ > STDIN_FILENO) ::close(fd_);
-  }
-  Result<size_t> Read(uint8_t* buf, size_t n) {
-    for (;;) {
-      const ssize_t r = ::read(fd_, buf, n);
-      if (r >= 0) return static_cast<size_t>(r);
-      if (errno != EINTR)
-        return InvalidArgument("cannot read " + path_ + ": " + std::strerror(errno));
-    }
-  }
-  uint64_t size() const { return size_; }  // 0: unknown (a pipe)
-  mode_t mode() const { return mode_; }    // a regular file's permissions
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-  uint64_t size_ = 0;
-  mode_t mode_ = 0644;
-};
-
-// An output: stdout, or a file written under a temporary name and renamed into place
-// only when complete, so a failed decryption leaves nothing behind.
-class Output {
- public:
-  Output(const std::string& path, mode_t mode) : path_(path) {
-    if (path_.empty() || path_ == "-") {
-      fd_ = STDOUT_FILENO;
-      return;
-    }
-    tmp_ = path_ + ".keep-tmp-" + std::to_string(::getpid());
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd_ < 0) throw UsageError{"cannot write " + tmp_ + ": " + std::strerror(errno)};
-  }
-  ~Output() {
-    if (!tmp_.empty()) {
-      if (fd_ >= 0) ::close(fd_);
-      if (!committed_) ::unlink(tmp_.c_str());
-    }
-  }
-  Status Write(ByteView data) {
-    while (!data.empty()) {
-      const ssize_t n = ::write(fd_, data.data(), data.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return InvalidArgument("cannot write " + (tmp_.empty() ? "stdout" : path_) + ": " +
-                               std::strerror(errno));
-      }
-      data = data.subspan(static_cast<size_t>(n));
-    }
-    return Status::Ok();
-  }
-  Status Commit() {
-    if (tmp_.empty()) return Status::Ok();
-    if (::fsync(fd_) != 0 || ::close(fd_) != 0) return InvalidArgument("cannot write " + path_);
-    fd_ = -1;
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      return InvalidArgument("cannot rename into " + path_ + ": " + std::strerror(errno));
-    }
-    committed_ = true;
-    return Status::Ok();
-  }
-
- private:
-  std::string path_, tmp_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
-
-// Progress on stderr for large inputs, only when stderr is a terminal.
-class Progress {
- public:
-  explicit Progress(uint64_t total)
-      : total_(total), on_(total > (8u << 20) && isatty(STDERR_FILENO)) {}
-  void Add(size_t n) {
-    if (!on_) return;
-    done_ += n;
-    const int pct = static_cast<int>(100 * done_ / total_);
-    if (pct == last_) return;
-    last_ = pct;
-    std::cerr << "\r  " << pct << "%  " << (done_ >> 20) << " / " << (total_ >> 20) << " MiB"
-              << std::flush;
-  }
-  ~Progress() {
-    if (on_ && last_ >= 0) std::cerr << "\n";
-  }
-
- private:
-  uint64_t total_, done_ = 0;
-  bool on_;
-  int last_ = -1;
-};
 
 // A refusal that is not a usage error (a damaged file, a wrong key): exit status 1.
 [[noreturn]] void Fail(const Status& s) {
@@ -274,27 +164,6 @@ std::optional<ff::NewFile> NewSealedFile(Context& ctx,
   if (keep_stanza) nf->header.stanzas.push_back(std::move(*keep_stanza));
   if (Status st = ff::SealHeader(nf->file_key, nf->header); !st.ok()) Fail(st);
   return std::move(*nf);
-}
-
-// Feeds the rest of `in` to `sink` in chunks, with a progress bar on a terminal;
-// `consumed` bytes of `in` (its header) were read already.
-Status Pump(Input& in, size_t consumed, const ff::WriteFn& sink) {
-  Progress progress(in.size());
-  progress.Add(consumed);
-  crypto::SecretBytes buf(kChunk);  // plaintext when encrypting: wiped
-  for (;;) {
-    KEEP_ASSIGN_OR_RETURN(size_t n, in.Read(buf.data(), buf.size()));
-    if (n == 0) return Status::Ok();
-    KEEP_RETURN_IF_ERROR(sink(ByteView(buf.data(), n)));
-    progress.Add(n);
-  }
-}
-
-// The exit status of a streamed command: 0, or 1 with the reason on stderr.
-int Finished(const Status& st) {
-  if (st.ok()) return 0;
-  std::cerr << "keep: " << st.message() << "\n";
-  return 1;
 }
 
 // Encrypts `in` to `out` with a new file key for `recipients` (+ the keep key).
