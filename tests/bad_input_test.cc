@@ -81,8 +81,8 @@ TEST_F(BadInput, ThousandsOfMalformedRequestsOnly4xx) {
   for (size_t n = 1; n < policy.size(); ++n) Send("PUT", "/v1/sys/policies/p", policy.substr(0, n));
   for (const char* v : {"1", "null", "[]", "{}", "\"\"", "[1]", "[\"\"]", "[\"x\"]", "\"a**\"",
                         "\"a b\"", "[\"encrypt\",\"encrypt\"]", "\"\\u0000\""}) {
-    Send("PUT", "/v1/sys/policies/p", std::string(R"({"rules":[{"keys":)") + v +
-                                          R"(,"capabilities":["encrypt"]}]})");
+    Send("PUT", "/v1/sys/policies/p",
+         std::string(R"({"rules":[{"keys":)") + v + R"(,"capabilities":["encrypt"]}]})");
     Send("PUT", "/v1/sys/policies/p",
          std::string(R"({"rules":[{"keys":"a","capabilities":)") + v + "}]}");
     const bool valid = std::string(v) == "[]";  // an empty list of rules or capabilities is fine
