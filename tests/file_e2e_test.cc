@@ -146,6 +146,9 @@ TEST_F(FileE2e, PassphraseProtectedIdentities) {
   Sh("$KEEP keygen --out carol --passphrase >/dev/null", 0,
      {"KEEP_KEYGEN_PASSPHRASE=correct horse battery"});
   EXPECT_NE(Slurp(Path("carol")).find("ENCRYPTED PRIVATE KEY"), std::string::npos);
+  // OpenSSL reads it with the passphrase (PBES2 + scrypt), and not without.
+  Sh("openssl pkey -in carol -passin 'pass:correct horse battery' -noout");
+  Sh("openssl pkey -in carol -passin pass:wrong -noout 2>/dev/null", 1);
   auto short_pass = Sh("$KEEP keygen --out dave --passphrase", 2, {"KEEP_KEYGEN_PASSPHRASE=short"});
   EXPECT_NE(short_pass.err.find("at least 8"), std::string::npos) << short_pass.err;
   EXPECT_FALSE(fs::exists(Path("dave")));

@@ -290,6 +290,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     const auto added = LoadRecipients(a.add);
     Input in(a.path);
     ff::Header h = ReadHeaderFrom(in);
+    const size_t old_header = ff::SerializeHeader(h).size();
     auto key = FileKey(ctx, h, a.identities);
     if (!key) {
       rc = 1;
@@ -328,7 +329,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     Output out(a.path, in.mode());  // in place, same permissions
     Status st = out.Write(ff::SerializeHeader(h));
     // The body is copied unchanged (Pump reads on from the old header's end).
-    if (st.ok()) st = Pump(in, 0, [&](ByteView b) { return out.Write(b); });
+    if (st.ok()) st = Pump(in, old_header, [&](ByteView b) { return out.Write(b); });
     if (st.ok()) st = out.Commit();
     rc = Finished(st);
   };
