@@ -202,8 +202,10 @@ CliResult Shell(const std::string& dir, const std::string& script,
                 const std::vector<std::string>& env) {
   std::vector<std::string> all_env = {"PATH=/usr/bin:/bin", "KEEP=" KEEP_CLI_BIN, "HOME=" + dir};
   all_env.insert(all_env.end(), env.begin(), env.end());
-  return Spawn(dir, {"/bin/bash", "-c", "set -o pipefail; cd '" + dir + "' && " + script}, all_env,
-               "/dev/null");
+  // The whole script runs in `dir`: "cd && script" would run only the script's first job
+  // there when it holds "&" or ";".
+  return Spawn(dir, {"/bin/bash", "-c", "set -o pipefail; cd '" + dir + "' || exit 125\n" + script},
+               all_env, "/dev/null");
 }
 
 RawConnection::RawConnection(int port, const std::string& ca) {

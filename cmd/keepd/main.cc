@@ -15,6 +15,7 @@
 #include "audit/sink.h"
 #include "audit/trail.h"
 #include "common/log.h"
+#include "common/output_file.h"
 #include "config.h"
 #include "http/server.h"
 #include "http/tls.h"
@@ -36,14 +37,14 @@ void HardenProcess() {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+// The dev root token, mode 0600 (common/output_file.h: complete or not at all).
 Status WriteSecretFile(const std::string& path, ByteView data) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Internal("cannot write " + path);
-  const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
-                  ::write(fd, "\n", 1) == 1;
-  ::close(fd);
-  return ok ? Status::Ok() : Internal("cannot write " + path);
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  KEEP_ASSIGN_OR_RETURN(OutputFile f, OutputFile::Open(path, {.mode = 0600}));
+  KEEP_RETURN_IF_ERROR(f.Write(data));
+  KEEP_RETURN_IF_ERROR(f.Write(AsBytes(std::string_view("\n"))));
+  return f.Commit();
 }
 
 Result<std::unique_ptr<store::Store>> OpenStore(const Config& cfg) {
@@ -176,8 +177,7 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
   log::Info("keepd listening on https://{}:{}", cfg.server.address, server.port());
   if (!ready_file.empty()) {
     const std::string port = std::to_string(server.port());
-    std::ofstream(ready_file + ".tmp") << port << "\n";
-    std::filesystem::rename(ready_file + ".tmp", ready_file);
+    KEEP_RETURN_IF_ERROR(OutputFile::WriteWhole(ready_file, AsBytes(port + "\n"), {.mode = 0644}));
   }
   svc.StartMaintenance(cfg.maintenance_interval_s);
   svc.StartReplication();  // follows other nodes' changes (PostgreSQL); no-op on SQLite

@@ -75,15 +75,11 @@ std::string ReadInput(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-bool WriteOutput(const std::string& path, std::string_view data) {
-  if (path.empty() || path == "-") {
-    std::cout.write(data.data(), static_cast<std::streamsize>(data.size()));
-    std::cout.flush();
-    return static_cast<bool>(std::cout);
-  }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  return static_cast<bool>(out);
+bool WriteAndCommit(OutputFile& out, std::string_view data) {
+  Status st = out.Write(AsBytes(data));
+  if (st.ok()) st = out.Commit();
+  if (!st.ok()) std::cerr << "keep: " << st.message() << "\n";
+  return st.ok();
 }
 
 int Run(int argc, char** argv) {

@@ -256,13 +256,14 @@ void AddAuditCommands(CLI::App& app, Context& ctx, int& rc) {
   auto* pk = audit->add_subcommand("public-key", "the checkpoint signing public key (PEM)");
   pk->add_option("--out", *out, "write it to this file");
   pk->callback([&ctx, &rc, out] {
+    OutputFile f = OpenOutput(ctx.globals().json() ? "" : *out, 0644);
     auto v = ctx.Call("GET", "/v1/sys/audit/public-key");
     if (!v) {
       rc = 1;
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    if (!WriteOutput(*out, std::string(v->at("public_key").as_string()))) rc = 1;
+    if (!WriteAndCommit(f, std::string(v->at("public_key").as_string()))) rc = 1;
   });
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/cli_internal.h"
+#include "cli/file_stream.h"
 #include "common/encoding.h"
 
 namespace keep::cli {
@@ -38,7 +39,9 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   enc->add_option("--out", a->out, "write the ciphertext to FILE (default stdout)");
   enc->callback([&ctx, &rc, a] {
     json::object body{{"context", ParseContext(a->context)}};
+    RefuseOutputOverInput(a->in, a->out);
     std::string plain = ReadInput(a->in);
+    OutputFile out = OpenOutput(ctx.globals().json() ? "" : a->out, 0644);
     std::string b64 = Base64Encode(AsBytes(plain));
     Wipe(plain);
     body["plaintext"] = b64;
@@ -50,7 +53,7 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    if (!WriteOutput(a->out, std::string(v->at("ciphertext").as_string()) + "\n")) rc = 1;
+    if (!WriteAndCommit(out, std::string(v->at("ciphertext").as_string()) + "\n")) rc = 1;
   });
 
   auto* dec = app.add_subcommand("decrypt", "decrypt a ciphertext; writes the raw plaintext");
@@ -59,8 +62,10 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   dec->add_option("--in", a->in, "read the ciphertext from FILE (default stdin)");
   dec->add_option("--out", a->out, "write the plaintext to FILE (default stdout)");
   dec->callback([&ctx, &rc, a] {
+    RefuseOutputOverInput(a->in, a->out);
     json::value b =
         json::object{{"ciphertext", Trim(ReadInput(a->in))}, {"context", ParseContext(a->context)}};
+    OutputFile out = OpenOutput(ctx.globals().json() ? "" : a->out, 0600);  // plaintext
     auto v =
         ctx.Call("POST", a->key.empty() ? "/v1/decrypt" : "/v1/keys/" + a->key + "/decrypt", &b);
     if (!v) {
@@ -74,7 +79,7 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       rc = 1;
       return;
     }
-    if (!WriteOutput(a->out, AsChars(*plain))) rc = 1;
+    if (!WriteAndCommit(out, AsChars(*plain))) rc = 1;
     OPENSSL_cleanse(plain->data(), plain->size());
   });
 

@@ -213,13 +213,16 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
       ->allow_extra_args(false);
   enc->add_option("--key", ea->key, "also wrap the file key with this keep key (server)");
   enc->add_option("in", ea->in, "input file ('-' or none: stdin)");
-  enc->add_option("-o,--out", ea->out, "output file (default stdout)");
+  enc->add_option("-o,--out", ea->out,
+                  "output (default stdout): a file is replaced only when complete; a device "
+                  "or FIFO is written in place; a link is followed");
   enc->callback([&ctx, &rc, ea] {
     if (ea->recipients.empty() && ea->key.empty())
       throw UsageError{"give -r PUBKEY and/or --key NAME"};
     const auto recipients = LoadRecipients(ea->recipients);
+    RefuseOutputOverInput(ea->in, ea->out);
     Input in(ea->in);
-    Output out(ea->out, 0644);
+    Output out(ea->out, 0644, &in);
     rc = EncryptStream(ctx, in, out, recipients, ea->key);
   });
 
@@ -233,8 +236,11 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
                   "your private key (PEM); passphrase from KEEP_IDENTITY_PASSPHRASE or a prompt")
       ->allow_extra_args(false);
   dec->add_option("in", da->in, "input file ('-' or none: stdin)");
-  dec->add_option("-o,--out", da->out, "output file (default stdout; written only if complete)");
+  dec->add_option("-o,--out", da->out,
+                  "output (default stdout): a file is written only if complete; a device or "
+                  "FIFO is written in place; a link is followed");
   dec->callback([&ctx, &rc, da] {
+    RefuseOutputOverInput(da->in, da->out);
     Input in(da->in);
     const ff::Header h = ReadHeaderFrom(in);
     auto key = FileKey(ctx, h, da->identities);
@@ -242,7 +248,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
       rc = 1;
       return;
     }
-    Output out(da->out, 0600);
+    Output out(da->out, 0600, &in);
     auto d = ff::Decryptor::Create(*key, h, [&](ByteView b) { return out.Write(b); });
     if (!d.ok()) Fail(d.status());
     Status st = Pump(in, ff::SerializeHeader(h).size(), [&](ByteView b) { return d->Write(b); });
@@ -288,6 +294,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
       ->allow_extra_args(false);
   auto edit = [&ctx, &rc](EditArgs& a) {
     const auto added = LoadRecipients(a.add);
+    RefuseInPlaceRewriteOf(a.path);
     Input in(a.path);
     ff::Header h = ReadHeaderFrom(in);
     const size_t old_header = ff::SerializeHeader(h).size();
@@ -326,7 +333,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     }
     if (h.stanzas.empty()) throw UsageError{"a file needs at least one recipient"};
     if (Status st = ff::SealHeader(*key, h); !st.ok()) Fail(st);
-    Output out(a.path, in.mode());  // in place, same permissions
+    Output out(a.path, in.mode(), &in);  // in place, same permissions
     Status st = out.Write(ff::SerializeHeader(h));
     // The body is copied unchanged (Pump reads on from the old header's end).
     if (st.ok()) st = Pump(in, old_header, [&](ByteView b) { return out.Write(b); });
@@ -367,6 +374,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     const auto recipients = LoadRecipients(rk->recipients);
     // Old body → decrypt → encrypt under the new key → new file, segment by segment: no
     // plaintext copy on disk, constant memory.
+    RefuseInPlaceRewriteOf(rk->path);
     Input in(rk->path);
     const ff::Header h = ReadHeaderFrom(in);
     auto old_key = FileKey(ctx, h, rk->identities);
@@ -379,7 +387,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
       rc = 1;
       return;
     }
-    Output out(rk->path, in.mode());
+    Output out(rk->path, in.mode(), &in);
     auto e =
         ff::Encryptor::Create(nf->file_key, nf->header, [&](ByteView b) { return out.Write(b); });
     if (!e.ok()) Fail(e.status());

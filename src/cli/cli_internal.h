@@ -1,12 +1,15 @@
 // Private to the CLI: shared state and helpers for the subcommand files.
 #pragma once
 
+#include <sys/types.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/output_file.h"
 #include "crypto/pubkey.h"
 #include "keep/client.h"
 
@@ -53,8 +56,13 @@ class Context {
 json::object ParseContext(const std::vector<std::string>& pairs);
 // Reads a whole file ("-" or empty: stdin) as bytes. Throws UsageError on failure.
 std::string ReadInput(const std::string& path);
-// Writes bytes to a file (empty: stdout). Returns false on failure.
-bool WriteOutput(const std::string& path, std::string_view data);
+// Opens an output file created with `mode` (empty or "-": stdout) by OutputFile's rules
+// (common/output_file.h: regular files replaced whole by rename at Commit(), devices and
+// FIFOs written in place, links followed, directories refused). With `input`, an output
+// that is that same device or FIFO is refused. Throws UsageError naming the path.
+OutputFile OpenOutput(const std::string& path, mode_t mode, std::optional<FileId> input = {});
+// Writes `data` to `out` and commits it. Returns false after printing why.
+bool WriteAndCommit(OutputFile& out, std::string_view data);
 
 // Reads a line from the terminal without echo (or a line of stdin when not a terminal).
 std::string PromptHidden(const char* prompt);

@@ -1,27 +1,23 @@
 // keep keygen: a key pair for a person (a share custodian, a file recipient).
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <iostream>
 
 #include "cli/cli_internal.h"
+#include "common/output_file.h"
 #include "crypto/pubkey.h"
 
 namespace keep::cli {
 namespace {
 
-// Writes `data` to a new file with mode `mode`; refuses to overwrite.
-void WriteNewFile(const std::string& path, ByteView data, mode_t mode) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) throw UsageError{"cannot create " + path + " (does it exist already?)"};
-  const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) &&
-                  ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(path.c_str());
-    throw UsageError{"cannot write " + path};
-  }
+// A new file for a key (common/output_file.h): an existing regular file is never replaced
+// (published with link(2)); a device or FIFO is written in place; links are followed.
+OutputFile NewKeyFile(const std::string& path, mode_t mode) {
+  OutputOptions opt;
+  opt.mode = mode;
+  opt.existing = OutputOptions::Existing::kRefuse;
+  auto f = OutputFile::Open(path, opt);
+  if (!f.ok()) throw UsageError{f.status().message()};
+  return std::move(*f);
 }
 
 }  // namespace
@@ -38,6 +34,9 @@ void AddKeygenCommand(CLI::App& app, int& rc) {
   kg->add_flag("--passphrase", *with_pass,
                "encrypt the private key with a passphrase (prompted, or KEEP_KEYGEN_PASSPHRASE)");
   kg->callback([&rc, type, out, with_pass] {
+    // Refused before any work (or passphrase prompt) if either file exists.
+    OutputFile priv = NewKeyFile(*out, 0600);
+    OutputFile pubf = NewKeyFile(*out + ".pub", 0644);
     const crypto::KeyType kt = *type == "x25519" ? crypto::KeyType::kX25519 : crypto::KeyType::kRsa;
     auto key = crypto::GeneratePrivateKey(kt, *type == "rsa-4096" ? 4096 : 3072);
     if (!key.ok()) throw UsageError{std::string(key.status().message())};
@@ -52,8 +51,13 @@ void AddKeygenCommand(CLI::App& app, int& rc) {
     auto pem = crypto::PrivateKeyPem(*key, pass.view());
     if (!pem.ok()) throw UsageError{std::string(pem.status().message())};
     const std::string pub = crypto::PublicKeyPem(key->public_key());
-    WriteNewFile(*out + ".pub", AsBytes(pub), 0644);
-    WriteNewFile(*out, pem->view(), 0600);
+    // The private key is published first, so a failure can leave a private key without its
+    // .pub (openssl pkey -pubout remakes it), never a public key whose private half is lost.
+    Status st = priv.Write(pem->view());
+    if (st.ok()) st = pubf.Write(AsBytes(pub));
+    if (st.ok()) st = priv.Commit();
+    if (st.ok()) st = pubf.Commit();
+    if (!st.ok()) throw UsageError{st.message()};
     std::cout << "private key: " << *out << " (" << key->public_key().Describe() << ")\n"
               << "public key:  " << *out << ".pub\n"
               << "fingerprint: " << key->public_key().fingerprint() << "\n";

@@ -19,9 +19,17 @@ Input::Input(const std::string& path) : path_(path.empty() ? "-" : path) {
   fd_ = path_ == "-" ? STDIN_FILENO : ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) throw UsageError{"cannot read " + path_ + ": " + std::strerror(errno)};
   struct stat sb;
-  if (::fstat(fd_, &sb) == 0 && S_ISREG(sb.st_mode)) {
-    size_ = static_cast<uint64_t>(sb.st_size);
-    mode_ = sb.st_mode & 07777;
+  if (::fstat(fd_, &sb) == 0) {
+    id_ = FileId{sb.st_dev, sb.st_ino, static_cast<mode_t>(sb.st_mode & S_IFMT)};
+    if (S_ISDIR(sb.st_mode)) {
+      if (fd_ > STDIN_FILENO) ::close(fd_);
+      fd_ = -1;
+      throw UsageError{path_ + " is a directory: name a file to read"};
+    }
+    if (S_ISREG(sb.st_mode)) {
+      size_ = static_cast<uint64_t>(sb.st_size);
+      mode_ = sb.st_mode & 07777;
+    }
   }
 }
 
@@ -38,45 +46,44 @@ Result<size_t> Input::Read(uint8_t* buf, size_t n) {
   }
 }
 
-Output::Output(const std::string& path, mode_t mode) : path_(path) {
-  if (path_.empty() || path_ == "-") {
-    fd_ = STDOUT_FILENO;
-    return;
-  }
-  tmp_ = path_ + ".keep-tmp-" + std::to_string(::getpid());
-  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd_ < 0) throw UsageError{"cannot write " + tmp_ + ": " + std::strerror(errno)};
+OutputFile OpenOutput(const std::string& path, mode_t mode, std::optional<FileId> input) {
+  OutputOptions opt;
+  opt.mode = mode;
+  opt.input = input;
+  auto f = OutputFile::Open(path, opt);
+  if (!f.ok()) throw UsageError{f.status().message()};
+  return std::move(*f);
 }
 
-Output::~Output() {
-  if (!tmp_.empty()) {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(tmp_.c_str());
-  }
+Output::Output(const std::string& path, mode_t mode, const Input* input)
+    : f_(OpenOutput(path, mode, input != nullptr ? input->id() : std::nullopt)) {}
+
+namespace {
+
+const char* FileTypeName(mode_t m) {
+  return S_ISFIFO(m)   ? "a FIFO"
+         : S_ISCHR(m)  ? "a character device"
+         : S_ISBLK(m)  ? "a block device"
+         : S_ISSOCK(m) ? "a socket"
+         : S_ISDIR(m)  ? "a directory"
+                       : "not a regular file";
 }
 
-Status Output::Write(ByteView data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd_, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return InvalidArgument("cannot write " + (tmp_.empty() ? "stdout" : path_) + ": " +
-                             std::strerror(errno));
-    }
-    data = data.subspan(static_cast<size_t>(n));
-  }
-  return Status::Ok();
+}  // namespace
+
+void RefuseOutputOverInput(const std::string& in, const std::string& out) {
+  if (in.empty() || in == "-" || out.empty() || out == "-") return;
+  struct stat a, b;
+  if (::stat(in.c_str(), &a) != 0 || ::stat(out.c_str(), &b) != 0) return;
+  if (a.st_dev != b.st_dev || a.st_ino != b.st_ino || S_ISREG(a.st_mode)) return;
+  throw UsageError{out + " is the input (" + in + "), " + FileTypeName(a.st_mode) +
+                   ": cannot write the output over it"};
 }
 
-Status Output::Commit() {
-  if (tmp_.empty()) return Status::Ok();
-  if (::fsync(fd_) != 0 || ::close(fd_) != 0) return InvalidArgument("cannot write " + path_);
-  fd_ = -1;
-  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    return InvalidArgument("cannot rename into " + path_ + ": " + std::strerror(errno));
-  }
-  committed_ = true;
-  return Status::Ok();
+void RefuseInPlaceRewriteOf(const std::string& path) {
+  struct stat sb;
+  if (::stat(path.c_str(), &sb) != 0 || S_ISREG(sb.st_mode)) return;  // Input says why
+  throw UsageError{path + " is " + FileTypeName(sb.st_mode) + ": it cannot be rewritten in place"};
 }
 
 Progress::Progress(uint64_t total)

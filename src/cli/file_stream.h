@@ -1,6 +1,8 @@
-// Streaming file I/O for `keep file`: an input (file or stdin), an output written under a
-// temporary name and renamed into place only when complete, a progress bar for
-// terminals, and a pump that moves an input through a sink in 1 MiB chunks.
+// Streaming file I/O for `keep file`: an input (file or stdin), an output (common/
+// output_file.h: a regular file is written under a temporary name and renamed into place
+// only when complete; devices, FIFOs and sockets are written in place; links are
+// followed), a progress bar for terminals, and a pump that moves an input through a sink
+// in 1 MiB chunks.
 //
 // Errors: constructors throw UsageError (exit 2) when a file cannot be opened or created;
 // Read/Write/Commit return kInvalidArgument with the path and errno text. Not thread-safe;
@@ -14,11 +16,12 @@
 #include <string>
 
 #include "common/bytes.h"
+#include "common/output_file.h"
 #include "keep/result.h"
 
 namespace keep::cli {
 
-// An input: a file, or stdin for "" and "-".
+// An input: a file (not a directory), or stdin for "" and "-".
 class Input {
  public:
   explicit Input(const std::string& path);
@@ -30,31 +33,38 @@ class Input {
   uint64_t size() const { return size_; }  // 0: unknown (a pipe)
   mode_t mode() const { return mode_; }    // a regular file's permissions (else 0644)
   const std::string& path() const { return path_; }
+  const std::optional<FileId>& id() const { return id_; }
 
  private:
   std::string path_;
   int fd_ = -1;
   uint64_t size_ = 0;
   mode_t mode_ = 0644;
+  std::optional<FileId> id_;
 };
 
-// An output: stdout for "" and "-"; otherwise `path` + ".keep-tmp-<pid>" (created with
-// `mode`, never over an existing file) that Commit() fsyncs and renames onto `path`.
-// Destroyed without Commit(), the temporary file is removed: nothing is left behind.
+// An output (OutputFile's rules): stdout for "" and "-"; a new or regular file is created
+// with `mode` under a temporary name that Commit() renames onto the path (destroyed
+// without Commit(), nothing is left behind); a device, FIFO or socket is written in place.
+// With `input`, an output that is that same device or FIFO is refused.
 class Output {
  public:
-  Output(const std::string& path, mode_t mode);
-  ~Output();
-  Output(const Output&) = delete;
-  Output& operator=(const Output&) = delete;
-  Status Write(ByteView data);
-  Status Commit();
+  Output(const std::string& path, mode_t mode, const Input* input = nullptr);
+  Status Write(ByteView data) { return f_.Write(data); }
+  Status Commit() { return f_.Commit(); }
 
  private:
-  std::string path_, tmp_;
-  int fd_ = -1;
-  bool committed_ = false;
+  OutputFile f_;
 };
+
+// Refuses (UsageError) to write the output over the input when both are paths to the same
+// device or FIFO: reading and writing it would consume or clobber the data. Call before
+// opening either, since opening a FIFO waits for the other end. The same regular file is
+// fine (written by rename).
+void RefuseOutputOverInput(const std::string& in, const std::string& out);
+// Refuses (UsageError) an in-place rewrite of `path` unless it is (or links to) a regular
+// file: a device or FIFO cannot be read and rewritten, a directory is not a file.
+void RefuseInPlaceRewriteOf(const std::string& path);
 
 // "\r  N%  done / total MiB" on stderr, only when stderr is a terminal and `total` is
 // over 8 MiB; ends the line when destroyed.

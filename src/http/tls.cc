@@ -1,6 +1,5 @@
 #include "http/tls.h"
 
-#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
@@ -12,6 +11,7 @@
 
 #include "common/encoding.h"
 #include "common/log.h"
+#include "common/output_file.h"
 #include "crypto/random.h"
 
 namespace keep::http {
@@ -68,19 +68,21 @@ Result<OsslPtr<X509>> MakeCert(EVP_PKEY* key, const char* cn, X509* issuer, EVP_
   return cert;
 }
 
+// A certificate (0644) or a private key (0600) as PEM, complete or not at all
+// (common/output_file.h). The key's PEM is built in OpenSSL's secure heap.
 Status WritePem(const std::string& path, X509* cert, EVP_PKEY* key) {
-  FILE* f = nullptr;
-  if (key) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) f = ::fdopen(fd, "w");
-  } else {
-    f = std::fopen(path.c_str(), "w");
-  }
-  if (!f) return Internal("cannot write " + path);
-  const bool ok = key ? PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr) == 1
-                      : PEM_write_X509(f, cert) == 1;
-  std::fclose(f);
-  return ok ? Status::Ok() : Fail("PEM write");
+  OsslPtr<BIO> bio(BIO_new(key ? BIO_s_secmem() : BIO_s_mem()));
+  const bool ok = bio && (key ? PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0,
+                                                         nullptr, nullptr) == 1
+                              : PEM_write_bio_X509(bio.get(), cert) == 1);
+  if (!ok) return Fail("PEM write");
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  if (n <= 0 || data == nullptr) return Fail("PEM write");
+  OutputOptions opt;
+  opt.mode = key ? 0600 : 0644;
+  return OutputFile::WriteWhole(
+      path, ByteView(reinterpret_cast<const uint8_t*>(data), static_cast<size_t>(n)), opt);
 }
 
 }  // namespace

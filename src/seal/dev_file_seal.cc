@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/output_file.h"
+
 namespace keep::seal {
 namespace {
 
@@ -21,44 +23,29 @@ struct Fd {
   }
 };
 
-bool WriteAll(int fd, const uint8_t* p, size_t n) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
 }  // namespace
 
 Result<Bytes> DevFileSeal::Wrap(const crypto::SecretBytes& key) {
   if (key.size() != kKeySize) return InvalidArgument("root key must be 32 bytes");
-  const std::string tmp = path_ + ".tmp";
-  Fd f{::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)};
-  if (f.fd < 0) {
-    return Unavailable("sealed",
-                       "cannot create the dev root key file " + tmp + ": " + std::strerror(errno));
-  }
-  if (!WriteAll(f.fd, reinterpret_cast<const uint8_t*>(kMagic.data()), kMagic.size()) ||
-      !WriteAll(f.fd, key.data(), key.size()) || ::fsync(f.fd) != 0) {
-    ::unlink(tmp.c_str());
-    return Unavailable("sealed", "cannot write the dev root key file " + path_);
-  }
-  // link() publishes the complete file only if none exists: two nodes initializing at
-  // once (or a stale file) can never replace a key a store is already encrypted under.
-  const int rc = ::link(tmp.c_str(), path_.c_str());
-  const int err = errno;
-  ::unlink(tmp.c_str());
-  if (rc != 0 && err == EEXIST) {
+  // Published with link(2) (OutputFile, kRefuse) only if no file is there: two nodes
+  // initializing at once (or a stale file) can never replace a key a store is already
+  // encrypted under.
+  OutputOptions opt;
+  opt.mode = 0600;
+  opt.existing = OutputOptions::Existing::kRefuse;
+  auto f = OutputFile::Open(path_, opt);
+  Status st = f.ok() ? f->Write(AsBytes(kMagic)) : f.status();
+  if (st.ok()) st = f->Write(key.view());
+  if (st.ok()) st = f->Commit();
+  if (st.code() == Code::kAlreadyExists) {
     return AlreadyExists("the dev root key file " + path_ +
                              " already exists (from an earlier initialization?); move it away "
                              "to initialize a new store",
                          "already_initialized");
   }
-  if (rc != 0) return Unavailable("sealed", "cannot write the dev root key file " + path_);
+  if (!st.ok()) {
+    return Unavailable("sealed", "cannot write the dev root key file: " + st.message());
+  }
   return Bytes{};
 }
 
