@@ -5,9 +5,11 @@
 
 #include <boost/json.hpp>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "common/encoding.h"
+#include "common/json_text.h"
 #include "harness.h"
 
 namespace keep::testing {
@@ -213,6 +215,58 @@ TEST_F(BadInput, RawProtocolGarbageIsRefusedCleanly) {
   ExpectHealthy();
   // Refused before they were requests, and still in the audit trail.
   EXPECT_NE(Slurp(server_->audit_path()).find("\"operation\":\"http.reject\""), std::string::npos);
+}
+
+// Bytes that are not UTF-8 in a path, a query or a header (issue 12.1): every answer and
+// every trail line stays strict JSON in valid UTF-8, `keep audit verify` passes, and keepd
+// killed right after such a request starts again (it used to refuse: the last line was
+// not JSON).
+TEST_F(BadInput, BytesThatAreNotUtf8NeverBreakAnAnswerOrTheTrail) {
+  const std::string auth =
+      "Authorization: Bearer " + server_->token() + "\r\nConnection: close\r\n";
+  const std::vector<std::string> requests = {
+      "POST /v1/keys/\xc0\x80k/encrypt HTTP/1.1\r\nHost: x\r\n" + auth +
+          "Content-Length: 2\r\n\r\n{}",
+      "GET /v1/keys/k\xff HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n",
+      "GET /v1/keys?prefix=\xff\xfe HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n",
+      "GET /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\r\nConnection: "
+      "close\r\n\r\n",
+      "DEL\xff"
+      "ETE /v1/keys/k HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+      "GET /\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",  // last: kill -9 follows
+  };
+  int answered = 0;
+  for (const auto& req : requests) {
+    const std::string reply = RawTls(server_->port(), server_->ca(), req, 3000);
+    if (reply.empty() || reply == "<closed>") continue;
+    ++answered;
+    EXPECT_TRUE(reply.rfind("HTTP/1.1 4", 0) == 0 || reply.rfind("HTTP/1.1 200", 0) == 0)
+        << reply.substr(0, 200);
+    const size_t body_at = reply.find("\r\n\r\n");
+    ASSERT_NE(body_at, std::string::npos);
+    const std::string body = reply.substr(body_at + 4);
+    EXPECT_TRUE(IsValidUtf8(body)) << body;
+    boost::system::error_code ec;
+    json::parse(body, ec);
+    EXPECT_FALSE(ec) << "not strict JSON: " << body;
+  }
+  EXPECT_GE(answered, 5);
+  const std::string trail = Slurp(server_->audit_path());
+  EXPECT_NE(trail.find("GET /\xEF\xBF\xBD"), std::string::npos) << "U+FFFD for the 0xff byte";
+  std::istringstream lines(trail);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_TRUE(IsValidUtf8(line)) << line;
+    boost::system::error_code ec;
+    json::parse(line, ec);
+    EXPECT_FALSE(ec) << line;
+  }
+  auto v = server_->Cli({"audit", "verify", "--live", server_->audit_path()});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_EQ(server_->log().find("\xff"), std::string::npos);
+  EXPECT_TRUE(IsValidUtf8(server_->log()));
+  server_->Stop(9);
+  server_->Start();
+  ExpectHealthy();
 }
 
 TEST_F(BadInput, SlowClientsAreCutOffAndDoNotBlockOthers) {

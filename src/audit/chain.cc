@@ -38,6 +38,19 @@ Result<std::string_view> SignedPart(std::string_view line) {
   return line.substr(0, at);
 }
 
+Result<json::value> ParseRecordLine(std::string_view line, bool* invalid_utf8) {
+  *invalid_utf8 = false;
+  boost::system::error_code ec;
+  json::value v = json::parse(line, ec);
+  if (!ec) return v;
+  json::parse_options lenient;
+  lenient.allow_invalid_utf8 = true;
+  v = json::parse(line, ec, {}, lenient);
+  if (ec) return InvalidArgument("not JSON: " + ec.message());
+  *invalid_utf8 = true;
+  return v;
+}
+
 VerifyReport VerifyTrail(const std::vector<std::string>& files, const VerifyOptions& opt) {
   VerifyReport r;
   r.signatures_checked = opt.public_key.has_value();
@@ -66,9 +79,10 @@ VerifyReport VerifyTrail(const std::vector<std::string>& files, const VerifyOpti
       if (in.eof()) {
         return fail(here, "truncated: the last record is incomplete (no end of line)");
       }
-      boost::system::error_code ec;
-      json::value v = json::parse(line, ec);
-      const json::object* o = (!ec && v.is_object()) ? &v.get_object() : nullptr;
+      bool invalid_utf8 = false;
+      auto parsed = ParseRecordLine(line, &invalid_utf8);
+      const json::object* o =
+          (parsed.ok() && parsed->is_object()) ? &parsed->get_object() : nullptr;
       const json::value* seqv = o ? o->if_contains("seq") : nullptr;
       const json::value* prevv = o ? o->if_contains("prev") : nullptr;
       const json::value* typev = o ? o->if_contains("type") : nullptr;
@@ -132,6 +146,13 @@ VerifyReport VerifyTrail(const std::vector<std::string>& files, const VerifyOpti
                               ": the server restarted without closing the trail (a crash)");
           }
         }
+      }
+      if (invalid_utf8) {
+        r.notes.push_back(
+            "at " + Where(here) +
+            ": the record holds bytes that are not UTF-8 (client input written unescaped by an "
+            "earlier keepd); its chain link and signatures are checked as for any record, "
+            "but strict JSON readers reject this line");
       }
       prev_hash = LineHash(line);
       have_prev = true;

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/value.hpp>
+
 #include "crypto/sign.h"
 #include "keep/result.h"
 
@@ -51,6 +53,12 @@ struct VerifyReport {
   uint64_t line = 0;
   std::string error;
 };
+
+// Parses one trail line as JSON. Lines written by earlier keepd versions could hold bytes that
+// are not UTF-8 (client input echoed unescaped): such a line is parsed leniently and
+// `*invalid_utf8` set, so the chain still verifies and keepd still starts after it.
+// Errors: bad_request when the line is not JSON at all.
+Result<boost::json::value> ParseRecordLine(std::string_view line, bool* invalid_utf8);
 
 // Verifies `files` as one trail, in order (rotated files first, the current one last).
 // Detects modified, deleted, inserted, reordered and truncated records and reports the

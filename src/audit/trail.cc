@@ -20,6 +20,7 @@
 
 #include "audit/chain.h"
 #include "common/encoding.h"
+#include "common/json_text.h"
 #include "common/log.h"
 #include "crypto/kdf.h"
 #include "crypto/sign.h"
@@ -46,26 +47,13 @@ std::string TimeText(int64_t ms) {
   return buf;
 }
 
-// ,"key":"value" with JSON escaping (control characters, quotes, backslashes).
+// ,"key":"value": the one JSON string writer (common/json_text.h: valid UTF-8 whatever
+// the client sent).
 void Str(std::string& out, std::string_view key, std::string_view value) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += ",\"";
   out += key;
-  out += "\":\"";
-  for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
+  out += "\":";
+  AppendJsonString(out, value);
 }
 
 void Num(std::string& out, std::string_view key, uint64_t v) {
@@ -304,9 +292,10 @@ struct FileTrail::Impl {
     if (start == std::string::npos && want < size) {
       return Unavailable("audit_unavailable", "the audit trail's last record is too long");
     }
-    boost::system::error_code ec;
-    auto v = json::parse(last, ec);
-    const json::value* seq = (!ec && v.is_object()) ? v.get_object().if_contains("seq") : nullptr;
+    bool invalid_utf8 = false;  // a record from an earlier keepd: still a record
+    auto parsed = ParseRecordLine(last, &invalid_utf8);
+    json::value v = parsed.ok() ? std::move(*parsed) : json::value();
+    const json::value* seq = v.is_object() ? v.get_object().if_contains("seq") : nullptr;
     if (!seq || !seq->is_int64() || seq->get_int64() < 1) {
       return Unavailable("audit_unavailable", "the audit trail " + opt.path +
                                                   " does not end with an audit record; move it "

@@ -17,8 +17,11 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/json.hpp>
+
 #include "audit/chain.h"
 #include "common/encoding.h"
+#include "common/json_text.h"
 #include "crypto/random.h"
 #include "crypto/sign.h"
 
@@ -237,6 +240,67 @@ TEST_F(TrailTest, ReopeningContinuesTheChainAndNotesACrash) {
   ASSERT_TRUE(r.ok) << r.error << " line " << r.line;
   ASSERT_FALSE(r.notes.empty());
   EXPECT_NE(r.notes[0].find("crash"), std::string::npos);
+}
+
+// Client bytes that are not UTF-8 (a path like "GET /\xff") are written as valid JSON:
+// each bad byte becomes U+FFFD; every line parses strictly.
+TEST_F(TrailTest, BytesThatAreNotUtf8AreWrittenAsValidJson) {
+  auto t = OpenTrail(Options());
+  ASSERT_TRUE(t);
+  Event e = Ev(0);
+  e.operation = "GET /\xff\xfe";
+  e.key = "k\xC0\x80";
+  e.identity_name = "caf\xC3\xA9 \xED\xA0\x80";
+  e.remote_address = "1.2.3.4\n{\"forged\":1}";
+  e.detail = std::string("nul\0byte", 8);
+  ASSERT_TRUE(t->Append(e).ok());
+  t->Close();
+  bool found = false;
+  for (const auto& line : Lines()) {
+    EXPECT_TRUE(IsValidUtf8(line)) << line;
+    boost::system::error_code ec;
+    boost::json::parse(line, ec);  // strict: rejects invalid UTF-8
+    EXPECT_FALSE(ec) << ec.message() << ": " << line;
+    if (line.find("\"operation\":\"GET /\xEF\xBF\xBD\xEF\xBF\xBD\"") != std::string::npos) {
+      found = true;
+      EXPECT_NE(line.find("\"identity_name\":\"caf\xC3\xA9 \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\""),
+                std::string::npos);
+      EXPECT_NE(line.find("\"remote\":\"1.2.3.4\\u000a{\\\"forged"), std::string::npos) << line;
+      EXPECT_NE(line.find("\"detail\":\"nul\\u0000byte\""), std::string::npos) << line;
+    }
+  }
+  EXPECT_TRUE(found);
+  auto r = Verify();
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(r.notes.empty());
+}
+
+// A trail written before that fix can end with a record holding raw invalid UTF-8 (keepd
+// died right after it). Verification explains it instead of stopping there, and keepd
+// opens the trail and continues the chain.
+TEST_F(TrailTest, AnEarlierTrailWithRawInvalidUtf8IsDiagnosedAndReopened) {
+  WriteRecords(3);
+  auto lines = Lines();
+  ASSERT_FALSE(lines.empty());
+  auto last = boost::json::parse(lines.back()).as_object();
+  const uint64_t seq = static_cast<uint64_t>(last.at("seq").as_int64()) + 1;
+  lines.push_back("{\"seq\":" + std::to_string(seq) +
+                  ",\"time\":\"2026-11-30T10:00:00.000Z\",\"type\":\"request\",\"operation\":"
+                  "\"GET /\xff\",\"status\":404,\"outcome\":\"not_found\",\"prev\":\"" +
+                  HexEncode(LineHash(lines.back())) + "\"}");
+  Rewrite(lines);
+  auto r = Verify({}, /*live=*/true);
+  ASSERT_TRUE(r.ok) << r.error << " line " << r.line;
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_NE(r.notes[0].find("not UTF-8"), std::string::npos) << r.notes[0];
+  EXPECT_NE(r.notes[0].find("seq " + std::to_string(seq)), std::string::npos) << r.notes[0];
+  auto t = OpenTrail(Options());  // refused before the fix: "does not end with an audit record"
+  ASSERT_TRUE(t);
+  ASSERT_TRUE(t->Append(Ev(9)).ok());
+  t->Close();
+  r = Verify();
+  ASSERT_TRUE(r.ok) << r.error << " line " << r.line;
+  EXPECT_EQ(r.last_seq, seq + 3);  // start, the record, the closing checkpoint
 }
 
 TEST_F(TrailTest, RotationKeepsOneChainAcrossFiles) {

@@ -1,5 +1,7 @@
 #include "common/log.h"
 
+#include "common/json_text.h"
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -54,7 +56,8 @@ bool ParseLevel(std::string_view t, Level* out) {
 }
 
 void Write(Level level, std::string_view message) {
-  Logger().log(ToSpd(level), message);
+  // Messages may carry what a client sent (paths, names): one line, valid UTF-8.
+  Logger().log(ToSpd(level), SafeText(message));
 }
 
 }  // namespace keep::log

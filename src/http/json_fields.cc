@@ -199,10 +199,6 @@ Result<crypto::SecretBytes> ReqBase64(const json::object& o, std::string_view na
   return out;
 }
 
-void AppendJsonString(std::string& out, std::string_view s) {
-  out += json::serialize(json::string_view(s.data(), s.size()));
-}
-
 void AppendBase64(std::string& out, ByteView data) {
   const size_t start = out.size();
   const size_t n = 4 * ((data.size() + 2) / 3);

@@ -11,6 +11,7 @@
 #include <span>
 #include <string_view>
 
+#include "common/json_text.h"
 #include "crypto/secret_bytes.h"
 #include "format/context.h"
 #include "keep/result.h"
@@ -55,8 +56,8 @@ Result<format::EncryptionContext> OptContext(const json::object& o);
 // A required standard-base64 field decoded into secret memory.
 Result<crypto::SecretBytes> ReqBase64(const json::object& o, std::string_view name);
 
-// Appends the JSON string literal for `s` (quoted, escaped) to `out`.
-void AppendJsonString(std::string& out, std::string_view s);
+// AppendJsonString (quoted, escaped, always valid UTF-8) is common/json_text.h's.
+using keep::AppendJsonString;
 // Appends standard base64 of `data` to `out`, in place (no temporary copy).
 void AppendBase64(std::string& out, ByteView data);
 

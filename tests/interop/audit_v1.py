@@ -30,7 +30,12 @@ def verify(pub, files, live):
             lines = data.split(b"\n")
             return f"{path}:{len(lines)}: truncated (no end of line)"
         for n, raw in enumerate(data.split(b"\n")[:-1], start=1):
-            line = raw.decode("utf-8")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                # formats.md §7: records are UTF-8; an earlier keepd wrote client bytes raw.
+                print(f"note: {path}:{n}: not UTF-8 (written by an earlier keepd)", file=sys.stderr)
+                line = raw.decode("utf-8", "surrogateescape")
             try:
                 rec = json.loads(line)
                 seq, prev, kind = rec["seq"], rec["prev"], rec["type"]
@@ -50,7 +55,7 @@ def verify(pub, files, live):
                 if cut < 0:
                     return f"{path}:{n}: checkpoint without signature"
                 try:
-                    pub.verify(base64.b64decode(rec["sig"]), line[:cut].encode())
+                    pub.verify(base64.b64decode(rec["sig"]), line[:cut].encode("utf-8", "surrogateescape"))
                 except (InvalidSignature, ValueError):
                     return f"{path}:{n}: bad checkpoint signature"
                 last_final = rec.get("final") is True

@@ -1,0 +1,29 @@
+// Text that leaves keep — audit records, error bodies, log lines — whatever bytes a client
+// sent. One writer for JSON strings and one cleaner for log text, both producing valid
+// UTF-8 (docs/formats.md §7, "Strings").
+//
+// The rule: a well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates,
+// nothing above U+10FFFF) is kept; every byte that is not part of one is replaced by
+// U+FFFD (the replacement character), one per byte. So `GET /\xff` is recorded as
+// "GET /\ufffd" (as the raw UTF-8 bytes EF BF BD). JSON strings escape `"`, `\` and the
+// control characters U+0000–U+001F and U+007F as \u00XX; log text writes those controls
+// as \xNN, so a client cannot start a forged log line.
+//
+// Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace keep {
+
+// Appends `s` as a JSON string literal, quotes included.
+void AppendJsonString(std::string& out, std::string_view s);
+// `s` as a JSON string literal, quotes included.
+std::string JsonString(std::string_view s);
+// `s` made safe for a one-line text log (see above).
+std::string SafeText(std::string_view s);
+// Whether `s` is entirely well-formed UTF-8.
+bool IsValidUtf8(std::string_view s);
+
+}  // namespace keep
