@@ -70,6 +70,12 @@ void AppendJsonString(std::string& out, std::string_view s) {
         if (c == '"' || c == '\\') {
           out += '\\';
           out += c;
+        } else if (c == '\n') {
+          out += "\\n";
+        } else if (c == '\r') {
+          out += "\\r";
+        } else if (c == '\t') {
+          out += "\\t";
         } else if (u < 0x20 || u == 0x7F) {
           out += "\\u00";
           out += kHex[u >> 4];

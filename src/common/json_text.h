@@ -5,8 +5,9 @@
 // The rule: a well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates,
 // nothing above U+10FFFF) is kept; every byte that is not part of one is replaced by
 // U+FFFD (the replacement character), one per byte. So `GET /\xff` is recorded as
-// "GET /\ufffd" (as the raw UTF-8 bytes EF BF BD). JSON strings escape `"`, `\` and the
-// control characters U+0000–U+001F and U+007F as \u00XX; log text writes those controls
+// "GET /\ufffd" (as the raw UTF-8 bytes EF BF BD). JSON strings escape `"` and `\`, write
+// newline, return and tab as \n \r \t and the other controls (U+0000–U+001F, U+007F) as
+// \u00XX; log text writes those controls
 // as \xNN, so a client cannot start a forged log line.
 //
 // Pure functions; thread-safe.
