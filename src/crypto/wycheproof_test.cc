@@ -1,4 +1,4 @@
-// Wycheproof vectors from ../shared/testdata/wycheproof: every valid vector must
+// Wycheproof vectors from tests/vectors/wycheproof: every valid vector must
 // reproduce and every invalid one must be rejected. A missing or unreadable file is a
 // failure, never a skip.
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
-// Test-only helpers for the Wycheproof vectors in ../shared/testdata/wycheproof.
+// Test-only helpers for the Wycheproof vectors in tests/vectors/wycheproof (copies with
+// their licence; tests/vectors/README.md says where they come from).
 // A missing or unparseable file fails the calling test (never a skip).
 #pragma once
 
@@ -14,7 +15,7 @@
 namespace keep::crypto::testing {
 
 inline boost::json::value LoadWycheproof(const std::string& name) {
-  const std::string path = std::string(KEEP_SOURCE_DIR) + "/../shared/testdata/wycheproof/" + name;
+  const std::string path = std::string(KEEP_SOURCE_DIR) + "/tests/vectors/wycheproof/" + name;
   std::ifstream in(path);
   EXPECT_TRUE(in.good()) << "cannot read " << path;
   std::stringstream ss;
