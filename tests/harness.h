@@ -49,6 +49,11 @@ class Keepd {
   void set_token_file(std::string path) { token_file_ = std::move(path); }
   // Extra keepd command-line arguments for the next Start() (e.g. "--lift-lockdown").
   void set_args(std::vector<std::string> args) { args_ = std::move(args); }
+  // A command that execs keepd for the next Start(), e.g. {"/usr/bin/prlimit",
+  // "--nofile=128:128", "--"}; pid() is still keepd's (the launcher must exec).
+  void set_launcher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
+  // keepd's resident set size in KiB (VmRSS), 0 when it is not running.
+  long RssKib() const;
   std::string audit_path() const { return dir_ + "/audit.log"; }
   std::string db_path() const { return dir_ + "/data/keep.db"; }
   std::string log() const;
@@ -63,7 +68,7 @@ class Keepd {
   std::string dir_;
   std::string server_extra_;
   std::string token_file_;
-  std::vector<std::string> args_;
+  std::vector<std::string> args_, launcher_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

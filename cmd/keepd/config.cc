@@ -170,6 +170,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   b.Duration("server.idle_timeout", &c.server.idle_timeout_ms, 1000, 1);
   b.Duration("server.write_timeout", &c.server.write_timeout_ms, 1000, 1);
   b.Duration("server.shutdown_grace", &c.server.shutdown_grace_ms, 1000, 0);
+  b.Int("server.max_connections", &c.max_connections, 0, 1000000);
+  b.Int("server.max_body_memory_mib", &c.max_body_memory_mib, 1, 1 << 20);
   b.Str("tls.cert_file", &c.tls_cert_file, true);
   b.Str("tls.key_file", &c.tls_key_file, true);
   b.Str("tls.dev_dir", &c.tls_dev_dir, true);

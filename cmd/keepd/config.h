@@ -17,6 +17,10 @@ namespace keep::keepd {
 struct Config {
   http::ServerOptions server;
   http::ApiOptions api;
+  // server.max_connections before resolution: 0 derives it from the open-file limit
+  // (main.cc, ResolveConnectionLimit).
+  int max_connections = 0;
+  int max_body_memory_mib = 256;  // server.max_body_memory_mib
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_dev_dir;  // when set: generate a dev CA + server certificate here if missing

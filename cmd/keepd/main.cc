@@ -38,6 +38,40 @@ void HardenProcess() {
 }
 
 // The dev root token, mode 0600 (common/output_file.h: complete or not at all).
+// Raises the soft open-file limit to the hard one (every connection is a descriptor) and
+// returns the limit now in force.
+uint64_t RaiseOpenFileLimit() {
+  struct rlimit nofile {};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) != 0) return 1024;
+  if (nofile.rlim_cur < nofile.rlim_max) {
+    const rlim_t before = nofile.rlim_cur;
+    nofile.rlim_cur = nofile.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+      log::Info("limits: open files raised from {} to {}", before, nofile.rlim_cur);
+    } else {
+      getrlimit(RLIMIT_NOFILE, &nofile);
+    }
+  }
+  return nofile.rlim_cur == RLIM_INFINITY ? uint64_t{1} << 20 : nofile.rlim_cur;
+}
+
+// server.max_connections: as configured, or (0) the open-file limit less an eighth (at
+// least 64) for the store, the trail, the HSM and the rest, at most 16,384. A configured
+// value above that is kept, with a warning (accept then backs off when descriptors run out).
+int ResolveConnectionLimit(int configured, uint64_t open_files) {
+  const uint64_t spare = std::max<uint64_t>(64, open_files / 8);
+  const int64_t usable =
+      std::max<int64_t>(16, static_cast<int64_t>(open_files) - static_cast<int64_t>(spare));
+  if (configured == 0) return static_cast<int>(std::min<int64_t>(usable, 16384));
+  if (configured > usable) {
+    log::Warn(
+        "server.max_connections = {} but only {} open files are allowed: keepd will run "
+        "out of descriptors first (raise LimitNOFILE / ulimit -n)",
+        configured, open_files);
+  }
+  return configured;
+}
+
 Status WriteSecretFile(const std::string& path, ByteView data) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
@@ -113,6 +147,12 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
       log::Warn("memory: no locked heap; keys live in ordinary memory");
       break;
   }
+  http::ServerOptions server_options = cfg.server;
+  server_options.max_connections =
+      ResolveConnectionLimit(cfg.max_connections, RaiseOpenFileLimit());
+  server_options.max_body_memory_bytes = static_cast<uint64_t>(cfg.max_body_memory_mib) << 20;
+  log::Info("limits: {} connections, {} MiB of request bodies in flight",
+            server_options.max_connections, cfg.max_body_memory_mib);
   KEEP_ASSIGN_OR_RETURN(auto store, OpenStore(cfg));
   KEEP_ASSIGN_OR_RETURN(auto seal, MakeSeal(cfg));
   service::Service svc(std::move(store), std::move(seal));
@@ -172,7 +212,7 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
   http::ApiOptions api_options = cfg.api;
   api_options.async_audit = true;
   http::Api api(svc, *audit, api_options);
-  http::Server server(api, tls.get(), cfg.server);
+  http::Server server(api, tls.get(), server_options);
   KEEP_RETURN_IF_ERROR(server.Listen());
   log::Info("keepd listening on https://{}:{}", cfg.server.address, server.port());
   if (!ready_file.empty()) {

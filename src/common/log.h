@@ -5,6 +5,8 @@
 
 #include <fmt/core.h>
 
+#include <atomic>
+#include <cstdint>
 #include <string_view>
 
 namespace keep::log {
@@ -34,5 +36,21 @@ template <typename... A>
 void Debug(fmt::format_string<A...> f, A&&... a) {
   if (Enabled(Level::kDebug)) Write(Level::kDebug, fmt::format(f, std::forward<A>(a)...));
 }
+
+// At most one message per `interval_ms` for a repeated condition (an accept loop out of
+// file descriptors, a flood of refused connections); the rest are counted so the next
+// message can say how many were dropped. Thread-safe, lock-free.
+class Throttle {
+ public:
+  explicit Throttle(int64_t interval_ms) : interval_ms_(interval_ms) {}
+  // True when a message may be written now; then *suppressed is how many calls since the
+  // last allowed one were not.
+  bool Allow(uint64_t* suppressed);
+
+ private:
+  const int64_t interval_ms_;
+  std::atomic<int64_t> next_ms_{0};
+  std::atomic<uint64_t> dropped_{0};
+};
 
 }  // namespace keep::log

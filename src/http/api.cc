@@ -58,7 +58,7 @@ HttpResponse MethodNotAllowed(std::string_view allow, std::string_view request_i
   return r;
 }
 
-HttpResponse Api::Reject(const Status& status, std::string_view remote_address) {
+HttpResponse Api::Reject(const Status& status, std::string_view remote_address, int retry_after_s) {
   const std::string id = NextRequestId();
   HttpResponse r = ErrorResponse(status, id);
   status_counts_[r.status / 100].fetch_add(1, std::memory_order_relaxed);
@@ -74,8 +74,37 @@ HttpResponse Api::Reject(const Status& status, std::string_view remote_address) 
   ev.outcome = r.error_code;
   ev.remote_address = std::string(remote_address);
   audit_.AppendAsync(ev);
+  if (retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
   r.headers.emplace_back("X-Request-Id", id);
   return r;
+}
+
+namespace {
+
+// Endpoints that take no credentials (the shares, or nothing, are the authority).
+bool TakesNoCredentials(std::string_view path) {
+  return path == "/metrics" || path == "/v1/sys/health" || path == "/v1/sys/init" ||
+         path == "/v1/sys/unseal" || path == "/v1/sys/rekey/update";
+}
+
+}  // namespace
+
+std::optional<HttpResponse> Api::Screen(HttpRequest& head) {
+  const std::string_view target = head.target;
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (TakesNoCredentials(path)) return std::nullopt;
+  Call call{head, NextRequestId(), path, {}, {}, {}, {}};
+  call.ctx.request_id = call.request_id;
+  call.ctx.remote_address = head.remote_address;
+  call.event.request_id = call.request_id;
+  call.event.remote_address = head.remote_address;
+  Status st = Authenticate(call);
+  if (st.ok()) return std::nullopt;
+  call.event.outcome = std::string(st.reason());
+  HttpResponse resp = Finish(call, ErrorResponse(st, call.request_id));
+  resp.headers.emplace_back("X-Request-Id", call.request_id);
+  status_counts_[std::min(resp.status / 100, 5)].fetch_add(1, std::memory_order_relaxed);
+  return resp;
 }
 
 HttpResponse Api::Handle(HttpRequest& req) {

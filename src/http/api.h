@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include <boost/json/fwd.hpp>
@@ -45,11 +46,21 @@ class Api {
 
   HttpResponse Handle(HttpRequest& request);
 
+  // Called by the transport once the headers are in, before the body is read. A request
+  // that will need credentials and carries none that authenticate (and anonymous access is
+  // off) is answered here — 401, or 503 sealed — audited like any request, so a client
+  // without credentials cannot make keepd receive and hold its body. nullopt: read the
+  // body and Handle() it. `head` has no body yet. Endpoints that take no credentials
+  // (health, metrics, init, unseal, rekey update) always pass.
+  std::optional<HttpResponse> Screen(HttpRequest& head);
+
   // The body limit for a target (the batch limit for the batch-capable endpoints).
   size_t BodyLimitFor(std::string_view target) const;
-  // For the server: a request whose body exceeded the limit, or a malformed request.
-  // Also recorded in the audit trail (without waiting for it).
-  HttpResponse Reject(const Status& status, std::string_view remote_address = "");
+  // For the server: a request whose body exceeded the limit, a malformed request, or one
+  // refused for load (`retry_after_s` > 0 adds Retry-After). Also recorded in the audit
+  // trail (without waiting for it).
+  HttpResponse Reject(const Status& status, std::string_view remote_address = "",
+                      int retry_after_s = 0);
   // What to send instead of `original` when its audit record failed: 503
   // audit_unavailable (the original's body is wiped when sensitive).
   HttpResponse AuditFailed(HttpResponse& original, std::string_view request_id);

@@ -2,14 +2,17 @@
 #include "audit/sink.h"
 #include "http/tls.h"
 
+#include <malloc.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <optional>
 #include <thread>
 
 #include "common/log.h"
@@ -33,7 +36,11 @@ struct Server::Impl {
   asio::signal_set signals{ioc};
   std::atomic<bool> draining{false};
   std::atomic<int> in_flight{0};
+  std::atomic<int> connections{0};
+  std::atomic<int> peak_connections{0};  // since the last heap trim
+  std::atomic<uint64_t> body_bytes{0};   // reserved for bodies being read or handled
   uint16_t bound_port = 0;
+  log::Throttle accept_log{10000}, full_log{10000}, overload_log{10000};
 
   Impl(Api& a, SSL_CTX* tls, ServerOptions o)
       : api(a),
@@ -42,13 +49,44 @@ struct Server::Impl {
         ioc(opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency())) {
   }
 
+  // Errors that mean "out of descriptors or memory for now": retrying at once would spin.
+  static bool Exhausted(const boost::system::error_code& ec) {
+    return ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+           ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+  }
+
   awaitable<void> Accept() {
+    asio::steady_timer backoff(ioc);
+    auto delay = 10ms;
     for (;;) {
       auto [ec, sock] =
           co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(use_awaitable));
       if (ec) {
         if (!acceptor.is_open() || draining) co_return;
-        log::Warn("http: accept failed: {}", ec.message());
+        // Back off (10 ms doubling to 1 s) instead of retrying at once: out of file
+        // descriptors, accept fails until a connection closes. One log line per 10 s.
+        if (uint64_t dropped = 0; accept_log.Allow(&dropped)) {
+          log::Warn(
+              "http: accept failed: {} ({} open connections; {} more failures not logged); "
+              "retrying in {} ms",
+              ec.message(), connections.load(), dropped, delay.count());
+        }
+        backoff.expires_after(delay);
+        co_await backoff.async_wait(asio::as_tuple(use_awaitable));
+        delay = Exhausted(ec) ? std::min<std::chrono::milliseconds>(delay * 2, 1000ms) : 10ms;
+        continue;
+      }
+      delay = 10ms;
+      if (opt.max_connections > 0 && connections.load() >= opt.max_connections) {
+        // Full: closed at once (the client sees a reset or EOF and can retry elsewhere).
+        if (uint64_t dropped = 0; full_log.Allow(&dropped)) {
+          log::Warn(
+              "http: {} connections open (server.max_connections): closing new ones "
+              "({} more not logged)",
+              connections.load(), dropped);
+        }
+        boost::system::error_code cec;
+        sock.close(cec);
         continue;
       }
       // Responses go out as several TLS records: without TCP_NODELAY, Nagle's algorithm
@@ -56,8 +94,50 @@ struct Server::Impl {
       boost::system::error_code nec;
       sock.set_option(tcp::no_delay(true), nec);
       auto ex = sock.get_executor();
+      const int open = connections.fetch_add(1) + 1;
+      for (int p = peak_connections.load();
+           open > p && !peak_connections.compare_exchange_weak(p, open);) {
+      }
       asio::co_spawn(ex, Session(std::move(sock)), asio::detached);
     }
+  }
+
+  // After a burst of connections the freed per-connection memory (TLS state and buffers,
+  // request buffers) stays in malloc's arenas: every 2 s, when the open connections have
+  // fallen by 64 or more from their peak, hand the free pages back to the system.
+  awaitable<void> TrimAfterBursts() {
+    asio::steady_timer t(ioc);
+    while (!draining) {
+      t.expires_after(2s);
+      co_await t.async_wait(asio::as_tuple(use_awaitable));
+      const int now = connections.load();
+      const int peak = peak_connections.load();
+      if (peak - now < 64) continue;
+      peak_connections.store(now);
+      const auto start = std::chrono::steady_clock::now();
+      ::malloc_trim(0);
+      log::Debug("http: connections fell from {} to {}; heap trimmed in {} us", peak, now,
+                 std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::steady_clock::now() - start)
+                     .count());
+    }
+  }
+
+  // Above nine tenths of max_connections only health checks and requests with credentials
+  // are served.
+  bool InReserve() const {
+    return opt.max_connections > 0 &&
+           connections.load() > opt.max_connections - std::max(1, opt.max_connections / 10);
+  }
+
+  // An overload answer (503 "overloaded", Retry-After: 1), audited as a refused request.
+  HttpResponse Overloaded(std::string_view why, const std::string& remote) {
+    if (uint64_t dropped = 0; overload_log.Allow(&dropped)) {
+      log::Warn("http: refusing requests: {} ({} more not logged)", why, dropped);
+    }
+    return api.Reject(
+        Unavailable("overloaded", "keep is overloaded (" + std::string(why) + "); retry shortly"),
+        remote, 1);
   }
 
   static HttpResponse ToResponse(int status, std::string_view code, std::string_view message) {
@@ -85,6 +165,10 @@ struct Server::Impl {
   }
 
   awaitable<void> Session(tcp::socket sock) {
+    struct Counted {
+      std::atomic<int>& n;
+      ~Counted() { n.fetch_sub(1); }
+    } counted{connections};
     std::string remote;
     boost::system::error_code rec;
     auto ep = sock.remote_endpoint(rec);
@@ -124,14 +208,65 @@ struct Server::Impl {
         std::atomic<int>& n;
         ~Done() { n.fetch_sub(1); }
       } done{in_flight};
-      const size_t limit = api.BodyLimitFor(parser.get().target());
+      const auto& head = parser.get();
+      const bool has_body = head.chunked() || (parser.content_length() && *parser.content_length());
+      const bool has_credentials =
+          head.find(bhttp::field::authorization) != head.end() || !peer.spki_sha256.empty();
+      if (InReserve() && !has_credentials && head.target() != "/v1/sys/health") {
+        HttpResponse r = Overloaded("connections near server.max_connections", remote);
+        co_await Write(stream, r, head.version(), false);
+        if (has_body) co_await Drain(stream, buffer, parser.content_length().value_or(1 << 20));
+        break;
+      }
+      const size_t limit = api.BodyLimitFor(head.target());
       if (parser.content_length() && *parser.content_length() > limit) {
         HttpResponse r = api.Reject(
             Status(Code::kTooLarge, "payload_too_large", "the request body is too large"), remote);
-        co_await Write(stream, r, parser.get().version(), false);
+        co_await Write(stream, r, head.version(), false);
         co_await Drain(stream, buffer, *parser.content_length());
         break;
       }
+      if (has_body) {
+        // Credentials are checked on the headers: a client that has none does not get to
+        // send a body.
+        HttpRequest screened;
+        screened.method = std::string(head.method_string());
+        screened.target = std::string(head.target());
+        if (auto it = head.find(bhttp::field::authorization); it != head.end()) {
+          screened.authorization = std::string(it->value());
+        }
+        screened.remote_address = remote;
+        screened.client_cert_subject = peer.subject;
+        screened.client_cert_spki_sha256 = peer.spki_sha256;
+        std::optional<HttpResponse> refused = api.Screen(screened);
+        if (screened.authorization) {
+          OPENSSL_cleanse(screened.authorization->data(), screened.authorization->size());
+        }
+        if (refused) {
+          if (refused->audit_ticket) co_await AwaitAudit(*refused);
+          co_await Write(stream, *refused, head.version(), false);
+          co_await Drain(stream, buffer, parser.content_length().value_or(1 << 20));
+          break;
+        }
+      }
+      // Bodies in flight are bounded across all connections.
+      const uint64_t reserve = has_body ? parser.content_length().value_or(limit) : 0;
+      if (reserve > 0 && opt.max_body_memory_bytes > 0 &&
+          body_bytes.fetch_add(reserve) + reserve > opt.max_body_memory_bytes) {
+        body_bytes.fetch_sub(reserve);
+        HttpResponse r = Overloaded("request bodies in flight at server.max_body_memory", remote);
+        co_await Write(stream, r, head.version(), false);
+        co_await Drain(stream, buffer, parser.content_length().value_or(1 << 20));
+        break;
+      }
+      struct Reserved {
+        std::atomic<uint64_t>& n;
+        uint64_t bytes;
+        bool counted;
+        ~Reserved() {
+          if (counted) n.fetch_sub(bytes);
+        }
+      } reserved{body_bytes, reserve, reserve > 0 && opt.max_body_memory_bytes > 0};
       parser.body_limit(limit);  // chunked bodies are checked as they arrive
       beast::get_lowest_layer(stream).expires_after(
           std::chrono::milliseconds(opt.request_timeout_ms));
@@ -285,6 +420,7 @@ void Server::Run(bool handle_signals) {
     });
   }
   asio::co_spawn(im.ioc, im.Accept(), asio::detached);
+  asio::co_spawn(im.ioc, im.TrimAfterBursts(), asio::detached);
   const int n =
       im.opt.threads > 0 ? im.opt.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;

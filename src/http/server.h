@@ -3,7 +3,9 @@
 //
 // One io_context run by `threads` threads; each connection on its own strand;
 // keep-alive; a timeout on every handshake, read and write; per-target body limits
-// (413 beyond); graceful shutdown: Stop() closes the listener, lets in-flight requests
+// (413 beyond); credentials checked on the headers before a body is read (Api::Screen);
+// a cap on connections and on body bytes in flight; accept backs off when the process is
+// out of file descriptors; graceful shutdown: Stop() closes the listener, lets in-flight requests
 // finish (up to the grace period), then stops. Thread-safe: Stop() may be called from
 // any thread or a signal-handling thread.
 #pragma once
@@ -27,6 +29,14 @@ struct ServerOptions {
   int idle_timeout_ms = 60000;     // waiting for the next request on a kept-alive connection
   int write_timeout_ms = 30000;
   int shutdown_grace_ms = 20000;
+  // Open connections at most (0: no limit). Beyond it a new connection is closed at once.
+  // The last tenth is kept for health checks and requests that carry credentials (a bearer
+  // token or a client certificate): others get 503 "overloaded" with Retry-After.
+  int max_connections = 0;
+  // Request bodies held at once across all connections (0: no limit); a request whose
+  // declared body (or, when chunked, its limit) does not fit gets 503 "overloaded" with
+  // Retry-After before its body is read.
+  uint64_t max_body_memory_bytes = 0;
 };
 
 class Server {
