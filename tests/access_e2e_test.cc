@@ -5,6 +5,8 @@
 // acts.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
@@ -201,6 +203,53 @@ TEST_F(Access, RateLimitsAnswer429) {
   // Encrypt is another class: not limited.
   for (int i = 0; i < 20; ++i) {
     EXPECT_EQ(c->Send("POST", "/v1/keys/k/encrypt", R"({"plaintext":"aGk="})")->status, 200);
+  }
+}
+
+// Every batch-capable endpoint charges one token per item, all or nothing (issue 12.5): at
+// 5/s a batch of 6 is refused whole, without Retry-After (it can never pass), and leaves
+// the bucket as it was; a batch of 5 passes once; a second at once is 429 with Retry-After.
+// Before, a batch of 1,000 went through every couple of seconds.
+TEST_F(Access, BatchesCostOneTokenPerItemOnEveryBatchEndpoint) {
+  server_ = std::make_unique<Keepd>(
+      "\n[rate_limits]\nidentity_encrypt = 5\nidentity_decrypt = 5\nburst_seconds = 1\n");
+  server_->Start();
+  auto c = server_->NewClient();
+  ASSERT_EQ(c->Send("POST", "/v1/keys", R"({"name":"k"})")->status, 201);
+  auto e = c->Send("POST", "/v1/keys/k/encrypt", R"({"plaintext":"aGk="})");
+  ASSERT_EQ(e->status, 200);
+  const std::string ct(json::parse(e->body).at("ciphertext").as_string());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // refill after the setup
+  auto batch = [](const std::string& item, int n) {
+    std::string b = "{\"batch\":[";
+    for (int i = 0; i < n; ++i) b += (i ? "," : "") + item;
+    return b + "]}";
+  };
+  const std::string enc_item = R"({"plaintext":"aGk="})";
+  const std::string dec_item = R"({"ciphertext":")" + ct + "\"}";
+  const std::vector<std::pair<std::string, std::string>> endpoints = {
+      {"/v1/keys/k/encrypt", enc_item}, {"/v1/keys/k/datakey", R"({"bits":256})"},
+      {"/v1/keys/k/decrypt", dec_item}, {"/v1/keys/k/rewrap", dec_item},
+      {"/v1/decrypt", dec_item},
+  };
+  for (const auto& [path, item] : endpoints) {
+    SCOPED_TRACE(path);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a full bucket
+    // A minute's worth of retries could never pass 1,000 items at 5/s: refused for good.
+    for (int i = 0; i < 3; ++i) {
+      auto big = c->Send("POST", path, batch(item, 1000));
+      ASSERT_TRUE(big.ok());
+      EXPECT_EQ(big->status, 429);
+      EXPECT_NE(big->body.find("send smaller batches"), std::string::npos) << big->body;
+      EXPECT_EQ(big->retry_after_s, 0) << "waiting cannot help";
+    }
+    auto six = c->Send("POST", path, batch(item, 6));
+    EXPECT_EQ(six->status, 429);
+    auto five = c->Send("POST", path, batch(item, 5));  // the refusals took nothing
+    EXPECT_EQ(five->status, 200) << five->body;
+    auto again = c->Send("POST", path, batch(item, 5));
+    EXPECT_EQ(again->status, 429);
+    EXPECT_GE(again->retry_after_s, 1);
   }
 }
 

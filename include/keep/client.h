@@ -34,6 +34,7 @@ struct HttpResult {
   int status = 0;
   std::string body;
   std::string request_id;
+  int retry_after_s = 0;  // Retry-After (429, 503 overloaded) in seconds; 0: none given
 };
 
 class Client {

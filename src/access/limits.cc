@@ -6,7 +6,7 @@
 namespace keep::access {
 namespace {
 
-double Capacity(const Rate& r) {
+double CapacityOf(const Rate& r) {
   return r.burst > 0 ? r.burst : std::max(1.0, r.per_second);
 }
 
@@ -37,22 +37,35 @@ int RateLimiter::Take(OpClass c, std::string_view identity, std::string_view key
     if (wants[i].id.empty()) continue;
     const Rate& r = *wants[i].rate;
     Bucket& bk = buckets_[wants[i].id];
-    const double cap = Capacity(r);
+    const double cap = CapacityOf(r);
     if (!bk.init) {
       bk = {cap, now_ns, true};
     } else if (now_ns > bk.updated_ns) {
       bk.tokens = std::min(cap, bk.tokens + (now_ns - bk.updated_ns) * 1e-9 * r.per_second);
       bk.updated_ns = now_ns;
     }
-    const double need = std::min<double>(n, cap);
-    if (bk.tokens < need) wait_s = std::max(wait_s, (need - bk.tokens) / r.per_second);
+    if (static_cast<double>(n) > cap) return kNever;
+    if (bk.tokens < n) wait_s = std::max(wait_s, (n - bk.tokens) / r.per_second);
     b[i] = &bk;
   }
   if (wait_s > 0) return std::max(1, static_cast<int>(std::ceil(wait_s)));
   for (int i = 0; i < 2; ++i) {
-    if (b[i]) b[i]->tokens -= std::min<double>(n, Capacity(*wants[i].rate));
+    if (b[i]) b[i]->tokens -= n;
   }
   return 0;
+}
+
+uint64_t RateLimiter::Capacity(OpClass c, std::string_view identity, std::string_view key) const {
+  const int ci = static_cast<int>(c);
+  uint64_t cap = 0;
+  auto apply = [&](const Rate& r, std::string_view who) {
+    if (r.per_second <= 0 || who.empty()) return;
+    const auto v = static_cast<uint64_t>(CapacityOf(r));
+    cap = cap == 0 ? v : std::min(cap, v);
+  };
+  apply(opt_.identity[ci], identity);
+  apply(opt_.key[ci], key);
+  return cap;
 }
 
 double DecryptBudget::Add(Window& w, uint32_t n, int64_t now_ms) const {

@@ -3,8 +3,9 @@
 // RateLimiter: token buckets per identity and per key, per operation class (encrypt:
 // encrypt and data keys; decrypt: decrypt and rewrap; other: everything else). A bucket
 // holds up to `burst` tokens and refills at `per_second`; a request takes one token per
-// item (a batch of 500 takes 500). Take admits the request only when every bucket that
-// applies has enough, and otherwise says how long to wait (Retry-After).
+// item (a batch of 500 takes 500), all at once or none. Take admits the request only when
+// every bucket that applies has enough, and otherwise says how long to wait (Retry-After);
+// a batch larger than a bucket can ever hold is refused for good (kNever).
 //
 // DecryptBudget: decrypts counted per identity and for all identities together over a
 // sliding window (two fixed windows, the older one weighted by its overlap). Record says
@@ -38,10 +39,16 @@ struct RateLimitOptions {
 class RateLimiter {
  public:
   explicit RateLimiter(RateLimitOptions options);
+  // Returned by Take when `n` is more than a bucket that applies can ever hold: waiting
+  // does not help, the batch must be split (at most Capacity(c, ...) items).
+  static constexpr int kNever = -1;
   // Takes `n` tokens from the buckets of `identity` and `key` (empty: none) for class `c`.
-  // Returns 0 when admitted, else the whole seconds to wait before retrying (>= 1); a
-  // request larger than a bucket can ever hold waits for a full bucket.
+  // Returns 0 when admitted (all `n` taken), kNever (nothing taken), else the whole seconds
+  // to wait before retrying (>= 1; nothing taken).
   int Take(OpClass c, std::string_view identity, std::string_view key, uint32_t n, int64_t now_ns);
+  // The most tokens one request may take for class `c` from the buckets that apply to
+  // `identity`/`key` (0: unlimited).
+  uint64_t Capacity(OpClass c, std::string_view identity, std::string_view key) const;
   bool enabled() const { return enabled_; }
 
  private:

@@ -30,10 +30,28 @@ TEST(RateLimiter, BucketDrainsRefillsAndSaysHowLongToWait) {
   admitted = 0;
   for (int i = 0; i < 10; ++i) admitted += rl.Take(OpClass::kDecrypt, "a", "k", 1, kSec / 2) == 0;
   EXPECT_EQ(admitted, 5);
-  // A batch larger than the bucket goes through on a full bucket and empties it.
-  EXPECT_EQ(rl.Take(OpClass::kDecrypt, "c", "k", 500, 0), 0);
-  EXPECT_EQ(rl.Take(OpClass::kDecrypt, "c", "k", 1, 0), 1);
-  EXPECT_EQ(rl.Take(OpClass::kDecrypt, "c", "k", 500, 0), 2);  // waits for a full bucket
+}
+
+// A batch costs one token per item (issue 12.5: a batch of 1,000 used to go through on a
+// full bucket of 20 and empty it, so a 10/s limit passed 1,000 items every 2 s).
+TEST(RateLimiter, ABatchCostsOneTokenPerItemAndOneLargerThanTheBucketNeverPasses) {
+  RateLimitOptions o;
+  o.identity[static_cast<int>(OpClass::kDecrypt)] = {10, 20};
+  RateLimiter rl(o);
+  EXPECT_EQ(rl.Capacity(OpClass::kDecrypt, "c", "k"), 20u);
+  EXPECT_EQ(rl.Capacity(OpClass::kEncrypt, "c", "k"), 0u);
+  int64_t passed = 0;
+  for (int64_t t = 0; t < 60 * kSec; t += kSec / 10) {  // a minute of retries, 10 a second
+    EXPECT_EQ(rl.Take(OpClass::kDecrypt, "c", "k", 1000, t), RateLimiter::kNever);
+    if (rl.Take(OpClass::kDecrypt, "c", "k", 15, t) == 0) passed += 15;
+  }
+  EXPECT_LE(passed, 20 + 60 * 10) << "no more than the burst plus the rate";
+  EXPECT_GE(passed, 60 * 10 - 15);
+  // All or nothing: a refused batch takes nothing.
+  RateLimiter fresh(o);
+  EXPECT_EQ(fresh.Take(OpClass::kDecrypt, "d", "k", 15, 0), 0);
+  EXPECT_EQ(fresh.Take(OpClass::kDecrypt, "d", "k", 10, 0), 1);  // 5 left, 10 wanted: 0.5 s
+  EXPECT_EQ(fresh.Take(OpClass::kDecrypt, "d", "k", 5, 0), 0);   // the 5 are still there
 }
 
 TEST(RateLimiter, PerKeyBucketsAreSharedByIdentities) {

@@ -1,5 +1,7 @@
 #include "keep/client.h"
 
+#include <cstdlib>
+
 #include <openssl/x509v3.h>
 
 #include <boost/asio.hpp>
@@ -95,6 +97,14 @@ struct Client::Impl {
     out.body = std::move(res.body());
     if (auto it = res.find("X-Request-Id"); it != res.end())
       out.request_id = std::string(it->value());
+    if (auto it = res.find("Retry-After"); it != res.end()) {
+      const std::string v(it->value());
+      char* end = nullptr;
+      const long secs = std::strtol(v.c_str(), &end, 10);
+      if (end != v.c_str() && *end == '\0' && secs > 0 && secs < 86400 * 365) {
+        out.retry_after_s = static_cast<int>(secs);
+      }
+    }
     if (!res.keep_alive()) stream.reset();
     return out;
   }

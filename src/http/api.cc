@@ -196,6 +196,14 @@ Status Api::Admit(Call& call, access::Operation op, std::string_view identity, s
                              .count();
   const int wait = limiter_.Take(access::ClassOf(op), identity, key, items, now_ns);
   if (wait == 0) return Status::Ok();
+  if (wait == access::RateLimiter::kNever) {  // no Retry-After: waiting does not help
+    return Status(Code::kResourceExhausted, "rate_limited",
+                  "a batch of " + std::to_string(items) +
+                      " items is more than the rate limit for " +
+                      std::string(access::OperationName(op)) + " admits in one request (" +
+                      std::to_string(limiter_.Capacity(access::ClassOf(op), identity, key)) +
+                      "): send smaller batches");
+  }
   call.retry_after = wait;
   return Status(Code::kResourceExhausted, "rate_limited",
                 "rate limit exceeded for " + std::string(access::OperationName(op)) +
