@@ -149,8 +149,11 @@ TEST_F(Access, ClientCertificatesMapToIdentities) {
   }
   sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
      "-subj /CN=billing -keyout rogue.key -out rogue.pem");
+  // Anonymous access is on (submitters may encrypt): an unmapped certificate must still
+  // be refused, never downgraded to anonymous (issue 12.6).
   server_ = std::make_unique<Keepd>(
-      "\n[[auth.certificate]]\nname = \"billing\"\nsubject = \"CN=billing,O=Example\"\n"
+      "\n[auth]\nanonymous = true\nanonymous_policies = [\"submitter\"]\n"
+      "[[auth.certificate]]\nname = \"billing\"\nsubject = \"CN=billing,O=Example\"\n"
       "policies = [\"staff\"]\n",
       "", "", "client_ca_file = \"" + (d / "ca.pem").string() + "\"\n");
   server_->Start();
@@ -166,10 +169,14 @@ TEST_F(Access, ClientCertificatesMapToIdentities) {
   auto dec = as("billing", {"decrypt"}, Trimmed(enc.out));
   EXPECT_EQ(dec.exit_code, 1);
   EXPECT_NE(dec.err.find("permission_denied"), std::string::npos) << dec.err;
-  // A certificate from the right CA but not mapped: unauthenticated.
+  // A certificate from the right CA but not mapped: unauthenticated, although a request
+  // with no credential at all is anonymous and may encrypt.
   auto stranger = as("stranger", {"encrypt", "--key", "app-invoices"}, "x");
   EXPECT_EQ(stranger.exit_code, 1);
   EXPECT_NE(stranger.err.find("unauthenticated"), std::string::npos) << stranger.err;
+  EXPECT_NE(stranger.err.find("not mapped"), std::string::npos) << stranger.err;
+  auto anon = server_->Cli({"encrypt", "--key", "app-invoices"}, "x", "");
+  EXPECT_EQ(anon.exit_code, 0) << anon.err;
   // Same subject, another CA: the handshake fails.
   auto rogue = as("rogue", {"encrypt", "--key", "app-invoices"}, "x");
   EXPECT_EQ(rogue.exit_code, 1);

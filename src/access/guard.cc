@@ -130,9 +130,9 @@ Result<service::Identity> Guard::Authenticate(const Credentials& c) const {
         return service::Identity{"cert:" + m.name, m.name, m.policies, "", 0};
       }
     }
-    if (!options_.anonymous) {
-      return Unauthenticated("the client certificate is not mapped to an identity");
-    }
+    // A credential that fails is never downgraded to anonymous (issue 12.6).
+    return Unauthenticated(
+        "the client certificate is not mapped to an identity ([[auth.certificate]])");
   }
   if (options_.anonymous) {
     return service::Identity{"anonymous", "anonymous", options_.anonymous_policies, "", 0};

@@ -2,8 +2,9 @@
 //
 // Authenticate maps the request's credentials to an Identity: a bearer token first; else
 // a verified client certificate mapped by subject or SPKI fingerprint (GuardOptions);
-// else the anonymous identity when enabled; else kUnauthenticated. While sealed:
-// kUnavailable "sealed".
+// else, when the request presents no credential at all, the anonymous identity when
+// enabled; else kUnauthenticated. A credential that fails (a bad token, an unmapped
+// certificate) is kUnauthenticated, never anonymous. While sealed: kUnavailable "sealed".
 //
 // Authorize decides whether an identity may perform an operation on a key: deny by
 // default; each operation needs one capability (OperationCapability), granted by one of
