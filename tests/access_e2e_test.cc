@@ -7,9 +7,11 @@
 
 #include <thread>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -258,6 +260,69 @@ TEST_F(Access, BatchesCostOneTokenPerItemOnEveryBatchEndpoint) {
     EXPECT_EQ(again->status, 429);
     EXPECT_GE(again->retry_after_s, 1);
   }
+}
+
+// Every record kind (request, lockdown, start, checkpoint) carries the fields formats.md
+// §7 says it has, and no token accessor appears in clear anywhere in the trail (issue 12.7:
+// lockdown records printed "identity token:<accessor>" in their detail and had no status;
+// a refused request to /v1/auth/tokens/<accessor> put the accessor in its operation).
+TEST_F(Access, EveryRecordKindHasItsFieldsAndNoAccessorIsInClear) {
+  server_ = std::make_unique<Keepd>(
+      "\n[lockdown]\nidentity_decrypt_budget = 3\nwindow = \"1h\"\naction = \"revoke\"\n");
+  server_->Start();
+  WritePolicies();
+  Ok({"key", "create", "app-x"});
+  const auto [priv, priv_acc] = Token("privileged", "mallory");
+  const auto [staff, staff_acc] = Token("staff", "sam");
+  const std::string ct = Trimmed(Ok({"encrypt", "--key", "app-x"}, "secret", staff));
+  for (int i = 0; i < 3; ++i) Ok({"decrypt"}, ct, priv);
+  EXPECT_EQ(server_->Cli({"decrypt"}, ct, priv).exit_code, 1);  // trips the lockdown
+  Ok({"token", "lookup", staff_acc});
+  // Refused before any operation: no token, a wrong method, an unknown sub-path.
+  auto anon = server_->NewClient("");
+  EXPECT_EQ(anon->Send("GET", "/v1/auth/tokens/" + staff_acc, "")->status, 401);
+  auto root = server_->NewClient();
+  EXPECT_EQ(root->Send("PUT", "/v1/auth/tokens/" + staff_acc, "")->status, 405);
+  EXPECT_EQ(root->Send("GET", "/v1/auth/tokens/" + staff_acc + "/x", "")->status, 404);
+  Ok({"lockdown", "reinstate", "token:" + priv_acc});
+  Ok({"token", "revoke", staff_acc});
+  server_->Stop();  // the closing checkpoint
+
+  const std::string trail = Slurp(server_->audit_path());
+  for (const std::string& acc : {priv_acc, staff_acc}) {
+    EXPECT_EQ(trail.find(acc), std::string::npos) << "accessor " << acc << " in clear";
+  }
+  const std::map<std::string, std::vector<std::string>> required = {
+      {"request",
+       {"seq", "time", "type", "request_id", "identity", "operation", "status", "outcome", "remote",
+        "prev"}},
+      {"lockdown",
+       {"seq", "time", "type", "request_id", "identity", "operation", "status", "outcome", "remote",
+        "detail", "prev"}},
+      {"start", {"seq", "time", "type", "node", "clean", "prev"}},
+      {"checkpoint", {"seq", "time", "type", "key_id", "records", "final", "prev", "sig"}},
+  };
+  std::map<std::string, int> seen;
+  std::istringstream lines(trail);
+  for (std::string line; std::getline(lines, line);) {
+    const json::object o = json::parse(line).as_object();
+    const std::string type(o.at("type").as_string());
+    ++seen[type];
+    ASSERT_TRUE(required.count(type)) << "undocumented record type: " << line;
+    for (const auto& f : required.at(type)) EXPECT_TRUE(o.contains(f)) << f << " missing: " << line;
+    if (type == "lockdown") {
+      EXPECT_EQ(o.at("status").as_int64(), 503);
+      EXPECT_EQ(std::string(o.at("identity").as_string()).rfind("hmac-sha256:", 0), 0u);
+    }
+  }
+  for (const char* t : {"request", "lockdown", "start", "checkpoint"}) EXPECT_GE(seen[t], 1) << t;
+  // The refused token requests are findable by the accessor's HMAC, like the others.
+  server_->Start();
+  const std::string h = Trimmed(Ok({"audit", "hash", "token:" + staff_acc}));
+  EXPECT_GE(std::count(trail.begin(), trail.end(), '\n'), 10);
+  size_t n = 0;
+  for (size_t at = trail.find(h); at != std::string::npos; at = trail.find(h, at + 1)) ++n;
+  EXPECT_GE(n, 5u) << "create, lookup, the 3 refusals, revoke: " << h;
 }
 
 TEST_F(Access, DecryptLockdownLocksTheIdentityAcrossRestartsUntilReinstated) {

@@ -131,13 +131,7 @@ HttpResponse Api::Handle(HttpRequest& req) {
   // Every request is audited (the handlers do it before acting where it matters), except
   // health checks and metrics scrapes.
   const bool exempt = call.path == "/metrics" || call.path == "/v1/sys/health";
-  if (!call.audited && !exempt) {
-    if (call.event.operation.empty()) {
-      call.event.operation =
-          std::string(call.req.method.substr(0, 10)) + " " + std::string(call.path.substr(0, 100));
-    }
-    resp = Finish(call, std::move(resp));
-  }
+  if (!call.audited && !exempt) resp = Finish(call, std::move(resp));
   if (resp.status == 429 && call.retry_after > 0) {
     resp.headers.emplace_back("Retry-After", std::to_string(call.retry_after));
   }
@@ -226,10 +220,12 @@ Status Api::CountDecrypts(Call& call, uint32_t n) {
   if (trip == access::DecryptBudget::Trip::kNone) return Status::Ok();
   const auto& o = budget_.options();
   const bool seal = o.seal;
+  // The reason names no identity: the record's identity field says who (a token as its
+  // HMAC), and the reason is also the lock's and the response's text.
   const std::string reason =
       trip == access::DecryptBudget::Trip::kIdentity
-          ? "identity " + who.id + " exceeded its decrypt budget of " +
-                std::to_string(o.identity_budget) + " per " + std::to_string(o.window_s) + "s"
+          ? "the identity exceeded its decrypt budget of " + std::to_string(o.identity_budget) +
+                " per " + std::to_string(o.window_s) + "s"
           : "all identities together exceeded the decrypt budget of " +
                 std::to_string(o.global_budget) + " per " + std::to_string(o.window_s) + "s";
   audit::Event ev;
@@ -238,6 +234,7 @@ Status Api::CountDecrypts(Call& call, uint32_t n) {
   ev.identity = who.id;
   ev.identity_name = who.display_name;
   ev.operation = seal ? "lockdown.seal" : "lockdown.identity";
+  ev.status = 503;  // the tripping request is answered 503 locked_down
   ev.outcome = "ok";
   ev.remote_address = call.req.remote_address;
   ev.detail = reason;
@@ -256,8 +253,20 @@ HttpResponse Api::Finish(Call& call, HttpResponse response) {
                              .count();
   }
   if (call.event.operation.empty()) {
-    call.event.operation =
-        std::string(call.req.method.substr(0, 10)) + " " + std::string(call.path.substr(0, 100));
+    // No operation was reached (an unknown route, a refusal before it): the method and
+    // path, with a token accessor in the path moved to `target`, where the trail HMACs it.
+    std::string_view path = call.path.substr(0, 100);
+    constexpr std::string_view kTokens = "/v1/auth/tokens/";
+    std::string shown(path);
+    if (path.substr(0, kTokens.size()) == kTokens) {
+      const std::string_view rest = path.substr(kTokens.size());
+      const std::string_view accessor = rest.substr(0, rest.find('/'));
+      if (!accessor.empty() && accessor != "self") {
+        if (call.event.target.empty()) call.event.target = "token:" + std::string(accessor);
+        shown = std::string(kTokens) + "{accessor}" + std::string(rest.substr(accessor.size()));
+      }
+    }
+    call.event.operation = std::string(call.req.method.substr(0, 10)) + " " + shown;
   }
   call.event.status = response.status;
   if (call.event.outcome.empty() || response.status >= 400) {
