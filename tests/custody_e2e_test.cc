@@ -365,13 +365,17 @@ class HsmCustody : public Custody {
     ASSERT_TRUE(fs::exists("/usr/lib/softhsm/libsofthsm2.so"))
         << "softhsm2 is not installed (make bootstrap installs it)";
   }
-  void MakeServer(bool generate_key = true) {
+  // The PIN from the environment, or (`pin_file`) from the file hsm.pin in the server's
+  // directory.
+  void MakeServer(bool generate_key = true, bool pin_file = false) {
     server_ = std::make_unique<Keepd>(
         "\n[keys]\nmaintenance_interval = \"1s\"\n", "",
         "type = \"pkcs11\"\nmodule = \"/usr/lib/softhsm/libsofthsm2.so\"\n"
-        "token_label = \"keep-it\"\nkey_label = \"keep-root\"\npin_env = \"KEEP_TEST_HSM_PIN\"\n"
-        "generate_key = " +
-            std::string(generate_key ? "true" : "false") + "\n");
+        "token_label = \"keep-it\"\nkey_label = \"keep-root\"\n" +
+            std::string(pin_file ? "pin_file = \"hsm.pin\"\n"
+                                 : "pin_env = \"KEEP_TEST_HSM_PIN\"\n") +
+            "generate_key = " + std::string(generate_key ? "true" : "false") + "\n");
+    if (pin_file) SetPinFile("246810");
     const std::string d = server_->dir();
     fs::create_directories(d + "/tokens");
     std::ofstream(d + "/softhsm2.conf")
@@ -382,6 +386,17 @@ class HsmCustody : public Custody {
     ASSERT_EQ(std::system("softhsm2-util --init-token --free --label keep-it --pin 246810 "
                           "--so-pin 135790 >/dev/null"),
               0);
+  }
+  void SetPinFile(const std::string& pin) {
+    std::ofstream(server_->dir() + "/hsm.pin", std::ios::trunc) << pin << "\n";
+  }
+  bool WaitUnsealed(int ms) {
+    for (int i = 0; i < ms / 100; ++i) {
+      auto c = server_->NewClient("");
+      if (Call(*c, "GET", "/v1/sys/health", {}).status == 200) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
   }
   void Health(int expect_status) {
     auto c = server_->NewClient("");
@@ -431,6 +446,44 @@ TEST_F(HsmCustody, AutoUnsealRestartWrongPinMissingKeyAndRecovery) {
   Health(503);
   EXPECT_NE(server_->log().find("no AES key labelled \"no-such-key\""), std::string::npos)
       << server_->log();
+}
+
+// Issue 12.8: a refused PIN stops the automatic retries (a real token locks its PIN after a
+// few wrong ones) and says so; the PIN file is read again on every attempt, so once it is
+// corrected, SIGHUP or `keep operator unseal` opens keep without a restart.
+TEST_F(HsmCustody, ARefusedPinStopsRetriesUntilTheOperatorActsAndIsReadAgain) {
+  MakeServer(/*generate_key=*/true, /*pin_file=*/true);
+  server_->Start();
+  Init({"--shares", "1", "--threshold", "1"});
+  ASSERT_EQ(server_->Stop(), 0);
+  for (const std::string how : {"SIGHUP", "keep operator unseal"}) {
+    SCOPED_TRACE(how);
+    SetPinFile("999999");
+    server_->Start();
+    Health(503);
+    const std::string st = Status();
+    EXPECT_NE(st.find("CKR_PIN_INCORRECT"), std::string::npos) << st;
+    EXPECT_NE(st.find("automatic unseal stopped"), std::string::npos) << st;
+    {
+      auto c = server_->NewClient("");
+      auto h = Call(*c, "GET", "/v1/sys/health", {});
+      ASSERT_TRUE(h.body.is_object());
+      EXPECT_TRUE(h.body.as_object().contains("auto_unseal_paused")) << json::serialize(h.body);
+    }
+    // Corrected, but nobody has acted: three retry intervals pass and keep stays sealed
+    // (a retry would have read the corrected file and unsealed).
+    SetPinFile("246810");
+    EXPECT_FALSE(WaitUnsealed(3000)) << "keepd retried the PIN on its own";
+    if (how == "SIGHUP") {
+      server_->Signal(SIGHUP);
+    } else {
+      Ok({"operator", "unseal"});
+    }
+    EXPECT_TRUE(WaitUnsealed(5000)) << server_->log();
+    EXPECT_TRUE(server_->Running()) << "SIGHUP does not stop keepd";
+    EXPECT_EQ(server_->log().find("999999"), std::string::npos) << "the PIN is never logged";
+    ASSERT_EQ(server_->Stop(), 0);
+  }
 }
 
 TEST_F(HsmCustody, RekeyWithRecoverySharesRewrapsInTheHsm) {

@@ -91,18 +91,17 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& cfg) {
 }
 
 // The HSM PIN: from the environment variable or the file named in the config.
-Result<crypto::SecretBytes> ReadPin(const Config& cfg) {
-  if (!cfg.pkcs11_pin_env.empty()) {
-    const char* v = std::getenv(cfg.pkcs11_pin_env.c_str());
+Result<crypto::SecretBytes> ReadPin(const std::string& pin_env, const std::string& pin_file) {
+  if (!pin_env.empty()) {
+    const char* v = std::getenv(pin_env.c_str());
     if (v == nullptr || *v == '\0') {
-      return InvalidArgument("the environment variable " + cfg.pkcs11_pin_env +
-                             " (seal.pin_env) is not set");
+      return InvalidArgument("the environment variable " + pin_env + " (seal.pin_env) is not set");
     }
     return crypto::SecretBytes::LockedCopyOf(
         ByteView(reinterpret_cast<const uint8_t*>(v), std::strlen(v)));
   }
-  std::ifstream in(cfg.pkcs11_pin_file, std::ios::binary);
-  if (!in) return InvalidArgument("cannot read seal.pin_file " + cfg.pkcs11_pin_file);
+  std::ifstream in(pin_file, std::ios::binary);
+  if (!in) return InvalidArgument("cannot read seal.pin_file " + pin_file);
   crypto::SecretBytes buf = crypto::SecretBytes::Locked(256);
   in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(buf.size()));
   size_t n = static_cast<size_t>(in.gcount());
@@ -118,7 +117,11 @@ Result<std::unique_ptr<seal::SealProvider>> MakeSeal(const Config& cfg) {
     return std::unique_ptr<seal::SealProvider>(std::make_unique<seal::ShamirSeal>());
   }
   if (cfg.seal_type == "pkcs11") {
-    KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes pin, ReadPin(cfg));
+    // Checked now (a missing variable or file stops keepd), then read anew for every login.
+    KEEP_RETURN_IF_ERROR(ReadPin(cfg.pkcs11_pin_env, cfg.pkcs11_pin_file).status());
+    seal::PinSource pin = [env = cfg.pkcs11_pin_env, file = cfg.pkcs11_pin_file]() {
+      return ReadPin(env, file);
+    };
     log::Info("seal: pkcs11 (module {}, token \"{}\", key \"{}\")", cfg.pkcs11_module,
               cfg.pkcs11_token_label, cfg.pkcs11_key_label);
     return std::unique_ptr<seal::SealProvider>(std::make_unique<seal::Pkcs11Seal>(
@@ -174,7 +177,7 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
         log::Warn("sys: --lift-lockdown: lifted the lockdown ({})", why);
       }
     }
-    auto unsealed = svc.Unseal();
+    auto unsealed = svc.Unseal(service::UnsealTrigger::kAutomatic);
     if (!unsealed.ok()) {
       log::Error("sys: staying sealed: {}", unsealed.status().ToString());
     } else if (unsealed->sealed) {
@@ -213,6 +216,17 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
   api_options.async_audit = true;
   http::Api api(svc, *audit, api_options);
   http::Server server(api, tls.get(), server_options);
+  // SIGHUP: the operator has acted (for instance corrected the HSM PIN file): try the
+  // automatic unseal again, which also resumes retries stopped after a refused PIN.
+  server.OnHangup([&svc] {
+    if (!svc.IsSealed()) return;
+    auto u = svc.Unseal(service::UnsealTrigger::kOperator);
+    if (u.ok() && !u->sealed) {
+      log::Info("sys: unsealed after SIGHUP");
+    } else if (!u.ok()) {
+      log::Warn("sys: still sealed after SIGHUP: {}", u.status().message());
+    }
+  });
   KEEP_RETURN_IF_ERROR(server.Listen());
   log::Info("keepd listening on https://{}:{}", cfg.server.address, server.port());
   if (!ready_file.empty()) {

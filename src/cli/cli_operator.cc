@@ -175,6 +175,10 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
     if (const auto* e = o.if_contains("seal_error"); e && e->is_string()) {
       std::cout << "seal error:  " << e->as_string().c_str() << "\n";
     }
+    if (o.contains("auto_unseal_paused")) {
+      std::cout << "             automatic unseal stopped (the HSM refused the PIN): fix it, "
+                   "then keep operator unseal\n";
+    }
     if (o.contains("operator_sealed")) {
       std::cout << "             sealed by an operator: unseal explicitly\n";
     }

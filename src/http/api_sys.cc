@@ -13,6 +13,7 @@ json::object SealStatusJson(const service::SealStatus& s) {
                  {"shares", s.shares}, {"share_kind", s.share_kind}, {"seal_type", s.seal_type}};
   if (s.duplicate) o["duplicate"] = true;
   if (!s.last_error.empty()) o["seal_error"] = s.last_error;
+  if (s.auto_unseal_paused) o["auto_unseal_paused"] = true;
   return o;
 }
 
@@ -123,6 +124,7 @@ HttpResponse Api::SysHealth(Call& call) {
       o["unseal_threshold"] = ss->threshold;
       if (!ss->last_error.empty()) o["seal_error"] = ss->last_error;
       if (ss->sealed && ss->operator_sealed) o["operator_sealed"] = true;
+      if (ss->auto_unseal_paused) o["auto_unseal_paused"] = true;
     }
   }
   if (!h->sealed) {

@@ -34,6 +34,8 @@ struct Server::Impl {
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc};
+  asio::signal_set hangup{ioc};
+  std::function<void()> on_hangup;
   std::atomic<bool> draining{false};
   std::atomic<int> in_flight{0};
   std::atomic<int> connections{0};
@@ -362,12 +364,22 @@ struct Server::Impl {
     }
   }
 
+  void WaitHangup() {
+    hangup.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec || draining) return;
+      log::Info("http: SIGHUP");
+      if (on_hangup) on_hangup();
+      WaitHangup();
+    });
+  }
+
   void BeginDrain() {
     if (draining.exchange(true)) return;
     log::Info("http: shutting down; finishing in-flight requests");
     boost::system::error_code ec;
     acceptor.close(ec);
     signals.cancel(ec);
+    hangup.cancel(ec);
     auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(opt.shutdown_grace_ms);
     asio::co_spawn(ioc, WaitDrained(deadline), asio::detached);
@@ -418,6 +430,8 @@ void Server::Run(bool handle_signals) {
     im.signals.async_wait([&im](const boost::system::error_code& ec, int) {
       if (!ec) im.BeginDrain();
     });
+    im.hangup.add(SIGHUP);
+    im.WaitHangup();
   }
   asio::co_spawn(im.ioc, im.Accept(), asio::detached);
   asio::co_spawn(im.ioc, im.TrimAfterBursts(), asio::detached);
@@ -428,6 +442,10 @@ void Server::Run(bool handle_signals) {
   im.ioc.run();
   for (auto& t : pool) t.join();
   log::Info("http: stopped");
+}
+
+void Server::OnHangup(std::function<void()> f) {
+  impl_->on_hangup = std::move(f);
 }
 
 void Server::Stop() {

@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -46,8 +47,12 @@ class Server {
   // Binds and listens. Errors: kUnavailable when the address cannot be bound.
   Status Listen();
   uint16_t port() const;
-  // Serves until Stop() (or SIGTERM/SIGINT when `handle_signals`), then drains.
+  // Serves until Stop() (or SIGTERM/SIGINT when `handle_signals`), then drains. With
+  // `handle_signals`, SIGHUP calls the OnHangup callback (on a server thread) and never
+  // stops the server.
   void Run(bool handle_signals);
+  // What SIGHUP does; set before Run().
+  void OnHangup(std::function<void()> f);
   void Stop();
 
  private:

@@ -30,6 +30,15 @@ Status Fail(const std::string& what, CK_RV rv) {
     case CKR_PIN_LOCKED:
       name = " CKR_PIN_LOCKED";
       break;
+    case CKR_PIN_EXPIRED:
+      name = " CKR_PIN_EXPIRED";
+      break;
+    case CKR_PIN_INVALID:
+      name = " CKR_PIN_INVALID";
+      break;
+    case CKR_PIN_LEN_RANGE:
+      name = " CKR_PIN_LEN_RANGE";
+      break;
     case CKR_TOKEN_NOT_PRESENT:
       name = " CKR_TOKEN_NOT_PRESENT";
       break;
@@ -100,8 +109,16 @@ class Session {
     rv = f_->C_OpenSession(*slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &h_);
     if (rv != CKR_OK) return Fail("cannot open a session", rv);
     open_ = true;
-    rv = f_->C_Login(h_, CKU_USER, const_cast<CK_UTF8CHAR_PTR>(o.pin.data()), o.pin.size());
+    if (!o.pin) return Unavailable("sealed", "HSM: no PIN source configured");
+    auto pin = o.pin();  // read anew for every login: a corrected PIN file is picked up
+    if (!pin.ok()) return Unavailable("sealed", "HSM PIN: " + pin.status().message());
+    rv = f_->C_Login(h_, CKU_USER, const_cast<CK_UTF8CHAR_PTR>(pin->data()), pin->size());
     if (rv == CKR_USER_ALREADY_LOGGED_IN) return Status::Ok();
+    if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_EXPIRED ||
+        rv == CKR_PIN_INVALID || rv == CKR_PIN_LEN_RANGE) {
+      const Status st = Fail("the token \"" + o.token_label + "\" refused the PIN", rv);
+      return Status(Code::kUnavailable, "hsm_pin_rejected", st.message());
+    }
     if (rv != CKR_OK) return Fail("login to token \"" + o.token_label + "\" failed", rv);
     logged_in_ = true;
     return Status::Ok();

@@ -12,10 +12,14 @@
 // calls is simply reached again; when a session cannot be opened the module is released
 // so the next call initializes it afresh (tokens that appeared meanwhile are seen). Errors are
 // kUnavailable "sealed" with a message naming what failed (module, token, PIN, key, mechanism) and
-// the PKCS#11 return code. The PIN is never logged. Thread-compatible (the service serializes
+// the PKCS#11 return code; a login the token refuses for its PIN (incorrect, locked,
+// expired, invalid) is kUnavailable "hsm_pin_rejected", so that the caller stops retrying
+// before a real token locks the PIN. The PIN is read anew for each login, wiped after it
+// and never logged. Thread-compatible (the service serializes
 // calls).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,11 +27,15 @@
 
 namespace keep::seal {
 
+// Reads the user PIN (from an environment variable or a file, never the config). Called
+// for every login, so a corrected PIN file is picked up by the next attempt.
+using PinSource = std::function<Result<crypto::SecretBytes>()>;
+
 struct Pkcs11Options {
   std::string module;       // path of the PKCS#11 library
   std::string token_label;  // CKA_LABEL of the token (its 32-byte padded label)
   std::string key_label;    // CKA_LABEL of the AES key
-  crypto::SecretBytes pin;  // from an environment variable or a file, never the config
+  PinSource pin;
   bool generate_key = false;
 };
 

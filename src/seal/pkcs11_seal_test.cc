@@ -17,9 +17,11 @@ namespace {
 namespace fs = std::filesystem;
 constexpr const char* kModule = "/usr/lib/softhsm/libsofthsm2.so";
 
-crypto::SecretBytes Pin(std::string_view p) {
-  return crypto::SecretBytes::CopyOf(
-      ByteView(reinterpret_cast<const uint8_t*>(p.data()), p.size()));
+PinSource Pin(std::string_view p) {
+  return [pin = std::string(p)]() -> Result<crypto::SecretBytes> {
+    return crypto::SecretBytes::CopyOf(
+        ByteView(reinterpret_cast<const uint8_t*>(pin.data()), pin.size()));
+  };
 }
 
 class Pkcs11SealTest : public ::testing::Test {
@@ -84,7 +86,7 @@ TEST_F(Pkcs11SealTest, WrongPinMissingKeyTokenOrModuleSayWhy) {
   Pkcs11Seal wrong_pin(Options("987654"));
   auto r = wrong_pin.Unwrap(*blob);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().reason(), "sealed");
+  EXPECT_EQ(r.status().reason(), "hsm_pin_rejected");
   EXPECT_NE(r.status().message().find("CKR_PIN_INCORRECT"), std::string::npos)
       << r.status().message();
   EXPECT_EQ(r.status().message().find("987654"), std::string::npos) << "the PIN is never echoed";

@@ -185,6 +185,7 @@ Result<SealStatus> Service::GetSealStatus() {
   std::lock_guard lock(sys_mu_);
   st.last_error = st.sealed ? last_unseal_error_ : "";
   st.operator_sealed = operator_sealed_.load();
+  st.auto_unseal_paused = st.sealed && auto_unseal_paused_.load();
   if (unseal_ && st.sealed) {
     if (NowUnix() - unseal_->started > kUnsealProgressTtlS ||
         (record && unseal_->set_id != record->set_id)) {
@@ -196,10 +197,11 @@ Result<SealStatus> Service::GetSealStatus() {
   return st;
 }
 
-Result<SealStatus> Service::Unseal() {
+Result<SealStatus> Service::Unseal(UnsealTrigger trigger) {
   {
     std::lock_guard lock(sys_mu_);
-    if (barrier_.IsSealed()) {
+    if (trigger == UnsealTrigger::kOperator) auto_unseal_paused_ = false;
+    if (barrier_.IsSealed() && !auto_unseal_paused_) {
       KEEP_ASSIGN_OR_RETURN(bool initialized, barrier_.IsInitialized());
       if (!initialized) return FailedPrecondition("not_initialized", "keep is not initialized");
       KEEP_ASSIGN_OR_RETURN(auto record, ReadSealRecord());
@@ -222,6 +224,17 @@ Result<SealStatus> Service::Unseal() {
         Status s = root.ok() ? OpenWithRootKey(*root) : root.status();
         if (!s.ok()) {
           last_unseal_error_ = std::string(s.message());
+          if (s.reason() == "hsm_pin_rejected") {
+            // Each retry would be one more wrong PIN: a real token locks its user PIN
+            // after a few. Stop until someone has fixed it.
+            auto_unseal_paused_ = true;
+            last_unseal_error_ +=
+                "; automatic unseal stopped so the token does not lock the PIN: correct "
+                "seal.pin_file (or pin_env and restart), then run `keep operator unseal` or "
+                "send keepd SIGHUP";
+            log::Error("sys: {}", last_unseal_error_);
+            return Status(Code::kUnavailable, "hsm_pin_rejected", last_unseal_error_);
+          }
           return s;
         }
       }

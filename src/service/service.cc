@@ -24,9 +24,9 @@ void Service::StartMaintenance(int interval_seconds) {
       if (barrier_.IsSealed()) {
         // An HSM that was unreachable at start (or went away): try again, unless an
         // operator sealed on purpose — then only an operator opens it.
-        if (seal_->AutoUnseal() && !operator_sealed_.load()) {
+        if (seal_->AutoUnseal() && !operator_sealed_.load() && !auto_unseal_paused_.load()) {
           lock.unlock();
-          auto u = Unseal();
+          auto u = Unseal(UnsealTrigger::kAutomatic);
           lock.lock();
           if (u.ok() && !u->sealed) log::Info("sys: auto-unseal succeeded on retry");
         }

@@ -68,6 +68,15 @@ struct SealStatus {
   bool duplicate = false;        // the share just submitted was already counted
   std::string last_error;        // why the last automatic unseal failed (HSM unreachable, ...)
   bool operator_sealed = false;  // sealed by an operator: no automatic unseal until then
+  // The HSM refused the PIN: automatic retries stopped (a PIN retried every interval can
+  // lock a real token) until an operator unseals explicitly or sends SIGHUP.
+  bool auto_unseal_paused = false;
+};
+
+// Who asks for an unseal through the provider.
+enum class UnsealTrigger {
+  kAutomatic,  // keepd itself: at start and on each retry while sealed
+  kOperator,   // an explicit request (POST /v1/sys/unseal {}, SIGHUP)
 };
 
 // The keyring and its background re-encryption.
@@ -137,9 +146,11 @@ class Service {
   // count != shares); kUnavailable when the provider cannot wrap (HSM unreachable).
   Result<InitResult> Init(const ShareOptions& options = {});
   // Auto-unseal with the provider (dev-file, pkcs11); for shamir only reports the status.
-  // An explicit call also re-allows automatic retries after an operator's seal.
-  // Errors: "not_initialized"; kUnavailable "sealed" saying why the provider failed.
-  Result<SealStatus> Unseal();
+  // An operator's call also re-allows automatic retries (after an operator's seal, or
+  // after the HSM refused the PIN). An automatic call does nothing while retries are
+  // paused. Errors: "not_initialized"; kUnavailable "sealed" (or "hsm_pin_rejected")
+  // saying why the provider failed.
+  Result<SealStatus> Unseal(UnsealTrigger trigger = UnsealTrigger::kOperator);
   // Adds one share toward unsealing. Shares are checked one by one (format, checksum,
   // share set, verifier) before they count; a duplicate does not count twice; progress
   // older than 10 minutes is discarded. At the threshold the root key is rebuilt and
@@ -276,8 +287,9 @@ class Service {
   std::mutex sys_mu_;                                        // init/unseal/seal/rotate/rekey
   std::atomic<uint64_t> seal_epoch_{0};
   std::atomic<bool> operator_sealed_{false};
-  std::string last_unseal_error_;           // under sys_mu_
-  std::unique_ptr<ShareCollector> unseal_;  // under sys_mu_
+  std::atomic<bool> auto_unseal_paused_{false};  // the HSM refused the PIN
+  std::string last_unseal_error_;                // under sys_mu_
+  std::unique_ptr<ShareCollector> unseal_;       // under sys_mu_
   struct RekeyOp;
   std::unique_ptr<RekeyOp> rekey_;  // under sys_mu_
 
