@@ -4,7 +4,9 @@
 #include <libpq-fe.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "common/encoding.h"
 #include "harness.h"
@@ -66,6 +68,74 @@ TEST(PostgresE2E, KeepdServesFromPostgresAndPersists) {
     EXPECT_EQ(value.find(marker), std::string::npos);
     EXPECT_EQ(value.find("pgkey"), std::string::npos) << "names appear only in paths";
   }
+}
+
+}  // namespace
+}  // namespace keep::testing
+
+namespace keep::testing {
+namespace {
+
+// Issue 12.9: PostgreSQL goes down. The node still encrypts and decrypts from memory; health
+// says "degraded" (200 by default, so a load balancer keeps a node that can serve; the
+// codes are chosen by query parameters as with Vault), `keep status` reports the store and
+// the replication lag instead of failing, and a write is refused as store_unavailable.
+// When the database is back, everything is as before.
+TEST(PostgresE2E, ADatabaseOutageIsReportedAsDegradedNotSealed) {
+  store::testing::PgServer pg;
+  ASSERT_EQ(pg.error(), "");
+  const std::string conninfo = pg.CreateDatabase();
+  ASSERT_FALSE(conninfo.empty());
+  Keepd server("", "backend = \"postgres\"\nconninfo = \"" + conninfo + "\"\npool_size = 2\n");
+  server.Start();
+  auto c = server.NewClient();
+  ASSERT_EQ(c->Send("POST", "/v1/keys", R"({"name":"k"})")->status, 201);
+  auto enc = c->Send("POST", "/v1/keys/k/encrypt", R"({"plaintext":"aGk="})");
+  ASSERT_EQ(enc->status, 200);
+  const std::string ct(json::parse(enc->body).at("ciphertext").as_string());
+  auto health = [&](const std::string& query = "") {
+    auto h = server.NewClient("")->Send("GET", "/v1/sys/health" + query, "");
+    EXPECT_TRUE(h.ok());
+    return *h;
+  };
+  auto before = health();
+  EXPECT_EQ(before.status, 200);
+  EXPECT_EQ(json::parse(before.body).at("degraded").as_bool(), false);
+
+  ASSERT_EQ(pg.Stop(), "");
+  auto h = health();
+  EXPECT_EQ(h.status, 200) << h.body;
+  const json::object o = json::parse(h.body).as_object();
+  EXPECT_TRUE(o.at("degraded").as_bool()) << h.body;
+  EXPECT_FALSE(o.at("sealed").as_bool());
+  EXPECT_TRUE(o.at("initialized").as_bool());
+  EXPECT_FALSE(o.at("store").at("reachable").as_bool());
+  EXPECT_EQ(health("?degradedcode=299").status, 299);
+  EXPECT_EQ(health("?degradedcode=503&activecode=204").status, 503);
+  EXPECT_EQ(health("?sealedcode=42").status, 400);
+  // Still serving from memory.
+  EXPECT_EQ(c->Send("POST", "/v1/keys/k/encrypt", R"({"plaintext":"aGk="})")->status, 200);
+  auto dec = c->Send("POST", "/v1/decrypt", json::serialize(json::object{{"ciphertext", ct}}));
+  EXPECT_EQ(dec->status, 200);
+  // A write needs the store: refused with a reason the CLI and the docs know.
+  auto create = c->Send("POST", "/v1/keys", R"({"name":"k2"})");
+  EXPECT_EQ(create->status, 503);
+  EXPECT_NE(create->body.find("\"store_unavailable\""), std::string::npos) << create->body;
+  auto st = server.Cli({"status"});
+  EXPECT_NE(st.out.find("store:       UNREACHABLE"), std::string::npos) << st.out << st.err;
+  EXPECT_NE(st.out.find("degraded"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("replication: DISCONNECTED"), std::string::npos) << st.out;
+  EXPECT_EQ(st.err.find("internal"), std::string::npos) << st.err;
+
+  ASSERT_EQ(pg.Start(), "");
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {
+    auto a = health();
+    back = a.status == 200 && !json::parse(a.body).at("degraded").as_bool();
+    if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(back) << server.log();
+  EXPECT_EQ(c->Send("POST", "/v1/keys", R"({"name":"k2"})")->status, 201);
 }
 
 }  // namespace

@@ -182,6 +182,21 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
     if (o.contains("operator_sealed")) {
       std::cout << "             sealed by an operator: unseal explicitly\n";
     }
+    if (const auto* st = o.if_contains("store"); st && st->is_object()) {
+      const auto& so = st->as_object();
+      const auto* ok = so.if_contains("reachable");
+      if (ok && ok->is_bool() && !ok->as_bool()) {
+        const auto* err = so.if_contains("error");
+        std::cout << "store:       UNREACHABLE"
+                  << (err && err->is_string() ? " (" + std::string(err->as_string()) + ")" : "")
+                  << (o.contains("degraded") && o.at("degraded").as_bool()
+                          ? "; degraded: serving keys already in memory"
+                          : "")
+                  << "\n";
+      } else {
+        std::cout << "store:       reachable\n";
+      }
+    }
     std::cout << "version:     " << o.at("version").as_string().c_str() << "\n";
     if (const auto* id = o.if_contains("node_id"); id && id->is_string()) {
       std::cout << "node id:     " << id->as_string().c_str() << "\n";

@@ -1,5 +1,6 @@
 // The /v1/sys endpoints: health, init, unseal, seal, rotate, rekey.
 #include <chrono>
+#include <cstdlib>
 
 #include "common/encoding.h"
 #include "crypto/pubkey.h"
@@ -108,14 +109,40 @@ HttpResponse Api::SysHealth(Call& call) {
   if (call.req.method != "GET" && call.req.method != "HEAD") {
     return MethodNotAllowed("GET", call.request_id);
   }
+  // The answer's status for each state, overridable as Vault's are: ?activecode=,
+  // ?degradedcode=, ?sealedcode=, ?uninitcode= (each 200-599).
+  int codes[4] = {200, 200, 503, 501};  // active, degraded, sealed, uninitialized
+  constexpr std::string_view kParams[4] = {"activecode", "degradedcode", "sealedcode",
+                                           "uninitcode"};
+  for (int i = 0; i < 4; ++i) {
+    bool present = false;
+    auto v = QueryParam(call.query, kParams[i], &present);
+    if (!v.ok()) return ErrorResponse(v.status(), call.request_id);
+    if (!present) continue;
+    char* end = nullptr;
+    const long code = std::strtol(v->c_str(), &end, 10);
+    if (v->empty() || *end != '\0' || code < 200 || code > 599) {
+      return ErrorResponse(
+          InvalidArgument(std::string(kParams[i]) + " must be an HTTP status from 200 to 599"),
+          call.request_id);
+    }
+    codes[i] = static_cast<int>(code);
+  }
   auto h = service_.GetHealth();
   if (!h.ok()) return ErrorResponse(h.status(), call.request_id);
-  const int status = !h->initialized ? 501 : h->sealed ? 503 : 200;
-  json::object o{{"initialized", h->initialized},
-                 {"sealed", h->sealed},
-                 {"seal_type", service_.SealKind()},
-                 {"version", options_.version},
-                 {"node_id", service_.node_id()}};
+  // uninitialized, sealed, degraded (unsealed, serving from memory, store unreachable),
+  // active.
+  const bool degraded = h->initialized && !h->sealed && !h->store_ok;
+  const int status = !h->initialized ? codes[3]
+                     : h->sealed     ? codes[2]
+                     : degraded      ? codes[1]
+                                     : codes[0];
+  json::object o{{"initialized", h->initialized}, {"sealed", h->sealed},
+                 {"degraded", degraded},          {"seal_type", service_.SealKind()},
+                 {"version", options_.version},   {"node_id", service_.node_id()}};
+  json::object store{{"reachable", h->store_ok}};
+  if (!h->store_ok) store["error"] = h->store_error;
+  o["store"] = std::move(store);
   if (h->initialized) {
     auto ss = service_.GetSealStatus();
     if (ss.ok()) {

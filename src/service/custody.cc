@@ -75,15 +75,33 @@ Service::~Service() {
 
 Result<Health> Service::GetHealth() {
   Health h;
-  KEEP_ASSIGN_OR_RETURN(h.initialized, barrier_.IsInitialized());
   h.sealed = barrier_.IsSealed();
+  // One store read, which is also the probe of the store's health.
+  auto init = barrier_.IsInitialized();
+  if (init.ok()) {
+    h.initialized = *init;
+    if (*init) known_initialized_ = true;
+  } else {
+    h.store_ok = false;
+    h.store_error = init.status().message();
+    h.initialized = !h.sealed || known_initialized_.load();
+  }
   return h;
 }
 
 Result<std::optional<seal::SealRecord>> Service::ReadSealRecord() {
-  KEEP_ASSIGN_OR_RETURN(auto raw, store_->Get(kSealPath));
-  if (!raw) return std::optional<seal::SealRecord>();
-  KEEP_ASSIGN_OR_RETURN(auto rec, seal::SealRecord::Parse(*raw));
+  auto raw = store_->Get(kSealPath);
+  if (!raw.ok()) {
+    // The store is down: the record read last (it changes only by init and rekey, which
+    // need the store) still describes the share set.
+    std::lock_guard lock(seal_record_mu_);
+    if (last_seal_record_) return last_seal_record_;
+    return raw.status();
+  }
+  if (!*raw) return std::optional<seal::SealRecord>();
+  KEEP_ASSIGN_OR_RETURN(auto rec, seal::SealRecord::Parse(**raw));
+  std::lock_guard lock(seal_record_mu_);
+  last_seal_record_ = rec;
   return std::optional<seal::SealRecord>(std::move(rec));
 }
 

@@ -32,6 +32,10 @@ struct ShareCollector;  // shares collected toward unseal or rekey (custody.cc)
 struct Health {
   bool initialized = false;
   bool sealed = true;
+  // The store answered this health check. When it did not (a PostgreSQL outage), an
+  // unsealed node still serves from memory: it is degraded, not sealed.
+  bool store_ok = true;
+  std::string store_error;  // why not, when !store_ok
 };
 
 // How this node follows changes made by other nodes (multi-node stores only).
@@ -139,6 +143,8 @@ class Service {
   ~Service();
 
   // System (custody.cc)
+  // Never fails: what the store cannot answer is reported in Health (store_ok), and
+  // `initialized` is then what was last known.
   Result<Health> GetHealth();
   // Creates the root key (split into shares unless dev-file), the keyring and the root
   // token, then unseals. Errors: "already_initialized"; bad_request when the share
@@ -288,8 +294,11 @@ class Service {
   std::atomic<uint64_t> seal_epoch_{0};
   std::atomic<bool> operator_sealed_{false};
   std::atomic<bool> auto_unseal_paused_{false};  // the HSM refused the PIN
-  std::string last_unseal_error_;                // under sys_mu_
-  std::unique_ptr<ShareCollector> unseal_;       // under sys_mu_
+  std::atomic<bool> known_initialized_{false};   // once seen, for store outages
+  std::mutex seal_record_mu_;
+  std::optional<seal::SealRecord> last_seal_record_;  // under seal_record_mu_: for outages
+  std::string last_unseal_error_;                     // under sys_mu_
+  std::unique_ptr<ShareCollector> unseal_;            // under sys_mu_
   struct RekeyOp;
   std::unique_ptr<RekeyOp> rekey_;  // under sys_mu_
 

@@ -93,13 +93,22 @@ PgServer::PgServer(bool fsync, bool tls) {
     opts += " -c ssl=on -c ssl_cert_file=" + dir_ + "/server.crt -c ssl_key_file=" + dir_ +
             "/server.key";
   }
-  error_ = Run(bin_ + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/server.log -w -t 60 -o '" +
-               opts + "' start");
-  if (!error_.empty()) {
-    error_ += "\n" + Slurp(dir_ + "/server.log");
-    return;
-  }
+  opts_ = opts;
+  error_ = Start();
+}
+
+std::string PgServer::Start() {
+  std::string err = Run(bin_ + "/pg_ctl -D " + dir_ + "/data -l " + dir_ +
+                        "/server.log -w -t 60 -o '" + opts_ + "' start");
+  if (!err.empty()) return err + "\n" + Slurp(dir_ + "/server.log");
   started_ = true;
+  return "";
+}
+
+std::string PgServer::Stop() {
+  if (!started_) return "";
+  started_ = false;
+  return Run(bin_ + "/pg_ctl -D " + dir_ + "/data -m fast -w stop");
 }
 
 PgServer::~PgServer() {

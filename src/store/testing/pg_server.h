@@ -29,12 +29,17 @@ class PgServer {
   // Creates a new empty database and returns its connection string ("" on failure).
   std::string CreateDatabase();
 
+  // Stops the server (pg_ctl stop -m fast) and starts it again on the same port and data
+  // (an outage, for tests). Return "" on success, else the log.
+  std::string Stop();
+  std::string Start();
+
   // One server per test binary, started on first use and stopped at exit.
   static PgServer& Shared();
 
  private:
   std::string Run(const std::string& command);  // returns "" on success, else the log
-  std::string dir_, bin_;
+  std::string dir_, bin_, opts_;
   int port_ = 0;
   int next_db_ = 0;
   bool started_ = false;
