@@ -325,6 +325,47 @@ TEST_F(Access, EveryRecordKindHasItsFieldsAndNoAccessorIsInClear) {
   EXPECT_GE(n, 5u) << "create, lookup, the 3 refusals, revoke: " << h;
 }
 
+// Issue 12.10: an administrator who must not read data issues the roles' tokens through
+// assignable_policies; it cannot assign what is not listed, nor root; made as an orphan
+// under root it survives root's revocation (the docs' set-up).
+TEST_F(Access, AnAdminIssuesRoleTokensItDoesNotHoldThroughAssignablePolicies) {
+  server_ = std::make_unique<Keepd>();
+  server_->Start();
+  WritePolicies();
+  const std::string issuer = server_->dir() + "/issuer.json";
+  std::ofstream(issuer) << R"({"rules":[{"keys":"*","capabilities":["create","read"]}],
+      "system":["tokens"],"assignable_policies":["staff","privileged","submitter"]})";
+  Ok({"policy", "write", "issuer", issuer});
+  Ok({"policy", "write", "other", server_->dir() + "/issuer.json"});
+  auto v = json::parse(Ok({"--format", "json", "token", "create", "-p", "issuer", "--orphan",
+                           "--display-name", "admin"}));
+  const std::string admin(v.at("token").as_string());
+  Ok({"key", "create", "app-x"}, "", admin);
+  // The admin makes a privileged token although it cannot decrypt itself.
+  auto pv = json::parse(
+      Ok({"--format", "json", "token", "create", "-p", "privileged", "--display-name", "pat"}, "",
+         admin));
+  const std::string privileged(pv.at("token").as_string());
+  const std::string ct = Trimmed(Ok({"encrypt", "--key", "app-x"}, "record 9"));
+  EXPECT_EQ(Ok({"decrypt"}, ct, privileged), "record 9");
+  auto self = server_->Cli({"decrypt"}, ct, admin);
+  EXPECT_EQ(self.exit_code, 1);
+  EXPECT_NE(self.err.find("permission_denied"), std::string::npos) << self.err;
+  // Not listed, and root: refused.
+  for (const char* pol : {"other", "admin", "root"}) {
+    auto r = server_->Cli({"token", "create", "-p", pol}, "", admin);
+    EXPECT_EQ(r.exit_code, 1) << pol;
+    EXPECT_NE(r.err.find("permission_denied"), std::string::npos) << pol << ": " << r.err;
+  }
+  // The trail says which policies each new token got.
+  EXPECT_NE(Slurp(server_->audit_path()).find("\"detail\":\"policies: privileged\""),
+            std::string::npos);
+  // Root put away: the orphan admin and the tokens it made keep working.
+  Ok({"token", "revoke", "--self"});
+  EXPECT_EQ(Ok({"decrypt"}, ct, privileged), "record 9");
+  Ok({"token", "create", "-p", "staff"}, "", admin);
+}
+
 TEST_F(Access, DecryptLockdownLocksTheIdentityAcrossRestartsUntilReinstated) {
   server_ = std::make_unique<Keepd>(
       "\n[lockdown]\nidentity_decrypt_budget = 5\nwindow = \"1h\"\naction = \"revoke\"\n");

@@ -96,6 +96,9 @@ HttpResponse Api::Tokens(Call& call) {
     auto t = service_.CreateToken(call.ctx, r);
     if (!t.ok()) return fail(t.status());
     call.event.target = "token:" + t->info.accessor;
+    std::string granted;
+    for (const auto& pol : t->info.policies) granted += (granted.empty() ? "" : ",") + pol;
+    call.event.detail = "policies: " + granted;  // who gave which role is in the trail
     json::object info = TokenJson(t->info);
     HttpResponse resp = JsonResponse(201, "{\"token\":\"");
     resp.body += AsChars(t->token.view());  // "keep_" + base64url: nothing to escape

@@ -61,6 +61,14 @@ std::shared_ptr<const crypto::SecretBytes> Service::AuditSecret() const {
   return audit_secret_;
 }
 
+bool Service::MayAssign(const Identity& who, std::string_view policy) const {
+  for (const auto& name : who.policies) {
+    auto p = policies_.Get(name);
+    if (p && p->CanAssign(policy)) return true;
+  }
+  return false;
+}
+
 Result<NewToken> Service::CreateToken(const RequestContext& ctx, const TokenRequest& r) {
   return Guarded([&]() -> Result<NewToken> {
     const Identity& me = ctx.identity;
@@ -71,9 +79,11 @@ Result<NewToken> Service::CreateToken(const RequestContext& ctx, const TokenRequ
       for (size_t j = 0; j < i; ++j) {
         if (pols[i] == pols[j]) return InvalidArgument("policy '" + pols[i] + "' appears twice");
       }
-      if (!me.IsRoot() && !Has(me.policies, pols[i])) {
-        return PermissionDenied("a token can only grant policies its creator holds; '" + pols[i] +
-                                "' is not one of them");
+      if (!me.IsRoot() && !Has(me.policies, pols[i]) && !MayAssign(me, pols[i])) {
+        return PermissionDenied(
+            "a token can only grant policies its creator holds or may assign "
+            "(assignable_policies); '" +
+            pols[i] + "' is neither");
       }
       if (pols[i] != "root" && !policies_.Get(pols[i])) {
         return NotFound("no policy named '" + pols[i] + "'");

@@ -95,6 +95,14 @@ bool Policy::AllowsAnyKey(uint32_t cap) const {
   return false;
 }
 
+bool Policy::CanAssign(std::string_view policy) const {
+  if (policy == "root") return false;
+  for (const auto& a : assignable) {
+    if (Matches(a, policy)) return true;
+  }
+  return false;
+}
+
 const Policy& RootPolicy() {
   static const Policy root{"root", {{"*", kAllKeyCaps}}, kAllSysCaps};
   return root;
@@ -142,6 +150,30 @@ Result<Policy> ParsePolicy(std::string_view name, std::string_view text) {
       }
     } else if (k == "system") {
       KEEP_ASSIGN_OR_RETURN(p.system, ParseCaps(val, kSysCaps, "system"));
+    } else if (k == "assignable_policies") {
+      if (!val.is_array()) return InvalidArgument("'assignable_policies' must be an array");
+      if (val.get_array().size() > 64) {
+        return InvalidArgument("'assignable_policies' holds at most 64 names");
+      }
+      for (const auto& a : val.get_array()) {
+        if (!a.is_string()) return InvalidArgument("'assignable_policies' holds policy names");
+        std::string_view n = a.get_string();
+        const bool prefix = !n.empty() && n.back() == '*';
+        const std::string_view base = prefix ? n.substr(0, n.size() - 1) : n;
+        if (!(prefix && base.empty())) {
+          if (Status st = ValidatePolicyName(base); !st.ok()) {
+            return InvalidArgument("assignable_policies: '" + std::string(n.substr(0, 70)) +
+                                   "' is not a policy name or a prefix ending in '*'");
+          }
+        }
+        if (n == "root") return InvalidArgument("assignable_policies: 'root' cannot be assigned");
+        for (const auto& have : p.assignable) {
+          if (have == n) {
+            return InvalidArgument("assignable_policies: '" + std::string(n) + "' appears twice");
+          }
+        }
+        p.assignable.emplace_back(n);
+      }
     } else if (k != "name") {
       return InvalidArgument("unknown field '" + std::string(k.substr(0, 40)) + "' in a policy");
     } else if (!val.is_string() || val.get_string() != name) {
@@ -157,8 +189,13 @@ std::string PolicyJson(const Policy& p) {
     rules.push_back(
         json::object{{"keys", r.pattern}, {"capabilities", CapsJson(r.caps, kKeyCaps)}});
   }
-  return json::serialize(
-      json::object{{"rules", std::move(rules)}, {"system", CapsJson(p.system, kSysCaps)}});
+  json::object o{{"rules", std::move(rules)}, {"system", CapsJson(p.system, kSysCaps)}};
+  if (!p.assignable.empty()) {
+    json::array a;
+    for (const auto& n : p.assignable) a.emplace_back(n);
+    o["assignable_policies"] = std::move(a);
+  }
+  return json::serialize(o);
 }
 
 std::string_view KeyCapName(uint32_t cap) {

@@ -6,7 +6,14 @@
 // granted by the policy as a whole. The JSON form (docs/api.md):
 //
 //   {"rules":[{"keys":"app-*","capabilities":["encrypt","rewrap"]}],
-//    "system":["tokens"]}
+//    "system":["tokens"],
+//    "assignable_policies":["staff","app-*"]}
+//
+// `assignable_policies` (names, or prefixes ending in '*') lets an identity holding the
+// policy — and the `tokens` system capability — create tokens carrying those policies
+// without holding them itself (Vault's token-role allowed_policies, AWS's PassRole): an
+// administrator who must not read data can still issue the privileged staff's tokens.
+// "root" can never be assigned this way.
 //
 // The built-in policy "root" grants everything and can be neither written nor deleted.
 // Pure values; thread-compatible.
@@ -53,8 +60,11 @@ struct PolicyRule {
 struct Policy {
   std::string name;
   std::vector<PolicyRule> rules;
-  uint32_t system = 0;  // SysCap bits
+  uint32_t system = 0;                  // SysCap bits
+  std::vector<std::string> assignable;  // policy names or "prefix*" patterns
 
+  // Whether this policy lets its holder give tokens the policy `policy` (never "root").
+  bool CanAssign(std::string_view policy) const;
   // Whether some rule matching `key` grants `cap`.
   bool AllowsKey(uint32_t cap, std::string_view key) const;
   // Whether any rule grants `cap` on some key (for listing).

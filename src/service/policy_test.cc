@@ -6,6 +6,34 @@
 namespace keep::service {
 namespace {
 
+// assignable_policies (issue 12.10): names and prefixes, never root, strictly parsed.
+TEST(Policy, AssignablePoliciesParseMatchAndRoundTrip) {
+  auto p = ParsePolicy("admin", R"({"rules":[],"system":["tokens"],
+      "assignable_policies":["staff","app-*"]})");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->CanAssign("staff"));
+  EXPECT_TRUE(p->CanAssign("app-readers"));
+  EXPECT_FALSE(p->CanAssign("staff2"));
+  EXPECT_FALSE(p->CanAssign("privileged"));
+  EXPECT_FALSE(p->CanAssign("root"));
+  auto again = ParsePolicy("admin", PolicyJson(*p));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(PolicyJson(*again), PolicyJson(*p));
+  EXPECT_NE(PolicyJson(*p).find("\"assignable_policies\":[\"staff\",\"app-*\"]"),
+            std::string::npos);
+  auto any = ParsePolicy("a", R"({"assignable_policies":["*"]})");
+  ASSERT_TRUE(any.ok());
+  EXPECT_TRUE(any->CanAssign("whatever"));
+  EXPECT_FALSE(any->CanAssign("root")) << "not even through '*'";
+  EXPECT_EQ(PolicyJson(*ParsePolicy("n", R"({"rules":[]})")).find("assignable"), std::string::npos);
+  for (const char* bad :
+       {R"({"assignable_policies":["root"]})", R"({"assignable_policies":["Staff"]})",
+        R"({"assignable_policies":["a*b"]})", R"({"assignable_policies":["x","x"]})",
+        R"({"assignable_policies":"staff"})", R"({"assignable_policies":[1]})"}) {
+    EXPECT_FALSE(ParsePolicy("a", bad).ok()) << bad;
+  }
+}
+
 TEST(Policy, ParsesMatchesAndRoundTrips) {
   auto p = ParsePolicy("staff", R"({"rules":[{"keys":"app-*","capabilities":["encrypt","rewrap"]},
       {"keys":"billing","capabilities":["read"]}],"system":["tokens"]})");

@@ -193,8 +193,9 @@ class Service {
   const LockStore& locks() const { return locks_; }
 
   // Access control (access.cc). Authorization happens in the access layer; these check
-  // only what depends on the creator: a new token's policies must exist and be a subset
-  // of the creator's (root may grant any), its expiry no later than the creator's, and
+  // only what depends on the creator: a new token's policies must exist and each be one
+  // the creator holds or may assign (a policy of the creator's lists it in
+  // assignable_policies; root may grant any), its expiry no later than the creator's, and
   // only "root" may grant "root". Errors: bad_request, permission_denied, not_found.
   Result<NewToken> CreateToken(const RequestContext& ctx, const TokenRequest& r);
   Result<std::vector<TokenInfo>> ListTokens(const RequestContext& ctx);
@@ -264,6 +265,8 @@ class Service {
   Result<std::string> KeyOfCiphertext(std::string_view ciphertext);
 
  private:
+  // Whether one of `who`'s policies lists `policy` in assignable_policies.
+  bool MayAssign(const Identity& who, std::string_view policy) const;
   Status RequireUnsealed() const;
   Status LoadAll();
   Status LoadAccess();  // tokens, policies, locks, the audit secret
