@@ -1,4 +1,5 @@
 #include "keep/client.h"
+#include "keep/reasons.h"
 
 #include <cstdlib>
 
@@ -202,44 +203,26 @@ Result<HttpResult> Client::SendOnce(std::string_view method, std::string_view ta
 
 Status StatusOf(const HttpResult& r) {
   if (r.status >= 200 && r.status < 300) return Status::Ok();
-  static constexpr std::string_view kReasons[] = {"bad_request",
-                                                  "invalid_ciphertext",
-                                                  "context_mismatch",
-                                                  "key_mismatch",
-                                                  "unauthenticated",
-                                                  "permission_denied",
-                                                  "not_found",
-                                                  "method_not_allowed",
-                                                  "already_exists",
-                                                  "key_disabled",
-                                                  "key_pending_deletion",
-                                                  "version_retired",
-                                                  "already_initialized",
-                                                  "payload_too_large",
-                                                  "rate_limited",
-                                                  "sealed",
-                                                  "locked_down",
-                                                  "internal",
-                                                  "not_initialized",
-                                                  "failed_precondition"};
-  std::string_view reason = "internal";
   std::string message = "HTTP " + std::to_string(r.status);
+  const Reason* known = nullptr;
   boost::system::error_code ec;
   auto v = boost::json::parse(r.body, ec);
   if (!ec && v.is_object()) {
     if (auto* e = v.as_object().if_contains("error"); e && e->is_object()) {
       if (auto* c = e->as_object().if_contains("code"); c && c->is_string()) {
-        for (auto k : kReasons) {
-          if (c->as_string() == k) reason = k;
-        }
+        known = FindApiReason(std::string_view(c->as_string()));
+        // A code this build does not know (a newer server) keeps its text in the message.
+        if (!known) message = std::string(c->as_string()) + ": ";
       }
       if (auto* m = e->as_object().if_contains("message"); m && m->is_string()) {
-        message = std::string(m->as_string());
+        message = (known ? "" : message) + std::string(m->as_string());
       }
     }
   }
+  if (known) return Status(known->code, known->name, std::move(message));
+  // No known code: the code the status class implies (keep/reasons.h lists the statuses).
   Code code = Code::kInternal;
-  switch (r.status / 100 == 4 ? r.status : r.status / 100 * 100) {
+  switch (r.status) {
     case 400:
       code = Code::kInvalidArgument;
       break;
@@ -264,14 +247,17 @@ Status StatusOf(const HttpResult& r) {
     case 429:
       code = Code::kResourceExhausted;
       break;
-    case 500:
-      code = r.status == 501 || r.status == 503 ? Code::kUnavailable : Code::kInternal;
+    case 501:
+      code = Code::kUnimplemented;
+      break;
+    case 503:
+      code = Code::kUnavailable;
       break;
     default:
-      code = Code::kInvalidArgument;
+      code = r.status >= 500 ? Code::kInternal : Code::kInvalidArgument;
       break;
   }
-  return Status(code, reason, std::move(message));
+  return Status(code, std::move(message));
 }
 
 }  // namespace keep

@@ -1,0 +1,88 @@
+// keep — the error reasons: the one list of every `error.code` the API sends, with its
+// HTTP status and meaning, and of the reasons local failures carry that never cross the
+// wire (the command line's files and outputs).
+//
+// Server, client and docs agree on it: libkeep's StatusOf maps codes through this table,
+// docs/api.md's error table lists exactly kApiReasons with these statuses, and
+// tests/check_reasons.py fails the build's tests when a source file uses a reason that is
+// in neither list or the docs differ. Add a reason here first.
+#pragma once
+
+#include <string_view>
+
+#include "keep/status.h"
+
+namespace keep {
+
+struct Reason {
+  std::string_view name;  // snake_case, the JSON `error.code`
+  int http_status;
+  Code code;
+  std::string_view meaning;
+};
+
+inline constexpr Reason kApiReasons[] = {
+    {"bad_request", 400, Code::kInvalidArgument, "malformed or unacceptable input"},
+    {"invalid_ciphertext", 400, Code::kInvalidArgument,
+     "corrupt, truncated, tampered, or not made by this keep"},
+    {"context_mismatch", 400, Code::kInvalidArgument, "the encryption context differs"},
+    {"key_mismatch", 400, Code::kInvalidArgument,
+     "the ciphertext belongs to another key than the one in the path"},
+    {"invalid_share", 400, Code::kInvalidArgument,
+     "a share that is mistyped, from another set, altered, encrypted or of the wrong kind"},
+    {"unauthenticated", 401, Code::kUnauthenticated, "no credential, or one that failed"},
+    {"permission_denied", 403, Code::kPermissionDenied, "no policy grants the capability"},
+    {"not_found", 404, Code::kNotFound, "no such key, token, policy or route"},
+    {"method_not_allowed", 405, Code::kMethodNotAllowed, "see the Allow header"},
+    {"already_exists", 409, Code::kAlreadyExists, "the name is taken"},
+    {"key_disabled", 409, Code::kFailedPrecondition, "the key is disabled"},
+    {"key_pending_deletion", 409, Code::kFailedPrecondition, "the key is scheduled for deletion"},
+    {"version_retired", 409, Code::kFailedPrecondition,
+     "the version is below the key's minimum decryption version"},
+    {"already_initialized", 409, Code::kAlreadyExists, "keep is initialized already"},
+    {"failed_precondition", 409, Code::kFailedPrecondition,
+     "the object's state forbids the operation"},
+    {"conflict", 409, Code::kFailedPrecondition,
+     "another node or request changed the same record first"},
+    {"rekey_in_progress", 409, Code::kFailedPrecondition, "a rekey is already in progress"},
+    {"payload_too_large", 413, Code::kTooLarge, "the body or batch is too large"},
+    {"rate_limited", 429, Code::kResourceExhausted, "over a rate limit (see Retry-After)"},
+    {"internal", 500, Code::kInternal, "a failure inside keep; the detail is in its log"},
+    {"not_implemented", 501, Code::kUnimplemented, "this server does not offer the operation"},
+    {"sealed", 503, Code::kUnavailable, "keep is sealed"},
+    {"not_initialized", 503, Code::kFailedPrecondition, "keep is not initialized"},
+    {"locked_down", 503, Code::kUnavailable,
+     "this identity, or keep as a whole, exceeded a decrypt budget"},
+    {"audit_unavailable", 503, Code::kUnavailable,
+     "the request's audit record could not be written: nothing was returned"},
+    {"overloaded", 503, Code::kUnavailable,
+     "connections or request bodies at their limit (see Retry-After)"},
+    {"hsm_pin_rejected", 503, Code::kUnavailable,
+     "the HSM refused the PIN; automatic unseal stopped"},
+    {"store_unavailable", 503, Code::kUnavailable,
+     "the database is unreachable: writes are refused, keys in memory still serve"},
+    {"unavailable", 503, Code::kUnavailable, "keep cannot serve the request now"},
+};
+
+// Reasons of failures inside one process that are never sent by the API.
+inline constexpr std::string_view kLocalReasons[] = {
+    "cannot_write",     // an output file could not be written
+    "exists",           // an output that must not be replaced exists
+    "is_directory",     // an output names a directory
+    "output_is_input",  // the output is the input's device or FIFO
+    "invalid_file",     // a keep file that is damaged or not a keep file
+    "wrong_key",        // no identity given opens the file
+    "finished",         // a file body written after its end
+    "listen_failed",    // keepd cannot bind its address
+    "schema_too_new",   // the store was written by a newer keep
+};
+
+// The API reason named `name`, or nullptr when the list has none.
+constexpr const Reason* FindApiReason(std::string_view name) {
+  for (const auto& r : kApiReasons) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace keep
