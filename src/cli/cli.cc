@@ -41,8 +41,9 @@ std::optional<json::value> Context::Call(std::string_view method, std::string_vi
     std::cerr << "keep: " << s.message() << " (" << s.reason() << ")\n";
     return std::nullopt;
   }
-  if (ec) {
-    std::cerr << "keep: the server sent a malformed response\n";
+  if (ec || !v.is_object()) {
+    std::cerr << "keep: the server's answer to " << method << " " << target
+              << " is malformed: not a JSON object (is KEEP_ADDR a keep server?)\n";
     return std::nullopt;
   }
   return v;
@@ -115,6 +116,10 @@ int Run(int argc, char** argv) {
     return 2;
   } catch (const Failure& e) {
     std::cerr << "keep: " << e.message << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    // The last line of defence: every known failure is a Failure or UsageError above.
+    std::cerr << "keep: unexpected error: " << e.what() << "\n";
     return 1;
   }
   return rc;

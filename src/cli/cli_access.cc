@@ -4,30 +4,28 @@
 
 #include "audit/chain.h"
 #include "cli/cli_internal.h"
+#include "cli/reply.h"
 #include "crypto/sign.h"
 
 namespace keep::cli {
 namespace {
 
-std::string Str(const json::value& v) {
-  return v.is_string() ? std::string(v.as_string()) : v.is_null() ? "-" : json::serialize(v);
+std::string Join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& e : v) out += (out.empty() ? "" : sep) + e;
+  return out;
 }
 
 void PrintToken(Context& ctx, const json::value& v) {
   if (ctx.globals().json()) return ctx.PrintJson(v);
-  const auto& o = v.as_object();
-  if (const auto* t = o.if_contains("token")) {
-    std::cout << "token:        " << Str(*t) << "\n";
-  }
-  std::string pols;
-  for (const auto& p : o.at("policies").as_array()) pols += (pols.empty() ? "" : ", ") + Str(p);
-  std::cout << "accessor:     " << Str(o.at("accessor")) << "\n"
-            << "display name: " << Str(o.at("display_name")) << "\n"
-            << "policies:     " << pols << "\n"
-            << "parent:       " << Str(o.at("parent")) << "\n"
-            << "created:      " << Str(o.at("created_at")) << "\n"
-            << "expires:      "
-            << (o.at("expires_at").is_null() ? "never" : Str(o.at("expires_at"))) << "\n";
+  const Reply r(v, "token");
+  if (auto t = r.OptStr("token")) std::cout << "token:        " << *t << "\n";
+  std::cout << "accessor:     " << r.Text("accessor") << "\n"
+            << "display name: " << r.Text("display_name") << "\n"
+            << "policies:     " << Join(r.Strings("policies"), ", ") << "\n"
+            << "parent:       " << r.Text("parent") << "\n"
+            << "created:      " << r.Text("created_at") << "\n"
+            << "expires:      " << (r.Has("expires_at") ? r.Text("expires_at") : "never") << "\n";
 }
 
 // Runs a request and prints its result (JSON, or via `text`); sets rc on failure.
@@ -73,12 +71,10 @@ void AddTokenCommands(CLI::App& app, Context& ctx, int& rc) {
   });
   token->add_subcommand("list", "list tokens (accessors, never the tokens)")->callback([&ctx, &rc] {
     Do(ctx, rc, "GET", "/v1/auth/tokens", nullptr, [](const json::value& v) {
-      for (const auto& t : v.at("tokens").as_array()) {
-        std::string pols;
-        for (const auto& p : t.at("policies").as_array())
-          pols += (pols.empty() ? "" : ",") + Str(p);
-        std::cout << Str(t.at("accessor")) << "  " << Str(t.at("display_name")) << "  [" << pols
-                  << "]  expires " << Str(t.at("expires_at")) << "\n";
+      for (const auto& t : Reply(v, "token list").Objects("tokens")) {
+        std::cout << t.Text("accessor") << "  " << t.Text("display_name") << "  ["
+                  << Join(t.Strings("policies"), ",") << "]  expires " << t.Text("expires_at")
+                  << "\n";
       }
     });
   });
@@ -98,7 +94,7 @@ void AddTokenCommands(CLI::App& app, Context& ctx, int& rc) {
     if (raccessor->empty() == !*self) throw UsageError{"give an accessor or --self"};
     const std::string target = "/v1/auth/tokens/" + (*self ? std::string("self") : *raccessor);
     Do(ctx, rc, "DELETE", target, nullptr, [](const json::value& v) {
-      std::cout << "revoked " << Str(v.at("revoked")) << " token(s)\n";
+      std::cout << "revoked " << Reply(v, "token revoke").Int("revoked") << " token(s)\n";
     });
   });
 }
@@ -130,11 +126,12 @@ void AddPolicyCommands(CLI::App& app, Context& ctx, int& rc) {
       rc = 1;
       return;
     }
+    Reply(*v, "policy read").Objects("rules");  // a policy, or a clear error
     ctx.PrintJson(*v);
   });
   policy->add_subcommand("list", "list policy names")->callback([&ctx, &rc] {
     Do(ctx, rc, "GET", "/v1/sys/policies", nullptr, [](const json::value& v) {
-      for (const auto& n : v.at("policies").as_array()) std::cout << Str(n) << "\n";
+      for (const auto& n : Reply(v, "policy list").Strings("policies")) std::cout << n << "\n";
     });
   });
   auto dname = std::make_shared<std::string>();
@@ -150,9 +147,9 @@ void AddLockdownCommands(CLI::App& app, Context& ctx, int& rc) {
   lockdown->require_subcommand(1);
   lockdown->add_subcommand("list", "list locked identities")->callback([&ctx, &rc] {
     Do(ctx, rc, "GET", "/v1/sys/lockdown", nullptr, [](const json::value& v) {
-      for (const auto& l : v.at("identities").as_array()) {
-        std::cout << Str(l.at("identity")) << "  " << Str(l.at("locked_at")) << "  "
-                  << Str(l.at("reason")) << "\n";
+      for (const auto& l : Reply(v, "lockdown list").Objects("identities")) {
+        std::cout << l.Text("identity") << "  " << l.Text("locked_at") << "  " << l.Text("reason")
+                  << "\n";
       }
     });
   });
@@ -194,7 +191,7 @@ void AddAuditCommands(CLI::App& app, Context& ctx, int& rc) {
         rc = 1;
         return;
       }
-      pem = std::string(v->at("public_key").as_string());
+      pem = Reply(*v, "audit public-key").Str("public_key");
     }
     auto key = crypto::ParseEd25519PublicKeyPem(pem);
     if (!key.ok()) throw UsageError{"the public key: " + key.status().message()};
@@ -250,7 +247,7 @@ void AddAuditCommands(CLI::App& app, Context& ctx, int& rc) {
     }
     json::value b = body;
     Do(ctx, rc, "POST", "/v1/sys/audit/hash", &b,
-       [](const json::value& v) { std::cout << Str(v.at("hmac")) << "\n"; });
+       [](const json::value& v) { std::cout << Reply(v, "audit hash").Str("hmac") << "\n"; });
   });
   auto out = std::make_shared<std::string>();
   auto* pk = audit->add_subcommand("public-key", "the checkpoint signing public key (PEM)");
@@ -263,7 +260,7 @@ void AddAuditCommands(CLI::App& app, Context& ctx, int& rc) {
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    if (!WriteAndCommit(f, std::string(v->at("public_key").as_string()))) rc = 1;
+    if (!WriteAndCommit(f, Reply(*v, "audit public-key").Str("public_key"))) rc = 1;
   });
 }
 

@@ -5,6 +5,7 @@
 
 #include "cli/cli_internal.h"
 #include "cli/file_stream.h"
+#include "cli/reply.h"
 #include "common/encoding.h"
 
 namespace keep::cli {
@@ -53,7 +54,7 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    if (!WriteAndCommit(out, std::string(v->at("ciphertext").as_string()) + "\n")) rc = 1;
+    if (!WriteAndCommit(out, Reply(*v, "encrypt").Str("ciphertext") + "\n")) rc = 1;
   });
 
   auto* dec = app.add_subcommand("decrypt", "decrypt a ciphertext; writes the raw plaintext");
@@ -73,7 +74,7 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    auto plain = Base64Decode(std::string_view(v->at("plaintext").as_string()));
+    auto plain = Base64Decode(Reply(*v, "decrypt").View("plaintext"));
     if (!plain.ok()) {
       std::cerr << "keep: the server sent malformed base64\n";
       rc = 1;
@@ -96,7 +97,7 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    std::cout << v->at("ciphertext").as_string().c_str() << "\n";
+    std::cout << Reply(*v, "rewrap").Str("ciphertext") << "\n";
   });
 
   auto* dk =
@@ -114,9 +115,9 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    if (auto* p = v->as_object().if_contains("plaintext"))
-      std::cout << "plaintext:  " << p->as_string().c_str() << "\n";
-    std::cout << "ciphertext: " << v->at("ciphertext").as_string().c_str() << "\n";
+    const Reply r(*v, "datakey");
+    if (r.Has("plaintext")) std::cout << "plaintext:  " << r.View("plaintext") << "\n";
+    std::cout << "ciphertext: " << r.Str("ciphertext") << "\n";
   });
 
   auto n = std::make_shared<int>(0);
@@ -130,7 +131,7 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    std::cout << v->at("random").as_string().c_str() << "\n";
+    std::cout << Reply(*v, "random").Str("random") << "\n";
   });
 }
 

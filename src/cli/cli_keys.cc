@@ -3,29 +3,27 @@
 #include <iostream>
 
 #include "cli/cli_internal.h"
+#include "cli/reply.h"
 
 namespace keep::cli {
 namespace {
 
-void PrintKey(Context& ctx, const json::value& v) {
+void PrintKey(Context& ctx, const json::value& v, const char* what) {
   if (ctx.globals().json()) return ctx.PrintJson(v);
-  const auto& o = v.as_object();
-  auto s = [&](const char* k) {
-    const auto& x = o.at(k);
-    return x.is_string() ? std::string(x.as_string()) : json::serialize(x);
-  };
-  std::cout << "name:                   " << s("name") << "\n"
-            << "id:                     " << s("id") << "\n"
-            << "type:                   " << s("type") << "\n"
-            << "state:                  " << s("state") << "\n"
-            << "description:            " << s("description") << "\n"
-            << "created:                " << s("created_at") << "\n"
-            << "latest version:         " << s("latest_version") << "\n"
-            << "min decryption version: " << s("min_decryption_version") << "\n"
-            << "min encryption version: " << s("min_encryption_version") << "\n"
-            << "auto-rotate period:     " << s("auto_rotate_period") << "\n";
-  if (!o.at("deletion_date").is_null())
-    std::cout << "deletion date:          " << s("deletion_date") << "\n";
+  const Reply r(v, what);
+  std::cout << "name:                   " << r.Text("name") << "\n"
+            << "id:                     " << r.Text("id") << "\n"
+            << "type:                   " << r.Text("type") << "\n"
+            << "state:                  " << r.Text("state") << "\n"
+            << "description:            " << r.Text("description") << "\n"
+            << "created:                " << r.Text("created_at") << "\n"
+            << "latest version:         " << r.Text("latest_version") << "\n"
+            << "min decryption version: " << r.Text("min_decryption_version") << "\n"
+            << "min encryption version: " << r.Text("min_encryption_version") << "\n"
+            << "auto-rotate period:     " << r.Text("auto_rotate_period") << "\n";
+  if (r.Has("deletion_date")) {
+    std::cout << "deletion date:          " << r.Text("deletion_date") << "\n";
+  }
 }
 
 std::string UrlEncode(std::string_view s) {
@@ -73,7 +71,7 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
       rc = 1;
       return;
     }
-    PrintKey(ctx, *v);
+    PrintKey(ctx, *v, "key create");
   });
 
   auto prefix = std::make_shared<std::string>();
@@ -90,9 +88,11 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
         rc = 1;
         return;
       }
-      for (const auto& n : v->at("keys").as_array()) all.push_back(n);
-      if (v->at("next").is_null()) break;
-      after = std::string(v->at("next").as_string());
+      const Reply r(*v, "key list");
+      for (auto& n : r.Strings("keys")) all.emplace_back(std::move(n));
+      const auto next = r.OptStr("next");
+      if (!next) break;
+      after = *next;
     }
     if (ctx.globals().json()) return ctx.PrintJson(json::object{{"keys", all}});
     for (const auto& n : all) std::cout << n.as_string().c_str() << "\n";
@@ -102,13 +102,13 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
   auto simple = [&](const char* cmd, const char* help, const char* method, const char* suffix) {
     auto* sc = key->add_subcommand(cmd, help);
     sc->add_option("name", *name, "key name")->required();
-    sc->callback([&ctx, &rc, name, method, suffix] {
+    sc->callback([&ctx, &rc, name, method, suffix, cmd] {
       auto v = ctx.Call(method, KeyPath(*name, suffix));
       if (!v) {
         rc = 1;
         return;
       }
-      PrintKey(ctx, *v);
+      PrintKey(ctx, *v, cmd);
     });
   };
   simple("show", "show a key", "GET", "");
@@ -148,7 +148,7 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
       rc = 1;
       return;
     }
-    PrintKey(ctx, *v);
+    PrintKey(ctx, *v, "key set");
   });
 
   auto days = std::make_shared<int>(30);
@@ -162,7 +162,7 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
       rc = 1;
       return;
     }
-    PrintKey(ctx, *v);
+    PrintKey(ctx, *v, "key delete");
   });
 }
 

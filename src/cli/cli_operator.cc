@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/cli_internal.h"
+#include "cli/reply.h"
 #include "crypto/pubkey.h"
 #include "seal/shares.h"
 
@@ -54,18 +55,16 @@ std::string ShareToSubmit(const std::string& given, const std::string& identity,
   return std::string(AsChars(share->view()));
 }
 
-void PrintShares(const json::object& o, const std::vector<std::string>& recipients) {
-  int i = 0;
-  const std::string kind =
-      o.contains("share_kind") ? std::string(o.at("share_kind").as_string()) : "";
-  for (const auto& s : o.at("shares").as_array()) {
+void PrintShares(const Reply& r, const std::vector<std::string>& recipients) {
+  const std::string kind = r.OptStr("share_kind").value_or("");
+  const auto shares = r.Strings("shares");
+  for (size_t i = 0; i < shares.size(); ++i) {
     std::cout << kind << " share " << i + 1;
-    if (static_cast<size_t>(i) < recipients.size()) std::cout << " (for " << recipients[i] << ")";
-    std::cout << ": " << s.as_string().c_str() << "\n";
-    ++i;
+    if (i < recipients.size()) std::cout << " (for " << recipients[i] << ")";
+    std::cout << ": " << shares[i] << "\n";
   }
-  if (i > 0) {
-    std::cout << "\nAny " << json::serialize(o.at("threshold")) << " of these " << i << " " << kind
+  if (!shares.empty()) {
+    std::cout << "\nAny " << r.Int("threshold") << " of these " << shares.size() << " " << kind
               << " shares rebuild the root key. Give each to a different custodian;\n"
               << "they are shown only once and keep does not store them.\n";
   }
@@ -73,17 +72,72 @@ void PrintShares(const json::object& o, const std::vector<std::string>& recipien
 
 }  // namespace
 
-void PrintRekeyStatus(const json::object& o) {
-  if (!o.at("started").as_bool()) {
+// `keep status` in text (the health answer).
+void PrintStatus(const Reply& r) {
+  const bool sealed = r.Bool("sealed");
+  std::cout << "initialized: " << (r.Bool("initialized") ? "true" : "false") << "\n"
+            << "sealed:      " << (sealed ? "true" : "false") << "\n"
+            << "seal type:   " << r.Str("seal_type") << "\n";
+  if (auto e = r.OptStr("seal_error")) std::cout << "seal error:  " << *e << "\n";
+  if (r.OptBool("auto_unseal_paused", false)) {
+    std::cout << "             automatic unseal stopped (the HSM refused the PIN): fix it, "
+                 "then keep operator unseal\n";
+  }
+  if (r.OptBool("operator_sealed", false)) {
+    std::cout << "             sealed by an operator: unseal explicitly\n";
+  }
+  if (r.Has("store")) {
+    const Reply st = r.Object("store");
+    if (!st.Bool("reachable")) {
+      std::cout << "store:       UNREACHABLE";
+      if (auto e = st.OptStr("error")) std::cout << " (" << *e << ")";
+      if (r.OptBool("degraded", false)) std::cout << "; degraded: serving keys already in memory";
+      std::cout << "\n";
+    } else {
+      std::cout << "store:       reachable\n";
+    }
+  }
+  std::cout << "version:     " << r.Str("version") << "\n";
+  if (auto id = r.OptStr("node_id")) std::cout << "node id:     " << *id << "\n";
+  if (const auto kind = r.OptStr("share_kind"); kind && !kind->empty()) {
+    std::cout << "shares:      " << *kind << ", threshold " << r.Int("unseal_threshold");
+    if (sealed) {
+      std::cout << ", unseal progress " << r.Int("unseal_progress") << "/"
+                << r.Int("unseal_threshold");
+    }
+    std::cout << "\n";
+  }
+  if (r.Has("keyring")) {
+    const Reply k = r.Object("keyring");
+    std::string terms;
+    for (int64_t t : k.Ints("terms")) terms += (terms.empty() ? "" : ",") + std::to_string(t);
+    std::cout << "keyring:     term " << k.Int("active_term") << " active, terms [" << terms << "]";
+    if (k.Bool("reencrypting")) {
+      std::cout << ", re-encrypting: " << k.Int("rewritten") << "/" << k.Int("old_records")
+                << " records moved";
+    } else if (k.Int("last_completed") > 0) {
+      std::cout << ", every record under the active term";
+    }
+    std::cout << "\n";
+  }
+  if (r.Has("replication")) {
+    const Reply rep = r.Object("replication");
+    std::cout << "replication: " << (rep.Bool("connected") ? "connected" : "DISCONNECTED") << ", "
+              << rep.Int("lag_ms") << " ms behind, " << rep.Int("changes_applied")
+              << " changes applied\n";
+  }
+}
+
+void PrintRekeyStatus(const Reply& r) {
+  if (!r.Bool("started")) {
     std::cout << "no rekey in progress\n";
     return;
   }
-  std::cout << "nonce:     " << o.at("nonce").as_string().c_str() << "\n"
-            << "progress:  " << json::serialize(o.at("progress")) << "/"
-            << json::serialize(o.at("required")) << " current "
-            << o.at("share_kind").as_string().c_str() << " shares\n"
-            << "new set:   " << json::serialize(o.at("new_shares")) << " shares, threshold "
-            << json::serialize(o.at("new_threshold")) << "\n";
+  std::cout << "nonce:     " << r.Str("nonce") << "\n"
+            << "progress:  " << r.Int("progress") << "/" << r.Int("required") << " current "
+            << r.Str("share_kind") << " shares\n"
+            << "new set:   " << r.Int("new_shares") << " shares, threshold "
+            << r.Int("new_threshold") << "\n";
 }
 
 void AddRekeyCommands(CLI::App& op, Context& ctx, int& rc) {
@@ -113,9 +167,10 @@ void AddRekeyCommands(CLI::App& op, Context& ctx, int& rc) {
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    PrintRekeyStatus(v->as_object());
-    std::cout << "Custodians now run: keep operator rekey submit --nonce "
-              << v->at("nonce").as_string().c_str() << "\n";
+    const Reply r(*v, "operator rekey init");
+    PrintRekeyStatus(r);
+    std::cout << "Custodians now run: keep operator rekey submit --nonce " << r.Str("nonce")
+              << "\n";
   });
   rekey->add_subcommand("status", "show the rekey in progress")->callback([&] {
     auto v = ctx.Call("GET", "/v1/sys/rekey");
@@ -124,7 +179,7 @@ void AddRekeyCommands(CLI::App& op, Context& ctx, int& rc) {
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    PrintRekeyStatus(v->as_object());
+    PrintRekeyStatus(Reply(*v, "operator rekey status"));
   });
   rekey->add_subcommand("cancel", "cancel the rekey in progress")->callback([&] {
     if (!ctx.Call("DELETE", "/v1/sys/rekey")) {
@@ -150,10 +205,10 @@ void AddRekeyCommands(CLI::App& op, Context& ctx, int& rc) {
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    const auto& o = v->as_object();
-    if (!o.at("complete").as_bool()) return PrintRekeyStatus(o);
+    const Reply r(*v, "operator rekey submit");
+    if (!r.Bool("complete")) return PrintRekeyStatus(r);
     std::cout << "Rekey complete. The previous shares no longer work.\n\n";
-    PrintShares(o, {});
+    PrintShares(r, {});
   });
 }
 
@@ -168,67 +223,7 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    const auto& o = v->as_object();
-    std::cout << "initialized: " << json::serialize(o.at("initialized")) << "\n"
-              << "sealed:      " << json::serialize(o.at("sealed")) << "\n"
-              << "seal type:   " << o.at("seal_type").as_string().c_str() << "\n";
-    if (const auto* e = o.if_contains("seal_error"); e && e->is_string()) {
-      std::cout << "seal error:  " << e->as_string().c_str() << "\n";
-    }
-    if (o.contains("auto_unseal_paused")) {
-      std::cout << "             automatic unseal stopped (the HSM refused the PIN): fix it, "
-                   "then keep operator unseal\n";
-    }
-    if (o.contains("operator_sealed")) {
-      std::cout << "             sealed by an operator: unseal explicitly\n";
-    }
-    if (const auto* st = o.if_contains("store"); st && st->is_object()) {
-      const auto& so = st->as_object();
-      const auto* ok = so.if_contains("reachable");
-      if (ok && ok->is_bool() && !ok->as_bool()) {
-        const auto* err = so.if_contains("error");
-        std::cout << "store:       UNREACHABLE"
-                  << (err && err->is_string() ? " (" + std::string(err->as_string()) + ")" : "")
-                  << (o.contains("degraded") && o.at("degraded").as_bool()
-                          ? "; degraded: serving keys already in memory"
-                          : "")
-                  << "\n";
-      } else {
-        std::cout << "store:       reachable\n";
-      }
-    }
-    std::cout << "version:     " << o.at("version").as_string().c_str() << "\n";
-    if (const auto* id = o.if_contains("node_id"); id && id->is_string()) {
-      std::cout << "node id:     " << id->as_string().c_str() << "\n";
-    }
-    if (const auto* k = o.if_contains("share_kind");
-        k && k->is_string() && !k->as_string().empty()) {
-      std::cout << "shares:      " << k->as_string().c_str() << ", threshold "
-                << json::serialize(o.at("unseal_threshold"));
-      if (o.at("sealed").as_bool()) {
-        std::cout << ", unseal progress " << json::serialize(o.at("unseal_progress")) << "/"
-                  << json::serialize(o.at("unseal_threshold"));
-      }
-      std::cout << "\n";
-    }
-    if (const auto* k = o.if_contains("keyring"); k && k->is_object()) {
-      const auto& ko = k->as_object();
-      std::cout << "keyring:     term " << json::serialize(ko.at("active_term"))
-                << " active, terms " << json::serialize(ko.at("terms"));
-      if (ko.at("reencrypting").as_bool()) {
-        std::cout << ", re-encrypting: " << json::serialize(ko.at("rewritten")) << "/"
-                  << json::serialize(ko.at("old_records")) << " records moved";
-      } else if (ko.at("last_completed").as_int64() > 0) {
-        std::cout << ", every record under the active term";
-      }
-      std::cout << "\n";
-    }
-    if (const auto* r = o.if_contains("replication"); r && r->is_object()) {
-      const auto& ro = r->as_object();
-      std::cout << "replication: " << (ro.at("connected").as_bool() ? "connected" : "DISCONNECTED")
-                << ", " << json::serialize(ro.at("lag_ms")) << " ms behind, "
-                << json::serialize(ro.at("changes_applied")) << " changes applied\n";
-    }
+    PrintStatus(Reply(*v, "status"));
   });
 
   auto* op = app.add_subcommand("operator", "operator tasks: init, unseal, seal, rotate");
@@ -254,9 +249,9 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    const auto& o = v->as_object();
-    PrintShares(o, *recipients);
-    std::cout << "root token: " << o.at("root_token").as_string().c_str() << "\n"
+    const Reply r(*v, "operator init");
+    PrintShares(r, *recipients);
+    std::cout << "root token: " << r.View("root_token") << "\n"
               << "Store the root token safely; it is shown only once.\n";
   });
 
@@ -280,35 +275,36 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
     } else {
       int health_status = 0;
       auto h = ctx.Call("GET", "/v1/sys/health", nullptr, &health_status);
-      const bool needs_share = h && h->is_object() && h->as_object().contains("share_kind") &&
-                               !h->as_object().at("share_kind").as_string().empty() &&
-                               h->as_object().at("sealed").as_bool() &&
-                               h->as_object().at("seal_type").as_string() == "shamir";
-      if (needs_share) body["share"] = ShareToSubmit("", "", "Unseal share: ");
+      if (h) {
+        const Reply r(*h, "health");
+        const bool needs_share = r.OptStr("share_kind").value_or("") != "" && r.Bool("sealed") &&
+                                 r.Str("seal_type") == "shamir";
+        if (needs_share) body["share"] = ShareToSubmit("", "", "Unseal share: ");
+      }
     }
     json::value b = body;
     auto v = ctx.Call("POST", "/v1/sys/unseal", &b);
     // An HSM seal that still cannot unseal itself (HSM lost): ask for a recovery share.
-    if (v && body.empty() && v->at("sealed").as_bool() &&
-        v->at("share_kind").as_string() == "recovery" && isatty(STDIN_FILENO)) {
-      if (const auto* e = v->as_object().if_contains("seal_error"); e && e->is_string()) {
-        std::cerr << "automatic unseal failed: " << e->as_string().c_str() << "\n";
+    if (v && body.empty() && isatty(STDIN_FILENO)) {
+      const Reply r(*v, "operator unseal");
+      if (r.Bool("sealed") && r.OptStr("share_kind").value_or("") == "recovery") {
+        if (auto e = r.OptStr("seal_error")) std::cerr << "automatic unseal failed: " << *e << "\n";
+        b = json::object{{"share", ShareToSubmit("", "", "Recovery share: ")}};
+        v = ctx.Call("POST", "/v1/sys/unseal", &b);
       }
-      b = json::object{{"share", ShareToSubmit("", "", "Recovery share: ")}};
-      v = ctx.Call("POST", "/v1/sys/unseal", &b);
     }
     if (!v) {
       rc = 1;
       return;
     }
     if (ctx.globals().json()) return ctx.PrintJson(*v);
-    const auto& o = v->as_object();
-    std::cout << "sealed:   " << json::serialize(o.at("sealed")) << "\n";
-    if (o.at("sealed").as_bool()) {
-      std::cout << "progress: " << json::serialize(o.at("progress")) << "/"
-                << json::serialize(o.at("threshold")) << "\n";
+    const Reply r(*v, "operator unseal");
+    const bool sealed = r.Bool("sealed");
+    std::cout << "sealed:   " << (sealed ? "true" : "false") << "\n";
+    if (sealed) std::cout << "progress: " << r.Int("progress") << "/" << r.Int("threshold") << "\n";
+    if (r.OptBool("duplicate", false)) {
+      std::cout << "that share was already given: not counted again\n";
     }
-    if (o.contains("duplicate")) std::cout << "that share was already given: not counted again\n";
   });
 
   op->add_subcommand("seal", "seal the server: wipe the root key and keys from memory")
@@ -333,7 +329,7 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
           return;
         }
         if (ctx.globals().json()) return ctx.PrintJson(*v);
-        std::cout << "keyring term: " << json::serialize(v->at("term")) << "\n";
+        std::cout << "keyring term: " << Reply(*v, "operator rotate").Int("term") << "\n";
       });
 
   AddRekeyCommands(*op, ctx, rc);
