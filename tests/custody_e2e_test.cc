@@ -63,7 +63,12 @@ class Custody : public ::testing::Test {
     if (!tokens.empty()) std::ofstream(server_->dir() + "/root-token") << tokens[0] << "\n";
     return Grep(out, "share \\d+(?: \\(for [^)]*\\))?: (\\S+)");
   }
-  std::string Status() { return Ok({"status"}); }
+  // `keep status` exits 0 unsealed, 2 sealed or not initialized.
+  std::string Status() {
+    auto r = Run({"status"});
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 2) << r.exit_code << " " << r.err;
+    return r.out;
+  }
   std::unique_ptr<Keepd> server_;
 };
 
@@ -141,8 +146,11 @@ TEST_F(Custody, SharesMailedEncryptedToCustodians) {
   const std::string d = server_->dir();
   Ok({"keygen", "--type", "x25519", "--out", d + "/alice"});
   Ok({"keygen", "--type", "rsa-3072", "--out", d + "/bob"});
-  Ok({"keygen", "--type", "x25519", "--out", d + "/carol", "--passphrase"},
-     "correct horse battery\ncorrect horse battery\n");
+  // Passphrases come from KEEP_PASSPHRASE or --passphrase-file, never from a piped stdin.
+  std::ofstream(d + "/carol.pass") << "correct horse battery\n";
+  std::ofstream(d + "/wrong.pass") << "nope\n";
+  Ok({"keygen", "--type", "x25519", "--out", d + "/carol", "--passphrase", "--passphrase-file",
+      d + "/carol.pass"});
   EXPECT_EQ(fs::status(d + "/alice").permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
   auto again = Run({"keygen", "--out", d + "/alice"});
@@ -165,11 +173,13 @@ TEST_F(Custody, SharesMailedEncryptedToCustodians) {
   EXPECT_NE(stolen.err.find("X25519"), std::string::npos) << stolen.err;
   EXPECT_NE(Ok({"operator", "unseal", "--identity", d + "/alice", shares[0]}).find("1/2"),
             std::string::npos);
-  auto wrong_pass = Run({"operator", "unseal", "--identity", d + "/carol", shares[2]}, "nope\n");
+  auto wrong_pass = Run({"operator", "unseal", "--identity", d + "/carol", shares[2],
+                         "--passphrase-file", d + "/wrong.pass"});
   EXPECT_EQ(wrong_pass.exit_code, 1);  // a refusal, not a usage error
   EXPECT_NE(wrong_pass.err.find("wrong passphrase"), std::string::npos) << wrong_pass.err;
   EXPECT_NE(
-      Ok({"operator", "unseal", "--identity", d + "/carol", shares[2]}, "correct horse battery\n")
+      Ok({"operator", "unseal", "--identity", d + "/carol", shares[2], "--passphrase-file",
+          d + "/carol.pass"})
           .find("sealed:   false"),
       std::string::npos);
 }

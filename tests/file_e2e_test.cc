@@ -144,22 +144,22 @@ TEST_F(FileE2e, EveryTamperingIsRefusedAndLeavesNoOutputFile) {
 
 TEST_F(FileE2e, PassphraseProtectedIdentities) {
   Sh("$KEEP keygen --out carol --passphrase >/dev/null", 0,
-     {"KEEP_KEYGEN_PASSPHRASE=correct horse battery"});
+     {"KEEP_PASSPHRASE=correct horse battery"});
   EXPECT_NE(Slurp(Path("carol")).find("ENCRYPTED PRIVATE KEY"), std::string::npos);
   // OpenSSL reads it with the passphrase (PBES2 + scrypt), and not without.
   Sh("openssl pkey -in carol -passin 'pass:correct horse battery' -noout");
   Sh("openssl pkey -in carol -passin pass:wrong -noout 2>/dev/null", 1);
-  auto short_pass = Sh("$KEEP keygen --out dave --passphrase", 2, {"KEEP_KEYGEN_PASSPHRASE=short"});
+  auto short_pass = Sh("$KEEP keygen --out dave --passphrase", 2, {"KEEP_PASSPHRASE=short"});
   EXPECT_NE(short_pass.err.find("at least 8"), std::string::npos) << short_pass.err;
   EXPECT_FALSE(fs::exists(Path("dave")));
   Put(Path("p"), "for carol's eyes only");
   Sh("$KEEP file encrypt -r carol.pub p -o p.keep");
   Sh("$KEEP file decrypt -i carol p.keep -o out", 0,
-     {"KEEP_IDENTITY_PASSPHRASE=correct horse battery"});
+     {"KEEP_PASSPHRASE=correct horse battery"});
   EXPECT_EQ(Slurp(Path("out")), "for carol's eyes only");
   fs::remove(Path("out"));
   auto wrong =
-      Sh("$KEEP file decrypt -i carol p.keep -o out", 1, {"KEEP_IDENTITY_PASSPHRASE=incorrect"});
+      Sh("$KEEP file decrypt -i carol p.keep -o out", 1, {"KEEP_PASSPHRASE=incorrect"});
   EXPECT_NE(wrong.err.find("wrong passphrase"), std::string::npos) << wrong.err;
   EXPECT_EQ(wrong.err.find("incorrect"), std::string::npos) << "the passphrase is not echoed";
   EXPECT_FALSE(fs::exists(Path("out")));

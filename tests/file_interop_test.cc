@@ -14,7 +14,7 @@ TEST_F(FileE2e, AnIndependentPythonReaderAndWriterAgreeWithKeep) {
   const std::string py =
       "/usr/bin/python3 " + fs::current_path().string() + "/tests/interop/file_v1.py";
   Sh("$KEEP keygen --type rsa-4096 --out carol --passphrase >/dev/null", 0,
-     {"KEEP_KEYGEN_PASSPHRASE=carol's passphrase"});
+     {"KEEP_PASSPHRASE=carol's passphrase"});
   for (size_t n : {size_t{0}, size_t{25}, kSeg, 3 * kSeg + 5}) {
     SCOPED_TRACE("size " + std::to_string(n));
     const std::string plain = RandomBytes(n, static_cast<uint32_t>(n) + 1);
@@ -24,7 +24,7 @@ TEST_F(FileE2e, AnIndependentPythonReaderAndWriterAgreeWithKeep) {
     Sh("$KEEP file encrypt -r alice.pub -r bob.pub -r carol.pub p -o k.keep");
     for (const std::string id : {"alice", "bob", "carol"}) {
       fs::remove(Path("out"));
-      Sh(py + " decrypt " + id + " k.keep out", 0, {"KEEP_IDENTITY_PASSPHRASE=carol's passphrase"});
+      Sh(py + " decrypt " + id + " k.keep out", 0, {"KEEP_PASSPHRASE=carol's passphrase"});
       EXPECT_TRUE(Slurp(Path("out")) == plain) << id;
     }
     Sh(py + " decrypt mallory k.keep out2", 1);

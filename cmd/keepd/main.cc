@@ -214,6 +214,7 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
   }
   http::ApiOptions api_options = cfg.api;
   api_options.async_audit = true;
+  api_options.version = KEEP_VERSION;
   http::Api api(svc, *audit, api_options);
   http::Server server(api, tls.get(), server_options);
   // SIGHUP: the operator has acted (for instance corrected the HSM PIN file): try the
@@ -261,7 +262,7 @@ int main(int argc, char** argv) {
   app.add_flag("--lift-lockdown", lift_lockdown,
                "lift a decrypt lockdown that sealed keep (for seals without shares: dev-file; "
                "with shares, unsealing with a quorum lifts it)");
-  app.set_version_flag("--version", "keepd 0.1.0");
+  app.set_version_flag("--version", "keepd " KEEP_VERSION);
   CLI11_PARSE(app, argc, argv);
   keepd::HardenProcess();
   auto cfg = keepd::LoadConfig(config_path);

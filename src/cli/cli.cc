@@ -2,11 +2,13 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 
 #include "cli/cli_internal.h"
+#include "cli/secret_input.h"
 
 namespace keep::cli {
 
@@ -83,9 +85,98 @@ bool WriteAndCommit(OutputFile& out, std::string_view data) {
   return st.ok();
 }
 
+namespace {
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string PathOf(const CLI::App* a) {
+  std::string path;
+  for (; a != nullptr; a = a->get_parent()) {
+    path = a->get_parent() == nullptr ? "keep" + path : " " + a->get_name() + path;
+  }
+  return path;
+}
+
+// Checked before CLI11 parses, whose messages for these are unhelpful ("A subcommand is
+// required"): a word where a command is expected that names none gets the nearest names;
+// a command that needs a subcommand and got none lists them. Returns false after printing.
+bool CheckCommands(CLI::App& app, int argc, char** argv) {
+  CLI::App* cur = &app;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view t = argv[i];
+    if (t == "-h" || t == "--help" || t == "--version") return true;  // CLI11 answers these
+    if (t == "--") break;
+    if (t.size() > 1 && t[0] == '-') {
+      if (t.find('=') != std::string_view::npos) continue;
+      for (CLI::App* a = cur; a != nullptr; a = a->get_parent()) {
+        if (const CLI::Option* o = a->get_option_no_throw(std::string(t))) {
+          if (o->get_items_expected_min() > 0) ++i;  // its value
+          break;
+        }
+      }
+      continue;
+    }
+    auto subs = cur->get_subcommands([](CLI::App*) { return true; });
+    if (subs.empty()) return true;  // positional arguments from here on
+    auto match = std::find_if(subs.begin(), subs.end(),
+                              [&](CLI::App* s) { return s->check_name(std::string(t)); });
+    if (match != subs.end()) {
+      cur = *match;
+      continue;
+    }
+    std::vector<std::string> near;
+    for (CLI::App* s : subs) {
+      const std::string& n = s->get_name();
+      if (EditDistance(t, n) <= std::max<size_t>(1, n.size() / 3) || n.rfind(t, 0) == 0) {
+        near.push_back(n);
+      }
+    }
+    std::cerr << PathOf(cur) << ": unknown command '" << t << "'";
+    if (!near.empty()) {
+      std::cerr << "; did you mean";
+      for (size_t k = 0; k < near.size(); ++k) std::cerr << (k ? " or '" : " '") << near[k] << "'";
+      std::cerr << "?";
+    }
+    std::cerr << "\n(" << PathOf(cur) << " --help lists the commands)\n";
+    return false;
+  }
+  if (cur->get_require_subcommand_min() > 0) {
+    std::cerr << PathOf(cur) << ": give a command:";
+    for (CLI::App* s : cur->get_subcommands([](CLI::App*) { return true; })) {
+      std::cerr << " " << s->get_name();
+    }
+    std::cerr << "\n(" << PathOf(cur) << " --help says what each does)\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 int Run(int argc, char** argv) {
   CLI::App app{"keep — command line for the keep key management service"};
   app.require_subcommand(1);
+  // Global options (--format, --addr, …) are accepted after the command too.
+  app.fallthrough();
+  app.set_version_flag("--version", "keep " KEEP_VERSION);
+  app.footer(
+      "Exit status: 0 success; 1 the server refused or failed, or a local refusal (a damaged "
+      "file, a wrong key); 2 a usage error; keep status: 2 when sealed or not initialized.\n"
+      "Environment: KEEP_ADDR, KEEP_TOKEN, KEEP_CACERT, KEEP_CLIENT_CERT, KEEP_CLIENT_KEY, "
+      "KEEP_FORMAT (text|json), KEEP_PASSPHRASE.");
   Globals g;
   app.add_option("--addr", g.addr, "server address, https://HOST:PORT")->envname("KEEP_ADDR");
   app.add_option("--token", g.token, "bearer token")->envname("KEEP_TOKEN");
@@ -93,7 +184,11 @@ int Run(int argc, char** argv) {
   app.add_option("--client-cert", g.client_cert, "client certificate (PEM) for mutual TLS")
       ->envname("KEEP_CLIENT_CERT");
   app.add_option("--client-key", g.client_key, "its private key (PEM)")->envname("KEEP_CLIENT_KEY");
-  app.add_option("--format", g.format, "output format")->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--passphrase-file", g.passphrase_file,
+                 "read a passphrase (private keys, keygen) from the first line of FILE");
+  app.add_option("--format", g.format, "output format: text or json (anywhere on the line)")
+      ->envname("KEEP_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}));
   Context ctx(g);
   int rc = 0;
   AddOperatorCommands(app, ctx, rc);
@@ -101,14 +196,18 @@ int Run(int argc, char** argv) {
   AddCryptoCommands(app, ctx, rc);
   AddAccessCommands(app, ctx, rc);
   AddFileCommands(app, ctx, rc);
-  AddKeygenCommand(app, rc);
+  AddKeygenCommand(app, ctx, rc);
+  if (!CheckCommands(app, argc, argv)) return 2;
   try {
+    app.parse_complete_callback([&g] { SetPassphraseFile(g.passphrase_file); });
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // --version and --help are "errors" with exit code 0 for CLI11.
+    if (e.get_exit_code() == 0) return app.exit(e);
     app.exit(e);
     return 2;
   } catch (const UsageError& e) {

@@ -115,7 +115,11 @@ void AddPolicyCommands(CLI::App& app, Context& ctx, int& rc) {
     json::value b = json::parse(text, ec);
     if (ec) throw UsageError{wa->file + " is not valid JSON"};
     auto v = ctx.Call("PUT", "/v1/sys/policies/" + wa->name, &b);
-    if (!v) rc = 1;
+    if (!v) {
+      rc = 1;
+    } else if (ctx.globals().json()) {
+      ctx.PrintJson(json::object{{"name", wa->name}, {"written", true}});
+    }
   });
   auto rname = std::make_shared<std::string>();
   auto* read = policy->add_subcommand("read", "show a policy");
@@ -138,7 +142,11 @@ void AddPolicyCommands(CLI::App& app, Context& ctx, int& rc) {
   auto* del = policy->add_subcommand("delete", "delete a policy (tokens naming it lose it)");
   del->add_option("name", *dname, "policy name")->required();
   del->callback([&ctx, &rc, dname] {
-    if (!ctx.Call("DELETE", "/v1/sys/policies/" + *dname)) rc = 1;
+    if (!ctx.Call("DELETE", "/v1/sys/policies/" + *dname)) {
+      rc = 1;
+    } else if (ctx.globals().json()) {
+      ctx.PrintJson(json::object{{"name", *dname}, {"deleted", true}});
+    }
   });
 }
 
@@ -158,7 +166,11 @@ void AddLockdownCommands(CLI::App& app, Context& ctx, int& rc) {
   reinstate->add_option("identity", *id, "e.g. token:0123456789abcdef or cert:billing")->required();
   reinstate->callback([&ctx, &rc, id] {
     json::value b = json::object{{"identity", *id}};
-    if (!ctx.Call("POST", "/v1/sys/lockdown/reinstate", &b)) rc = 1;
+    if (!ctx.Call("POST", "/v1/sys/lockdown/reinstate", &b)) {
+      rc = 1;
+    } else if (ctx.globals().json()) {
+      ctx.PrintJson(json::object{{"identity", *id}, {"reinstated", true}});
+    }
   });
 }
 

@@ -2,6 +2,7 @@
 #include <openssl/crypto.h>
 
 #include <iostream>
+#include <optional>
 
 #include "cli/cli_internal.h"
 #include "cli/file_stream.h"
@@ -42,7 +43,11 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
     json::object body{{"context", ParseContext(a->context)}};
     RefuseOutputOverInput(a->in, a->out);
     std::string plain = ReadInput(a->in);
-    OutputFile out = OpenOutput(ctx.globals().json() ? "" : a->out, 0644);
+    // With --format json and no --out the JSON answer is the output; with --out the
+    // ciphertext goes there and the JSON answer to stdout.
+    const bool to_file = !a->out.empty() && a->out != "-";
+    std::optional<OutputFile> out;
+    if (!ctx.globals().json() || to_file) out.emplace(OpenOutput(a->out, 0644));
     std::string b64 = Base64Encode(AsBytes(plain));
     Wipe(plain);
     body["plaintext"] = b64;
@@ -53,8 +58,11 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       rc = 1;
       return;
     }
-    if (ctx.globals().json()) return ctx.PrintJson(*v);
-    if (!WriteAndCommit(out, Reply(*v, "encrypt").Str("ciphertext") + "\n")) rc = 1;
+    if (out && !WriteAndCommit(*out, Reply(*v, "encrypt").Str("ciphertext") + "\n")) {
+      rc = 1;
+      return;
+    }
+    if (ctx.globals().json()) ctx.PrintJson(*v);
   });
 
   auto* dec = app.add_subcommand("decrypt", "decrypt a ciphertext; writes the raw plaintext");
@@ -66,22 +74,38 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
     RefuseOutputOverInput(a->in, a->out);
     json::value b =
         json::object{{"ciphertext", Trim(ReadInput(a->in))}, {"context", ParseContext(a->context)}};
-    OutputFile out = OpenOutput(ctx.globals().json() ? "" : a->out, 0600);  // plaintext
+    // With --format json and no --out the JSON answer (plaintext in base64) is the output;
+    // with --out the plaintext goes there and the answer without it to stdout.
+    const bool to_file = !a->out.empty() && a->out != "-";
+    std::optional<OutputFile> out;
+    if (!ctx.globals().json() || to_file) out.emplace(OpenOutput(a->out, 0600));  // plaintext
     auto v =
         ctx.Call("POST", a->key.empty() ? "/v1/decrypt" : "/v1/keys/" + a->key + "/decrypt", &b);
     if (!v) {
       rc = 1;
       return;
     }
-    if (ctx.globals().json()) return ctx.PrintJson(*v);
-    auto plain = Base64Decode(Reply(*v, "decrypt").View("plaintext"));
-    if (!plain.ok()) {
-      std::cerr << "keep: the server sent malformed base64\n";
-      rc = 1;
-      return;
+    const Reply r(*v, "decrypt");
+    if (out) {
+      auto plain = Base64Decode(r.View("plaintext"));
+      if (!plain.ok()) throw Failure{"the server's answer to decrypt is malformed: bad base64"};
+      const bool written = WriteAndCommit(*out, AsChars(*plain));
+      OPENSSL_cleanse(plain->data(), plain->size());
+      if (!written) {
+        rc = 1;
+        return;
+      }
     }
-    if (!WriteAndCommit(out, AsChars(*plain))) rc = 1;
-    OPENSSL_cleanse(plain->data(), plain->size());
+    if (ctx.globals().json()) {
+      if (!to_file) return ctx.PrintJson(*v);
+      json::object meta = r.object();
+      if (auto* p = meta.if_contains("plaintext"); p && p->is_string()) {
+        OPENSSL_cleanse(p->as_string().data(), p->as_string().size());
+      }
+      meta.erase("plaintext");
+      meta["output"] = a->out;
+      ctx.PrintJson(meta);
+    }
   });
 
   auto* rw = app.add_subcommand("rewrap", "re-encrypt a ciphertext under the key's latest version");

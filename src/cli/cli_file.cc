@@ -8,6 +8,7 @@
 
 #include "cli/cli_internal.h"
 #include "cli/file_stream.h"
+#include "cli/secret_input.h"
 #include "common/encoding.h"
 #include "crypto/pubkey.h"
 #include "format/file.h"
@@ -128,6 +129,30 @@ ff::Header ReadHeaderFrom(Input& in) {
   return *h;
 }
 
+json::object RecipientJson(const ff::Stanza& s) {
+  switch (s.type) {
+    case ff::StanzaType::kX25519:
+      return {{"type", "x25519"}, {"fingerprint", HexEncode(s.recipient)}};
+    case ff::StanzaType::kRsaOaep:
+      return {{"type", "rsa"}, {"fingerprint", HexEncode(s.recipient)}};
+    case ff::StanzaType::kKeep:
+      return {{"type", "keep"}, {"key", std::string(AsChars(s.recipient))}};
+  }
+  return {};
+}
+
+// With --format json, what a command that wrote a file (not stdout) says it did.
+void PrintWritten(Context& ctx, const std::string& path, const ff::Header* h) {
+  if (!ctx.globals().json() || path.empty() || path == "-") return;
+  json::object o{{"file", path}};
+  if (h != nullptr) {
+    json::array r;
+    for (const auto& s : h->stanzas) r.push_back(RecipientJson(s));
+    o["recipients"] = std::move(r);
+  }
+  ctx.PrintJson(o);
+}
+
 std::string RecipientText(const ff::Stanza& s) {
   switch (s.type) {
     case ff::StanzaType::kX25519:
@@ -167,7 +192,7 @@ std::optional<ff::NewFile> NewSealedFile(Context& ctx,
 }
 
 // Encrypts `in` to `out` with a new file key for `recipients` (+ the keep key).
-int EncryptStream(Context& ctx, Input& in, Output& out,
+int EncryptStream(Context& ctx, Input& in, Output& out, const std::string& out_path,
                   const std::vector<crypto::PublicKey>& recipients, const std::string& keep_key) {
   auto nf = NewSealedFile(ctx, recipients, keep_key);
   if (!nf) return 1;
@@ -178,6 +203,7 @@ int EncryptStream(Context& ctx, Input& in, Output& out,
   if (st.ok()) st = Pump(in, 0, [&](ByteView b) { return e->Write(b); });
   if (st.ok()) st = e->Finish();
   if (st.ok()) st = out.Commit();
+  if (st.ok()) PrintWritten(ctx, out_path, &nf->header);
   return Finished(st);
 }
 
@@ -187,10 +213,7 @@ crypto::PrivateKey LoadIdentity(const std::string& path) {
   const std::string pem = ReadInput(path);
   crypto::SecretBytes pass;
   if (pem.find("ENCRYPTED PRIVATE KEY") != std::string::npos) {
-    const char* env = std::getenv("KEEP_IDENTITY_PASSPHRASE");
-    std::string p = env != nullptr ? std::string(env) : PromptHidden("Passphrase: ");
-    pass = crypto::SecretBytes::CopyOf(AsBytes(p));
-    OPENSSL_cleanse(p.data(), p.size());
+    pass = ReadPassphrase(("Passphrase for " + path + ": ").c_str(), /*confirm=*/false);
   }
   auto key = crypto::ParsePrivateKeyPem(pem, pass.view());
   // A wrong passphrase or a damaged key is a refusal (exit 1), not a usage error.
@@ -223,7 +246,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     RefuseOutputOverInput(ea->in, ea->out);
     Input in(ea->in);
     Output out(ea->out, 0644, &in);
-    rc = EncryptStream(ctx, in, out, recipients, ea->key);
+    rc = EncryptStream(ctx, in, out, ea->out, recipients, ea->key);
   });
 
   struct DecArgs {
@@ -254,6 +277,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     Status st = Pump(in, ff::SerializeHeader(h).size(), [&](ByteView b) { return d->Write(b); });
     if (st.ok()) st = d->Finish();
     if (st.ok()) st = out.Commit();
+    if (st.ok()) PrintWritten(ctx, da->out, nullptr);
     rc = Finished(st);
   });
 
@@ -262,9 +286,15 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
   auto lpath = std::make_shared<std::string>();
   auto* list = rec->add_subcommand("list", "list the recipients (key fingerprints, keep keys)");
   list->add_option("file", *lpath, "the encrypted file")->required();
-  list->callback([lpath] {
+  list->callback([&ctx, lpath] {
     Input in(*lpath);
-    for (const auto& s : ReadHeaderFrom(in).stanzas) std::cout << RecipientText(s) << "\n";
+    const ff::Header h = ReadHeaderFrom(in);
+    if (ctx.globals().json()) {
+      json::array r;
+      for (const auto& s : h.stanzas) r.push_back(RecipientJson(s));
+      return ctx.PrintJson(json::object{{"recipients", std::move(r)}});
+    }
+    for (const auto& s : h.stanzas) std::cout << RecipientText(s) << "\n";
   });
 
   struct EditArgs {
@@ -338,6 +368,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     // The body is copied unchanged (Pump reads on from the old header's end).
     if (st.ok()) st = Pump(in, old_header, [&](ByteView b) { return out.Write(b); });
     if (st.ok()) st = out.Commit();
+    if (st.ok()) PrintWritten(ctx, a.path, &h);
     rc = Finished(st);
   };
   add->callback([edit, ad] {
@@ -400,6 +431,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     if (st.ok()) st = d->Finish();
     if (st.ok()) st = e->Finish();
     if (st.ok()) st = out.Commit();
+    if (st.ok()) PrintWritten(ctx, rk->path, &nf->header);
     rc = Finished(st);
   });
 }

@@ -23,6 +23,7 @@ struct Globals {
   std::string ca_cert;
   std::string client_cert, client_key;
   std::string format = "text";
+  std::string passphrase_file;
   bool json() const { return format == "json"; }
 };
 
@@ -64,11 +65,8 @@ OutputFile OpenOutput(const std::string& path, mode_t mode, std::optional<FileId
 // Writes `data` to `out` and commits it. Returns false after printing why.
 bool WriteAndCommit(OutputFile& out, std::string_view data);
 
-// Reads a line from the terminal without echo (or a line of stdin when not a terminal).
-std::string PromptHidden(const char* prompt);
-
 void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc);
-void AddKeygenCommand(CLI::App& app, int& rc);
+void AddKeygenCommand(CLI::App& app, Context& ctx, int& rc);
 void AddKeyCommands(CLI::App& app, Context& ctx, int& rc);
 void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc);
 // keep file … (cli_file.cc).

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/cli_internal.h"
+#include "cli/secret_input.h"
 #include "common/output_file.h"
 #include "crypto/pubkey.h"
 
@@ -22,7 +23,7 @@ OutputFile NewKeyFile(const std::string& path, mode_t mode) {
 
 }  // namespace
 
-void AddKeygenCommand(CLI::App& app, int& rc) {
+void AddKeygenCommand(CLI::App& app, Context& ctx, int& rc) {
   auto* kg = app.add_subcommand(
       "keygen", "make a key pair for a person: OUT (private, mode 0600) and OUT.pub");
   auto type = std::make_shared<std::string>("x25519");
@@ -32,8 +33,9 @@ void AddKeygenCommand(CLI::App& app, int& rc) {
       ->check(CLI::IsMember({"x25519", "rsa-3072", "rsa-4096"}));
   kg->add_option("--out", *out, "file name of the private key")->required();
   kg->add_flag("--passphrase", *with_pass,
-               "encrypt the private key with a passphrase (prompted, or KEEP_KEYGEN_PASSPHRASE)");
-  kg->callback([&rc, type, out, with_pass] {
+               "encrypt the private key with a passphrase (KEEP_PASSPHRASE, --passphrase-file, "
+               "or asked twice on the terminal)");
+  kg->callback([&ctx, &rc, type, out, with_pass] {
     // Refused before any work (or passphrase prompt) if either file exists.
     OutputFile priv = NewKeyFile(*out, 0600);
     OutputFile pubf = NewKeyFile(*out + ".pub", 0644);
@@ -42,11 +44,8 @@ void AddKeygenCommand(CLI::App& app, int& rc) {
     if (!key.ok()) throw UsageError{std::string(key.status().message())};
     crypto::SecretBytes pass;
     if (*with_pass) {
-      const char* env = std::getenv("KEEP_KEYGEN_PASSPHRASE");
-      std::string p = env != nullptr ? env : PromptHidden("Passphrase: ");
-      if (env == nullptr && PromptHidden("Again: ") != p) throw UsageError{"passphrases differ"};
-      if (p.size() < 8) throw UsageError{"use a passphrase of at least 8 characters"};
-      pass = crypto::SecretBytes::CopyOf(AsBytes(p));
+      pass = ReadPassphrase("Passphrase: ", /*confirm=*/true);
+      if (pass.size() < 8) throw UsageError{"use a passphrase of at least 8 characters"};
     }
     auto pem = crypto::PrivateKeyPem(*key, pass.view());
     if (!pem.ok()) throw UsageError{std::string(pem.status().message())};
@@ -58,9 +57,17 @@ void AddKeygenCommand(CLI::App& app, int& rc) {
     if (st.ok()) st = priv.Commit();
     if (st.ok()) st = pubf.Commit();
     if (!st.ok()) throw UsageError{st.message()};
-    std::cout << "private key: " << *out << " (" << key->public_key().Describe() << ")\n"
-              << "public key:  " << *out << ".pub\n"
-              << "fingerprint: " << key->public_key().fingerprint() << "\n";
+    if (ctx.globals().json()) {
+      ctx.PrintJson(json::object{{"private_key", *out},
+                                 {"public_key", *out + ".pub"},
+                                 {"type", *type},
+                                 {"encrypted", *with_pass},
+                                 {"fingerprint", key->public_key().fingerprint()}});
+    } else {
+      std::cout << "private key: " << *out << " (" << key->public_key().Describe() << ")\n"
+                << "public key:  " << *out << ".pub\n"
+                << "fingerprint: " << key->public_key().fingerprint() << "\n";
+    }
     rc = 0;
   });
 }

@@ -1,33 +1,15 @@
 // keep status, keep operator init|unseal|seal|rotate
-#include <termios.h>
 #include <unistd.h>
 
 #include <iostream>
 
 #include "cli/cli_internal.h"
 #include "cli/reply.h"
+#include "cli/secret_input.h"
 #include "crypto/pubkey.h"
 #include "seal/shares.h"
 
 namespace keep::cli {
-std::string PromptHidden(const char* prompt) {
-  std::cerr << prompt << std::flush;
-  termios old{};
-  const bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
-  if (tty) {
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  }
-  std::string line;
-  std::getline(std::cin, line);
-  if (tty) {
-    tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    std::cerr << "\n";
-  }
-  return line;
-}
-
 namespace {
 
 // Reads the custodians' public keys given with --share-recipient.
@@ -47,7 +29,11 @@ json::array ReadRecipients(const std::vector<std::string>& files) {
 // this process except in the request to the server.
 std::string ShareToSubmit(const std::string& given, const std::string& identity,
                           const char* prompt) {
-  std::string text = given.empty() ? PromptHidden(prompt) : given;
+  std::string text = given;
+  if (text.empty()) {
+    const crypto::SecretBytes typed = ReadShare(prompt);
+    text.assign(AsChars(typed.view()));
+  }
   if (identity.empty()) return text;
   const crypto::PrivateKey key = LoadIdentity(identity);
   auto share = seal::DecryptShare(key, text);
@@ -186,7 +172,11 @@ void AddRekeyCommands(CLI::App& op, Context& ctx, int& rc) {
       rc = 1;
       return;
     }
-    if (!ctx.globals().json()) std::cout << "rekey cancelled\n";
+    if (ctx.globals().json()) {
+      ctx.PrintJson(json::object{{"cancelled", true}});
+    } else {
+      std::cout << "rekey cancelled\n";
+    }
   });
   auto* submit = rekey->add_subcommand("submit", "give one current share to the rekey");
   auto nonce = std::make_shared<std::string>();
@@ -222,8 +212,14 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
       rc = 1;
       return;
     }
-    if (ctx.globals().json()) return ctx.PrintJson(*v);
-    PrintStatus(Reply(*v, "status"));
+    const Reply r(*v, "status");
+    if (ctx.globals().json()) {
+      ctx.PrintJson(*v);
+    } else {
+      PrintStatus(r);
+    }
+    // As `vault status`: 2 when sealed or not initialized (a degraded node serves: 0).
+    rc = r.Bool("initialized") && !r.Bool("sealed") ? 0 : 2;
   });
 
   auto* op = app.add_subcommand("operator", "operator tasks: init, unseal, seal, rotate");

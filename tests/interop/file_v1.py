@@ -6,7 +6,7 @@ python3-cryptography.
 check-docs FORMATS_MD: rebuilds the published vectors from their inputs and checks that
 the document prints exactly them.
 decrypt PRIVATE_KEY_PEM IN OUT: decrypts a keep file with an X25519 or RSA identity
-(passphrase from KEEP_IDENTITY_PASSPHRASE when the key is encrypted); exits 1 with a
+(passphrase from KEEP_PASSPHRASE when the key is encrypted); exits 1 with a
 message and writes nothing when the file does not authenticate.
 encrypt IN OUT PUBLIC_KEY_PEM...: writes a keep file for the recipients (X25519 or RSA).
 """
@@ -217,7 +217,7 @@ def check_docs(path):
 
 def load_private(path):
     pem = open(path, "rb").read()
-    password = os.environ.get("KEEP_IDENTITY_PASSPHRASE")
+    password = os.environ.get("KEEP_PASSPHRASE")
     return serialization.load_pem_private_key(
         pem, password.encode() if password and b"ENCRYPTED" in pem else None)
 
