@@ -185,7 +185,7 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
                 unsealed->threshold, unsealed->shares, unsealed->share_kind);
     }
   } else {
-    log::Info("sys: not initialized; POST /v1/sys/init to initialize");
+    log::Info("sys: not initialized; run `keep operator init` (POST /v1/sys/init) to initialize");
   }
 
   http::TlsFiles files{cfg.tls_cert_file, cfg.tls_key_file, cfg.tls_client_ca_file,
