@@ -17,50 +17,10 @@
 #include <string_view>
 #include <vector>
 
+#include "access/operation.h"
 #include "service/service.h"
 
 namespace keep::access {
-
-enum class Operation {
-  kSysSeal,
-  kSysRotate,
-  kSysRekey,
-  kSysRead,
-  kSysLockdown,  // list locked identities, reinstate
-  kKeyCreate,
-  kKeyRead,
-  kKeyList,
-  kKeyUpdate,
-  kKeyRotate,
-  kKeyDelete,
-  kEncrypt,
-  kDecrypt,
-  kRewrap,
-  kDataKey,
-  kDataKeyPlaintext,
-  kRandom,
-  kTokenCreate,
-  kTokenManage,  // list, look up, revoke other tokens
-  kTokenSelf,    // look up or revoke the presented token: any token
-  kPolicyWrite,
-  kPolicyRead,  // read and list
-  kPolicyDelete,
-  kAuditHash,  // HMAC of a value with the trail key, the checkpoint public key
-};
-
-std::string_view OperationName(Operation op);
-
-// Rate-limit classes.
-enum class OpClass { kEncrypt, kDecrypt, kOther };
-OpClass ClassOf(Operation op);
-
-// The capability an operation needs: a key capability (service::KeyCap) when `key_cap`,
-// else a system capability (service::SysCap); 0 for operations every identity may do.
-struct Requirement {
-  bool key_cap = false;
-  uint32_t cap = 0;
-};
-Requirement OperationCapability(Operation op);
 
 // A client certificate mapped to an identity: by exact subject (RFC 2253 form, e.g.
 // "CN=billing,O=Example") or SHA-256 of the SubjectPublicKeyInfo (hex).

@@ -33,28 +33,33 @@ std::string Api::NextRequestId() {
   return id_prefix_ + buf;
 }
 
-size_t Api::BodyLimitFor(std::string_view target) const {
+namespace {
+
+// The path without its query, with "//" folded and no trailing "/" (as clients send it).
+std::string CleanPath(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
-  for (std::string_view suffix : {"/encrypt", "/decrypt", "/rewrap", "/datakey"}) {
-    if (path.size() >= suffix.size() && path.substr(path.size() - suffix.size()) == suffix) {
-      return options_.max_batch_body_bytes;
-    }
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    if (c == '/' && !out.empty() && out.back() == '/') continue;
+    out += c;
   }
-  return options_.max_body_bytes;
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+size_t Api::BodyLimitFor(std::string_view method, std::string_view target) const {
+  const RouteMatch m = FindRoute(method, CleanPath(target));
+  return m.route != nullptr && access::Spec(m.route->op).batch ? options_.max_batch_body_bytes
+                                                               : options_.max_body_bytes;
 }
 
 HttpResponse JsonResponse(int status, std::string body) {
   HttpResponse r;
   r.status = status;
   r.body = std::move(body);
-  return r;
-}
-
-HttpResponse MethodNotAllowed(std::string_view allow, std::string_view request_id) {
-  HttpResponse r = ErrorResponse(Status(Code::kMethodNotAllowed, "method_not_allowed",
-                                        "method not allowed; use " + std::string(allow)),
-                                 request_id);
-  r.headers.emplace_back("Allow", std::string(allow));
   return r;
 }
 
@@ -79,59 +84,63 @@ HttpResponse Api::Reject(const Status& status, std::string_view remote_address, 
   return r;
 }
 
-namespace {
-
-// Endpoints that take no credentials (the shares, or nothing, are the authority).
-bool TakesNoCredentials(std::string_view path) {
-  return path == "/metrics" || path == "/v1/sys/health" || path == "/v1/sys/init" ||
-         path == "/v1/sys/unseal" || path == "/v1/sys/rekey/update";
-}
-
-}  // namespace
-
 std::optional<HttpResponse> Api::Screen(HttpRequest& head) {
-  const std::string_view target = head.target;
-  const std::string_view path = target.substr(0, target.find('?'));
-  if (TakesNoCredentials(path)) return std::nullopt;
-  Call call{head, NextRequestId(), path, {}, {}, {}, {}};
+  const RouteMatch m = FindRoute(head.method, CleanPath(head.target));
+  // Unknown routes are refused after the body (a 404 needs no credentials), and routes
+  // that take no credentials read theirs.
+  if (m.route == nullptr || !access::Spec(m.route->op).credentials) return std::nullopt;
+  Call call{head, NextRequestId(), CleanPath(head.target), {}, m.route, m.param, {}, {}};
   call.ctx.request_id = call.request_id;
   call.ctx.remote_address = head.remote_address;
   call.event.request_id = call.request_id;
   call.event.remote_address = head.remote_address;
+  call.event.operation = std::string(access::OperationName(m.route->op));
   Status st = Authenticate(call);
   if (st.ok()) return std::nullopt;
-  call.event.outcome = std::string(st.reason());
-  HttpResponse resp = Finish(call, ErrorResponse(st, call.request_id));
+  HttpResponse resp = Finish(call, Err(call, st));
   resp.headers.emplace_back("X-Request-Id", call.request_id);
   status_counts_[std::min(resp.status / 100, 5)].fetch_add(1, std::memory_order_relaxed);
   return resp;
 }
 
 HttpResponse Api::Handle(HttpRequest& req) {
-  Call call{req, NextRequestId(), {}, {}, {}, {}, {}};
   const std::string_view target = req.target;
   const size_t q = target.find('?');
-  call.path = target.substr(0, q);
+  Call call{req, NextRequestId(), CleanPath(target), {}, nullptr, {}, {}, {}};
   call.query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
   call.ctx.request_id = call.request_id;
   call.ctx.remote_address = req.remote_address;
   call.event.request_id = call.request_id;
   call.event.remote_address = req.remote_address;
-  std::string_view rest = call.path;
-  while (!rest.empty()) {
-    if (rest.front() == '/') {
-      rest.remove_prefix(1);
-      continue;
-    }
-    const size_t slash = rest.find('/');
-    call.segments.push_back(rest.substr(0, slash));
-    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  const RouteMatch m = FindRoute(req.method, call.path);
+  call.route = m.route;
+  call.param = m.param;
+  if (m.route != nullptr && !m.param.empty()) {
+    // What the request acts on, in its record even when it is refused.
+    const std::string_view name = ParamName(*m.route);
+    if (name == "key") call.event.key = std::string(m.param.substr(0, 128));
+    if (name == "accessor") call.event.target = "token:" + std::string(m.param.substr(0, 16));
+    if (name == "name") call.event.target = "policy:" + std::string(m.param.substr(0, 64));
   }
-  HttpResponse resp = Dispatch(call);
-  // Every request is audited (the handlers do it before acting where it matters), except
-  // health checks and metrics scrapes.
-  const bool exempt = call.path == "/metrics" || call.path == "/v1/sys/health";
-  if (!call.audited && !exempt) resp = Finish(call, std::move(resp));
+  HttpResponse resp;
+  bool audited = true;
+  if (m.route == nullptr) {
+    // No operation: recorded with the method and path (Finish).
+    if (!m.allow.empty()) {
+      resp = Err(call, Status(Code::kMethodNotAllowed, "method_not_allowed",
+                              "method not allowed; use " + m.allow));
+      resp.headers.emplace_back("Allow", m.allow);
+    } else {
+      resp = Err(call, NotFound("no such route: " + call.path.substr(0, 200)));
+    }
+  } else {
+    const access::OperationSpec& spec = access::Spec(m.route->op);
+    audited = spec.audited;
+    call.event.operation = std::string(spec.name);
+    Status st = Gate(call);
+    resp = st.ok() ? Run(call) : Err(call, st);
+  }
+  if (audited && !call.audited) resp = Finish(call, std::move(resp));
   if (resp.status == 429 && call.retry_after > 0) {
     resp.headers.emplace_back("Retry-After", std::to_string(call.retry_after));
   }
@@ -140,19 +149,94 @@ HttpResponse Api::Handle(HttpRequest& req) {
   return resp;
 }
 
-HttpResponse Api::Dispatch(Call& call) {
-  const auto& s = call.segments;
-  if (call.path == "/metrics") return Metrics(call);
-  if (s.size() < 2 || s[0] != "v1") {
-    return ErrorResponse(NotFound("no such route: " + std::string(call.path.substr(0, 200))),
-                         call.request_id);
+Status Api::Gate(Call& call) {
+  const Route& route = *call.route;
+  const access::OperationSpec& spec = access::Spec(route.op);
+  if (!spec.credentials) return Status::Ok();
+  KEEP_RETURN_IF_ERROR(Authenticate(call));
+  std::string_view key;
+  if (route.key == KeyFrom::kPath) {
+    key = call.param;
+    KEEP_RETURN_IF_ERROR(keys::ValidateKeyName(key));
   }
-  if (s[1] == "sys") return Sys(call);
-  if (s[1] == "auth" && s.size() >= 3 && s[2] == "tokens") return Tokens(call);
-  if (s[1] == "keys") return s.size() == 2 ? Keys(call) : KeyItem(call);
-  if ((s[1] == "decrypt" || s[1] == "random") && s.size() == 2) return Crypto(call);
-  return ErrorResponse(NotFound("no such route: " + std::string(call.path.substr(0, 200))),
-                       call.request_id);
+  if (route.key == KeyFrom::kHandler) return Status::Ok();  // the handler knows the key
+  // Batches are charged once their items are counted (Crypto); everything else here.
+  return Authorize(call, route.op, key, spec.batch ? 0 : 1);
+}
+
+HttpResponse Api::Run(Call& call) {
+  switch (call.route->handler) {
+    case Handler::kHealth:
+      return Health(call);
+    case Handler::kMetrics:
+      return Metrics(call);
+    case Handler::kInit:
+      return Init(call);
+    case Handler::kUnseal:
+      return Unseal(call);
+    case Handler::kSeal:
+      return Seal(call);
+    case Handler::kRotateKeyring:
+      return RotateKeyring(call);
+    case Handler::kRekeyStatus:
+      return RekeyStatus(call);
+    case Handler::kRekeyCancel:
+      return RekeyCancel(call);
+    case Handler::kRekeyInit:
+      return RekeyInit(call);
+    case Handler::kRekeyUpdate:
+      return RekeyUpdate(call);
+    case Handler::kLockdownList:
+      return LockdownList(call);
+    case Handler::kLockdownReinstate:
+      return LockdownReinstate(call);
+    case Handler::kPolicyList:
+      return PolicyList(call);
+    case Handler::kPolicyRead:
+      return PolicyRead(call);
+    case Handler::kPolicyWrite:
+      return PolicyWrite(call);
+    case Handler::kPolicyDelete:
+      return PolicyDelete(call);
+    case Handler::kAuditHash:
+      return AuditHash(call);
+    case Handler::kAuditPublicKey:
+      return AuditPublicKey(call);
+    case Handler::kTokenList:
+      return TokenList(call);
+    case Handler::kTokenCreate:
+      return TokenCreate(call);
+    case Handler::kTokenLookup:
+      return TokenLookup(call);
+    case Handler::kTokenRevoke:
+      return TokenRevoke(call);
+    case Handler::kKeyList:
+      return KeyList(call);
+    case Handler::kKeyCreate:
+      return KeyCreate(call);
+    case Handler::kKeyRead:
+      return KeyRead(call);
+    case Handler::kKeyUpdate:
+      return KeyUpdate(call);
+    case Handler::kKeyDelete:
+      return KeyDelete(call);
+    case Handler::kKeyRotate:
+      return KeyRotate(call);
+    case Handler::kKeyCancelDeletion:
+      return KeyCancelDeletion(call);
+    case Handler::kEncrypt:
+      return Crypto(call, CryptoKind::kEncrypt);
+    case Handler::kDecrypt:
+    case Handler::kDecryptAny:
+      return Crypto(call, CryptoKind::kDecrypt);
+    case Handler::kRewrap:
+      return Crypto(call, CryptoKind::kRewrap);
+    case Handler::kDataKey:
+      return Crypto(call, CryptoKind::kDataKey);
+    case Handler::kRandom:
+      return Random(call);
+  }
+  return Err(call, Internal("unrouted handler"));
 }
 
 Status Api::Authenticate(Call& call) {
@@ -255,7 +339,8 @@ HttpResponse Api::Finish(Call& call, HttpResponse response) {
   if (call.event.operation.empty()) {
     // No operation was reached (an unknown route, a refusal before it): the method and
     // path, with a token accessor in the path moved to `target`, where the trail HMACs it.
-    std::string_view path = call.path.substr(0, 100);
+    const std::string cut = call.path.substr(0, 100);
+    const std::string_view path = cut;
     constexpr std::string_view kTokens = "/v1/auth/tokens/";
     std::string shown(path);
     if (path.substr(0, kTokens.size()) == kTokens) {
@@ -296,9 +381,8 @@ HttpResponse Api::AuditFailed(HttpResponse& original, std::string_view request_i
 }
 
 HttpResponse Api::Metrics(Call& call) {
-  if (call.req.method != "GET") return MethodNotAllowed("GET", call.request_id);
   if (options_.metrics_require_token) {
-    if (Status st = Authenticate(call); !st.ok()) return ErrorResponse(st, call.request_id);
+    if (Status st = Authenticate(call); !st.ok()) return Err(call, st);
   }
   std::string out =
       "# HELP keep_http_responses_total HTTP responses by status class.\n"

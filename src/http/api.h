@@ -1,9 +1,14 @@
-// Api: the native REST API (docs/api.md) as a pure function from request to response.
+// Api: the REST door — the native API (docs/api.md) as a pure function from request to
+// response.
 //
-// Each request runs the pipeline: route → authenticate → authorize → operate → audit
-// → answer. Every response carries X-Request-Id. Malformed input is a 4xx with a
-// specific code; internal failures are 500 "internal" with the detail in the log only.
-// Thread-safe: Handle may be called from every server thread at once.
+// Every request runs one pipeline: find its row in the route table (routes.h) → the
+// operation's spec (access/operation.h) → authenticate → validate the key in the path →
+// authorize → rate limits → the handler (decode, call the service, encode) → audit →
+// answer. Authentication, authorization, limits and audit happen in that one place for
+// every endpoint; handlers only decode and encode (and check per-item keys, where the key
+// comes from a ciphertext or the body). Every response carries X-Request-Id. Malformed
+// input is a 4xx with a specific code; internal failures are 500 "internal" with the
+// detail in the log only. Thread-safe: Handle may be called from every server thread.
 #pragma once
 
 #include <atomic>
@@ -54,8 +59,8 @@ class Api {
   // (health, metrics, init, unseal, rekey update) always pass.
   std::optional<HttpResponse> Screen(HttpRequest& head);
 
-  // The body limit for a target (the batch limit for the batch-capable endpoints).
-  size_t BodyLimitFor(std::string_view target) const;
+  // The body limit for a request (the batch limit for batch-capable operations).
+  size_t BodyLimitFor(std::string_view method, std::string_view target) const;
   // For the server: a request whose body exceeded the limit, a malformed request, or one
   // refused for load (`retry_after_s` > 0 adds Retry-After). Also recorded in the audit
   // trail (without waiting for it).
@@ -66,25 +71,57 @@ class Api {
   HttpResponse AuditFailed(HttpResponse& original, std::string_view request_id);
   int audit_timeout_ms() const { return audit_.write_timeout_ms(); }
 
- private:
+  // One request's state through the pipeline (api_internal.h).
   struct Call;
-  HttpResponse Dispatch(Call& call);
-  HttpResponse Sys(Call& call);
-  HttpResponse SysHealth(Call& call);
-  HttpResponse SysInit(Call& call, const json::value& body);
-  HttpResponse SysUnseal(Call& call, const json::value& body);
-  HttpResponse SysAdmin(Call& call, std::string_view op, const json::value& body);
-  HttpResponse SysRekey(Call& call);
-  HttpResponse Audited(Call& call, access::Operation op, const std::function<HttpResponse()>& f);
-  // api_access.cc: /v1/auth/tokens, /v1/sys/policies, /v1/sys/lockdown, /v1/sys/audit.
-  HttpResponse Tokens(Call& call);
-  HttpResponse Policies(Call& call);
-  HttpResponse Lockdown(Call& call);
-  HttpResponse AuditApi(Call& call);
-  HttpResponse Keys(Call& call);
-  HttpResponse KeyItem(Call& call);
-  HttpResponse Crypto(Call& call);
-  HttpResponse Random(Call& call, const json::value& body);
+
+ private:
+  // Authentication, the key in the path, authorization and the rate limit, as the route
+  // and its operation's spec say. OK: run the handler.
+  Status Gate(Call& call);
+  HttpResponse Run(Call& call);  // the route's handler
+  HttpResponse Finish(Call& call, HttpResponse response);
+  Status Authenticate(Call& call);
+  // Policy for `op` on `key`, then the rate limits for `items` units (0: not charged here).
+  Status Authorize(Call& call, access::Operation op, std::string_view key, uint32_t items = 1);
+  // Charges the rate limits: 429 rate_limited (Retry-After in call) when over.
+  Status Admit(Call& call, access::Operation op, std::string_view identity, std::string_view key,
+               uint32_t items);
+  // Counts decrypts against the lockdown budgets; over budget locks the identity or seals.
+  Status CountDecrypts(Call& call, uint32_t n);
+  std::string NextRequestId();
+
+  // Handlers (api_sys.cc, api_access.cc, api_keys.cc, api_crypto.cc).
+  HttpResponse Health(Call& call);
+  HttpResponse Metrics(Call& call);
+  HttpResponse Init(Call& call);
+  HttpResponse Unseal(Call& call);
+  HttpResponse Seal(Call& call);
+  HttpResponse RotateKeyring(Call& call);
+  HttpResponse RekeyStatus(Call& call);
+  HttpResponse RekeyCancel(Call& call);
+  HttpResponse RekeyInit(Call& call);
+  HttpResponse RekeyUpdate(Call& call);
+  HttpResponse LockdownList(Call& call);
+  HttpResponse LockdownReinstate(Call& call);
+  HttpResponse PolicyList(Call& call);
+  HttpResponse PolicyRead(Call& call);
+  HttpResponse PolicyWrite(Call& call);
+  HttpResponse PolicyDelete(Call& call);
+  HttpResponse AuditHash(Call& call);
+  HttpResponse AuditPublicKey(Call& call);
+  HttpResponse TokenList(Call& call);
+  HttpResponse TokenCreate(Call& call);
+  HttpResponse TokenLookup(Call& call);
+  HttpResponse TokenRevoke(Call& call);
+  HttpResponse KeyList(Call& call);
+  HttpResponse KeyCreate(Call& call);
+  HttpResponse KeyRead(Call& call);
+  HttpResponse KeyUpdate(Call& call);
+  HttpResponse KeyDelete(Call& call);
+  HttpResponse KeyRotate(Call& call);
+  HttpResponse KeyCancelDeletion(Call& call);
+  HttpResponse Crypto(Call& call, CryptoKind kind);  // encrypt, decrypt, rewrap, datakey
+  HttpResponse Random(Call& call);
   // One encrypt/decrypt/rewrap/datakey item: validates its fields, authorizes where the
   // key comes from the ciphertext, operates; returns the result object as JSON text.
   Result<std::string> CryptoItem(Call& call, CryptoKind kind, std::string_view path_key,
@@ -97,17 +134,6 @@ class Api {
                                   const format::EncryptionContext& context);
   HttpResponse Batch(Call& call, CryptoKind kind, std::string_view path_key,
                      const json::value& batch);
-  HttpResponse Metrics(Call& call);
-  HttpResponse Finish(Call& call, HttpResponse response);
-  Status Authenticate(Call& call);
-  // Policy, then the rate limits for `items` units of work (0: not charged here).
-  Status Authorize(Call& call, access::Operation op, std::string_view key, uint32_t items = 1);
-  // Charges the rate limits: 429 rate_limited (Retry-After in call) when over.
-  Status Admit(Call& call, access::Operation op, std::string_view identity, std::string_view key,
-               uint32_t items);
-  // Counts decrypts against the lockdown budgets; over budget locks the identity or seals.
-  Status CountDecrypts(Call& call, uint32_t n);
-  std::string NextRequestId();
 
   service::Service& service_;
   ApiOptions options_;

@@ -59,27 +59,12 @@ std::string ItemError(const Status& s) {
 
 }  // namespace
 
-HttpResponse Api::Crypto(Call& call) {
-  const auto& seg = call.segments;
-  if (call.req.method != "POST") return MethodNotAllowed("POST", call.request_id);
-  if (Status st = Authenticate(call); !st.ok()) {
-    return Finish(call, ErrorResponse(st, call.request_id));
-  }
-  auto fail = [&](const Status& st) {
-    call.event.outcome = std::string(st.reason());
-    return Finish(call, ErrorResponse(st, call.request_id));
-  };
+HttpResponse Api::Crypto(Call& call, Kind kind) {
   ParsedBody body;
-  if (Status st = body.Parse(call.req.body); !st.ok()) return fail(st);
-  if (seg[1] == "random") return Random(call, body.value());
-
-  const bool by_ciphertext = seg[1] == "decrypt";
-  const Kind kind = by_ciphertext         ? Kind::kDecrypt
-                    : seg[3] == "encrypt" ? Kind::kEncrypt
-                    : seg[3] == "decrypt" ? Kind::kDecrypt
-                    : seg[3] == "rewrap"  ? Kind::kRewrap
-                                          : Kind::kDataKey;
-  const std::string_view path_key = by_ciphertext ? std::string_view() : seg[2];
+  if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
+  // /v1/decrypt names no key: each ciphertext does.
+  const bool by_ciphertext = call.route->key == KeyFrom::kHandler;
+  const std::string_view path_key = by_ciphertext ? std::string_view() : call.param;
   const json::value& v = body.value();
   const json::value* batch = v.is_object() ? v.get_object().if_contains("batch") : nullptr;
   const uint32_t items =
@@ -87,26 +72,20 @@ HttpResponse Api::Crypto(Call& call) {
           ? static_cast<uint32_t>(std::min<size_t>(batch->get_array().size(), UINT32_MAX))
           : 1;
   if (batch) call.event.items = items;
-  if (by_ciphertext) {
-    // Authorized per item, once the key is known from the ciphertext; the identity's
-    // rate limit is charged for the whole request here.
-    call.event.operation = std::string(access::OperationName(access::Operation::kDecrypt));
-    if (Status st = Admit(call, access::Operation::kDecrypt, call.ctx.identity.id, "", items);
-        !st.ok()) {
-      return fail(st);
-    }
-  } else {
-    if (Status st = keys::ValidateKeyName(path_key); !st.ok()) return fail(st);
-    if (Status st = Authorize(call, OpOf(kind), path_key, items); !st.ok()) return fail(st);
+  // The policy was checked on dispatch (for the key in the path); the rate limits are
+  // charged here, one token per item, all or nothing. By ciphertext, the identity is
+  // charged for the whole request here and each key per item (DecryptItem).
+  if (Status st = Admit(call, OpOf(kind), call.ctx.identity.id, path_key, items); !st.ok()) {
+    return Err(call, st);
   }
   if (batch) {
     if (v.get_object().size() != 1) {
-      return fail(InvalidArgument("a batch request has only the field 'batch'"));
+      return Err(call, InvalidArgument("a batch request has only the field 'batch'"));
     }
     return Batch(call, kind, path_key, *batch);
   }
   auto r = CryptoItem(call, kind, path_key, v, "request body");
-  if (!r.ok()) return fail(r.status());
+  if (!r.ok()) return Err(call, r.status());
   if (const auto* o = v.if_object(); o && o->contains("context")) {
     if (auto ctx = OptContext(*o); ctx.ok() && !ctx->empty()) {
       const Bytes canon = format::CanonicalContext(*ctx);
@@ -115,28 +94,25 @@ HttpResponse Api::Crypto(Call& call) {
   }
   HttpResponse resp = JsonResponse(200, std::move(*r));
   resp.sensitive = kind == Kind::kDecrypt || kind == Kind::kDataKey;
-  return Finish(call, std::move(resp));
+  return resp;
 }
 
-HttpResponse Api::Random(Call& call, const json::value& body) {
-  auto fail = [&](const Status& st) {
-    call.event.outcome = std::string(st.reason());
-    return Finish(call, ErrorResponse(st, call.request_id));
-  };
-  if (Status st = Authorize(call, access::Operation::kRandom, ""); !st.ok()) return fail(st);
-  auto o = AsObject(body, {"bytes"});
-  if (!o.ok()) return fail(o.status());
+HttpResponse Api::Random(Call& call) {
+  ParsedBody body;
+  if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
+  auto o = AsObject(body.value(), {"bytes"});
+  if (!o.ok()) return Err(call, o.status());
   auto n = OptInt(**o, "bytes");
-  if (!n.ok()) return fail(n.status());
-  if (!n->has_value()) return fail(InvalidArgument("field 'bytes' is required"));
-  if (**n < 1 || **n > 1024) return fail(InvalidArgument("bytes must be between 1 and 1024"));
+  if (!n.ok()) return Err(call, n.status());
+  if (!n->has_value()) return Err(call, InvalidArgument("field 'bytes' is required"));
+  if (**n < 1 || **n > 1024) return Err(call, InvalidArgument("bytes must be between 1 and 1024"));
   auto r = service_.Random(call.ctx, static_cast<int>(**n));
-  if (!r.ok()) return fail(r.status());
+  if (!r.ok()) return Err(call, r.status());
   HttpResponse resp = JsonResponse(200, "{\"random\":\"");
   AppendBase64(resp.body, r->view());
   resp.body += "\"}";
   resp.sensitive = true;
-  return Finish(call, std::move(resp));
+  return resp;
 }
 
 Result<std::string> Api::CryptoItem(Call& call, Kind kind, std::string_view path_key,
@@ -224,16 +200,12 @@ Result<std::string> Api::DataKeyItem(Call& call, std::string_view key, const jso
 
 HttpResponse Api::Batch(Call& call, Kind kind, std::string_view path_key,
                         const json::value& batch) {
-  auto fail = [&](const Status& st) {
-    call.event.outcome = std::string(st.reason());
-    return Finish(call, ErrorResponse(st, call.request_id));
-  };
-  if (!batch.is_array()) return fail(InvalidArgument("field 'batch' must be an array"));
+  if (!batch.is_array()) return Err(call, InvalidArgument("field 'batch' must be an array"));
   const auto& items = batch.get_array();
   if (items.size() > options_.max_batch_items) {
-    return fail(
-        Status(Code::kTooLarge, "payload_too_large",
-               "a batch holds at most " + std::to_string(options_.max_batch_items) + " items"));
+    return Err(call, Status(Code::kTooLarge, "payload_too_large",
+                            "a batch holds at most " + std::to_string(options_.max_batch_items) +
+                                " items"));
   }
   HttpResponse resp = JsonResponse(200, "{\"batch\":[");
   resp.body.reserve(items.size() * (kind == Kind::kEncrypt ? 200 : 120) + 16);
@@ -252,7 +224,7 @@ HttpResponse Api::Batch(Call& call, Kind kind, std::string_view path_key,
   resp.body += "]}";
   resp.sensitive = kind == Kind::kDecrypt || kind == Kind::kDataKey;
   call.event.outcome = failed == 0 ? "ok" : "partial";
-  return Finish(call, std::move(resp));
+  return resp;
 }
 
 }  // namespace keep::http

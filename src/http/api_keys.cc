@@ -81,148 +81,127 @@ std::string KeyJson(const keys::KeyMeta& m) {
   return json::serialize(o);
 }
 
-HttpResponse Api::Keys(Call& call) {
-  const std::string_view m = call.req.method;
-  if (m != "POST" && m != "GET") return MethodNotAllowed("GET, POST", call.request_id);
-  if (Status st = Authenticate(call); !st.ok())
-    return Finish(call, ErrorResponse(st, call.request_id));
-  auto fail = [&](const Status& st) {
-    call.event.outcome = std::string(st.reason());
-    return Finish(call, ErrorResponse(st, call.request_id));
-  };
-  if (m == "GET") {
-    if (Status st = Authorize(call, access::Operation::kKeyList, ""); !st.ok()) return fail(st);
-    bool present = false;
-    auto prefix = QueryParam(call.query, "prefix", &present);
-    auto after = QueryParam(call.query, "after", &present);
-    auto limit = IntParam(call.query, "limit");
-    if (!prefix.ok()) return fail(prefix.status());
-    if (!after.ok()) return fail(after.status());
-    if (!limit.ok()) return fail(limit.status());
-    const int64_t n = limit->value_or(100);
-    if (n < 1 || n > 1000) return fail(InvalidArgument("limit must be between 1 and 1000"));
-    auto page = service_.ListKeys(call.ctx, *prefix, *after, static_cast<size_t>(n));
-    if (!page.ok()) return fail(page.status());
-    json::array names;
-    for (auto& k : page->names) {
-      if (guard_.CanReadKey(call.ctx.identity, k)) names.emplace_back(k);  // only what it may read
-    }
-    json::object o{{"keys", std::move(names)}};
-    if (page->next)
-      o["next"] = *page->next;
-    else
-      o["next"] = nullptr;
-    return Finish(call, JsonResponse(200, json::serialize(o)));
+HttpResponse Api::KeyList(Call& call) {
+  bool present = false;
+  auto prefix = QueryParam(call.query, "prefix", &present);
+  auto after = QueryParam(call.query, "after", &present);
+  auto limit = IntParam(call.query, "limit");
+  if (!prefix.ok()) return Err(call, prefix.status());
+  if (!after.ok()) return Err(call, after.status());
+  if (!limit.ok()) return Err(call, limit.status());
+  const int64_t n = limit->value_or(100);
+  if (n < 1 || n > 1000) return Err(call, InvalidArgument("limit must be between 1 and 1000"));
+  auto page = service_.ListKeys(call.ctx, *prefix, *after, static_cast<size_t>(n));
+  if (!page.ok()) return Err(call, page.status());
+  json::array names;
+  for (auto& k : page->names) {
+    if (guard_.CanReadKey(call.ctx.identity, k)) names.emplace_back(k);  // only what it may read
   }
+  json::object o{{"keys", std::move(names)}};
+  if (page->next) {
+    o["next"] = *page->next;
+  } else {
+    o["next"] = nullptr;
+  }
+  return JsonResponse(200, json::serialize(o));
+}
+
+HttpResponse Api::KeyCreate(Call& call) {
   ParsedBody body;
-  if (Status st = body.Parse(call.req.body); !st.ok()) return fail(st);
+  if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
   auto o = AsObject(body.value(), {"name", "type", "description", "auto_rotate_period"});
-  if (!o.ok()) return fail(o.status());
+  if (!o.ok()) return Err(call, o.status());
   auto name = ReqString(**o, "name");
-  if (!name.ok()) return fail(name.status());
-  if (Status st = Authorize(call, access::Operation::kKeyCreate, *name); !st.ok()) return fail(st);
+  if (!name.ok()) return Err(call, name.status());
+  // The key is named in the body: authorized here, once it is known.
+  if (Status st = Authorize(call, access::Operation::kKeyCreate, *name); !st.ok()) {
+    return Err(call, st);
+  }
   keys::CreateKeyOptions opts;
   opts.name = std::string(*name);
   auto type = OptString(**o, "type");
-  if (!type.ok()) return fail(type.status());
+  if (!type.ok()) return Err(call, type.status());
   if (*type) {
     auto t = keys::ParseKeyType(**type);
-    if (!t.ok()) return fail(t.status());
+    if (!t.ok()) return Err(call, t.status());
     opts.type = *t;
   }
   auto desc = OptString(**o, "description");
-  if (!desc.ok()) return fail(desc.status());
+  if (!desc.ok()) return Err(call, desc.status());
   if (*desc) opts.description = std::string(**desc);
   auto period = ParsePeriod(**o);
-  if (!period.ok()) return fail(period.status());
+  if (!period.ok()) return Err(call, period.status());
   opts.auto_rotate_period = *period;
   auto created = service_.CreateKey(call.ctx, opts);
-  if (!created.ok()) return fail(created.status());
+  if (!created.ok()) return Err(call, created.status());
   call.event.version = created->latest_version;
-  return Finish(call, JsonResponse(201, KeyJson(*created)));
+  return JsonResponse(201, KeyJson(*created));
 }
 
-HttpResponse Api::KeyItem(Call& call) {
-  const auto& s = call.segments;
-  const std::string_view m = call.req.method;
-  const std::string_view name = s[2];
-  if (s.size() == 4 &&
-      (s[3] == "encrypt" || s[3] == "decrypt" || s[3] == "rewrap" || s[3] == "datakey")) {
-    return Crypto(call);
-  }
-  if (s.size() > 4 || (s.size() == 4 && s[3] != "rotate" && s[3] != "cancel-deletion")) {
-    return ErrorResponse(NotFound("no such route"), call.request_id);
-  }
-  if (s.size() == 4 && m != "POST") return MethodNotAllowed("POST", call.request_id);
-  if (s.size() == 3 && m != "GET" && m != "PATCH" && m != "DELETE") {
-    return MethodNotAllowed("GET, PATCH, DELETE", call.request_id);
-  }
-  if (Status st = Authenticate(call); !st.ok())
-    return Finish(call, ErrorResponse(st, call.request_id));
-  auto fail = [&](const Status& st) {
-    call.event.outcome = std::string(st.reason());
-    return Finish(call, ErrorResponse(st, call.request_id));
-  };
-  if (Status st = keys::ValidateKeyName(name); !st.ok()) return fail(st);
-  access::Operation op = access::Operation::kKeyRead;
-  if (s.size() == 4)
-    op = s[3] == "rotate" ? access::Operation::kKeyRotate : access::Operation::kKeyDelete;
-  else if (m == "PATCH")
-    op = access::Operation::kKeyUpdate;
-  else if (m == "DELETE")
-    op = access::Operation::kKeyDelete;
-  if (Status st = Authorize(call, op, name); !st.ok()) return fail(st);
+namespace {
 
-  Result<keys::KeyMeta> result = Internal("unrouted");
-  if (s.size() == 4 && s[3] == "rotate") {
-    result = service_.RotateKey(call.ctx, name);
-  } else if (s.size() == 4) {
-    result = service_.CancelKeyDeletion(call.ctx, name);
-  } else if (m == "GET") {
-    result = service_.GetKey(call.ctx, name);
-  } else if (m == "DELETE") {
-    auto days = IntParam(call.query, "pending_days");
-    if (!days.ok()) return fail(days.status());
-    const int64_t d = days->value_or(keys::kDefaultPendingDays);
-    if (d < keys::kMinPendingDays || d > keys::kMaxPendingDays) {
-      return fail(InvalidArgument("pending_days must be between 7 and 365"));
-    }
-    result = service_.DeleteKey(call.ctx, name, static_cast<int>(d));
-  } else {
-    ParsedBody body;
-    if (Status st = body.Parse(call.req.body); !st.ok()) return fail(st);
-    auto o = AsObject(body.value(), {"description", "enabled", "min_decryption_version",
-                                     "min_encryption_version", "auto_rotate_period"});
-    if (!o.ok()) return fail(o.status());
-    keys::KeyPatch patch;
-    auto desc = OptString(**o, "description");
-    auto enabled = OptBool(**o, "enabled");
-    auto mind = OptInt(**o, "min_decryption_version");
-    auto mine = OptInt(**o, "min_encryption_version");
-    if (!desc.ok()) return fail(desc.status());
-    if (!enabled.ok()) return fail(enabled.status());
-    if (!mind.ok()) return fail(mind.status());
-    if (!mine.ok()) return fail(mine.status());
-    if (*desc) patch.description = std::string(**desc);
-    patch.enabled = *enabled;
-    for (auto [v, out, field] :
-         {std::tuple{&*mind, &patch.min_decryption_version, "min_decryption_version"},
-          std::tuple{&*mine, &patch.min_encryption_version, "min_encryption_version"}}) {
-      if (!v->has_value()) continue;
-      if (**v < 0 || **v > UINT32_MAX)
-        return fail(InvalidArgument(std::string(field) + " is out of range"));
-      *out = static_cast<uint32_t>(**v);
-    }
-    if ((*o)->contains("auto_rotate_period")) {
-      auto period = ParsePeriod(**o);
-      if (!period.ok()) return fail(period.status());
-      patch.auto_rotate_period = *period;
-    }
-    result = service_.UpdateKey(call.ctx, name, patch);
+HttpResponse KeyAnswer(Api::Call& call, const Result<keys::KeyMeta>& r) {
+  if (!r.ok()) return Err(call, r.status());
+  call.event.version = r->latest_version;
+  return JsonResponse(200, KeyJson(*r));
+}
+
+}  // namespace
+
+HttpResponse Api::KeyRead(Call& call) {
+  return KeyAnswer(call, service_.GetKey(call.ctx, call.param));
+}
+
+HttpResponse Api::KeyRotate(Call& call) {
+  return KeyAnswer(call, service_.RotateKey(call.ctx, call.param));
+}
+
+HttpResponse Api::KeyCancelDeletion(Call& call) {
+  return KeyAnswer(call, service_.CancelKeyDeletion(call.ctx, call.param));
+}
+
+HttpResponse Api::KeyDelete(Call& call) {
+  auto days = IntParam(call.query, "pending_days");
+  if (!days.ok()) return Err(call, days.status());
+  const int64_t d = days->value_or(keys::kDefaultPendingDays);
+  if (d < keys::kMinPendingDays || d > keys::kMaxPendingDays) {
+    return Err(call, InvalidArgument("pending_days must be between 7 and 365"));
   }
-  if (!result.ok()) return fail(result.status());
-  call.event.version = result->latest_version;
-  return Finish(call, JsonResponse(200, KeyJson(*result)));
+  return KeyAnswer(call, service_.DeleteKey(call.ctx, call.param, static_cast<int>(d)));
+}
+
+HttpResponse Api::KeyUpdate(Call& call) {
+  ParsedBody body;
+  if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
+  auto o = AsObject(body.value(), {"description", "enabled", "min_decryption_version",
+                                   "min_encryption_version", "auto_rotate_period"});
+  if (!o.ok()) return Err(call, o.status());
+  keys::KeyPatch patch;
+  auto desc = OptString(**o, "description");
+  auto enabled = OptBool(**o, "enabled");
+  auto mind = OptInt(**o, "min_decryption_version");
+  auto mine = OptInt(**o, "min_encryption_version");
+  if (!desc.ok()) return Err(call, desc.status());
+  if (!enabled.ok()) return Err(call, enabled.status());
+  if (!mind.ok()) return Err(call, mind.status());
+  if (!mine.ok()) return Err(call, mine.status());
+  if (*desc) patch.description = std::string(**desc);
+  patch.enabled = *enabled;
+  for (auto [v, out, field] :
+       {std::tuple{&*mind, &patch.min_decryption_version, "min_decryption_version"},
+        std::tuple{&*mine, &patch.min_encryption_version, "min_encryption_version"}}) {
+    if (!v->has_value()) continue;
+    if (**v < 0 || **v > UINT32_MAX) {
+      return Err(call, InvalidArgument(std::string(field) + " is out of range"));
+    }
+    *out = static_cast<uint32_t>(**v);
+  }
+  if ((*o)->contains("auto_rotate_period")) {
+    auto period = ParsePeriod(**o);
+    if (!period.ok()) return Err(call, period.status());
+    patch.auto_rotate_period = *period;
+  }
+  return KeyAnswer(call, service_.UpdateKey(call.ctx, call.param, patch));
 }
 
 }  // namespace keep::http

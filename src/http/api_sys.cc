@@ -84,31 +84,7 @@ HttpResponse SharesResponse(const std::vector<crypto::SecretBytes>& shares, json
 
 }  // namespace
 
-HttpResponse Api::Sys(Call& call) {
-  const auto& s = call.segments;
-  if (s.size() >= 3 && s[2] == "rekey") return SysRekey(call);
-  if (s.size() >= 3 && s[2] == "policies") return Policies(call);
-  if (s.size() >= 3 && s[2] == "lockdown") return Lockdown(call);
-  if (s.size() >= 3 && s[2] == "audit") return AuditApi(call);
-  if (s.size() != 3) return ErrorResponse(NotFound("no such route"), call.request_id);
-  const std::string_view op = s[2];
-  if (op == "health") return SysHealth(call);
-  if (op != "init" && op != "unseal" && op != "seal" && op != "rotate") {
-    return ErrorResponse(NotFound("no such route"), call.request_id);
-  }
-  if (call.req.method != "POST") return MethodNotAllowed("POST", call.request_id);
-  ParsedBody body;
-  if (Status st = body.Parse(call.req.body); !st.ok()) return ErrorResponse(st, call.request_id);
-  call.event.operation = "sys." + std::string(op);  // init and unseal are audited unauthenticated
-  if (op == "init") return SysInit(call, body.value());
-  if (op == "unseal") return SysUnseal(call, body.value());
-  return SysAdmin(call, op, body.value());
-}
-
-HttpResponse Api::SysHealth(Call& call) {
-  if (call.req.method != "GET" && call.req.method != "HEAD") {
-    return MethodNotAllowed("GET", call.request_id);
-  }
+HttpResponse Api::Health(Call& call) {
   // The answer's status for each state, overridable as Vault's are: ?activecode=,
   // ?degradedcode=, ?sealedcode=, ?uninitcode= (each 200-599).
   int codes[4] = {200, 200, 503, 501};  // active, degraded, sealed, uninitialized
@@ -117,7 +93,7 @@ HttpResponse Api::SysHealth(Call& call) {
   for (int i = 0; i < 4; ++i) {
     bool present = false;
     auto v = QueryParam(call.query, kParams[i], &present);
-    if (!v.ok()) return ErrorResponse(v.status(), call.request_id);
+    if (!v.ok()) return Err(call, v.status());
     if (!present) continue;
     char* end = nullptr;
     const long code = std::strtol(v->c_str(), &end, 10);
@@ -129,7 +105,7 @@ HttpResponse Api::SysHealth(Call& call) {
     codes[i] = static_cast<int>(code);
   }
   auto h = service_.GetHealth();
-  if (!h.ok()) return ErrorResponse(h.status(), call.request_id);
+  if (!h.ok()) return Err(call, h.status());
   // uninitialized, sealed, degraded (unsealed, serving from memory, store unreachable),
   // active.
   const bool degraded = h->initialized && !h->sealed && !h->store_ok;
@@ -177,13 +153,15 @@ HttpResponse Api::SysHealth(Call& call) {
   return JsonResponse(status, json::serialize(o));
 }
 
-HttpResponse Api::SysInit(Call& call, const json::value& body) {
-  auto o = AsObject(body, {"shares", "threshold", "share_recipients"});
-  if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
+HttpResponse Api::Init(Call& call) {
+  ParsedBody body;
+  if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
+  auto o = AsObject(body.value(), {"shares", "threshold", "share_recipients"});
+  if (!o.ok()) return Err(call, o.status());
   auto opts = ParseShareOptions(**o);
-  if (!opts.ok()) return ErrorResponse(opts.status(), call.request_id);
+  if (!opts.ok()) return Err(call, opts.status());
   auto r = service_.Init(*opts);
-  if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
+  if (!r.ok()) return Err(call, r.status());
   return SharesResponse(r->shares,
                         json::object{{"share_kind", r->share_kind},
                                      {"threshold", r->threshold},
@@ -191,15 +169,17 @@ HttpResponse Api::SysInit(Call& call, const json::value& body) {
                         &r->root_token);
 }
 
-HttpResponse Api::SysUnseal(Call& call, const json::value& body) {
-  auto o = AsObject(body, {"share", "reset"});
-  if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
+HttpResponse Api::Unseal(Call& call) {
+  ParsedBody body;
+  if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
+  auto o = AsObject(body.value(), {"share", "reset"});
+  if (!o.ok()) return Err(call, o.status());
   auto share = OptString(**o, "share");
   auto reset = OptBool(**o, "reset");
-  if (!share.ok()) return ErrorResponse(share.status(), call.request_id);
-  if (!reset.ok()) return ErrorResponse(reset.status(), call.request_id);
+  if (!share.ok()) return Err(call, share.status());
+  if (!reset.ok()) return Err(call, reset.status());
   if (*share && reset->value_or(false)) {
-    return ErrorResponse(InvalidArgument("give either share or reset, not both"), call.request_id);
+    return Err(call, InvalidArgument("give either share or reset, not both"));
   }
   Result<service::SealStatus> r = service::SealStatus{};
   if (reset->value_or(false)) {
@@ -209,95 +189,71 @@ HttpResponse Api::SysUnseal(Call& call, const json::value& body) {
   } else {
     r = service_.Unseal();
   }
-  if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
+  if (!r.ok()) return Err(call, r.status());
   return JsonResponse(200, json::serialize(SealStatusJson(*r)));
 }
 
-HttpResponse Api::Audited(Call& call, access::Operation op,
-                          const std::function<HttpResponse()>& f) {
-  if (Status st = Authenticate(call); !st.ok()) {
-    call.event.outcome = std::string(st.reason());
-    return Finish(call, ErrorResponse(st, call.request_id));
-  }
-  if (Status st = Authorize(call, op, ""); !st.ok()) {
-    call.event.outcome = std::string(st.reason());
-    return Finish(call, ErrorResponse(st, call.request_id));
-  }
-  return Finish(call, f());
+// The body of seal and rotate: none, or an empty object.
+Status EmptyBody(const std::string& body) {
+  if (body.empty()) return Status::Ok();
+  ParsedBody parsed;
+  KEEP_RETURN_IF_ERROR(parsed.Parse(body));
+  return AsObject(parsed.value(), {}).status();
 }
 
-// seal and rotate: authenticated, authorized and audited.
-HttpResponse Api::SysAdmin(Call& call, std::string_view op, const json::value& body) {
-  auto fail = [&](const Status& st) {
-    call.event.outcome = std::string(st.reason());
-    return Finish(call, ErrorResponse(st, call.request_id));
-  };
-  if (Status st = Authenticate(call); !st.ok()) return fail(st);
-  const auto aop = op == "seal" ? access::Operation::kSysSeal : access::Operation::kSysRotate;
-  if (Status st = Authorize(call, aop, ""); !st.ok()) return fail(st);
-  if (auto o = AsObject(body, {}); !o.ok()) return fail(o.status());
-  if (op == "seal") {
-    // The record is appended before sealing: later the trail itself is behind the barrier.
-    HttpResponse resp = Finish(call, JsonResponse(204, ""));
-    if (resp.status != 204) return resp;
-    if (Status st = service_.Seal(); !st.ok()) return ErrorResponse(st, call.request_id);
-    return resp;
-  }
+HttpResponse Api::Seal(Call& call) {
+  if (Status st = EmptyBody(call.req.body); !st.ok()) return Err(call, st);
+  // The record is appended before sealing: afterwards the trail itself is behind the
+  // barrier.
+  HttpResponse resp = Finish(call, JsonResponse(204, ""));
+  if (resp.status != 204) return resp;
+  if (Status st = service_.Seal(); !st.ok()) return Err(call, st);
+  return resp;
+}
+
+HttpResponse Api::RotateKeyring(Call& call) {
+  if (Status st = EmptyBody(call.req.body); !st.ok()) return Err(call, st);
   auto term = service_.RotateKeyring();
-  if (!term.ok()) return fail(term.status());
-  return Finish(call, JsonResponse(200, json::serialize(json::object{{"term", *term}})));
+  if (!term.ok()) return Err(call, term.status());
+  return JsonResponse(200, json::serialize(json::object{{"term", *term}}));
 }
 
-// GET /v1/sys/rekey (status), DELETE /v1/sys/rekey (cancel): token with sys.
-// POST /v1/sys/rekey/init {"shares","threshold","share_recipients"}: token with sys.
-// POST /v1/sys/rekey/update {"nonce","share"}: no token — the shares are the authority.
-HttpResponse Api::SysRekey(Call& call) {
-  const auto& s = call.segments;
-  const std::string_view method = call.req.method;
-  if (s.size() == 3) {
-    if (method == "GET") {
-      return Audited(call, access::Operation::kSysRead, [&] {
-        return JsonResponse(200, json::serialize(RekeyJson(service_.GetRekeyStatus())));
-      });
-    }
-    if (method == "DELETE") {
-      return Audited(call, access::Operation::kSysRekey, [&] {
-        Status st = service_.RekeyCancel();
-        return st.ok() ? JsonResponse(204, "") : ErrorResponse(st, call.request_id);
-      });
-    }
-    return MethodNotAllowed("GET, DELETE", call.request_id);
-  }
-  if (s.size() != 4 || (s[3] != "init" && s[3] != "update")) {
-    return ErrorResponse(NotFound("no such route"), call.request_id);
-  }
-  if (method != "POST") return MethodNotAllowed("POST", call.request_id);
+HttpResponse Api::RekeyStatus(Call& /*call*/) {
+  return JsonResponse(200, json::serialize(RekeyJson(service_.GetRekeyStatus())));
+}
+
+HttpResponse Api::RekeyCancel(Call& call) {
+  Status st = service_.RekeyCancel();
+  return st.ok() ? JsonResponse(204, "") : Err(call, st);
+}
+
+HttpResponse Api::RekeyInit(Call& call) {
   ParsedBody body;
-  if (Status st = body.Parse(call.req.body); !st.ok()) return ErrorResponse(st, call.request_id);
-  if (s[3] == "init") {
-    return Audited(call, access::Operation::kSysRekey, [&] {
-      auto o = AsObject(body.value(), {"shares", "threshold", "share_recipients"});
-      if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
-      auto opts = ParseShareOptions(**o);
-      if (!opts.ok()) return ErrorResponse(opts.status(), call.request_id);
-      if (opts->shares == 0) {
-        return ErrorResponse(InvalidArgument("give shares and threshold for the new share set"),
-                             call.request_id);
-      }
-      auto r = service_.RekeyStart(*opts);
-      if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
-      return JsonResponse(200, json::serialize(RekeyJson(*r)));
-    });
+  if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
+  auto o = AsObject(body.value(), {"shares", "threshold", "share_recipients"});
+  if (!o.ok()) return Err(call, o.status());
+  auto opts = ParseShareOptions(**o);
+  if (!opts.ok()) return Err(call, opts.status());
+  if (opts->shares == 0) {
+    return Err(call, InvalidArgument("give shares and threshold for the new share set"));
   }
-  call.event.operation = "sys.rekey.update";
+  auto r = service_.RekeyStart(*opts);
+  if (!r.ok()) return Err(call, r.status());
+  return JsonResponse(200, json::serialize(RekeyJson(*r)));
+}
+
+// No token: the current shares are the authority.
+HttpResponse Api::RekeyUpdate(Call& call) {
+  ParsedBody body;
+  if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
   auto o = AsObject(body.value(), {"nonce", "share"});
-  if (!o.ok()) return ErrorResponse(o.status(), call.request_id);
+  if (!o.ok()) return Err(call, o.status());
   auto nonce = ReqString(**o, "nonce");
   auto share = ReqString(**o, "share");
-  if (!nonce.ok()) return ErrorResponse(nonce.status(), call.request_id);
-  if (!share.ok()) return ErrorResponse(share.status(), call.request_id);
+  if (!nonce.ok()) return Err(call, nonce.status());
+  if (!share.ok()) return Err(call, share.status());
   auto r = service_.RekeySubmit(*nonce, *share);
-  if (!r.ok()) return ErrorResponse(r.status(), call.request_id);
+  if (!r.ok()) return Err(call, r.status());
   json::object st = RekeyJson(r->status);
   st["complete"] = r->complete;
   if (!r->complete) return JsonResponse(200, json::serialize(st));

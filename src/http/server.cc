@@ -220,7 +220,7 @@ struct Server::Impl {
         if (has_body) co_await Drain(stream, buffer, parser.content_length().value_or(1 << 20));
         break;
       }
-      const size_t limit = api.BodyLimitFor(head.target());
+      const size_t limit = api.BodyLimitFor(head.method_string(), head.target());
       if (parser.content_length() && *parser.content_length() > limit) {
         HttpResponse r = api.Reject(
             Status(Code::kTooLarge, "payload_too_large", "the request body is too large"), remote);

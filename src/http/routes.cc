@@ -1,0 +1,102 @@
+#include "http/routes.h"
+
+namespace keep::http {
+namespace {
+
+using O = access::Operation;
+using H = Handler;
+
+constexpr Route kRoutes[] = {
+    {"GET", "/metrics", O::kMetrics, KeyFrom::kNone, H::kMetrics},
+    {"GET", "/v1/sys/health", O::kHealth, KeyFrom::kNone, H::kHealth},
+    {"HEAD", "/v1/sys/health", O::kHealth, KeyFrom::kNone, H::kHealth},
+    {"POST", "/v1/sys/init", O::kSysInit, KeyFrom::kNone, H::kInit},
+    {"POST", "/v1/sys/unseal", O::kSysUnseal, KeyFrom::kNone, H::kUnseal},
+    {"POST", "/v1/sys/seal", O::kSysSeal, KeyFrom::kNone, H::kSeal},
+    {"POST", "/v1/sys/rotate", O::kSysRotate, KeyFrom::kNone, H::kRotateKeyring},
+    {"GET", "/v1/sys/rekey", O::kSysRead, KeyFrom::kNone, H::kRekeyStatus},
+    {"DELETE", "/v1/sys/rekey", O::kSysRekey, KeyFrom::kNone, H::kRekeyCancel},
+    {"POST", "/v1/sys/rekey/init", O::kSysRekey, KeyFrom::kNone, H::kRekeyInit},
+    {"POST", "/v1/sys/rekey/update", O::kSysRekeyUpdate, KeyFrom::kNone, H::kRekeyUpdate},
+    {"GET", "/v1/sys/lockdown", O::kSysLockdown, KeyFrom::kNone, H::kLockdownList},
+    {"POST", "/v1/sys/lockdown/reinstate", O::kSysLockdown, KeyFrom::kNone, H::kLockdownReinstate},
+    {"GET", "/v1/sys/policies", O::kPolicyRead, KeyFrom::kNone, H::kPolicyList},
+    {"GET", "/v1/sys/policies/{name}", O::kPolicyRead, KeyFrom::kNone, H::kPolicyRead},
+    {"PUT", "/v1/sys/policies/{name}", O::kPolicyWrite, KeyFrom::kNone, H::kPolicyWrite},
+    {"DELETE", "/v1/sys/policies/{name}", O::kPolicyDelete, KeyFrom::kNone, H::kPolicyDelete},
+    {"POST", "/v1/sys/audit/hash", O::kAuditHash, KeyFrom::kNone, H::kAuditHash},
+    {"GET", "/v1/sys/audit/public-key", O::kAuditHash, KeyFrom::kNone, H::kAuditPublicKey},
+    {"GET", "/v1/auth/tokens", O::kTokenManage, KeyFrom::kNone, H::kTokenList},
+    {"POST", "/v1/auth/tokens", O::kTokenCreate, KeyFrom::kNone, H::kTokenCreate},
+    {"GET", "/v1/auth/tokens/self", O::kTokenSelf, KeyFrom::kNone, H::kTokenLookup},
+    {"DELETE", "/v1/auth/tokens/self", O::kTokenSelf, KeyFrom::kNone, H::kTokenRevoke},
+    {"GET", "/v1/auth/tokens/{accessor}", O::kTokenManage, KeyFrom::kNone, H::kTokenLookup},
+    {"DELETE", "/v1/auth/tokens/{accessor}", O::kTokenManage, KeyFrom::kNone, H::kTokenRevoke},
+    {"GET", "/v1/keys", O::kKeyList, KeyFrom::kNone, H::kKeyList},
+    {"POST", "/v1/keys", O::kKeyCreate, KeyFrom::kHandler, H::kKeyCreate},
+    {"GET", "/v1/keys/{key}", O::kKeyRead, KeyFrom::kPath, H::kKeyRead},
+    {"PATCH", "/v1/keys/{key}", O::kKeyUpdate, KeyFrom::kPath, H::kKeyUpdate},
+    {"DELETE", "/v1/keys/{key}", O::kKeyDelete, KeyFrom::kPath, H::kKeyDelete},
+    {"POST", "/v1/keys/{key}/rotate", O::kKeyRotate, KeyFrom::kPath, H::kKeyRotate},
+    {"POST", "/v1/keys/{key}/cancel-deletion", O::kKeyDelete, KeyFrom::kPath,
+     H::kKeyCancelDeletion},
+    {"POST", "/v1/keys/{key}/encrypt", O::kEncrypt, KeyFrom::kPath, H::kEncrypt},
+    {"POST", "/v1/keys/{key}/decrypt", O::kDecrypt, KeyFrom::kPath, H::kDecrypt},
+    {"POST", "/v1/keys/{key}/rewrap", O::kRewrap, KeyFrom::kPath, H::kRewrap},
+    {"POST", "/v1/keys/{key}/datakey", O::kDataKey, KeyFrom::kPath, H::kDataKey},
+    {"POST", "/v1/decrypt", O::kDecrypt, KeyFrom::kHandler, H::kDecryptAny},
+    {"POST", "/v1/random", O::kRandom, KeyFrom::kNone, H::kRandom},
+};
+
+// Whether `path` fits `pattern`; the {param} segment's value goes to `param`.
+bool Matches(std::string_view pattern, std::string_view path, std::string_view* param) {
+  while (!pattern.empty() && !path.empty()) {
+    if (pattern.front() != '/' || path.front() != '/') return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    const size_t pe = pattern.find('/'), se = path.find('/');
+    const std::string_view want = pattern.substr(0, pe), got = path.substr(0, se);
+    if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+      if (got.empty()) return false;
+      *param = got;
+    } else if (want != got) {
+      return false;
+    }
+    pattern = pe == std::string_view::npos ? std::string_view() : pattern.substr(pe);
+    path = se == std::string_view::npos ? std::string_view() : path.substr(se);
+  }
+  return pattern.empty() && path.empty();
+}
+
+}  // namespace
+
+std::span<const Route> Routes() {
+  return kRoutes;
+}
+
+std::string_view ParamName(const Route& route) {
+  const size_t open = route.pattern.find('{');
+  if (open == std::string_view::npos) return {};
+  const size_t close = route.pattern.find('}', open);
+  return route.pattern.substr(open + 1, close - open - 1);
+}
+
+RouteMatch FindRoute(std::string_view method, std::string_view path) {
+  RouteMatch m;
+  for (const Route& r : kRoutes) {
+    std::string_view param;
+    if (!Matches(r.pattern, path, &param)) continue;
+    if (r.method == method && m.route == nullptr) {
+      m.route = &r;
+      m.param = param;
+    }
+    if (m.allow.find(r.method) == std::string::npos) {  // the methods this path takes
+      if (!m.allow.empty()) m.allow += ", ";
+      m.allow += r.method;
+    }
+  }
+  if (m.route != nullptr) m.allow.clear();
+  return m;
+}
+
+}  // namespace keep::http
