@@ -4,7 +4,7 @@ PRESET ?= release
 KEEP_WERROR ?= ON
 JOBS ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build run test asan bench format clean
+.PHONY: all bootstrap configure build run test asan tsan fuzz bench format clean
 
 all: build
 
@@ -26,6 +26,21 @@ test: build
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
 	@$(MAKE) --no-print-directory test PRESET=asan
+
+# The concurrency-heavy tests under ThreadSanitizer (label "concurrency").
+tsan:
+	@scripts/bootstrap.sh
+	@cmake --preset tsan -DKEEP_WERROR=$(KEEP_WERROR) >/dev/null
+	@cmake --build --preset tsan -j $(JOBS)
+	@ctest --preset tsan -j $(JOBS)
+
+# Every libFuzzer target for FUZZ_SECONDS each (fuzz/README.md); FUZZ_TARGET=name for one.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/bootstrap.sh --fuzz
+	@cmake --preset fuzz -DKEEP_WERROR=$(KEEP_WERROR) >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@scripts/fuzz.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGET)
 
 bench: build
 	@build/$(PRESET)/bench/keep_bench

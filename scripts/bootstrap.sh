@@ -13,6 +13,8 @@ PKGS=(
   softhsm2 libp11-kit-dev
   age bsdutils
 )
+# `make fuzz` also needs clang and libFuzzer's runtime.
+if [ "${1:-}" = "--fuzz" ]; then PKGS+=(clang-14 libclang-rt-14-dev); fi
 missing=()
 for p in "${PKGS[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
