@@ -36,10 +36,11 @@ tsan:
 
 # Every libFuzzer target for FUZZ_SECONDS each (fuzz/README.md); FUZZ_TARGET=name for one.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = ciphertext file shares config trail request
 fuzz:
 	@scripts/bootstrap.sh --fuzz
 	@cmake --preset fuzz -DKEEP_WERROR=$(KEEP_WERROR) >/dev/null
-	@cmake --build --preset fuzz -j $(JOBS)
+	@cmake --build --preset fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
 	@scripts/fuzz.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGET)
 
 bench: build

@@ -10,35 +10,39 @@
 #include <string>
 #include <string_view>
 
+#include "keep/code.h"
+#include "keep/reasons.h"
+
 namespace keep {
 
-enum class Code {
-  kOk = 0,
-  kInvalidArgument,     // 400: malformed or unacceptable input
-  kUnauthenticated,     // 401
-  kPermissionDenied,    // 403
-  kNotFound,            // 404
-  kMethodNotAllowed,    // 405
-  kAlreadyExists,       // 409
-  kFailedPrecondition,  // 409: the object's state forbids the operation
-  kTooLarge,            // 413
-  kResourceExhausted,   // 429
-  kUnimplemented,       // 501
-  kUnavailable,         // 503: sealed, locked down, shutting down
-  kInternal,            // 500: detail goes to the log only
-  kDataLoss,            // 500: stored data failed authentication
+
+// A reason: one of the names in keep/reasons.h, and nothing else. From a literal the check
+// happens at compile time (an unknown name does not compile); FromTable takes a name read
+// at run time from those tables.
+class ReasonCode {
+ public:
+  consteval ReasonCode(const char* name) : name_(name) {  // NOLINT: implicit on purpose
+    if (!IsKnownReason(name_)) throw "not a reason listed in keep/reasons.h";
+  }
+  // `name` must be a table entry's own string (FindApiReason(...)->name, ...).
+  static constexpr ReasonCode FromTable(std::string_view name) { return ReasonCode(name, 0); }
+  constexpr std::string_view name() const { return name_; }
+
+ private:
+  constexpr ReasonCode(std::string_view name, int) : name_(name) {}
+  std::string_view name_;
 };
 
 // The default API reason for a code ("bad_request" for kInvalidArgument, ...).
-std::string_view DefaultReason(Code code);
+ReasonCode DefaultReason(Code code);
 
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
-  Status(Code code, std::string_view reason, std::string message)
-      : code_(code), reason_(reason), message_(std::move(message)) {}
+  Status(Code code, ReasonCode reason, std::string message)
+      : code_(code), reason_(reason.name()), message_(std::move(message)) {}
   Status(Code code, std::string message)
-      : code_(code), reason_(DefaultReason(code)), message_(std::move(message)) {}
+      : code_(code), reason_(DefaultReason(code).name()), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
 
@@ -54,20 +58,20 @@ class [[nodiscard]] Status {
 
  private:
   Code code_ = Code::kOk;
-  std::string_view reason_;  // always a string literal
+  std::string_view reason_;  // a name from keep/reasons.h (ReasonCode)
   std::string message_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Status& s);
 
-// Helpers for the common codes. `reason` must be a string literal.
-Status InvalidArgument(std::string message, std::string_view reason = "bad_request");
-Status NotFound(std::string message, std::string_view reason = "not_found");
-Status AlreadyExists(std::string message, std::string_view reason = "already_exists");
-Status FailedPrecondition(std::string_view reason, std::string message);
+// Helpers for the common codes.
+Status InvalidArgument(std::string message, ReasonCode reason = "bad_request");
+Status NotFound(std::string message, ReasonCode reason = "not_found");
+Status AlreadyExists(std::string message, ReasonCode reason = "already_exists");
+Status FailedPrecondition(ReasonCode reason, std::string message);
 Status Unauthenticated(std::string message);
 Status PermissionDenied(std::string message);
-Status Unavailable(std::string_view reason, std::string message);
+Status Unavailable(ReasonCode reason, std::string message);
 Status Internal(std::string message);
 Status DataLoss(std::string message);
 

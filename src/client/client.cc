@@ -219,7 +219,7 @@ Status StatusOf(const HttpResult& r) {
       }
     }
   }
-  if (known) return Status(known->code, known->name, std::move(message));
+  if (known) return Status(known->code, ReasonCode::FromTable(known->name), std::move(message));
   // No known code: the code the status class implies (keep/reasons.h lists the statuses).
   Code code = Code::kInternal;
   switch (r.status) {

@@ -2,7 +2,7 @@
 
 namespace keep {
 
-std::string_view DefaultReason(Code code) {
+ReasonCode DefaultReason(Code code) {
   switch (code) {
     case Code::kOk:
       return "ok";
@@ -48,16 +48,16 @@ std::ostream& operator<<(std::ostream& os, const Status& s) {
   return os << s.ToString();
 }
 
-Status InvalidArgument(std::string message, std::string_view reason) {
+Status InvalidArgument(std::string message, ReasonCode reason) {
   return Status(Code::kInvalidArgument, reason, std::move(message));
 }
-Status NotFound(std::string message, std::string_view reason) {
+Status NotFound(std::string message, ReasonCode reason) {
   return Status(Code::kNotFound, reason, std::move(message));
 }
-Status AlreadyExists(std::string message, std::string_view reason) {
+Status AlreadyExists(std::string message, ReasonCode reason) {
   return Status(Code::kAlreadyExists, reason, std::move(message));
 }
-Status FailedPrecondition(std::string_view reason, std::string message) {
+Status FailedPrecondition(ReasonCode reason, std::string message) {
   return Status(Code::kFailedPrecondition, reason, std::move(message));
 }
 Status Unauthenticated(std::string message) {
@@ -66,7 +66,7 @@ Status Unauthenticated(std::string message) {
 Status PermissionDenied(std::string message) {
   return Status(Code::kPermissionDenied, std::move(message));
 }
-Status Unavailable(std::string_view reason, std::string message) {
+Status Unavailable(ReasonCode reason, std::string message) {
   return Status(Code::kUnavailable, reason, std::move(message));
 }
 Status Internal(std::string message) {

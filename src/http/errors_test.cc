@@ -13,7 +13,7 @@ namespace {
 TEST(Reasons, EveryApiReasonKeepsItsStatusAndComesBackToTheClientAsItself) {
   for (const Reason& r : kApiReasons) {
     SCOPED_TRACE(std::string(r.name));
-    const Status st(r.code, r.name, "because of something");
+    const Status st(r.code, ReasonCode::FromTable(r.name), "because of something");
     EXPECT_EQ(HttpStatusFor(st), r.http_status);
     const HttpResponse resp = ErrorResponse(st, "req-1");
     EXPECT_EQ(resp.status, r.http_status);
