@@ -12,7 +12,8 @@ using namespace keep;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const format::VersionKey key = [] {
     auto material = crypto::SecretBytes::CopyOf(Bytes(32, 0x42));
-    return std::move(*format::VersionKey::Derive(material));
+    auto derived = format::VersionKey::Derive(material);
+    return std::move(derived).value();
   }();
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   if (auto blob = format::FromText(text); blob.ok()) {
