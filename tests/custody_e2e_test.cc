@@ -145,7 +145,9 @@ TEST_F(Custody, SharesMailedEncryptedToCustodians) {
   server_->Start();
   const std::string d = server_->dir();
   Ok({"keygen", "--type", "x25519", "--out", d + "/alice"});
-  Ok({"keygen", "--type", "rsa-3072", "--out", d + "/bob"});
+  // bob's RSA-3072 pair is a fixture key (tests/vectors/keys), not generated here.
+  fs::copy_file("tests/vectors/keys/rsa-3072.pem", d + "/bob");
+  fs::copy_file("tests/vectors/keys/rsa-3072.pub", d + "/bob.pub");
   // Passphrases come from KEEP_PASSPHRASE or --passphrase-file, never from a piped stdin.
   std::ofstream(d + "/carol.pass") << "correct horse battery\n";
   std::ofstream(d + "/wrong.pass") << "nope\n";
@@ -177,11 +179,10 @@ TEST_F(Custody, SharesMailedEncryptedToCustodians) {
                          "--passphrase-file", d + "/wrong.pass"});
   EXPECT_EQ(wrong_pass.exit_code, 1);  // a refusal, not a usage error
   EXPECT_NE(wrong_pass.err.find("wrong passphrase"), std::string::npos) << wrong_pass.err;
-  EXPECT_NE(
-      Ok({"operator", "unseal", "--identity", d + "/carol", shares[2], "--passphrase-file",
-          d + "/carol.pass"})
-          .find("sealed:   false"),
-      std::string::npos);
+  EXPECT_NE(Ok({"operator", "unseal", "--identity", d + "/carol", shares[2], "--passphrase-file",
+                d + "/carol.pass"})
+                .find("sealed:   false"),
+            std::string::npos);
 }
 
 // A client encrypting and decrypting without pause; counts every failure.

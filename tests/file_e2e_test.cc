@@ -20,7 +20,8 @@ namespace keep::testing {
 namespace {
 
 TEST_F(FileE2e, KeygenWritesPkcs8PrivateKeysWithMode0600AndPublicKeys) {
-  for (const std::string name : {"alice", "bob"}) {
+  Sh("$KEEP keygen --type rsa-3072 --out carol >/dev/null");
+  for (const std::string name : {"alice", "carol"}) {  // written by keygen (bob is a fixture)
     struct stat sb;
     ASSERT_EQ(::stat(Path(name).c_str(), &sb), 0);
     EXPECT_EQ(sb.st_mode & 0777, 0600u) << name;
@@ -28,12 +29,12 @@ TEST_F(FileE2e, KeygenWritesPkcs8PrivateKeysWithMode0600AndPublicKeys) {
     EXPECT_NE(Slurp(Path(name + ".pub")).find("-----BEGIN PUBLIC KEY-----"), std::string::npos);
   }
   // OpenSSL reads what keygen wrote, and finds the types asked for.
-  EXPECT_NE(Sh("openssl pkey -in bob -noout -text | head -1").out.find("3072 bit"),
+  EXPECT_NE(Sh("openssl pkey -in carol -noout -text | head -1").out.find("3072 bit"),
             std::string::npos);
   EXPECT_NE(Sh("openssl pkey -pubin -in alice.pub -noout -text | head -1").out.find("X25519"),
             std::string::npos);
-  Sh("$KEEP keygen --type rsa-4096 --out carol >/dev/null");
-  EXPECT_NE(Sh("openssl pkey -in carol -noout -text | head -1").out.find("4096 bit"),
+  Sh("$KEEP keygen --type rsa-4096 --out dave >/dev/null");
+  EXPECT_NE(Sh("openssl pkey -in dave -noout -text | head -1").out.find("4096 bit"),
             std::string::npos);
   // Never overwrites a key.
   auto again = Sh("$KEEP keygen --out alice", 2);
@@ -154,12 +155,10 @@ TEST_F(FileE2e, PassphraseProtectedIdentities) {
   EXPECT_FALSE(fs::exists(Path("dave")));
   Put(Path("p"), "for carol's eyes only");
   Sh("$KEEP file encrypt -r carol.pub p -o p.keep");
-  Sh("$KEEP file decrypt -i carol p.keep -o out", 0,
-     {"KEEP_PASSPHRASE=correct horse battery"});
+  Sh("$KEEP file decrypt -i carol p.keep -o out", 0, {"KEEP_PASSPHRASE=correct horse battery"});
   EXPECT_EQ(Slurp(Path("out")), "for carol's eyes only");
   fs::remove(Path("out"));
-  auto wrong =
-      Sh("$KEEP file decrypt -i carol p.keep -o out", 1, {"KEEP_PASSPHRASE=incorrect"});
+  auto wrong = Sh("$KEEP file decrypt -i carol p.keep -o out", 1, {"KEEP_PASSPHRASE=incorrect"});
   EXPECT_NE(wrong.err.find("wrong passphrase"), std::string::npos) << wrong.err;
   EXPECT_EQ(wrong.err.find("incorrect"), std::string::npos) << "the passphrase is not echoed";
   EXPECT_FALSE(fs::exists(Path("out")));

@@ -42,8 +42,10 @@ class FileE2e : public ::testing::Test {
     char tmpl[] = "/tmp/keep-file-e2e-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    Sh("$KEEP keygen --out alice >/dev/null && $KEEP keygen --type rsa-3072 --out bob >/dev/null"
-       " && $KEEP keygen --out mallory >/dev/null");
+    // X25519 pairs from keygen (fast); bob's RSA-3072 pair is a fixture key
+    // (tests/vectors/keys), not generated per test.
+    Sh("$KEEP keygen --out alice >/dev/null && $KEEP keygen --out mallory >/dev/null");
+    FixtureKey("rsa-3072", "bob");
     ASSERT_TRUE(fs::exists(dir_ + "/bob.pub"));
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -55,6 +57,14 @@ class FileE2e : public ::testing::Test {
     return r;
   }
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  // Copies tests/vectors/keys/<fixture>.pem and .pub to <name> and <name>.pub.
+  void FixtureKey(const std::string& fixture, const std::string& name) {
+    const fs::path keys = fs::current_path() / "tests/vectors/keys";
+    fs::copy_file(keys / (fixture + ".pem"), Path(name), fs::copy_options::overwrite_existing);
+    fs::copy_file(keys / (fixture + ".pub"), Path(name + ".pub"),
+                  fs::copy_options::overwrite_existing);
+    fs::permissions(Path(name), fs::perms::owner_read | fs::perms::owner_write);
+  }
   // The files in the temp dir whose name contains `part` (leftover temporary files).
   int Leftovers(const std::string& part) const {
     int n = 0;

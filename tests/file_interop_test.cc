@@ -13,8 +13,7 @@ namespace {
 TEST_F(FileE2e, AnIndependentPythonReaderAndWriterAgreeWithKeep) {
   const std::string py =
       "/usr/bin/python3 " + fs::current_path().string() + "/tests/interop/file_v1.py";
-  Sh("$KEEP keygen --type rsa-4096 --out carol --passphrase >/dev/null", 0,
-     {"KEEP_PASSPHRASE=carol's passphrase"});
+  FixtureKey("rsa-4096-scrypt", "carol");  // passphrase "carol's passphrase"
   for (size_t n : {size_t{0}, size_t{25}, kSeg, 3 * kSeg + 5}) {
     SCOPED_TRACE("size " + std::to_string(n));
     const std::string plain = RandomBytes(n, static_cast<uint32_t>(n) + 1);

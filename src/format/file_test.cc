@@ -2,6 +2,7 @@
 // stanzas, segments truncated, reordered, duplicated, appended), wrong keys, key
 // commitment across recipients, and adding a recipient without touching the body.
 #include "format/file.h"
+#include "crypto/fixture_keys.h"
 
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
@@ -20,7 +21,7 @@ constexpr size_t kSeg = size_t{1} << kSmall;
 
 struct Identities {
   crypto::PrivateKey x = *crypto::GeneratePrivateKey(crypto::KeyType::kX25519);
-  crypto::PrivateKey rsa = *crypto::GeneratePrivateKey(crypto::KeyType::kRsa, 3072);
+  crypto::PrivateKey rsa = crypto::testing::FixtureRsa3072();
   crypto::PrivateKey other = *crypto::GeneratePrivateKey(crypto::KeyType::kX25519);
 };
 

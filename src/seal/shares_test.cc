@@ -1,4 +1,7 @@
 #include "seal/shares.h"
+#include "crypto/fixture_keys.h"
+
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -93,7 +96,9 @@ TEST(Shares, EncryptedToCustodiansOfBothKeyTypes) {
   auto root = crypto::RandomSecret(32);
   auto set = MakeShareSet(*root, ShareKind::kUnseal, 2, 2);
   for (auto type : {crypto::KeyType::kX25519, crypto::KeyType::kRsa}) {
-    auto custodian = crypto::GeneratePrivateKey(type, 3072);
+    std::optional<crypto::PrivateKey> custodian = type == crypto::KeyType::kRsa
+                                                      ? crypto::testing::FixtureRsa3072()
+                                                      : *crypto::GeneratePrivateKey(type);
     auto enc = EncryptShare(custodian->public_key(), set->texts[1]);
     ASSERT_TRUE(enc.ok()) << enc.status().ToString();
     EXPECT_EQ(enc->substr(0, 9), "kshare1e-");

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "crypto/fixture_keys.h"
 #include "crypto/random.h"
 #include "seal/provider.h"
 #include "service/service.h"
@@ -161,7 +162,7 @@ TEST_F(CustodyTest, InitOptionsAreChecked) {
 TEST_F(CustodyTest, SharesEncryptedToCustodiansOpenOnlyWithTheirKeys) {
   Restart();
   auto x = crypto::GeneratePrivateKey(crypto::KeyType::kX25519);
-  auto r = crypto::GeneratePrivateKey(crypto::KeyType::kRsa, 3072);
+  std::optional<crypto::PrivateKey> r = crypto::testing::FixtureRsa3072();
   auto init = svc_->Init({2, 2, {x->public_key(), r->public_key()}});
   ASSERT_TRUE(init.ok()) << init.status();
   const std::string s0 = Text(init->shares[0]), s1 = Text(init->shares[1]);
