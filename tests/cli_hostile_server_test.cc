@@ -114,8 +114,8 @@ TEST_F(HostileServer, EveryCommandFailsCleanlyOnNonsense) {
     std::string script;
     for (size_t i = 0; i < commands.size(); ++i) {
       const std::string n = std::to_string(i);
-      script += "( $KEEP " + commands[i] + " </dev/null >out" + n + " 2>err" + n +
-                "; echo $? >rc" + n + " ) &\n";
+      script += "( $KEEP " + commands[i] + " </dev/null >out" + n + " 2>err" + n + "; echo $? >rc" +
+                n + " ) &\n";
     }
     script += "wait\n";
     ASSERT_EQ(Shell(dir_, script, env_).exit_code, 0);

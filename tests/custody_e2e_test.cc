@@ -355,7 +355,7 @@ TEST(CustodyCluster, RekeyAndRotationOnOneNodeDoNotDisturbTheOther) {
   }
   EXPECT_NE(st.find("term 3 active, terms [1,2,3]"), std::string::npos) << st;
   const int seen = on_b.ok;
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(Keepd::WaitFor([&] { return on_b.ok > seen + 10; }));
   on_b.Stop();
   EXPECT_GT(on_b.ok, seen) << "node b kept serving after the rekey and rotations";
   EXPECT_EQ(on_b.failed, 0) << on_b.last_error;
@@ -481,10 +481,11 @@ TEST_F(HsmCustody, ARefusedPinStopsRetriesUntilTheOperatorActsAndIsReadAgain) {
       ASSERT_TRUE(h.body.is_object());
       EXPECT_TRUE(h.body.as_object().contains("auto_unseal_paused")) << json::serialize(h.body);
     }
-    // Corrected, but nobody has acted: three retry intervals pass and keep stays sealed
+    // Corrected, but nobody has acted: three maintenance passes run and keep stays sealed
     // (a retry would have read the corrected file and unsealed).
     SetPinFile("246810");
-    EXPECT_FALSE(WaitUnsealed(3000)) << "keepd retried the PIN on its own";
+    server_->RunMaintenance(3);
+    Health(503);
     if (how == "SIGHUP") {
       server_->Signal(SIGHUP);
     } else {
@@ -544,7 +545,7 @@ TEST_F(HsmCustody, UnreachableTokenAtStartIsRetriedButAnOperatorSealIsNot) {
   EXPECT_NE(st.find("sealed:      false"), std::string::npos) << st << server_->log();
   // An operator's seal is not undone by the retries; an explicit unseal opens it.
   Ok({"operator", "seal"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  server_->RunMaintenance(3);  // three retry passes, on demand
   st = Status();
   EXPECT_NE(st.find("sealed:      true"), std::string::npos) << st;
   EXPECT_NE(st.find("sealed by an operator"), std::string::npos) << st;

@@ -119,6 +119,37 @@ long Keepd::RssKib() const {
   return 0;
 }
 
+long Keepd::Metric(const std::string& name) const {
+  auto c = NewClient("", 5000);
+  auto r = c->Send("GET", "/metrics", "");
+  if (!r.ok() || r->status != 200) return -1;
+  std::istringstream lines(r->body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + " ", 0) == 0) return std::stol(line.substr(name.size() + 1));
+  }
+  return -1;
+}
+
+bool Keepd::WaitFor(const std::function<bool()>& cond, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!cond()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+void Keepd::RunMaintenance(int passes) {
+  for (int i = 0; i < passes; ++i) {
+    const long before = Metric("keep_maintenance_passes_total");
+    ASSERT_GE(before, 0) << "no keep_maintenance_passes_total in /metrics";
+    Signal(SIGUSR1);
+    ASSERT_TRUE(WaitFor([&] { return Metric("keep_maintenance_passes_total") > before; }))
+        << "keepd ran no maintenance pass after SIGUSR1:\n"
+        << log();
+  }
+}
+
 int Keepd::Stop(int signal) {
   if (pid_ <= 0) return -1;
   ::kill(pid_, signal);

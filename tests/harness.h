@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,13 @@ class Keepd {
   void set_launcher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
   // keepd's resident set size in KiB (VmRSS), 0 when it is not running.
   long RssKib() const;
+  // A counter or gauge from /metrics (-1 when it cannot be read).
+  long Metric(const std::string& name) const;
+  // Runs `passes` maintenance passes now (SIGUSR1) and waits until keepd has finished
+  // them (keep_maintenance_passes_total); fails the test after 10 s.
+  void RunMaintenance(int passes = 1);
+  // Waits until `cond` holds, checking every 10 ms; false after `timeout_ms`.
+  static bool WaitFor(const std::function<bool()>& cond, int timeout_ms = 10000);
   std::string audit_path() const { return dir_ + "/audit.log"; }
   std::string db_path() const { return dir_ + "/data/keep.db"; }
   std::string log() const;

@@ -22,12 +22,13 @@ TEST(Shutdown, SigtermFinishesInFlightRequests) {
   ASSERT_TRUE(conn.Write("POST /v1/keys/k/encrypt HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
                          server.token() + "\r\nContent-Length: " + std::to_string(body.size()) +
                          "\r\n\r\n" + body.substr(0, 10)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the server is mid-request
+  // The server is mid-request: its in-flight count says so (2: that request and the scrape
+  // asking).
+  ASSERT_TRUE(Keepd::WaitFor([&] { return server.Metric("keep_http_in_flight") == 2; }));
   server.Signal(SIGTERM);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  // New connections are refused while the in-flight request is still open.
-  RawConnection late(server.port(), server.ca());
-  EXPECT_FALSE(late.ok());
+  // New connections are refused (the listener closes) while the in-flight request is still
+  // open.
+  EXPECT_TRUE(Keepd::WaitFor([&] { return !RawConnection(server.port(), server.ca()).ok(); }));
   ASSERT_TRUE(conn.Write(body.substr(10)));
   const std::string reply = conn.Read(5000);
   EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply.substr(0, 200);

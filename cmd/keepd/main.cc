@@ -1,5 +1,6 @@
 // keepd: the keep server. Thin: parse flags, load config, wire the layers, serve.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -219,7 +220,7 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
   http::Server server(api, tls.get(), server_options);
   // SIGHUP: the operator has acted (for instance corrected the HSM PIN file): try the
   // automatic unseal again, which also resumes retries stopped after a refused PIN.
-  server.OnHangup([&svc] {
+  server.OnSignal(SIGHUP, [&svc] {
     if (!svc.IsSealed()) return;
     auto u = svc.Unseal(service::UnsealTrigger::kOperator);
     if (u.ok() && !u->sealed) {
@@ -234,6 +235,11 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
     const std::string port = std::to_string(server.port());
     KEEP_RETURN_IF_ERROR(OutputFile::WriteWhole(ready_file, AsBytes(port + "\n"), {.mode = 0644}));
   }
+  // SIGUSR1: a maintenance pass now (rotations due, deletions due, an automatic unseal).
+  server.OnSignal(SIGUSR1, [&svc] { svc.RunMaintenanceNow(); });
+  api.SetServerStats([&server] {
+    return http::ServerStats{server.connections(), server.in_flight()};
+  });
   svc.StartMaintenance(cfg.maintenance_interval_s);
   svc.StartReplication();  // follows other nodes' changes (PostgreSQL); no-op on SQLite
   log::Info("node id {}", svc.node_id());

@@ -407,6 +407,21 @@ HttpResponse Api::Metrics(Call& call) {
       "# HELP keep_keyring_term The active keyring term.\n# TYPE keep_keyring_term gauge\n"
       "keep_keyring_term " +
       std::to_string(ks.active_term) + "\n";
+  out +=
+      "# HELP keep_maintenance_passes_total Maintenance passes completed (rotation, deletion, "
+      "automatic unseal).\n# TYPE keep_maintenance_passes_total counter\n"
+      "keep_maintenance_passes_total " +
+      std::to_string(service_.maintenance_passes()) + "\n";
+  if (server_stats_) {
+    const ServerStats st = server_stats_();
+    out +=
+        "# HELP keep_http_connections Open client connections.\n"
+        "# TYPE keep_http_connections gauge\nkeep_http_connections " +
+        std::to_string(st.connections) +
+        "\n# HELP keep_http_in_flight Requests being handled (this scrape included).\n"
+        "# TYPE keep_http_in_flight gauge\nkeep_http_in_flight " +
+        std::to_string(st.in_flight) + "\n";
+  }
   HttpResponse r = JsonResponse(200, std::move(out));
   r.content_type = "text/plain; version=0.0.4";
   return r;

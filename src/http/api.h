@@ -45,6 +45,12 @@ struct ApiOptions {
   bool async_audit = false;
 };
 
+// What the transport reports about itself (/metrics).
+struct ServerStats {
+  int connections = 0;
+  int in_flight = 0;  // requests read and not yet answered
+};
+
 class Api {
  public:
   Api(service::Service& service, audit::Sink& audit, ApiOptions options);
@@ -70,6 +76,9 @@ class Api {
   // audit_unavailable (the original's body is wiped when sensitive).
   HttpResponse AuditFailed(HttpResponse& original, std::string_view request_id);
   int audit_timeout_ms() const { return audit_.write_timeout_ms(); }
+  // Where /metrics gets the server's connection and in-flight counts; set once, before
+  // requests are served.
+  void SetServerStats(std::function<ServerStats()> f) { server_stats_ = std::move(f); }
 
   // One request's state through the pipeline (api_internal.h).
   struct Call;
@@ -144,6 +153,7 @@ class Api {
   std::string id_prefix_;
   std::atomic<uint64_t> counter_{0};
   std::atomic<uint64_t> status_counts_[6] = {};
+  std::function<ServerStats()> server_stats_;
 };
 
 }  // namespace keep::http

@@ -4,6 +4,7 @@
 
 #include <malloc.h>
 #include <openssl/crypto.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <array>
@@ -34,8 +35,8 @@ struct Server::Impl {
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc};
-  asio::signal_set hangup{ioc};
-  std::function<void()> on_hangup;
+  asio::signal_set user_signals{ioc};
+  std::function<void()> on_hangup, on_user1;
   std::atomic<bool> draining{false};
   std::atomic<int> in_flight{0};
   std::atomic<int> connections{0};
@@ -364,12 +365,13 @@ struct Server::Impl {
     }
   }
 
-  void WaitHangup() {
-    hangup.async_wait([this](const boost::system::error_code& ec, int) {
+  void WaitUserSignals() {
+    user_signals.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec || draining) return;
-      log::Info("http: SIGHUP");
-      if (on_hangup) on_hangup();
-      WaitHangup();
+      log::Info("http: {}", sig == SIGHUP ? "SIGHUP" : "SIGUSR1");
+      const auto& f = sig == SIGHUP ? on_hangup : on_user1;
+      if (f) f();
+      WaitUserSignals();
     });
   }
 
@@ -379,7 +381,7 @@ struct Server::Impl {
     boost::system::error_code ec;
     acceptor.close(ec);
     signals.cancel(ec);
-    hangup.cancel(ec);
+    user_signals.cancel(ec);
     auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(opt.shutdown_grace_ms);
     asio::co_spawn(ioc, WaitDrained(deadline), asio::detached);
@@ -430,8 +432,9 @@ void Server::Run(bool handle_signals) {
     im.signals.async_wait([&im](const boost::system::error_code& ec, int) {
       if (!ec) im.BeginDrain();
     });
-    im.hangup.add(SIGHUP);
-    im.WaitHangup();
+    im.user_signals.add(SIGHUP);
+    im.user_signals.add(SIGUSR1);
+    im.WaitUserSignals();
   }
   asio::co_spawn(im.ioc, im.Accept(), asio::detached);
   asio::co_spawn(im.ioc, im.TrimAfterBursts(), asio::detached);
@@ -444,8 +447,16 @@ void Server::Run(bool handle_signals) {
   log::Info("http: stopped");
 }
 
-void Server::OnHangup(std::function<void()> f) {
-  impl_->on_hangup = std::move(f);
+void Server::OnSignal(int signal, std::function<void()> f) {
+  (signal == SIGHUP ? impl_->on_hangup : impl_->on_user1) = std::move(f);
+}
+
+int Server::connections() const {
+  return impl_->connections.load();
+}
+
+int Server::in_flight() const {
+  return impl_->in_flight.load();
 }
 
 void Server::Stop() {

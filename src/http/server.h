@@ -48,11 +48,14 @@ class Server {
   Status Listen();
   uint16_t port() const;
   // Serves until Stop() (or SIGTERM/SIGINT when `handle_signals`), then drains. With
-  // `handle_signals`, SIGHUP calls the OnHangup callback (on a server thread) and never
-  // stops the server.
+  // `handle_signals`, SIGHUP and SIGUSR1 call their OnSignal callbacks (on a server thread)
+  // and never stop the server.
   void Run(bool handle_signals);
-  // What SIGHUP does; set before Run().
-  void OnHangup(std::function<void()> f);
+  // What SIGHUP or SIGUSR1 does; set before Run().
+  void OnSignal(int signal, std::function<void()> f);
+  // Open connections and requests being handled now (for /metrics).
+  int connections() const;
+  int in_flight() const;
   void Stop();
 
  private:

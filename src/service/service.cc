@@ -19,23 +19,39 @@ void Service::StartMaintenance(int interval_seconds) {
   maint_stop_ = false;
   maint_thread_ = std::thread([this, interval_seconds] {
     std::unique_lock lock(maint_mu_);
-    while (!maint_cv_.wait_for(lock, std::chrono::seconds(interval_seconds),
-                               [this] { return maint_stop_; })) {
-      if (barrier_.IsSealed()) {
-        // An HSM that was unreachable at start (or went away): try again, unless an
-        // operator sealed on purpose — then only an operator opens it.
-        if (seal_->AutoUnseal() && !operator_sealed_.load() && !auto_unseal_paused_.load()) {
-          lock.unlock();
-          auto u = Unseal(UnsealTrigger::kAutomatic);
-          lock.lock();
-          if (u.ok() && !u->sealed) log::Info("sys: auto-unseal succeeded on retry");
-        }
-        continue;
-      }
-      auto r = keys_.RunMaintenance();
-      if (!r.ok()) log::Warn("maintenance: {}", r.status().ToString());
+    for (;;) {
+      // A pass every interval, or at once when asked for (RunMaintenanceNow).
+      maint_cv_.wait_for(lock, std::chrono::seconds(interval_seconds),
+                         [this] { return maint_stop_ || maint_now_; });
+      if (maint_stop_) return;
+      maint_now_ = false;
+      RunMaintenancePass(lock);
     }
   });
+}
+
+void Service::RunMaintenanceNow() {
+  {
+    std::lock_guard lock(maint_mu_);
+    maint_now_ = true;
+  }
+  maint_cv_.notify_all();
+}
+
+void Service::RunMaintenancePass(std::unique_lock<std::mutex>& lock) {
+  lock.unlock();
+  if (barrier_.IsSealed()) {
+    // An HSM that was unreachable at start (or went away): try again, unless an operator
+    // sealed on purpose — then only an operator opens it.
+    if (seal_->AutoUnseal() && !operator_sealed_.load() && !auto_unseal_paused_.load()) {
+      auto u = Unseal(UnsealTrigger::kAutomatic);
+      if (u.ok() && !u->sealed) log::Info("sys: auto-unseal succeeded on retry");
+    }
+  } else if (auto r = keys_.RunMaintenance(); !r.ok()) {
+    log::Warn("maintenance: {}", r.status().ToString());
+  }
+  maint_passes_.fetch_add(1);
+  lock.lock();
 }
 
 void Service::StopMaintenance() {

@@ -226,6 +226,10 @@ class Service {
   // the automatic unseal instead, unless an operator sealed.
   void StartMaintenance(int interval_seconds);
   void StopMaintenance();
+  // Runs a maintenance pass now (keepd: SIGUSR1), without waiting for it. Thread-safe.
+  void RunMaintenanceNow();
+  // Maintenance passes completed since start (for /metrics; tests wait on it).
+  uint64_t maintenance_passes() const { return maint_passes_.load(); }
 
   // Follows the store's change feed on a background thread, reloading what other nodes
   // change (keys, tokens, keyring); after every (re)connection it reloads everything, so
@@ -324,9 +328,12 @@ class Service {
   Replication repl_;
   std::thread repl_thread_;
 
+  void RunMaintenancePass(std::unique_lock<std::mutex>& lock);  // with maint_mu_ held
   std::mutex maint_mu_;
   std::condition_variable maint_cv_;
   bool maint_stop_ = false;
+  bool maint_now_ = false;  // a pass asked for by RunMaintenanceNow
+  std::atomic<uint64_t> maint_passes_{0};
   std::thread maint_thread_;
 };
 
