@@ -3,6 +3,8 @@
 // the audit trail verified and tampered with, client certificates over mutual TLS, rate
 // limits, and both kinds of decrypt lockdown surviving restarts until an administrator
 // acts.
+// Over 400 lines on purpose: every test drives the same roles (docs/operations.md's worked
+// example) through the real binary and a real keepd, with one fixture.
 #include <gtest/gtest.h>
 
 #include <thread>

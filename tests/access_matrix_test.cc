@@ -3,6 +3,8 @@
 // SQLite store and a real audit trail file. /v1/decrypt resolves the key from the
 // ciphertext before checking policy. Afterwards the trail holds one record per request
 // and verifies.
+// Over 400 lines on purpose: the matrix is one table over one prepared world (roles, keys,
+// tokens, a real trail), and the token, expiry, rate-limit and fail-closed tests reuse it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

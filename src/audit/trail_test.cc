@@ -1,6 +1,8 @@
 // The audit trail against real files: group commit from many threads, the verifier on
 // every kind of tampering, continuation across restarts and crashes, rotation, HMAC'd
 // fields, a full disk (RLIMIT_FSIZE) and a hung one (a FIFO nobody reads).
+// Over 400 lines on purpose: the writer and the verifier are tested against each other on
+// one fixture (every tampering, crash and rotation case is written by one, read by the other).
 #include "audit/trail.h"
 
 #include <fcntl.h>

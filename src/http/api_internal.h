@@ -27,6 +27,19 @@ struct Api::Call {
   int retry_after = 0;  // seconds, for 429
 };
 
+// The path without its query, with "//" folded and no trailing "/" (as clients send it).
+inline std::string CleanPath(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    if (c == '/' && !out.empty() && out.back() == '/') continue;
+    out += c;
+  }
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
 // An error answer for `call`.
 inline HttpResponse Err(const Api::Call& call, const Status& st) {
   return ErrorResponse(st, call.request_id);

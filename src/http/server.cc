@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: Beast and Asio are compiled in this one translation unit only
+// (build times on 2 cores), and a connection's session is one coroutine that reads top to
+// bottom (handshake, screening, limits, body, answer, audit wait).
 #include "http/server.h"
 #include "audit/sink.h"
 #include "http/tls.h"

@@ -1,5 +1,7 @@
 #include "service/service.h"
 
+#include "service/custody_internal.h"  // complete types for the destructor
+
 #include <algorithm>
 #include <iterator>
 
@@ -8,6 +10,31 @@
 #include "crypto/random.h"
 
 namespace keep::service {
+
+Service::Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::SealProvider> seal,
+                 keys::KeyManager::Clock clock)
+    : store_(std::move(store)),
+      seal_(std::move(seal)),
+      barrier_(*store_),
+      keys_(barrier_, clock),
+      tokens_(barrier_, clock),
+      policies_(barrier_),
+      locks_(barrier_) {
+  uint8_t id[6];
+  if (!crypto::RandomFill(id).ok()) std::fill(std::begin(id), std::end(id), 0);
+  node_id_ = HexEncode(id);
+}
+
+Service::~Service() {
+  StopReplication();
+  StopMaintenance();
+  {
+    std::lock_guard lock(reenc_mu_);
+    reenc_stop_ = true;
+  }
+  reenc_cv_.notify_all();
+  if (reenc_thread_.joinable()) reenc_thread_.join();
+}
 
 Status Service::RequireUnsealed() const {
   if (barrier_.IsSealed()) return Unavailable("sealed", "keep is sealed");

@@ -1,0 +1,114 @@
+// Api: what the transport calls besides Handle — the header screening before a body is
+// read, refusals of what never became a request (malformed HTTP, too large, overloaded),
+// the audit-failure answer, body limits, and /metrics.
+#include <chrono>
+
+#include "crypto/secret_bytes.h"
+#include "http/api_internal.h"
+
+namespace keep::http {
+
+size_t Api::BodyLimitFor(std::string_view method, std::string_view target) const {
+  const RouteMatch m = FindRoute(method, CleanPath(target));
+  return m.route != nullptr && access::Spec(m.route->op).batch ? options_.max_batch_body_bytes
+                                                               : options_.max_body_bytes;
+}
+
+HttpResponse Api::Reject(const Status& status, std::string_view remote_address, int retry_after_s) {
+  const std::string id = NextRequestId();
+  HttpResponse r = ErrorResponse(status, id);
+  status_counts_[r.status / 100].fetch_add(1, std::memory_order_relaxed);
+  // Refused before it was a request (malformed HTTP, body too large): recorded too, without
+  // holding the answer back (it carries nothing).
+  audit::Event ev;
+  ev.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  ev.request_id = id;
+  ev.operation = "http.reject";
+  ev.status = r.status;
+  ev.outcome = r.error_code;
+  ev.remote_address = std::string(remote_address);
+  audit_.AppendAsync(ev);
+  if (retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+  r.headers.emplace_back("X-Request-Id", id);
+  return r;
+}
+
+std::optional<HttpResponse> Api::Screen(HttpRequest& head) {
+  const RouteMatch m = FindRoute(head.method, CleanPath(head.target));
+  // Unknown routes are refused after the body (a 404 needs no credentials), and routes
+  // that take no credentials read theirs.
+  if (m.route == nullptr || !access::Spec(m.route->op).credentials) return std::nullopt;
+  Call call{head, NextRequestId(), CleanPath(head.target), {}, m.route, m.param, {}, {}};
+  call.ctx.request_id = call.request_id;
+  call.ctx.remote_address = head.remote_address;
+  call.event.request_id = call.request_id;
+  call.event.remote_address = head.remote_address;
+  call.event.operation = std::string(access::OperationName(m.route->op));
+  Status st = Authenticate(call);
+  if (st.ok()) return std::nullopt;
+  HttpResponse resp = Finish(call, Err(call, st));
+  resp.headers.emplace_back("X-Request-Id", call.request_id);
+  status_counts_[std::min(resp.status / 100, 5)].fetch_add(1, std::memory_order_relaxed);
+  return resp;
+}
+
+HttpResponse Api::AuditFailed(HttpResponse& original, std::string_view request_id) {
+  if (original.sensitive) OPENSSL_cleanse(original.body.data(), original.body.size());
+  HttpResponse r = ErrorResponse(
+      Unavailable("audit_unavailable",
+                  "the request was refused because its audit record could not be written"),
+      request_id);
+  status_counts_[5].fetch_add(1, std::memory_order_relaxed);
+  return r;
+}
+
+HttpResponse Api::Metrics(Call& call) {
+  if (options_.metrics_require_token) {
+    if (Status st = Authenticate(call); !st.ok()) return Err(call, st);
+  }
+  std::string out =
+      "# HELP keep_http_responses_total HTTP responses by status class.\n"
+      "# TYPE keep_http_responses_total counter\n";
+  for (int c = 1; c <= 5; ++c) {
+    out += "keep_http_responses_total{class=\"" + std::to_string(c) + "xx\"} " +
+           std::to_string(status_counts_[c].load(std::memory_order_relaxed)) + "\n";
+  }
+  out += "# HELP keep_sealed 1 when the server is sealed.\n# TYPE keep_sealed gauge\n";
+  out += std::string("keep_sealed ") + (service_.IsSealed() ? "1" : "0") + "\n";
+  out +=
+      "# HELP keep_locked_memory_fallbacks_total Long-lived secrets that did not fit the "
+      "locked heap.\n# TYPE keep_locked_memory_fallbacks_total counter\n"
+      "keep_locked_memory_fallbacks_total " +
+      std::to_string(crypto::LockedFallbacks()) + "\n";
+  out +=
+      "# HELP keep_locked_memory_bytes Bytes in use in the locked heap.\n"
+      "# TYPE keep_locked_memory_bytes gauge\nkeep_locked_memory_bytes " +
+      std::to_string(crypto::SecureHeapUsed()) + "\n";
+  const service::KeyringStatus ks = service_.GetKeyringStatus();
+  out +=
+      "# HELP keep_keyring_term The active keyring term.\n# TYPE keep_keyring_term gauge\n"
+      "keep_keyring_term " +
+      std::to_string(ks.active_term) + "\n";
+  out +=
+      "# HELP keep_maintenance_passes_total Maintenance passes completed (rotation, deletion, "
+      "automatic unseal).\n# TYPE keep_maintenance_passes_total counter\n"
+      "keep_maintenance_passes_total " +
+      std::to_string(service_.maintenance_passes()) + "\n";
+  if (server_stats_) {
+    const ServerStats st = server_stats_();
+    out +=
+        "# HELP keep_http_connections Open client connections.\n"
+        "# TYPE keep_http_connections gauge\nkeep_http_connections " +
+        std::to_string(st.connections) +
+        "\n# HELP keep_http_in_flight Requests being handled (this scrape included).\n"
+        "# TYPE keep_http_in_flight gauge\nkeep_http_in_flight " +
+        std::to_string(st.in_flight) + "\n";
+  }
+  HttpResponse r = JsonResponse(200, std::move(out));
+  r.content_type = "text/plain; version=0.0.4";
+  return r;
+}
+
+}  // namespace keep::http
