@@ -228,7 +228,8 @@ TEST_F(AccessMatrix, EveryRoleAgainstEveryEndpoint) {
       }
       auto r = Call(static_cast<Role>(role), c.method, target, body);
       const bool allowed = c.expect[role] == 'A';
-      SCOPED_TRACE(std::string(c.name) + " as " + kRoleNames[role] + ": " + r.body);
+      SCOPED_TRACE(std::string(c.name) + " as " + kRoleNames[role] + ": " +
+                   std::string(r.body.view()));
       if (allowed) {
         EXPECT_EQ(r.status, c.allowed_status);
         if (std::string(c.name) == "seal") {  // open again for the next roles

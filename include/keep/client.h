@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "keep/result.h"
+#include "keep/secret_string.h"
 
 namespace keep {
 
@@ -32,7 +33,7 @@ struct ClientOptions {
 
 struct HttpResult {
   int status = 0;
-  std::string body;
+  SecretString body;  // may hold plaintexts and data keys: wiped when it goes
   std::string request_id;
   int retry_after_s = 0;  // Retry-After (429, 503 overloaded) in seconds; 0: none given
 };

@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <openssl/crypto.h>
+#include <string.h>
 
 #include <algorithm>
 #include <fstream>
@@ -25,8 +26,19 @@ std::optional<json::value> Context::Call(std::string_view method, std::string_vi
     if (!c.ok()) throw UsageError{c.status().message()};
     client_ = std::move(c).value();
   }
-  const std::string payload = body ? json::serialize(*body) : std::string();
-  auto r = client_->Send(method, target, payload);
+  // The request may carry a plaintext: serialized into wiping memory, not a std::string.
+  SecretString payload;
+  if (body) {
+    json::serializer sr;
+    sr.reset(body);
+    char chunk[4096];
+    while (!sr.done()) {
+      const std::string_view piece = sr.read(chunk);
+      payload.append(piece.data(), piece.size());
+    }
+    explicit_bzero(chunk, sizeof chunk);
+  }
+  auto r = client_->Send(method, target, payload.view());
   if (!r.ok()) {
     std::cerr << "keep: " << r.status().message() << "\n";
     return std::nullopt;
@@ -34,8 +46,7 @@ std::optional<json::value> Context::Call(std::string_view method, std::string_vi
   if (status) *status = r->status;
   Status s = StatusOf(*r);
   boost::system::error_code ec;
-  json::value v = r->body.empty() ? json::value(json::object()) : json::parse(r->body, ec);
-  OPENSSL_cleanse(r->body.data(), r->body.size());
+  json::value v = r->body.empty() ? json::value(json::object()) : json::parse(r->body.view(), ec);
   // Callers that ask for the status (health) accept non-2xx answers that are not errors.
   const bool plain_answer = status && !ec && v.is_object() && !v.as_object().contains("error");
   if (!s.ok() && !plain_answer) {

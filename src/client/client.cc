@@ -19,6 +19,8 @@ namespace keep {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+using Body = bhttp::basic_string_body<char, std::char_traits<char>, WipingAllocator<char>>;
+using Fields = bhttp::basic_fields<WipingAllocator<char>>;
 using tcp = asio::ip::tcp;
 
 struct Client::Impl {
@@ -28,7 +30,8 @@ struct Client::Impl {
   asio::io_context ioc;
   asio::ssl::context ssl{asio::ssl::context::tls_client};
   std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
-  beast::flat_buffer buffer;
+  // Requests (tokens, plaintexts) and answers (plaintexts, data keys) in wiping memory.
+  beast::basic_flat_buffer<WipingAllocator<char>> buffer;
 
   Status Connect() {
     stream.reset();
@@ -69,7 +72,7 @@ struct Client::Impl {
     ioc.run();
   }
 
-  Result<HttpResult> Once(bhttp::request<bhttp::string_body>& req, bool* retryable) {
+  Result<HttpResult> Once(bhttp::request<Body, Fields>& req, bool* retryable) {
     *retryable = false;
     if (!stream)
       KEEP_RETURN_IF_ERROR(Connect());
@@ -80,7 +83,7 @@ struct Client::Impl {
     boost::system::error_code ec;
     bhttp::async_write(*stream, req, [&](const boost::system::error_code& e, size_t) { ec = e; });
     Run();
-    bhttp::response_parser<bhttp::string_body> parser;
+    bhttp::response_parser<Body, WipingAllocator<char>> parser;
     parser.body_limit(1ull << 31);
     if (!ec) {
       bhttp::async_read(*stream, buffer, parser,
@@ -96,6 +99,7 @@ struct Client::Impl {
     HttpResult out;
     out.status = static_cast<int>(res.result_int());
     out.body = std::move(res.body());
+    explicit_bzero(res.body().data(), res.body().capacity());  // a short body stays inline
     if (auto it = res.find("X-Request-Id"); it != res.end())
       out.request_id = std::string(it->value());
     if (auto it = res.find("Retry-After"); it != res.end()) {
@@ -182,7 +186,7 @@ Result<HttpResult> Client::Send(std::string_view method, std::string_view target
 
 Result<HttpResult> Client::SendOnce(std::string_view method, std::string_view target,
                                     std::string_view body) {
-  bhttp::request<bhttp::string_body> req;
+  bhttp::request<Body, Fields> req;
   req.method_string(method);
   req.target(target);
   req.version(11);
@@ -191,7 +195,7 @@ Result<HttpResult> Client::SendOnce(std::string_view method, std::string_view ta
   if (!impl_->opt.token.empty()) req.set(bhttp::field::authorization, "Bearer " + impl_->opt.token);
   if (!body.empty() || method == "POST" || method == "PATCH") {
     req.set(bhttp::field::content_type, "application/json");
-    req.body() = std::string(body);
+    req.body().assign(body.data(), body.size());
   }
   req.keep_alive(true);
   req.prepare_payload();
@@ -206,7 +210,7 @@ Status StatusOf(const HttpResult& r) {
   std::string message = "HTTP " + std::to_string(r.status);
   const Reason* known = nullptr;
   boost::system::error_code ec;
-  auto v = boost::json::parse(r.body, ec);
+  auto v = boost::json::parse(r.body.view(), ec);
   if (!ec && v.is_object()) {
     if (auto* e = v.as_object().if_contains("error"); e && e->is_object()) {
       if (auto* c = e->as_object().if_contains("code"); c && c->is_string()) {

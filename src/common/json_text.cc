@@ -1,5 +1,7 @@
 #include "common/json_text.h"
 
+#include <string.h>
+
 #include <cstdint>
 
 namespace keep {
@@ -60,32 +62,39 @@ void Walk(std::string_view s, Ascii ascii, Text text) {
 
 }  // namespace
 
-void AppendJsonString(std::string& out, std::string_view s) {
-  out.reserve(out.size() + s.size() + 2);
-  out += '"';
+void EscapeJson(std::string_view s, const std::function<void(std::string_view)>& emit) {
+  std::string run;  // a run of plain bytes, emitted in one piece
+  run.reserve(64);
+  auto flush = [&] {
+    if (!run.empty()) emit(run);
+    run.clear();
+  };
   Walk(
       s,
       [&](char c) {
         const auto u = static_cast<uint8_t>(c);
+        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
         if (c == '"' || c == '\\') {
-          out += '\\';
-          out += c;
-        } else if (c == '\n') {
-          out += "\\n";
-        } else if (c == '\r') {
-          out += "\\r";
-        } else if (c == '\t') {
-          out += "\\t";
+          esc[1] = c;
+          run.append(esc, 2);
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+          esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+          run.append(esc, 2);
         } else if (u < 0x20 || u == 0x7F) {
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 15];
+          esc[1] = 'u';
+          esc[2] = '0';
+          esc[3] = '0';
+          esc[4] = kHex[u >> 4];
+          esc[5] = kHex[u & 15];
+          run.append(esc, 6);
         } else {
-          out += c;
+          run += c;
         }
+        if (run.size() >= 256) flush();
       },
-      [&](std::string_view t) { out += t; });
-  out += '"';
+      [&](std::string_view t) { run.append(t); });
+  flush();
+  explicit_bzero(run.data(), run.capacity());  // in case the text was a secret
 }
 
 std::string JsonString(std::string_view s) {

@@ -13,13 +13,23 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 namespace keep {
 
-// Appends `s` as a JSON string literal, quotes included.
-void AppendJsonString(std::string& out, std::string_view s);
+// The JSON escaping of `s` (no quotes), handed to `emit` piece by piece.
+void EscapeJson(std::string_view s, const std::function<void(std::string_view)>& emit);
+
+// Appends `s` as a JSON string literal, quotes included, to any string type (std::string,
+// keep::SecretString).
+template <class String>
+void AppendJsonString(String& out, std::string_view s) {
+  out += '"';
+  EscapeJson(s, [&](std::string_view piece) { out.append(piece.data(), piece.size()); });
+  out += '"';
+}
 // `s` as a JSON string literal, quotes included.
 std::string JsonString(std::string_view s);
 // `s` made safe for a one-line text log (see above).

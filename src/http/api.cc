@@ -33,7 +33,7 @@ std::string Api::NextRequestId() {
   return id_prefix_ + buf;
 }
 
-HttpResponse JsonResponse(int status, std::string body) {
+HttpResponse JsonResponse(int status, SecretString body) {
   HttpResponse r;
   r.status = status;
   r.body = std::move(body);

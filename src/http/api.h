@@ -133,14 +133,14 @@ class Api {
   HttpResponse Random(Call& call);
   // One encrypt/decrypt/rewrap/datakey item: validates its fields, authorizes where the
   // key comes from the ciphertext, operates; returns the result object as JSON text.
-  Result<std::string> CryptoItem(Call& call, CryptoKind kind, std::string_view path_key,
-                                 const json::value& item, std::string_view what);
-  Result<std::string> EncryptItem(Call& call, std::string_view key, const json::object& o,
-                                  const format::EncryptionContext& context);
-  Result<std::string> DecryptItem(Call& call, CryptoKind kind, std::string key,
-                                  const json::object& o, const format::EncryptionContext& context);
-  Result<std::string> DataKeyItem(Call& call, std::string_view key, const json::object& o,
-                                  const format::EncryptionContext& context);
+  Result<SecretString> CryptoItem(Call& call, CryptoKind kind, std::string_view path_key,
+                                  const json::value& item, std::string_view what);
+  Result<SecretString> EncryptItem(Call& call, std::string_view key, const json::object& o,
+                                   const format::EncryptionContext& context);
+  Result<SecretString> DecryptItem(Call& call, CryptoKind kind, std::string key,
+                                   const json::object& o, const format::EncryptionContext& context);
+  Result<SecretString> DataKeyItem(Call& call, std::string_view key, const json::object& o,
+                                   const format::EncryptionContext& context);
   HttpResponse Batch(Call& call, CryptoKind kind, std::string_view path_key,
                      const json::value& batch);
 

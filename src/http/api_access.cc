@@ -80,7 +80,6 @@ HttpResponse Api::TokenCreate(Call& call) {
   resp.body += "\",";
   const std::string rest = json::serialize(info);
   resp.body.append(rest, 1, std::string::npos);
-  resp.sensitive = true;
   return resp;
 }
 

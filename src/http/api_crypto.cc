@@ -39,7 +39,7 @@ std::span<const std::string_view> FieldsOf(Kind k) {
   return {};
 }
 
-void AppendKeyVersion(std::string& out, std::string_view key, uint32_t version) {
+void AppendKeyVersion(SecretString& out, std::string_view key, uint32_t version) {
   out += ",\"key\":";
   AppendJsonString(out, key);
   out += ",\"version\":";
@@ -93,7 +93,6 @@ HttpResponse Api::Crypto(Call& call, Kind kind) {
     }
   }
   HttpResponse resp = JsonResponse(200, std::move(*r));
-  resp.sensitive = kind == Kind::kDecrypt || kind == Kind::kDataKey;
   return resp;
 }
 
@@ -111,12 +110,11 @@ HttpResponse Api::Random(Call& call) {
   HttpResponse resp = JsonResponse(200, "{\"random\":\"");
   AppendBase64(resp.body, r->view());
   resp.body += "\"}";
-  resp.sensitive = true;
   return resp;
 }
 
-Result<std::string> Api::CryptoItem(Call& call, Kind kind, std::string_view path_key,
-                                    const json::value& item, std::string_view what) {
+Result<SecretString> Api::CryptoItem(Call& call, Kind kind, std::string_view path_key,
+                                     const json::value& item, std::string_view what) {
   KEEP_ASSIGN_OR_RETURN(const json::object* o, AsObject(item, FieldsOf(kind), what));
   KEEP_ASSIGN_OR_RETURN(format::EncryptionContext context, OptContext(*o));
   switch (kind) {
@@ -131,8 +129,8 @@ Result<std::string> Api::CryptoItem(Call& call, Kind kind, std::string_view path
   return Internal("unknown operation");
 }
 
-Result<std::string> Api::EncryptItem(Call& call, std::string_view key, const json::object& o,
-                                     const format::EncryptionContext& context) {
+Result<SecretString> Api::EncryptItem(Call& call, std::string_view key, const json::object& o,
+                                      const format::EncryptionContext& context) {
   KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes plain, ReqBase64(o, "plaintext"));
   KEEP_ASSIGN_OR_RETURN(auto ver, OptInt(o, "key_version"));
   std::optional<uint32_t> version;
@@ -142,13 +140,13 @@ Result<std::string> Api::EncryptItem(Call& call, std::string_view key, const jso
   }
   KEEP_ASSIGN_OR_RETURN(auto r, service_.Encrypt(call.ctx, key, plain.view(), context, version));
   if (call.event.items == 0) call.event.version = r.version;
-  std::string out = "{\"ciphertext\":\"" + r.ciphertext + "\"";
+  SecretString out("{\"ciphertext\":\"" + r.ciphertext + "\"");
   AppendKeyVersion(out, r.key, r.version);
   return out;
 }
 
-Result<std::string> Api::DecryptItem(Call& call, Kind kind, std::string key, const json::object& o,
-                                     const format::EncryptionContext& context) {
+Result<SecretString> Api::DecryptItem(Call& call, Kind kind, std::string key, const json::object& o,
+                                      const format::EncryptionContext& context) {
   KEEP_ASSIGN_OR_RETURN(std::string_view ct, ReqString(o, "ciphertext"));
   if (key.empty()) {  // /v1/decrypt: the key comes from the ciphertext
     KEEP_ASSIGN_OR_RETURN(key, service_.KeyOfCiphertext(ct));
@@ -158,7 +156,7 @@ Result<std::string> Api::DecryptItem(Call& call, Kind kind, std::string key, con
     KEEP_RETURN_IF_ERROR(Admit(call, OpOf(kind), "", key, 1));
   }
   if (kind == Kind::kDecrypt) KEEP_RETURN_IF_ERROR(CountDecrypts(call, 1));
-  std::string out;
+  SecretString out;
   if (kind == Kind::kRewrap) {
     KEEP_ASSIGN_OR_RETURN(auto r, service_.Rewrap(call.ctx, key, ct, context));
     out = "{\"ciphertext\":\"" + r.ciphertext + "\"";
@@ -174,8 +172,8 @@ Result<std::string> Api::DecryptItem(Call& call, Kind kind, std::string key, con
   return out;
 }
 
-Result<std::string> Api::DataKeyItem(Call& call, std::string_view key, const json::object& o,
-                                     const format::EncryptionContext& context) {
+Result<SecretString> Api::DataKeyItem(Call& call, std::string_view key, const json::object& o,
+                                      const format::EncryptionContext& context) {
   KEEP_ASSIGN_OR_RETURN(auto bits, OptInt(o, "bits"));
   KEEP_ASSIGN_OR_RETURN(auto with_plain, OptBool(o, "plaintext"));
   const int64_t b = bits.value_or(256);
@@ -187,7 +185,7 @@ Result<std::string> Api::DataKeyItem(Call& call, std::string_view key, const jso
   }
   KEEP_ASSIGN_OR_RETURN(auto r,
                         service_.DataKey(call.ctx, key, static_cast<int>(b), want_plain, context));
-  std::string out = "{";
+  SecretString out = "{";
   if (r.plaintext) {
     out += "\"plaintext\":\"";
     AppendBase64(out, r.plaintext->view());
@@ -214,15 +212,13 @@ HttpResponse Api::Batch(Call& call, Kind kind, std::string_view path_key,
     if (i) resp.body += ',';
     auto r = CryptoItem(call, kind, path_key, items[i], "batch item");
     if (r.ok()) {
-      resp.body += *r;
-      OPENSSL_cleanse(r->data(), r->size());
+      resp.body += *r;  // *r wipes itself
     } else {
       ++failed;
       resp.body += ItemError(r.status());
     }
   }
   resp.body += "]}";
-  resp.sensitive = kind == Kind::kDecrypt || kind == Kind::kDataKey;
   call.event.outcome = failed == 0 ? "ok" : "partial";
   return resp;
 }

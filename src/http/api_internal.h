@@ -48,7 +48,8 @@ inline HttpResponse Err(const Api::Call& call, const Status& st) {
 // Percent-decodes one query parameter value. Errors: bad_request.
 Result<std::string> QueryParam(std::string_view query, std::string_view name, bool* present);
 
-HttpResponse JsonResponse(int status, std::string body);
+// A JSON answer; the body is (or is copied into) wiping memory.
+HttpResponse JsonResponse(int status, SecretString body);
 std::string KeyJson(const keys::KeyMeta& m);
 
 }  // namespace keep::http

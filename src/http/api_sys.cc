@@ -78,7 +78,6 @@ HttpResponse SharesResponse(const std::vector<crypto::SecretBytes>& shares, json
     resp.body += json::serialize(v);
   }
   resp.body += '}';
-  resp.sensitive = true;
   return resp;
 }
 
@@ -194,7 +193,7 @@ HttpResponse Api::Unseal(Call& call) {
 }
 
 // The body of seal and rotate: none, or an empty object.
-Status EmptyBody(const std::string& body) {
+Status EmptyBody(std::string_view body) {
   if (body.empty()) return Status::Ok();
   ParsedBody parsed;
   KEEP_RETURN_IF_ERROR(parsed.Parse(body));

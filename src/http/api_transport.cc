@@ -55,7 +55,7 @@ std::optional<HttpResponse> Api::Screen(HttpRequest& head) {
 }
 
 HttpResponse Api::AuditFailed(HttpResponse& original, std::string_view request_id) {
-  if (original.sensitive) OPENSSL_cleanse(original.body.data(), original.body.size());
+  original.body.Wipe();
   HttpResponse r = ErrorResponse(
       Unavailable("audit_unavailable",
                   "the request was refused because its audit record could not be written"),

@@ -199,15 +199,14 @@ Result<crypto::SecretBytes> ReqBase64(const json::object& o, std::string_view na
   return out;
 }
 
-void AppendBase64(std::string& out, ByteView data) {
-  const size_t start = out.size();
+size_t EncodeBase64Into(ByteView data, char* dst) {
   const size_t n = 4 * ((data.size() + 2) / 3);
-  out.resize(start + n + 1);  // EVP_EncodeBlock writes a trailing NUL
   if (!data.empty()) {
-    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + start), data.data(),
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(dst), data.data(),
                     static_cast<int>(data.size()));
   }
-  out.resize(start + n);
+  dst[n] = '\0';
+  return n;
 }
 
 }  // namespace keep::http

@@ -59,6 +59,14 @@ Result<crypto::SecretBytes> ReqBase64(const json::object& o, std::string_view na
 // AppendJsonString (quoted, escaped, always valid UTF-8) is common/json_text.h's.
 using keep::AppendJsonString;
 // Appends standard base64 of `data` to `out`, in place (no temporary copy).
-void AppendBase64(std::string& out, ByteView data);
+// Writes the base64 of `data` to `dst`, which has room for 4 * ceil(n / 3) + 1 bytes;
+// returns the length (without the NUL).
+size_t EncodeBase64Into(ByteView data, char* dst);
+template <class String>
+void AppendBase64(String& out, ByteView data) {
+  const size_t start = out.size();
+  out.resize(start + 4 * ((data.size() + 2) / 3) + 1);
+  out.resize(start + EncodeBase64Into(data, out.data() + start));
+}
 
 }  // namespace keep::http

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "keep/secret_string.h"
+
 namespace keep::audit {
 class Ticket;
 }
@@ -15,10 +17,10 @@ class Ticket;
 namespace keep::http {
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path and query, as received
-  std::optional<std::string> authorization;
-  std::string body;
+  std::string method;                         // "GET", "POST", ...
+  std::string target;                         // path and query, as received
+  std::optional<SecretString> authorization;  // the bearer token
+  SecretString body;  // may hold plaintexts, shares, keys: wiped wherever it goes
   std::string remote_address;
   // A client certificate the TLS layer verified against the configured client CA:
   // its subject (RFC 2253) and the SHA-256 of its SubjectPublicKeyInfo (hex). Empty: none.
@@ -28,12 +30,9 @@ struct HttpRequest {
 
 struct HttpResponse {
   int status = 200;
-  std::string body;
+  SecretString body;  // may hold plaintexts, data keys, tokens, shares: always wiped
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
-  // The body holds secrets (plaintext, data keys, tokens): the server wipes it after
-  // writing.
-  bool sensitive = false;
   // For errors: the API error code (audit outcome).
   std::string error_code;
   // With ApiOptions::async_audit: the audit record still being written. The transport must

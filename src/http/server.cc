@@ -29,6 +29,12 @@ namespace bhttp = boost::beast::http;
 using asio::awaitable;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
+// Bodies, header fields and the read buffer all live in wiping memory (keep/secret_string.h):
+// a request holds tokens and plaintexts, a response plaintexts, data keys, shares.
+using Wiping = WipingAllocator<char>;
+using Body = bhttp::basic_string_body<char, std::char_traits<char>, Wiping>;
+using Fields = bhttp::basic_fields<Wiping>;
+using Buffer = beast::basic_flat_buffer<Wiping>;
 using namespace std::chrono_literals;
 
 struct Server::Impl {
@@ -156,7 +162,7 @@ struct Server::Impl {
 
   awaitable<bool> Write(beast::ssl_stream<beast::tcp_stream>& stream, HttpResponse& r,
                         unsigned version, bool keep_alive) {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+    bhttp::response<Body, Fields> res{static_cast<bhttp::status>(r.status), version};
     res.set(bhttp::field::server, "keep");
     res.set(bhttp::field::content_type, r.content_type);
     res.set(bhttp::field::cache_control, "no-store");
@@ -166,7 +172,8 @@ struct Server::Impl {
     res.prepare_payload();
     beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt.write_timeout_ms));
     auto [ec, n] = co_await bhttp::async_write(stream, res, asio::as_tuple(use_awaitable));
-    if (r.sensitive) OPENSSL_cleanse(res.body().data(), res.body().size());
+    // Its heap buffer is wiped when freed; a short body sits in the string object itself.
+    explicit_bzero(res.body().data(), res.body().capacity());
     co_return !ec;
   }
 
@@ -186,10 +193,10 @@ struct Server::Impl {
                                                  asio::as_tuple(use_awaitable));
     if (hec) co_return;
     const PeerCertificate peer = PeerOf(stream.native_handle());
-    beast::flat_buffer buffer;
+    Buffer buffer;
     bool first = true;
     while (!draining) {
-      bhttp::request_parser<bhttp::string_body> parser;
+      bhttp::request_parser<Body, Wiping> parser;
       parser.header_limit(16 * 1024);
       // No limit while reading the header (Beast would refuse a large Content-Length
       // there with a generic error); the per-target limit is applied once the target is
@@ -239,15 +246,12 @@ struct Server::Impl {
         screened.method = std::string(head.method_string());
         screened.target = std::string(head.target());
         if (auto it = head.find(bhttp::field::authorization); it != head.end()) {
-          screened.authorization = std::string(it->value());
+          screened.authorization.emplace(std::string_view(it->value()));
         }
         screened.remote_address = remote;
         screened.client_cert_subject = peer.subject;
         screened.client_cert_spki_sha256 = peer.spki_sha256;
         std::optional<HttpResponse> refused = api.Screen(screened);
-        if (screened.authorization) {
-          OPENSSL_cleanse(screened.authorization->data(), screened.authorization->size());
-        }
         if (refused) {
           if (refused->audit_ticket) co_await AwaitAudit(*refused);
           co_await Write(stream, *refused, head.version(), false);
@@ -297,18 +301,15 @@ struct Server::Impl {
       req.method = std::string(msg.method_string());
       req.target = std::string(msg.target());
       if (auto it = msg.find(bhttp::field::authorization); it != msg.end()) {
-        const auto v = it->value();
-        req.authorization = std::string(v);
-        OPENSSL_cleanse(const_cast<char*>(v.data()), v.size());  // the bearer token
+        req.authorization.emplace(std::string_view(it->value()));
       }
       req.body = std::move(msg.body());
+      explicit_bzero(msg.body().data(), msg.body().capacity());  // a short body stays inline
       req.remote_address = remote;
       req.client_cert_subject = peer.subject;
       req.client_cert_spki_sha256 = peer.spki_sha256;
       HttpResponse resp = api.Handle(req);
       if (resp.audit_ticket) co_await AwaitAudit(resp);
-      OPENSSL_cleanse(req.body.data(), req.body.size());
-      if (req.authorization) OPENSSL_cleanse(req.authorization->data(), req.authorization->size());
       // The read buffer still holds the raw request (token, plaintext): wipe all of its
       // storage unless a pipelined request is waiting in it.
       if (buffer.size() == 0 && buffer.capacity() > 0) {
@@ -353,7 +354,7 @@ struct Server::Impl {
 
   // After refusing an upload, read and discard what the client is still sending (up to
   // 128 MiB or 2 s) so it can read our answer instead of meeting a reset connection.
-  awaitable<void> Drain(beast::ssl_stream<beast::tcp_stream>& stream, beast::flat_buffer& buffer,
+  awaitable<void> Drain(beast::ssl_stream<beast::tcp_stream>& stream, Buffer& buffer,
                         uint64_t expected) {
     uint64_t left = std::min<uint64_t>(expected, 128ull << 20);
     left -= std::min<uint64_t>(left, buffer.size());
