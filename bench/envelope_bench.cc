@@ -72,7 +72,7 @@ struct Fixture {
         std::make_unique<seal::DevFileSeal>((dir / "root.key").string()));
     auto init = *svc->Init();
     token = std::string(AsChars(init.root_token.view()));
-    service::RequestContext ctx;
+    access::RequestContext ctx;
     (void)svc->CreateKey(ctx, {"bench"});
     api = std::make_unique<http::Api>(*svc, sink, http::ApiOptions{});
   }
@@ -90,7 +90,7 @@ Fixture& F() {
 
 void BM_ServiceEncrypt64(benchmark::State& st) {
   Bytes msg(64, 1);
-  service::RequestContext ctx;
+  access::RequestContext ctx;
   for (auto _ : st) benchmark::DoNotOptimize(F().svc->Encrypt(ctx, "bench", msg, {}));
 }
 BENCHMARK(BM_ServiceEncrypt64)->ThreadRange(1, 2);

@@ -10,9 +10,9 @@
 #include <map>
 #include <sstream>
 
+#include "access/policy.h"
 #include "common/encoding.h"
 #include "common/time.h"
-#include "service/policy.h"
 
 namespace keep::keepd {
 namespace {
@@ -137,7 +137,7 @@ Status ParseCertificates(const Binder& b, const toml::node& n,
       return b.Err("auth.certificate", "entry '" + c.name + "' needs subject or spki_sha256");
     }
     for (const auto& p : c.policies) {
-      if (Status st = service::ValidatePolicyName(p); !st.ok()) {
+      if (Status st = access::ValidatePolicyName(p); !st.ok()) {
         return b.Err("auth.certificate.policies", st.message());
       }
     }
@@ -288,7 +288,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
                  "is required for client certificates (auth.certificate, client_auth)");
   }
   for (const auto& p : c.api.guard.anonymous_policies) {
-    if (Status st = service::ValidatePolicyName(p); !st.ok()) {
+    if (Status st = access::ValidatePolicyName(p); !st.ok()) {
       return b.Err("auth.anonymous_policies", st.message());
     }
   }

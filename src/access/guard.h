@@ -17,8 +17,11 @@
 #include <string_view>
 #include <vector>
 
+#include "access/identity.h"
+#include "access/lock_store.h"
 #include "access/operation.h"
-#include "service/service.h"
+#include "access/policy_store.h"
+#include "access/token_store.h"
 
 namespace keep::access {
 
@@ -46,18 +49,23 @@ struct Credentials {
 
 class Guard {
  public:
-  Guard(const service::Service& service, GuardOptions options)
-      : service_(service), options_(std::move(options)) {}
-  Result<service::Identity> Authenticate(const Credentials& creds) const;
+  // The stores are the service's (loaded under the barrier while unsealed); the Guard only
+  // reads them.
+  Guard(const TokenStore& tokens, const PolicyStore& policies, const LockStore& locks,
+        GuardOptions options)
+      : tokens_(tokens), policies_(policies), locks_(locks), options_(std::move(options)) {}
+  Result<Identity> Authenticate(const Credentials& creds) const;
   // Errors: permission_denied naming the missing capability; 503 locked_down.
-  Status Authorize(const service::Identity& who, Operation op, std::string_view key) const;
+  Status Authorize(const Identity& who, Operation op, std::string_view key) const;
   // Whether `who` may read `key` (for filtering key lists).
-  bool CanReadKey(const service::Identity& who, std::string_view key) const;
+  bool CanReadKey(const Identity& who, std::string_view key) const;
   const GuardOptions& options() const { return options_; }
 
  private:
-  bool Allows(const service::Identity& who, Requirement req, std::string_view key) const;
-  const service::Service& service_;
+  bool Allows(const Identity& who, Requirement req, std::string_view key) const;
+  const TokenStore& tokens_;
+  const PolicyStore& policies_;
+  const LockStore& locks_;
   GuardOptions options_;
 };
 

@@ -1,11 +1,10 @@
 #include "access/operation.h"
 
-#include "service/policy.h"
+#include "access/policy.h"
 
 namespace keep::access {
 namespace {
 
-using namespace service;  // KeyCap, SysCap bits
 using O = Operation;
 constexpr OpClass kE = OpClass::kEncrypt, kD = OpClass::kDecrypt, kX = OpClass::kOther;
 

@@ -17,7 +17,7 @@ namespace keep::http {
 Api::Api(service::Service& service, audit::Sink& audit, ApiOptions options)
     : service_(service),
       options_(std::move(options)),
-      guard_(service, options_.guard),
+      guard_(service.tokens(), service.policies(), service.locks(), options_.guard),
       audit_(audit),
       limiter_(options_.rate_limits),
       budget_(options_.lockdown) {

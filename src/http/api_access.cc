@@ -10,7 +10,7 @@ json::value Time(int64_t t) {
   return t ? json::value(FormatRfc3339(t)) : json::value(nullptr);
 }
 
-json::object TokenJson(const service::TokenInfo& t) {
+json::object TokenJson(const access::TokenInfo& t) {
   json::array pols;
   for (const auto& p : t.policies) pols.emplace_back(p);
   return json::object{{"accessor", t.accessor},
@@ -123,25 +123,25 @@ HttpResponse Api::PolicyList(Call& call) {
 }
 
 HttpResponse Api::PolicyRead(Call& call) {
-  if (Status st = service::ValidatePolicyName(call.param); !st.ok()) return Err(call, st);
+  if (Status st = access::ValidatePolicyName(call.param); !st.ok()) return Err(call, st);
   auto p = service_.GetPolicy(call.ctx, call.param);
   if (!p.ok()) return Err(call, p.status());
   std::string body = "{\"name\":";
   AppendJsonString(body, call.param);
-  body += "," + service::PolicyJson(**p).substr(1);
+  body += "," + access::PolicyJson(**p).substr(1);
   return JsonResponse(200, std::move(body));
 }
 
 HttpResponse Api::PolicyWrite(Call& call) {
-  if (Status st = service::ValidatePolicyName(call.param); !st.ok()) return Err(call, st);
-  auto p = service::ParsePolicy(call.param, call.req.body);
+  if (Status st = access::ValidatePolicyName(call.param); !st.ok()) return Err(call, st);
+  auto p = access::ParsePolicy(call.param, call.req.body);
   if (!p.ok()) return Err(call, p.status());
   if (Status st = service_.PutPolicy(call.ctx, *p); !st.ok()) return Err(call, st);
   return JsonResponse(204, "");
 }
 
 HttpResponse Api::PolicyDelete(Call& call) {
-  if (Status st = service::ValidatePolicyName(call.param); !st.ok()) return Err(call, st);
+  if (Status st = access::ValidatePolicyName(call.param); !st.ok()) return Err(call, st);
   if (Status st = service_.DeletePolicy(call.ctx, call.param); !st.ok()) return Err(call, st);
   return JsonResponse(204, "");
 }

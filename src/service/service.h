@@ -13,19 +13,32 @@
 #include <optional>
 #include <thread>
 
+#include "access/identity.h"
+#include "access/lock_store.h"
+#include "access/policy_store.h"
+#include "access/token_store.h"
 #include "crypto/pubkey.h"
 #include "format/context.h"
 #include "keys/barrier.h"
 #include "keys/key_manager.h"
 #include "seal/provider.h"
 #include "seal/shares.h"
-#include "service/identity.h"
-#include "service/lock_store.h"
-#include "service/policy_store.h"
-#include "service/token_store.h"
 #include "store/store.h"
 
 namespace keep::service {
+
+// The access model (src/access: identities, tokens, policies, locks) as the service holds
+// and loads it under the barrier.
+using access::Identity;
+using access::IdentityLock;
+using access::LockStore;
+using access::NewToken;
+using access::Policy;
+using access::PolicyStore;
+using access::RequestContext;
+using access::TokenInfo;
+using access::TokenStore;
+using access::ValidatePolicyName;
 
 struct ShareCollector;  // shares collected toward unseal or rekey (custody.cc)
 

@@ -1,4 +1,4 @@
-#include "service/token_store.h"
+#include "access/token_store.h"
 
 #include <openssl/crypto.h>
 
@@ -11,7 +11,7 @@
 #include "crypto/kdf.h"
 #include "crypto/random.h"
 
-namespace keep::service {
+namespace keep::access {
 namespace {
 
 namespace json = boost::json;
@@ -200,4 +200,4 @@ Result<size_t> TokenStore::Revoke(std::string_view accessor) {
   return doomed.size();
 }
 
-}  // namespace keep::service
+}  // namespace keep::access

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "access/policy.h"
 #include "keys/barrier.h"
-#include "service/policy.h"
 
-namespace keep::service {
+namespace keep::access {
 
 class PolicyStore {
  public:
@@ -36,4 +36,4 @@ class PolicyStore {
   std::map<std::string, std::shared_ptr<const Policy>, std::less<>> by_name_;
 };
 
-}  // namespace keep::service
+}  // namespace keep::access

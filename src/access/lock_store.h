@@ -12,7 +12,7 @@
 
 #include "keys/barrier.h"
 
-namespace keep::service {
+namespace keep::access {
 
 struct IdentityLock {
   std::string identity;  // the identity id ("token:…", "cert:…", "anonymous")
@@ -39,4 +39,4 @@ class LockStore {
   std::map<std::string, IdentityLock, std::less<>> locks_;
 };
 
-}  // namespace keep::service
+}  // namespace keep::access

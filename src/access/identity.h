@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace keep::service {
+namespace keep::access {
 
 struct Identity {
   // Stable, non-secret: "token:<accessor>", "cert:<name>" or "anonymous".
@@ -28,4 +28,4 @@ struct RequestContext {
   Identity identity;
 };
 
-}  // namespace keep::service
+}  // namespace keep::access

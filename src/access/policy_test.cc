@@ -1,9 +1,9 @@
 // Policies: parsing (strict), matching, and the policy store under the barrier.
-#include "service/policy.h"
+#include "access/policy.h"
 
 #include <gtest/gtest.h>
 
-namespace keep::service {
+namespace keep::access {
 namespace {
 
 // assignable_policies (issue 12.10): names and prefixes, never root, strictly parsed.
@@ -90,4 +90,4 @@ TEST(Policy, RejectsMalformedPolicies) {
 }
 
 }  // namespace
-}  // namespace keep::service
+}  // namespace keep::access

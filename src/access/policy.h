@@ -26,7 +26,7 @@
 
 #include "keep/result.h"
 
-namespace keep::service {
+namespace keep::access {
 
 // Key capabilities (bit flags).
 enum KeyCap : uint32_t {
@@ -86,4 +86,4 @@ std::string PolicyJson(const Policy& p);
 std::string_view KeyCapName(uint32_t cap);
 std::string_view SysCapName(uint32_t cap);
 
-}  // namespace keep::service
+}  // namespace keep::access

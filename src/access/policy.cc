@@ -1,8 +1,8 @@
-#include "service/policy.h"
+#include "access/policy.h"
 
 #include <boost/json.hpp>
 
-namespace keep::service {
+namespace keep::access {
 namespace {
 
 namespace json = boost::json;
@@ -212,4 +212,4 @@ std::string_view SysCapName(uint32_t cap) {
   return "?";
 }
 
-}  // namespace keep::service
+}  // namespace keep::access

@@ -1,8 +1,8 @@
-#include "service/policy_store.h"
+#include "access/policy_store.h"
 
 #include <mutex>
 
-namespace keep::service {
+namespace keep::access {
 namespace {
 constexpr std::string_view kPrefix = "policy/";
 }  // namespace
@@ -71,4 +71,4 @@ Status PolicyStore::Delete(std::string_view name) {
   return Status::Ok();
 }
 
-}  // namespace keep::service
+}  // namespace keep::access

@@ -1,11 +1,11 @@
-#include "service/lock_store.h"
+#include "access/lock_store.h"
 
 #include <boost/json.hpp>
 #include <mutex>
 
 #include "common/encoding.h"
 
-namespace keep::service {
+namespace keep::access {
 namespace {
 
 namespace json = boost::json;
@@ -85,4 +85,4 @@ std::vector<IdentityLock> LockStore::List() const {
   return out;
 }
 
-}  // namespace keep::service
+}  // namespace keep::access

@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "access/identity.h"
 #include "crypto/secret_bytes.h"
 #include "keys/barrier.h"
-#include "service/identity.h"
 
-namespace keep::service {
+namespace keep::access {
 
 struct TokenInfo {
   std::string accessor;
@@ -70,4 +70,4 @@ class TokenStore {
   std::map<std::string, TokenInfo, std::less<>> by_hmac_;  // full hex HMAC → info
 };
 
-}  // namespace keep::service
+}  // namespace keep::access
