@@ -15,8 +15,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!share.status().message().empty());
   }
   auto record = seal::SealRecord::Parse(ByteView(data, size));
-  if (record.ok()) {
-    FUZZ_CHECK(record->threshold <= record->shares || record->shares == 0);
+  if (record.ok()) {  // consistent, whatever the input said
+    if (record->share_kind) {
+      FUZZ_CHECK(1 <= record->threshold && record->threshold <= record->shares &&
+                 record->shares <= 255 &&
+                 record->verifiers.size() == static_cast<size_t>(record->shares));
+    } else {
+      FUZZ_CHECK(record->shares == 0 && record->threshold == 0 && record->verifiers.empty());
+    }
   }
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/encoding.h"
+#include "common/json_keys.h"
 
 namespace keep::http {
 namespace {
@@ -40,59 +41,6 @@ Status Bad(std::string msg) {
   return InvalidArgument(std::move(msg));
 }
 
-// A SAX pass that only checks for duplicate keys in any object: Boost.JSON keeps the
-// last of two equal keys silently, and an ambiguous body ({"context":{"t":"a","t":"b"}})
-// could mean one thing to a proxy and another to keep. Tracks the keys of each open
-// object in a std::set, so a hostile object with many keys costs O(n log n).
-struct DuplicateKeyCheck {
-  static constexpr std::size_t max_object_size = std::size_t(-1);
-  static constexpr std::size_t max_array_size = std::size_t(-1);
-  static constexpr std::size_t max_key_size = std::size_t(-1);
-  static constexpr std::size_t max_string_size = std::size_t(-1);
-
-  std::vector<std::set<std::string, std::less<>>> objects;
-  std::string key;
-  bool duplicate = false;
-
-  bool on_document_begin(boost::system::error_code&) { return true; }
-  bool on_document_end(boost::system::error_code&) { return true; }
-  bool on_object_begin(boost::system::error_code&) {
-    objects.emplace_back();
-    return true;
-  }
-  bool on_object_end(std::size_t, boost::system::error_code&) {
-    objects.pop_back();
-    return true;
-  }
-  bool on_array_begin(boost::system::error_code&) { return true; }
-  bool on_array_end(std::size_t, boost::system::error_code&) { return true; }
-  bool on_key_part(json::string_view s, std::size_t, boost::system::error_code&) {
-    key.append(s.data(), s.size());
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, boost::system::error_code& ec) {
-    key.append(s.data(), s.size());
-    const bool inserted = objects.back().insert(std::move(key)).second;
-    key.clear();
-    if (!inserted) {
-      duplicate = true;
-      ec = json::error::syntax;  // stop the pass
-      return false;
-    }
-    return true;
-  }
-  bool on_string_part(json::string_view, std::size_t, boost::system::error_code&) { return true; }
-  bool on_string(json::string_view, std::size_t, boost::system::error_code&) { return true; }
-  bool on_number_part(json::string_view, boost::system::error_code&) { return true; }
-  bool on_int64(std::int64_t, json::string_view, boost::system::error_code&) { return true; }
-  bool on_uint64(std::uint64_t, json::string_view, boost::system::error_code&) { return true; }
-  bool on_double(double, json::string_view, boost::system::error_code&) { return true; }
-  bool on_bool(bool, boost::system::error_code&) { return true; }
-  bool on_null(boost::system::error_code&) { return true; }
-  bool on_comment_part(json::string_view, boost::system::error_code&) { return true; }
-  bool on_comment(json::string_view, boost::system::error_code&) { return true; }
-};
-
 }  // namespace
 
 struct ParsedBody::Resources {
@@ -117,11 +65,13 @@ Status ParsedBody::Parse(std::string_view text) {
   json::parse_options opt;
   opt.max_depth = 16;
   boost::system::error_code ec;
-  {
-    json::basic_parser<DuplicateKeyCheck> check(opt);
-    check.write_some(false, text.data(), text.size(), ec);
-    if (check.handler().duplicate) return Bad("the request body has a duplicate key");
-    if (ec) return Bad("the request body is not valid JSON");
+  switch (CheckJsonKeys(text, opt.max_depth)) {
+    case JsonKeys::kDuplicate:
+      return Bad("the request body has a duplicate key");
+    case JsonKeys::kNotJson:
+      return Bad("the request body is not valid JSON");
+    case JsonKeys::kUnique:
+      break;
   }
   value_ = json::parse(text, ec, json::storage_ptr(&res_->mono), opt);
   if (ec) return Bad("the request body is not valid JSON");

@@ -1,11 +1,14 @@
 #include "seal/shares.h"
 
+#include <algorithm>
+
 #include <openssl/evp.h>
 
 #include <boost/json.hpp>
 #include <cstring>
 
 #include "common/encoding.h"
+#include "common/json_keys.h"
 #include "crypto/random.h"
 
 namespace keep::seal {
@@ -163,11 +166,21 @@ Result<SealRecord> SealRecord::Parse(ByteView stored) {
   auto bad = [](const std::string& what) {
     return DataLoss("the seal record is malformed: " + what);
   };
+  const std::string_view text(reinterpret_cast<const char*>(stored.data()), stored.size());
+  if (CheckJsonKeys(text) == JsonKeys::kDuplicate) return bad("a field appears twice");
   boost::system::error_code ec;
-  auto v = boost::json::parse(
-      std::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()), ec);
+  auto v = boost::json::parse(text, ec);
   if (ec || !v.is_object()) return bad("not a JSON object");
   const auto& o = v.as_object();
+  for (const auto& [k, unused] : o) {
+    static constexpr std::string_view kFields[] = {"version",   "type",      "share_kind",
+                                                   "shares",    "threshold", "set_id",
+                                                   "verifiers", "wrapped",   "created"};
+    if (std::find(std::begin(kFields), std::end(kFields), std::string_view(k)) ==
+        std::end(kFields)) {
+      return bad("unknown field '" + std::string(k.substr(0, 40)) + "'");
+    }
+  }
   auto str = [&](const char* k) -> const boost::json::string* {
     const auto* f = o.if_contains(k);
     return f && f->is_string() ? &f->as_string() : nullptr;
@@ -213,6 +226,8 @@ Result<SealRecord> SealRecord::Parse(ByteView stored) {
         r.set_id.size() != kSetIdSize || r.verifiers.size() != static_cast<size_t>(r.shares)) {
       return bad("inconsistent share set");
     }
+  } else if (r.shares != 0 || r.threshold != 0 || !r.set_id.empty() || !r.verifiers.empty()) {
+    return bad("a seal without shares names a share set");  // found by fuzz/shares
   }
   return r;
 }

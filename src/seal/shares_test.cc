@@ -150,5 +150,36 @@ TEST(SealRecordParse, RefusesMalformedRecords) {
   }
 }
 
+// Found by fuzz/shares: a record whose threshold exceeds its shares, with duplicate and
+// unknown keys, was accepted. Every stored record is now strict and consistent.
+TEST(SealRecord, ParsingIsStrictAndTheShareSetConsistent) {
+  auto root = crypto::RandomSecret(32);
+  auto set = MakeShareSet(*root, ShareKind::kUnseal, 3, 2);
+  set->record.type = "shamir";
+  const std::string good(AsChars(set->record.Serialize()));
+  ASSERT_TRUE(SealRecord::Parse(AsBytes(good)).ok());
+  SealRecord none;
+  none.type = "dev-file";
+  ASSERT_TRUE(SealRecord::Parse(none.Serialize()).ok());
+  auto refused = [](const std::string& text) {
+    auto r = SealRecord::Parse(AsBytes(text));
+    EXPECT_FALSE(r.ok()) << text;
+    return r.ok() ? std::string() : r.status().message();
+  };
+  std::string dup = good;
+  dup.insert(1, "\"shares\":3,");
+  EXPECT_NE(refused(dup).find("twice"), std::string::npos);
+  std::string unknown = good;
+  unknown.insert(1, "\"sharez\":3,");
+  EXPECT_NE(refused(unknown).find("unknown field 'sharez'"), std::string::npos);
+  std::string over = good;
+  over.replace(over.find("\"threshold\":2"), 13, "\"threshold\":4");
+  EXPECT_NE(refused(over).find("inconsistent"), std::string::npos);
+  none.shares = 1;
+  none.threshold = 2;
+  EXPECT_NE(refused(std::string(AsChars(none.Serialize()))).find("names a share set"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace keep::seal
