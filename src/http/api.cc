@@ -17,10 +17,9 @@ namespace keep::http {
 Api::Api(service::Service& service, audit::Sink& audit, ApiOptions options)
     : service_(service),
       options_(std::move(options)),
-      guard_(service.tokens(), service.policies(), service.locks(), options_.guard),
       audit_(audit),
-      limiter_(options_.rate_limits),
-      budget_(options_.lockdown) {
+      gate_(service.directory(), service, audit,
+            {options_.guard, options_.rate_limits, options_.lockdown}) {
   uint8_t rnd[4];
   if (!crypto::RandomFill(rnd).ok()) rnd[0] = rnd[1] = rnd[2] = rnd[3] = 0;
   id_prefix_ = HexEncode(rnd) + "-";
@@ -43,12 +42,9 @@ HttpResponse JsonResponse(int status, SecretString body) {
 HttpResponse Api::Handle(HttpRequest& req) {
   const std::string_view target = req.target;
   const size_t q = target.find('?');
-  Call call{req, NextRequestId(), CleanPath(target), {}, nullptr, {}, {}, {}};
+  Call call(req, NextRequestId());
+  call.path = CleanPath(target);
   call.query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-  call.ctx.request_id = call.request_id;
-  call.ctx.remote_address = req.remote_address;
-  call.event.request_id = call.request_id;
-  call.event.remote_address = req.remote_address;
   const RouteMatch m = FindRoute(req.method, call.path);
   call.route = m.route;
   call.param = m.param;
@@ -74,10 +70,10 @@ HttpResponse Api::Handle(HttpRequest& req) {
     const access::OperationSpec& spec = access::Spec(m.route->op);
     audited = spec.audited;
     call.event.operation = std::string(spec.name);
-    Status st = Gate(call);
+    Status st = Enter(call);
     resp = st.ok() ? Run(call) : Err(call, st);
   }
-  if (audited && !call.audited) resp = Finish(call, std::move(resp));
+  if (audited && !call.recorded) resp = Finish(call, std::move(resp));
   if (resp.status == 429 && call.retry_after > 0) {
     resp.headers.emplace_back("Retry-After", std::to_string(call.retry_after));
   }
@@ -86,11 +82,11 @@ HttpResponse Api::Handle(HttpRequest& req) {
   return resp;
 }
 
-Status Api::Gate(Call& call) {
+Status Api::Enter(Call& call) {
   const Route& route = *call.route;
   const access::OperationSpec& spec = access::Spec(route.op);
   if (!spec.credentials) return Status::Ok();
-  KEEP_RETURN_IF_ERROR(Authenticate(call));
+  KEEP_RETURN_IF_ERROR(gate_.Authenticate(call, CredentialsOf(call.req)));
   std::string_view key;
   if (route.key == KeyFrom::kPath) {
     key = call.param;
@@ -98,7 +94,7 @@ Status Api::Gate(Call& call) {
   }
   if (route.key == KeyFrom::kHandler) return Status::Ok();  // the handler knows the key
   // Batches are charged once their items are counted (Crypto); everything else here.
-  return Authorize(call, route.op, key, spec.batch ? 0 : 1);
+  return gate_.Authorize(call, route.op, key, spec.batch ? 0 : 1);
 }
 
 HttpResponse Api::Run(Call& call) {
@@ -176,103 +172,22 @@ HttpResponse Api::Run(Call& call) {
   return Err(call, Internal("unrouted handler"));
 }
 
-Status Api::Authenticate(Call& call) {
-  if (service_.IsSealed()) return Unavailable("sealed", "keep is sealed");
+Result<access::Credentials> Api::CredentialsOf(const HttpRequest& req) {
   access::Credentials creds;
-  if (call.req.authorization) {
-    std::string_view h = *call.req.authorization;
+  if (req.authorization) {
+    std::string_view h = *req.authorization;
     constexpr std::string_view kBearer = "Bearer ";
     if (h.size() <= kBearer.size() || h.substr(0, kBearer.size()) != kBearer) {
       return Unauthenticated("the Authorization header must be 'Bearer <token>'");
     }
     creds.bearer = h.substr(kBearer.size());
   }
-  creds.cert_subject = call.req.client_cert_subject;
-  creds.cert_spki_sha256 = call.req.client_cert_spki_sha256;
-  KEEP_ASSIGN_OR_RETURN(call.ctx.identity, guard_.Authenticate(creds));
-  call.event.identity = call.ctx.identity.id;
-  call.event.identity_name = call.ctx.identity.display_name;
-  call.authenticated = true;
-  return Status::Ok();
-}
-
-Status Api::Authorize(Call& call, access::Operation op, std::string_view key, uint32_t items) {
-  call.event.operation = std::string(access::OperationName(op));
-  call.event.key = std::string(key);
-  KEEP_RETURN_IF_ERROR(guard_.Authorize(call.ctx.identity, op, key));
-  return Admit(call, op, call.ctx.identity.id, key, items);
-}
-
-Status Api::Admit(Call& call, access::Operation op, std::string_view identity, std::string_view key,
-                  uint32_t items) {
-  if (!limiter_.enabled() || items == 0) return Status::Ok();
-  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::steady_clock::now().time_since_epoch())
-                             .count();
-  const int wait = limiter_.Take(access::ClassOf(op), identity, key, items, now_ns);
-  if (wait == 0) return Status::Ok();
-  if (wait == access::RateLimiter::kNever) {  // no Retry-After: waiting does not help
-    return Status(Code::kResourceExhausted, "rate_limited",
-                  "a batch of " + std::to_string(items) +
-                      " items is more than the rate limit for " +
-                      std::string(access::OperationName(op)) + " admits in one request (" +
-                      std::to_string(limiter_.Capacity(access::ClassOf(op), identity, key)) +
-                      "): send smaller batches");
-  }
-  call.retry_after = wait;
-  return Status(Code::kResourceExhausted, "rate_limited",
-                "rate limit exceeded for " + std::string(access::OperationName(op)) +
-                    "; retry after " + std::to_string(wait) + "s");
-}
-
-Status Api::CountDecrypts(Call& call, uint32_t n) {
-  if (!budget_.enabled()) return Status::Ok();
-  const auto& who = call.ctx.identity;
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-  auto trip = budget_.Record(who.id, n, now_ms);
-  // Identities holding the sys capability are never locked (nobody could reinstate
-  // them); their decrypts still count toward the global budget, which can seal.
-  if (trip != access::DecryptBudget::Trip::kNone && !budget_.options().seal &&
-      guard_.Authorize(who, access::Operation::kSysLockdown, "").ok()) {
-    trip = access::DecryptBudget::Trip::kNone;
-  }
-  if (trip == access::DecryptBudget::Trip::kNone) return Status::Ok();
-  const auto& o = budget_.options();
-  const bool seal = o.seal;
-  // The reason names no identity: the record's identity field says who (a token as its
-  // HMAC), and the reason is also the lock's and the response's text.
-  const std::string reason =
-      trip == access::DecryptBudget::Trip::kIdentity
-          ? "the identity exceeded its decrypt budget of " + std::to_string(o.identity_budget) +
-                " per " + std::to_string(o.window_s) + "s"
-          : "all identities together exceeded the decrypt budget of " +
-                std::to_string(o.global_budget) + " per " + std::to_string(o.window_s) + "s";
-  audit::Event ev;
-  ev.type = "lockdown";
-  ev.request_id = call.request_id;
-  ev.identity = who.id;
-  ev.identity_name = who.display_name;
-  ev.operation = seal ? "lockdown.seal" : "lockdown.identity";
-  ev.status = 503;  // the tripping request is answered 503 locked_down
-  ev.outcome = "ok";
-  ev.remote_address = call.req.remote_address;
-  ev.detail = reason;
-  if (Status st = audit_.Append(ev); !st.ok()) return st;
-  Status st = seal ? service_.LockdownSeal(reason) : service_.LockIdentity(who.id, reason);
-  if (!st.ok()) log::Error("lockdown: {}", st.ToString());
-  return Unavailable("locked_down", seal ? "keep sealed itself: " + reason
-                                         : "this identity is locked down: " + reason);
+  creds.cert_subject = req.client_cert_subject;
+  creds.cert_spki_sha256 = req.client_cert_spki_sha256;
+  return creds;
 }
 
 HttpResponse Api::Finish(Call& call, HttpResponse response) {
-  call.audited = true;
-  if (call.event.time_ms == 0) {
-    call.event.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-  }
   if (call.event.operation.empty()) {
     // No operation was reached (an unknown route, a refusal before it): the method and
     // path, with a token accessor in the path moved to `target`, where the trail HMACs it.
@@ -290,16 +205,12 @@ HttpResponse Api::Finish(Call& call, HttpResponse response) {
     }
     call.event.operation = std::string(call.req.method.substr(0, 10)) + " " + shown;
   }
-  call.event.status = response.status;
-  if (call.event.outcome.empty() || response.status >= 400) {
-    call.event.outcome = response.status < 400 ? "ok" : response.error_code;
-    if (call.event.outcome.empty()) call.event.outcome = "error";
-  }
   if (options_.async_audit) {
-    response.audit_ticket = audit_.AppendAsync(call.event);
+    response.audit_ticket = gate_.RecordAsync(call, response.status, response.error_code);
     if (!response.audit_ticket->done() || response.audit_ticket->status().ok()) return response;
   }
-  Status s = response.audit_ticket ? response.audit_ticket->status() : audit_.Append(call.event);
+  Status s = response.audit_ticket ? response.audit_ticket->status()
+                                   : gate_.Record(call, response.status, response.error_code);
   if (!s.ok()) {
     log::Error("audit append failed for {}: {}", call.request_id, s.ToString());
     return AuditFailed(response, call.request_id);

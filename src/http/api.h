@@ -19,8 +19,7 @@
 
 #include <boost/json/fwd.hpp>
 
-#include "access/guard.h"
-#include "access/limits.h"
+#include "access/gate.h"
 #include "audit/sink.h"
 #include "http/message.h"
 #include "service/service.h"
@@ -84,19 +83,15 @@ class Api {
   struct Call;
 
  private:
-  // Authentication, the key in the path, authorization and the rate limit, as the route
-  // and its operation's spec say. OK: run the handler.
-  Status Gate(Call& call);
+  // Decodes the credentials and the key in the path, and takes the call through the
+  // Gate (authentication, authorization, rate limits) as the route and its operation's
+  // spec say. OK: run the handler.
+  Status Enter(Call& call);
   HttpResponse Run(Call& call);  // the route's handler
   HttpResponse Finish(Call& call, HttpResponse response);
-  Status Authenticate(Call& call);
-  // Policy for `op` on `key`, then the rate limits for `items` units (0: not charged here).
-  Status Authorize(Call& call, access::Operation op, std::string_view key, uint32_t items = 1);
-  // Charges the rate limits: 429 rate_limited (Retry-After in call) when over.
-  Status Admit(Call& call, access::Operation op, std::string_view identity, std::string_view key,
-               uint32_t items);
-  // Counts decrypts against the lockdown budgets; over budget locks the identity or seals.
-  Status CountDecrypts(Call& call, uint32_t n);
+  // The REST form of credentials: "Authorization: Bearer <token>", the client
+  // certificate. Errors: unauthenticated for a malformed Authorization header.
+  static Result<access::Credentials> CredentialsOf(const HttpRequest& req);
   std::string NextRequestId();
 
   // Handlers (api_sys.cc, api_access.cc, api_keys.cc, api_crypto.cc).
@@ -146,10 +141,8 @@ class Api {
 
   service::Service& service_;
   ApiOptions options_;
-  access::Guard guard_;
   audit::Sink& audit_;
-  access::RateLimiter limiter_;
-  access::DecryptBudget budget_;
+  access::Gate gate_;
   std::string id_prefix_;
   std::atomic<uint64_t> counter_{0};
   std::atomic<uint64_t> status_counts_[6] = {};

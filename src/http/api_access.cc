@@ -38,7 +38,7 @@ Result<std::vector<std::string>> StringArray(const json::object& o, std::string_
 }  // namespace
 
 HttpResponse Api::TokenList(Call& call) {
-  auto list = service_.ListTokens(call.ctx);
+  auto list = gate_.directory().ListTokens();
   if (!list.ok()) return Err(call, list.status());
   json::array a;
   for (const auto& t : *list) a.push_back(TokenJson(t));
@@ -50,7 +50,7 @@ HttpResponse Api::TokenCreate(Call& call) {
   if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
   auto o = AsObject(body.value(), {"policies", "ttl", "display_name", "orphan"});
   if (!o.ok()) return Err(call, o.status());
-  service::TokenRequest r;
+  access::TokenRequest r;
   auto pols = StringArray(**o, "policies");
   auto ttl = OptString(**o, "ttl");
   auto name = OptString(**o, "display_name");
@@ -68,7 +68,7 @@ HttpResponse Api::TokenCreate(Call& call) {
   }
   if (*name) r.display_name = std::string(**name);
   r.orphan = orphan->value_or(false);
-  auto t = service_.CreateToken(call.ctx, r);
+  auto t = gate_.directory().CreateToken(call.ctx.identity, r);
   if (!t.ok()) return Err(call, t.status());
   call.event.target = "token:" + t->info.accessor;
   std::string granted;
@@ -100,7 +100,7 @@ HttpResponse Api::TokenLookup(Call& call) {
   auto accessor = AccessorOf(call);
   if (!accessor.ok()) return Err(call, accessor.status());
   call.event.target = "token:" + accessor->substr(0, 16);
-  auto t = service_.LookupToken(call.ctx, *accessor);
+  auto t = gate_.directory().LookupToken(*accessor);
   if (!t.ok()) return Err(call, t.status());
   return JsonResponse(200, json::serialize(TokenJson(*t)));
 }
@@ -109,13 +109,13 @@ HttpResponse Api::TokenRevoke(Call& call) {
   auto accessor = AccessorOf(call);
   if (!accessor.ok()) return Err(call, accessor.status());
   call.event.target = "token:" + accessor->substr(0, 16);
-  auto n = service_.RevokeToken(call.ctx, *accessor);
+  auto n = gate_.directory().RevokeToken(call.ctx.identity, *accessor);
   if (!n.ok()) return Err(call, n.status());
   return JsonResponse(200, json::serialize(json::object{{"revoked", *n}}));
 }
 
 HttpResponse Api::PolicyList(Call& call) {
-  auto names = service_.ListPolicies(call.ctx);
+  auto names = gate_.directory().ListPolicies();
   if (!names.ok()) return Err(call, names.status());
   json::array a;
   for (const auto& n : *names) a.emplace_back(n);
@@ -124,7 +124,7 @@ HttpResponse Api::PolicyList(Call& call) {
 
 HttpResponse Api::PolicyRead(Call& call) {
   if (Status st = access::ValidatePolicyName(call.param); !st.ok()) return Err(call, st);
-  auto p = service_.GetPolicy(call.ctx, call.param);
+  auto p = gate_.directory().GetPolicy(call.param);
   if (!p.ok()) return Err(call, p.status());
   std::string body = "{\"name\":";
   AppendJsonString(body, call.param);
@@ -136,18 +136,18 @@ HttpResponse Api::PolicyWrite(Call& call) {
   if (Status st = access::ValidatePolicyName(call.param); !st.ok()) return Err(call, st);
   auto p = access::ParsePolicy(call.param, call.req.body);
   if (!p.ok()) return Err(call, p.status());
-  if (Status st = service_.PutPolicy(call.ctx, *p); !st.ok()) return Err(call, st);
+  if (Status st = gate_.directory().PutPolicy(call.ctx.identity, *p); !st.ok()) return Err(call, st);
   return JsonResponse(204, "");
 }
 
 HttpResponse Api::PolicyDelete(Call& call) {
   if (Status st = access::ValidatePolicyName(call.param); !st.ok()) return Err(call, st);
-  if (Status st = service_.DeletePolicy(call.ctx, call.param); !st.ok()) return Err(call, st);
+  if (Status st = gate_.directory().DeletePolicy(call.ctx.identity, call.param); !st.ok()) return Err(call, st);
   return JsonResponse(204, "");
 }
 
 HttpResponse Api::LockdownList(Call& call) {
-  auto locks = service_.ListLocks(call.ctx);
+  auto locks = gate_.directory().ListLocks();
   if (!locks.ok()) return Err(call, locks.status());
   json::array a;
   for (const auto& l : *locks) {
@@ -165,8 +165,7 @@ HttpResponse Api::LockdownReinstate(Call& call) {
   auto id = ReqString(**o, "identity");
   if (!id.ok()) return Err(call, id.status());
   call.event.target = std::string(id->substr(0, 200));
-  if (Status st = service_.ReinstateIdentity(call.ctx, *id); !st.ok()) return Err(call, st);
-  budget_.Reset(*id);
+  if (Status st = gate_.Reinstate(call, *id); !st.ok()) return Err(call, st);
   return JsonResponse(204, "");
 }
 

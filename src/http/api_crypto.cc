@@ -75,7 +75,7 @@ HttpResponse Api::Crypto(Call& call, Kind kind) {
   // The policy was checked on dispatch (for the key in the path); the rate limits are
   // charged here, one token per item, all or nothing. By ciphertext, the identity is
   // charged for the whole request here and each key per item (DecryptItem).
-  if (Status st = Admit(call, OpOf(kind), call.ctx.identity.id, path_key, items); !st.ok()) {
+  if (Status st = gate_.Admit(call, OpOf(kind), call.ctx.identity.id, path_key, items); !st.ok()) {
     return Err(call, st);
   }
   if (batch) {
@@ -152,10 +152,10 @@ Result<SecretString> Api::DecryptItem(Call& call, Kind kind, std::string key, co
     KEEP_ASSIGN_OR_RETURN(key, service_.KeyOfCiphertext(ct));
     // Recorded first, so a refusal's audit record says which key was asked for.
     if (call.event.items == 0) call.event.key = key;
-    KEEP_RETURN_IF_ERROR(guard_.Authorize(call.ctx.identity, OpOf(kind), key));
-    KEEP_RETURN_IF_ERROR(Admit(call, OpOf(kind), "", key, 1));
+    KEEP_RETURN_IF_ERROR(gate_.Allows(call.ctx.identity, OpOf(kind), key));
+    KEEP_RETURN_IF_ERROR(gate_.Admit(call, OpOf(kind), "", key, 1));
   }
-  if (kind == Kind::kDecrypt) KEEP_RETURN_IF_ERROR(CountDecrypts(call, 1));
+  if (kind == Kind::kDecrypt) KEEP_RETURN_IF_ERROR(gate_.CountDecrypts(call, 1));
   SecretString out;
   if (kind == Kind::kRewrap) {
     KEEP_ASSIGN_OR_RETURN(auto r, service_.Rewrap(call.ctx, key, ct, context));
@@ -181,7 +181,7 @@ Result<SecretString> Api::DataKeyItem(Call& call, std::string_view key, const js
   const bool want_plain = with_plain.value_or(true);
   if (want_plain) {
     KEEP_RETURN_IF_ERROR(
-        guard_.Authorize(call.ctx.identity, access::Operation::kDataKeyPlaintext, key));
+        gate_.Allows(call.ctx.identity, access::Operation::kDataKeyPlaintext, key));
   }
   KEEP_ASSIGN_OR_RETURN(auto r,
                         service_.DataKey(call.ctx, key, static_cast<int>(b), want_plain, context));

@@ -13,18 +13,17 @@
 
 namespace keep::http {
 
-struct Api::Call {
+// A REST request on its way through the Gate: the Passage (identity, audit record,
+// Retry-After) plus what the REST door decoded.
+struct Api::Call : access::Passage {
+  Call(HttpRequest& r, std::string id)
+      : access::Passage(id, std::string(r.remote_address)), req(r), request_id(std::move(id)) {}
   HttpRequest& req;
   std::string request_id;
   std::string path;  // without the query, "//" folded, no trailing "/"
   std::string_view query;
   const Route* route = nullptr;  // null: no route (404/405)
   std::string_view param;        // the route's {param} segment (a key, policy, accessor)
-  service::RequestContext ctx;
-  audit::Event event;
-  bool authenticated = false;
-  bool audited = false;
-  int retry_after = 0;  // seconds, for 429
 };
 
 // The path without its query, with "//" folded and no trailing "/" (as clients send it).

@@ -95,7 +95,7 @@ HttpResponse Api::KeyList(Call& call) {
   if (!page.ok()) return Err(call, page.status());
   json::array names;
   for (auto& k : page->names) {
-    if (guard_.CanReadKey(call.ctx.identity, k)) names.emplace_back(k);  // only what it may read
+    if (gate_.CanReadKey(call.ctx.identity, k)) names.emplace_back(k);  // only what it may read
   }
   json::object o{{"keys", std::move(names)}};
   if (page->next) {
@@ -114,7 +114,7 @@ HttpResponse Api::KeyCreate(Call& call) {
   auto name = ReqString(**o, "name");
   if (!name.ok()) return Err(call, name.status());
   // The key is named in the body: authorized here, once it is known.
-  if (Status st = Authorize(call, access::Operation::kKeyCreate, *name); !st.ok()) {
+  if (Status st = gate_.Authorize(call, access::Operation::kKeyCreate, *name); !st.ok()) {
     return Err(call, st);
   }
   keys::CreateKeyOptions opts;

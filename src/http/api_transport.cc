@@ -40,13 +40,12 @@ std::optional<HttpResponse> Api::Screen(HttpRequest& head) {
   // Unknown routes are refused after the body (a 404 needs no credentials), and routes
   // that take no credentials read theirs.
   if (m.route == nullptr || !access::Spec(m.route->op).credentials) return std::nullopt;
-  Call call{head, NextRequestId(), CleanPath(head.target), {}, m.route, m.param, {}, {}};
-  call.ctx.request_id = call.request_id;
-  call.ctx.remote_address = head.remote_address;
-  call.event.request_id = call.request_id;
-  call.event.remote_address = head.remote_address;
+  Call call(head, NextRequestId());
+  call.path = CleanPath(head.target);
+  call.route = m.route;
+  call.param = m.param;
   call.event.operation = std::string(access::OperationName(m.route->op));
-  Status st = Authenticate(call);
+  Status st = gate_.Authenticate(call, CredentialsOf(head));
   if (st.ok()) return std::nullopt;
   HttpResponse resp = Finish(call, Err(call, st));
   resp.headers.emplace_back("X-Request-Id", call.request_id);
@@ -66,7 +65,9 @@ HttpResponse Api::AuditFailed(HttpResponse& original, std::string_view request_i
 
 HttpResponse Api::Metrics(Call& call) {
   if (options_.metrics_require_token) {
-    if (Status st = Authenticate(call); !st.ok()) return Err(call, st);
+    if (Status st = gate_.Authenticate(call, CredentialsOf(call.req)); !st.ok()) {
+      return Err(call, st);
+    }
   }
   std::string out =
       "# HELP keep_http_responses_total HTTP responses by status class.\n"

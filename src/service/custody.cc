@@ -99,7 +99,7 @@ Result<InitResult> Service::Init(const ShareOptions& o) {
   std::vector<store::WriteOp> extra;
   extra.push_back({store::WriteOp::Kind::kCreate, std::string(kSealPath), record.Serialize(), {}});
   KEEP_RETURN_IF_ERROR(barrier_.Initialize(root, std::move(extra)));
-  KEEP_ASSIGN_OR_RETURN(out.root_token, tokens_.CreateRoot());
+  KEEP_ASSIGN_OR_RETURN(out.root_token, directory_.CreateRoot());
   KEEP_RETURN_IF_ERROR(keys_.Load());
   KEEP_RETURN_IF_ERROR(LoadAccess());  // creates the audit secret
   log::Info("sys: initialized with the {} seal ({} {} shares, threshold {})", seal_->Kind(),

@@ -143,7 +143,7 @@ TEST_F(CustodyTest, ProgressResetForeignAlteredAndWrongKindShares) {
   ASSERT_TRUE(svc_->Seal().ok());
   EXPECT_TRUE(svc_->IsSealed());
   EXPECT_EQ(svc_->GetSealStatus()->progress, 0);
-  EXPECT_EQ(svc_->tokens().Lookup(token_).status().reason(), "sealed");
+  EXPECT_EQ(svc_->directory().tokens().Lookup(token_).status().reason(), "sealed");
 }
 
 TEST_F(CustodyTest, InitOptionsAreChecked) {

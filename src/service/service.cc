@@ -17,9 +17,7 @@ Service::Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::Seal
       seal_(std::move(seal)),
       barrier_(*store_),
       keys_(barrier_, clock),
-      tokens_(barrier_, clock),
-      policies_(barrier_),
-      locks_(barrier_) {
+      directory_(barrier_, *this, clock) {
   uint8_t id[6];
   if (!crypto::RandomFill(id).ok()) std::fill(std::begin(id), std::end(id), 0);
   node_id_ = HexEncode(id);

@@ -1,10 +1,12 @@
-// Service: keep's operations as plain C++ calls taking a RequestContext. No HTTP here;
-// the http layer (and later the compatibility front doors) map requests onto these.
+// Service: keep's operations on keys and custody as plain C++ calls taking a
+// RequestContext. No HTTP here, and no access decisions: the doors reach these calls
+// through the access layer's Gate (access/gate.h), which authenticates, authorizes,
+// limits and audits first; these calls trust their caller.
 //
-// Owns the store, the barrier, the key manager, the token store and the seal provider.
-// Every operation but Health/Init/Unseal fails with kUnavailable "sealed" while sealed.
-// Authorization happens before these calls (access layer); they trust the caller.
-// Thread-safe.
+// Owns the store, the barrier, the key manager, the seal provider and the access
+// Directory's records (loaded under the barrier at unseal, wiped at seal). Implements
+// access::Custodian, the narrow interface the access layer needs from it. Every operation
+// but Health/Init/Unseal fails with kUnavailable "sealed" while sealed. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -13,10 +15,9 @@
 #include <optional>
 #include <thread>
 
+#include "access/custodian.h"
+#include "access/directory.h"
 #include "access/identity.h"
-#include "access/lock_store.h"
-#include "access/policy_store.h"
-#include "access/token_store.h"
 #include "crypto/pubkey.h"
 #include "format/context.h"
 #include "keys/barrier.h"
@@ -27,18 +28,8 @@
 
 namespace keep::service {
 
-// The access model (src/access: identities, tokens, policies, locks) as the service holds
-// and loads it under the barrier.
 using access::Identity;
-using access::IdentityLock;
-using access::LockStore;
-using access::NewToken;
-using access::Policy;
-using access::PolicyStore;
 using access::RequestContext;
-using access::TokenInfo;
-using access::TokenStore;
-using access::ValidatePolicyName;
 
 struct ShareCollector;  // shares collected toward unseal or rekey (custody.cc)
 
@@ -122,14 +113,6 @@ struct RekeyUpdate {
   std::vector<crypto::SecretBytes> shares;  // the new set, when complete
 };
 
-// A token to create (access.cc).
-struct TokenRequest {
-  std::string display_name;
-  std::vector<std::string> policies;  // empty: the creator's own
-  int64_t ttl_seconds = 0;            // 0: as long as the creator (never for non-expiring)
-  bool orphan = false;                // no parent: survives the creator's revocation
-};
-
 struct EncryptResult {
   std::string ciphertext;
   std::string key;
@@ -149,11 +132,11 @@ struct DataKeyResult {
   uint32_t version = 0;
 };
 
-class Service {
+class Service final : public access::Custodian {
  public:
   Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::SealProvider> seal,
           keys::KeyManager::Clock clock = nullptr);
-  ~Service();
+  ~Service() override;
 
   // System (custody.cc)
   // Never fails: what the store cannot answer is reported in Health (store_ok), and
@@ -199,33 +182,19 @@ class Service {
   // (the seal record changed meanwhile).
   Result<RekeyUpdate> RekeySubmit(std::string_view nonce, std::string_view share_text);
 
-  bool IsSealed() const { return barrier_.IsSealed(); }
   std::string_view SealKind() const { return seal_->Kind(); }
-  const TokenStore& tokens() const { return tokens_; }
-  const PolicyStore& policies() const { return policies_; }
-  const LockStore& locks() const { return locks_; }
 
-  // Access control (access.cc). Authorization happens in the access layer; these check
-  // only what depends on the creator: a new token's policies must exist and each be one
-  // the creator holds or may assign (a policy of the creator's lists it in
-  // assignable_policies; root may grant any), its expiry no later than the creator's, and
-  // only "root" may grant "root". Errors: bad_request, permission_denied, not_found.
-  Result<NewToken> CreateToken(const RequestContext& ctx, const TokenRequest& r);
-  Result<std::vector<TokenInfo>> ListTokens(const RequestContext& ctx);
-  Result<TokenInfo> LookupToken(const RequestContext& ctx, std::string_view accessor);
-  // Revokes a token and its descendants; returns how many.
-  Result<size_t> RevokeToken(const RequestContext& ctx, std::string_view accessor);
-  Status PutPolicy(const RequestContext& ctx, const Policy& p);
-  Result<std::shared_ptr<const Policy>> GetPolicy(const RequestContext& ctx, std::string_view name);
-  Result<std::vector<std::string>> ListPolicies(const RequestContext& ctx);
-  Status DeletePolicy(const RequestContext& ctx, std::string_view name);
-  // Decrypt lockdown. LockIdentity persists a lock on one identity; LockdownSeal records a
-  // global lockdown (readable while sealed, at "core/lockdown") and seals: no automatic
-  // unseal happens until a quorum of shares unseals (which lifts it) or LiftLockdown.
-  Status LockIdentity(std::string_view identity, std::string reason);
-  Status ReinstateIdentity(const RequestContext& ctx, std::string_view identity);
-  Result<std::vector<IdentityLock>> ListLocks(const RequestContext& ctx);
-  Status LockdownSeal(std::string reason);
+  // The access layer's records (tokens, policies, locks), held under the barrier: loaded
+  // at unseal, followed across nodes, wiped at seal. The access layer changes them.
+  access::Directory& directory() { return directory_; }
+
+  // access::Custodian (custodian.cc).
+  bool IsSealed() const override { return barrier_.IsSealed(); }
+  Status RunUnsealed(const std::function<Status()>& f) override;
+  // Records a global lockdown (readable while sealed, at "core/lockdown") and seals: no
+  // automatic unseal happens until a quorum of shares unseals (which lifts it) or
+  // LiftLockdown.
+  Status LockdownSeal(std::string reason) override;
   // The reason of a global lockdown in force, or "".
   Result<std::string> GlobalLockdown();
   // Lifts a global lockdown (keepd --lift-lockdown: for seals without shares).
@@ -282,11 +251,9 @@ class Service {
   Result<std::string> KeyOfCiphertext(std::string_view ciphertext);
 
  private:
-  // Whether one of `who`'s policies lists `policy` in assignable_policies.
-  bool MayAssign(const Identity& who, std::string_view policy) const;
   Status RequireUnsealed() const;
   Status LoadAll();
-  Status LoadAccess();  // tokens, policies, locks, the audit secret
+  Status LoadAccess();  // the directory (tokens, policies, locks), the audit secret
   void ClearAccess();
   // Runs `f` and turns its result into "sealed" when a seal happened meanwhile.
   template <typename F>
@@ -305,9 +272,7 @@ class Service {
   std::unique_ptr<seal::SealProvider> seal_;
   keys::Barrier barrier_;
   keys::KeyManager keys_;
-  TokenStore tokens_;
-  PolicyStore policies_;
-  LockStore locks_;
+  access::Directory directory_;
   mutable std::mutex audit_mu_;
   std::shared_ptr<const crypto::SecretBytes> audit_secret_;  // under audit_mu_
   std::mutex sys_mu_;                                        // init/unseal/seal/rotate/rekey

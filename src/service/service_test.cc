@@ -51,16 +51,16 @@ TEST_F(ServiceTest, InitUnsealSealAndTokens) {
   ASSERT_TRUE(init.ok()) << init.status();
   EXPECT_EQ(svc_->Init().status().reason(), "already_initialized");
   const std::string token(AsChars(init->root_token.view()));
-  auto id = svc_->tokens().Lookup(token);
+  auto id = svc_->directory().tokens().Lookup(token);
   ASSERT_TRUE(id.ok());
   EXPECT_TRUE(id->IsRoot());
-  EXPECT_EQ(svc_->tokens().Lookup("keep_wrong").status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(svc_->directory().tokens().Lookup("keep_wrong").status().code(), Code::kUnauthenticated);
   ASSERT_TRUE(svc_->Seal().ok());
   EXPECT_EQ(svc_->CreateKey(ctx_, {"k"}).status().reason(), "sealed");
   EXPECT_EQ(svc_->Random(ctx_, 16).status().reason(), "sealed");
-  EXPECT_EQ(svc_->tokens().Lookup(token).status().reason(), "sealed");
+  EXPECT_EQ(svc_->directory().tokens().Lookup(token).status().reason(), "sealed");
   ASSERT_TRUE(svc_->Unseal().ok());
-  EXPECT_TRUE(svc_->tokens().Lookup(token).ok());
+  EXPECT_TRUE(svc_->directory().tokens().Lookup(token).ok());
 }
 
 TEST_F(ServiceTest, EnvelopeOperationsAndRestart) {
