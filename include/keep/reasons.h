@@ -76,6 +76,8 @@ inline constexpr std::string_view kLocalReasons[] = {
     "finished",         // a file body written after its end
     "listen_failed",    // keepd cannot bind its address
     "schema_too_new",   // the store was written by a newer keep
+    "usage",            // the command line is wrong (the keep CLI exits 2)
+    "bad_answer",       // the server's answer is not what the API says (another program?)
 };
 
 // Whether `name` is a reason of either list ("ok" is the reason of success).

@@ -13,8 +13,8 @@
 
 namespace keep::cli {
 
-std::optional<json::value> Context::Call(std::string_view method, std::string_view target,
-                                         const json::value* body, int* status) {
+Result<json::value> Context::Call(std::string_view method, std::string_view target,
+                                  const json::value* body, int* status) {
   if (!client_) {
     ClientOptions o;
     o.address = g_.addr;
@@ -23,7 +23,7 @@ std::optional<json::value> Context::Call(std::string_view method, std::string_vi
     o.client_cert_file = g_.client_cert;
     o.client_key_file = g_.client_key;
     auto c = Client::Create(o);
-    if (!c.ok()) throw UsageError{c.status().message()};
+    if (!c.ok()) return Usage(c.status().message());
     client_ = std::move(c).value();
   }
   // The request may carry a plaintext: serialized into wiping memory, not a std::string.
@@ -39,10 +39,7 @@ std::optional<json::value> Context::Call(std::string_view method, std::string_vi
     explicit_bzero(chunk, sizeof chunk);
   }
   auto r = client_->Send(method, target, payload.view());
-  if (!r.ok()) {
-    std::cerr << "keep: " << r.status().message() << "\n";
-    return std::nullopt;
-  }
+  if (!r.ok()) return r.status();
   if (status) *status = r->status;
   Status s = StatusOf(*r);
   boost::system::error_code ec;
@@ -51,13 +48,13 @@ std::optional<json::value> Context::Call(std::string_view method, std::string_vi
   const bool plain_answer = status && !ec && v.is_object() && !v.as_object().contains("error");
   if (!s.ok() && !plain_answer) {
     if (g_.json() && !ec) PrintJson(v);
-    std::cerr << "keep: " << s.message() << " (" << s.reason() << ")\n";
-    return std::nullopt;
+    return Status(s.code(), ReasonCode::FromTable(s.reason()),
+                  s.message() + " (" + std::string(s.reason()) + ")");
   }
   if (ec || !v.is_object()) {
-    std::cerr << "keep: the server's answer to " << method << " " << target
-              << " is malformed: not a JSON object (is KEEP_ADDR a keep server?)\n";
-    return std::nullopt;
+    return BadAnswer("the server's answer to " + std::string(method) + " " +
+                     std::string(target) +
+                     " is malformed: not a JSON object (is KEEP_ADDR a keep server?)");
   }
   return v;
 }
@@ -66,34 +63,41 @@ void Context::PrintJson(const json::value& v) {
   std::cout << json::serialize(v) << "\n";
 }
 
-json::object ParseContext(const std::vector<std::string>& pairs) {
+Result<json::object> ParseContext(const std::vector<std::string>& pairs) {
   json::object o;
   for (const auto& p : pairs) {
     const size_t eq = p.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw UsageError{"--context takes KEY=VALUE (got '" + p + "')"};
+      return Usage("--context takes KEY=VALUE (got '" + p + "')");
     }
     const std::string key = p.substr(0, eq);
-    if (o.contains(key)) throw UsageError{"--context key '" + key + "' given twice"};
+    if (o.contains(key)) return Usage("--context key '" + key + "' given twice");
     o[key] = p.substr(eq + 1);
   }
   return o;
 }
 
-std::string ReadInput(const std::string& path) {
+Result<std::string> ReadInput(const std::string& path) {
   if (path.empty() || path == "-") {
     return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError{"cannot read " + path};
+  if (!in) return Usage("cannot read " + path);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-bool WriteAndCommit(OutputFile& out, std::string_view data) {
-  Status st = out.Write(AsBytes(data));
-  if (st.ok()) st = out.Commit();
-  if (!st.ok()) std::cerr << "keep: " << st.message() << "\n";
-  return st.ok();
+Status WriteAndCommit(OutputFile& out, std::string_view data) {
+  KEEP_RETURN_IF_ERROR(out.Write(AsBytes(data)));
+  return out.Commit();
+}
+
+void Action(CLI::App* sc, int& rc, std::function<Status()> f) {
+  sc->callback([&rc, f = std::move(f)] {
+    const Status st = f();
+    if (st.ok()) return;
+    std::cerr << "keep: " << st.message() << "\n";
+    rc = st.reason() == "usage" ? 2 : 1;
+  });
 }
 
 namespace {
@@ -221,14 +225,9 @@ int Run(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);
     app.exit(e);
     return 2;
-  } catch (const UsageError& e) {
-    std::cerr << "keep: " << e.message << "\n";
-    return 2;
-  } catch (const Failure& e) {
-    std::cerr << "keep: " << e.message << "\n";
-    return 1;
   } catch (const std::exception& e) {
-    // The last line of defence: every known failure is a Failure or UsageError above.
+    // CLI11 reports parse errors by exception (above); commands return Status. This is
+    // the last line of defence against a library throwing (std::bad_alloc).
     std::cerr << "keep: unexpected error: " << e.what() << "\n";
     return 1;
   }

@@ -1,6 +1,7 @@
 // keep token create|list|lookup|revoke, keep policy write|read|list|delete,
 // keep lockdown list|reinstate, keep audit verify|hash|public-key.
 #include <iostream>
+#include <sstream>
 
 #include "audit/chain.h"
 #include "cli/cli_internal.h"
@@ -16,28 +17,28 @@ std::string Join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-void PrintToken(Context& ctx, const json::value& v) {
-  if (ctx.globals().json()) return ctx.PrintJson(v);
+Status PrintToken(const json::value& v) {
   const Reply r(v, "token");
-  if (auto t = r.OptStr("token")) std::cout << "token:        " << *t << "\n";
-  std::cout << "accessor:     " << r.Text("accessor") << "\n"
+  std::ostringstream out;
+  if (auto t = r.OptStr("token")) out << "token:        " << *t << "\n";
+  out << "accessor:     " << r.Text("accessor") << "\n"
             << "display name: " << r.Text("display_name") << "\n"
             << "policies:     " << Join(r.Strings("policies"), ", ") << "\n"
             << "parent:       " << r.Text("parent") << "\n"
             << "created:      " << r.Text("created_at") << "\n"
             << "expires:      " << (r.Has("expires_at") ? r.Text("expires_at") : "never") << "\n";
+  return r.Print(out);
 }
 
-// Runs a request and prints its result (JSON, or via `text`); sets rc on failure.
-void Do(Context& ctx, int& rc, std::string_view method, const std::string& target,
-        const json::value* body, const std::function<void(const json::value&)>& text) {
-  auto v = ctx.Call(method, target, body);
-  if (!v) {
-    rc = 1;
-    return;
+// Runs a request and prints its result: the JSON answer, or what `text` makes of it.
+Status Do(Context& ctx, std::string_view method, const std::string& target,
+          const json::value* body, const std::function<Status(const json::value&)>& text) {
+  KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call(method, target, body));
+  if (ctx.globals().json()) {
+    ctx.PrintJson(v);
+    return Status::Ok();
   }
-  if (ctx.globals().json()) return ctx.PrintJson(*v);
-  if (text) text(*v);
+  return text ? text(v) : Status::Ok();
 }
 
 void AddTokenCommands(CLI::App& app, Context& ctx, int& rc) {
@@ -55,7 +56,7 @@ void AddTokenCommands(CLI::App& app, Context& ctx, int& rc) {
   create->add_option("--ttl", ca->ttl, "lifetime, e.g. 1h, 30d (never beyond yours)");
   create->add_option("--display-name", ca->name, "a name for audit and listings");
   create->add_flag("--orphan", ca->orphan, "no parent: survives the revocation of yours");
-  create->callback([&ctx, &rc, ca] {
+  Action(create, rc, [&ctx, ca]() -> Status {
     json::object body;
     if (!ca->policies.empty()) {
       json::array a;
@@ -66,35 +67,41 @@ void AddTokenCommands(CLI::App& app, Context& ctx, int& rc) {
     if (!ca->name.empty()) body["display_name"] = ca->name;
     if (ca->orphan) body["orphan"] = true;
     json::value b = body;
-    Do(ctx, rc, "POST", "/v1/auth/tokens", &b,
-       [&ctx](const json::value& v) { PrintToken(ctx, v); });
+    return Do(ctx, "POST", "/v1/auth/tokens", &b, PrintToken);
   });
-  token->add_subcommand("list", "list tokens (accessors, never the tokens)")->callback([&ctx, &rc] {
-    Do(ctx, rc, "GET", "/v1/auth/tokens", nullptr, [](const json::value& v) {
-      for (const auto& t : Reply(v, "token list").Objects("tokens")) {
-        std::cout << t.Text("accessor") << "  " << t.Text("display_name") << "  ["
-                  << Join(t.Strings("policies"), ",") << "]  expires " << t.Text("expires_at")
-                  << "\n";
-      }
-    });
-  });
+  Action(token->add_subcommand("list", "list tokens (accessors, never the tokens)"), rc,
+         [&ctx]() -> Status {
+           return Do(ctx, "GET", "/v1/auth/tokens", nullptr, [](const json::value& v) {
+             const Reply r(v, "token list");
+             std::ostringstream out;
+             for (const auto& t : r.Objects("tokens")) {
+               out << t.Text("accessor") << "  " << t.Text("display_name") << "  ["
+                   << Join(t.Strings("policies"), ",") << "]  expires " << t.Text("expires_at")
+                   << "\n";
+             }
+             return r.Print(out);
+           });
+         });
   auto accessor = std::make_shared<std::string>();
   auto* lookup = token->add_subcommand("lookup", "show a token by accessor (default: your own)");
   lookup->add_option("accessor", *accessor, "the token's accessor");
-  lookup->callback([&ctx, &rc, accessor] {
+  Action(lookup, rc, [&ctx, accessor]() -> Status {
     const std::string target = "/v1/auth/tokens/" + (accessor->empty() ? "self" : *accessor);
-    Do(ctx, rc, "GET", target, nullptr, [&ctx](const json::value& v) { PrintToken(ctx, v); });
+    return Do(ctx, "GET", target, nullptr, PrintToken);
   });
   auto raccessor = std::make_shared<std::string>();
   auto self = std::make_shared<bool>(false);
   auto* revoke = token->add_subcommand("revoke", "revoke a token and every token it created");
   revoke->add_option("accessor", *raccessor, "the token's accessor");
   revoke->add_flag("--self", *self, "revoke the token you are using");
-  revoke->callback([&ctx, &rc, raccessor, self] {
-    if (raccessor->empty() == !*self) throw UsageError{"give an accessor or --self"};
+  Action(revoke, rc, [&ctx, raccessor, self]() -> Status {
+    if (raccessor->empty() == !*self) return Usage("give an accessor or --self");
     const std::string target = "/v1/auth/tokens/" + (*self ? std::string("self") : *raccessor);
-    Do(ctx, rc, "DELETE", target, nullptr, [](const json::value& v) {
-      std::cout << "revoked " << Reply(v, "token revoke").Int("revoked") << " token(s)\n";
+    return Do(ctx, "DELETE", target, nullptr, [](const json::value& v) {
+      const Reply r(v, "token revoke");
+      std::ostringstream out;
+      out << "revoked " << r.Int("revoked") << " token(s)\n";
+      return r.Print(out);
     });
   });
 }
@@ -109,68 +116,66 @@ void AddPolicyCommands(CLI::App& app, Context& ctx, int& rc) {
   auto* write = policy->add_subcommand("write", "create or replace a policy from a JSON file");
   write->add_option("name", wa->name, "policy name")->required();
   write->add_option("file", wa->file, "JSON file ('-' for stdin)")->required();
-  write->callback([&ctx, &rc, wa] {
-    const std::string text = ReadInput(wa->file);
+  Action(write, rc, [&ctx, wa]() -> Status {
+    KEEP_ASSIGN_OR_RETURN(const std::string text, ReadInput(wa->file));
     boost::system::error_code ec;
     json::value b = json::parse(text, ec);
-    if (ec) throw UsageError{wa->file + " is not valid JSON"};
-    auto v = ctx.Call("PUT", "/v1/sys/policies/" + wa->name, &b);
-    if (!v) {
-      rc = 1;
-    } else if (ctx.globals().json()) {
-      ctx.PrintJson(json::object{{"name", wa->name}, {"written", true}});
-    }
+    if (ec) return Usage(wa->file + " is not valid JSON");
+    KEEP_RETURN_IF_ERROR(ctx.Call("PUT", "/v1/sys/policies/" + wa->name, &b).status());
+    if (ctx.globals().json()) ctx.PrintJson(json::object{{"name", wa->name}, {"written", true}});
+    return Status::Ok();
   });
   auto rname = std::make_shared<std::string>();
   auto* read = policy->add_subcommand("read", "show a policy");
   read->add_option("name", *rname, "policy name")->required();
-  read->callback([&ctx, &rc, rname] {
-    auto v = ctx.Call("GET", "/v1/sys/policies/" + *rname);
-    if (!v) {
-      rc = 1;
-      return;
-    }
-    Reply(*v, "policy read").Objects("rules");  // a policy, or a clear error
-    ctx.PrintJson(*v);
+  Action(read, rc, [&ctx, rname]() -> Status {
+    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("GET", "/v1/sys/policies/" + *rname));
+    const Reply r(v, "policy read");
+    r.Objects("rules");  // a policy, or a clear error
+    KEEP_RETURN_IF_ERROR(r.status());
+    ctx.PrintJson(v);
+    return Status::Ok();
   });
-  policy->add_subcommand("list", "list policy names")->callback([&ctx, &rc] {
-    Do(ctx, rc, "GET", "/v1/sys/policies", nullptr, [](const json::value& v) {
-      for (const auto& n : Reply(v, "policy list").Strings("policies")) std::cout << n << "\n";
+  Action(policy->add_subcommand("list", "list policy names"), rc, [&ctx]() -> Status {
+    return Do(ctx, "GET", "/v1/sys/policies", nullptr, [](const json::value& v) {
+      const Reply r(v, "policy list");
+      std::ostringstream out;
+      for (const auto& n : r.Strings("policies")) out << n << "\n";
+      return r.Print(out);
     });
   });
   auto dname = std::make_shared<std::string>();
   auto* del = policy->add_subcommand("delete", "delete a policy (tokens naming it lose it)");
   del->add_option("name", *dname, "policy name")->required();
-  del->callback([&ctx, &rc, dname] {
-    if (!ctx.Call("DELETE", "/v1/sys/policies/" + *dname)) {
-      rc = 1;
-    } else if (ctx.globals().json()) {
-      ctx.PrintJson(json::object{{"name", *dname}, {"deleted", true}});
-    }
+  Action(del, rc, [&ctx, dname]() -> Status {
+    KEEP_RETURN_IF_ERROR(ctx.Call("DELETE", "/v1/sys/policies/" + *dname).status());
+    if (ctx.globals().json()) ctx.PrintJson(json::object{{"name", *dname}, {"deleted", true}});
+    return Status::Ok();
   });
 }
 
 void AddLockdownCommands(CLI::App& app, Context& ctx, int& rc) {
   auto* lockdown = app.add_subcommand("lockdown", "identities locked down for abusing decrypt");
   lockdown->require_subcommand(1);
-  lockdown->add_subcommand("list", "list locked identities")->callback([&ctx, &rc] {
-    Do(ctx, rc, "GET", "/v1/sys/lockdown", nullptr, [](const json::value& v) {
-      for (const auto& l : Reply(v, "lockdown list").Objects("identities")) {
-        std::cout << l.Text("identity") << "  " << l.Text("locked_at") << "  " << l.Text("reason")
-                  << "\n";
+  Action(lockdown->add_subcommand("list", "list locked identities"), rc, [&ctx]() -> Status {
+    return Do(ctx, "GET", "/v1/sys/lockdown", nullptr, [](const json::value& v) {
+      const Reply r(v, "lockdown list");
+      std::ostringstream out;
+      for (const auto& l : r.Objects("identities")) {
+        out << l.Text("identity") << "  " << l.Text("locked_at") << "  " << l.Text("reason")
+            << "\n";
       }
+      return r.Print(out);
     });
   });
   auto id = std::make_shared<std::string>();
   auto* reinstate = lockdown->add_subcommand("reinstate", "let a locked identity work again");
   reinstate->add_option("identity", *id, "e.g. token:0123456789abcdef or cert:billing")->required();
-  reinstate->callback([&ctx, &rc, id] {
+  Action(reinstate, rc, [&ctx, id]() -> Status {
     json::value b = json::object{{"identity", *id}};
-    if (!ctx.Call("POST", "/v1/sys/lockdown/reinstate", &b)) {
-      rc = 1;
-    } else if (ctx.globals().json()) {
-      ctx.PrintJson(json::object{{"identity", *id}, {"reinstated", true}});
-    }
+    KEEP_RETURN_IF_ERROR(ctx.Call("POST", "/v1/sys/lockdown/reinstate", &b).status());
+    if (ctx.globals().json()) ctx.PrintJson(json::object{{"identity", *id}, {"reinstated", true}});
+    return Status::Ok();
   });
 }
 
@@ -189,24 +194,26 @@ void AddAuditCommands(CLI::App& app, Context& ctx, int& rc) {
   verify->add_option("--public-key", va->public_key,
                      "the checkpoint public key (PEM); default: fetched from the server");
   verify->add_flag("--live", va->live, "the last file is still being written");
-  verify->callback([&ctx, &rc, va] {
+  Action(verify, rc, [&ctx, va]() -> Status {
     audit::VerifyOptions opt;
     opt.live = va->live;
     std::string pem;
     if (!va->public_key.empty()) {
-      pem = ReadInput(va->public_key);
+      KEEP_ASSIGN_OR_RETURN(pem, ReadInput(va->public_key));
     } else {
       auto v = ctx.Call("GET", "/v1/sys/audit/public-key");
-      if (!v) {
-        std::cerr << "keep: give --public-key, or a server and a token with the audit "
-                     "capability\n";
-        rc = 1;
-        return;
+      if (!v.ok()) {
+        return Status(v.status().code(),
+                      v.status().message() +
+                          "\nkeep: give --public-key, or a server and a token with the audit "
+                          "capability");
       }
-      pem = Reply(*v, "audit public-key").Str("public_key");
+      const Reply r(*v, "audit public-key");
+      pem = r.Str("public_key");
+      KEEP_RETURN_IF_ERROR(r.status());
     }
     auto key = crypto::ParseEd25519PublicKeyPem(pem);
-    if (!key.ok()) throw UsageError{"the public key: " + key.status().message()};
+    if (!key.ok()) return Usage("the public key: " + key.status().message());
     opt.public_key = *key;
     const audit::VerifyReport r = audit::VerifyTrail(va->files, opt);
     if (ctx.globals().json()) {
@@ -232,11 +239,12 @@ void AddAuditCommands(CLI::App& app, Context& ctx, int& rc) {
       if (r.unsigned_tail) std::cout << ", " << r.unsigned_tail << " records after the last one";
       std::cout << "\n";
       for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
-    } else {
-      std::cerr << "keep: audit trail INVALID at " << r.file << ":" << r.line << ": " << r.error
-                << "\n";
     }
-    if (!r.ok) rc = 1;
+    if (!r.ok) {
+      return Status(Code::kDataLoss, "audit trail INVALID at " + r.file + ":" +
+                                         std::to_string(r.line) + ": " + r.error);
+    }
+    return Status::Ok();
   });
 
   struct HashArgs {
@@ -248,31 +256,37 @@ void AddAuditCommands(CLI::App& app, Context& ctx, int& rc) {
       "hash", "the HMAC the trail records for a value (a token id) or a context, to search it");
   hash->add_option("value", ha->value, "e.g. token:0123456789abcdef");
   hash->add_option("--context", ha->context, "KEY=VALUE (repeatable) instead of a value");
-  hash->callback([&ctx, &rc, ha] {
+  Action(hash, rc, [&ctx, ha]() -> Status {
     json::object body;
     if (!ha->context.empty()) {
-      if (!ha->value.empty()) throw UsageError{"give a value or --context, not both"};
-      body["context"] = ParseContext(ha->context);
+      if (!ha->value.empty()) return Usage("give a value or --context, not both");
+      KEEP_ASSIGN_OR_RETURN(body["context"], ParseContext(ha->context));
     } else {
-      if (ha->value.empty()) throw UsageError{"give a value or --context"};
+      if (ha->value.empty()) return Usage("give a value or --context");
       body["input"] = ha->value;
     }
     json::value b = body;
-    Do(ctx, rc, "POST", "/v1/sys/audit/hash", &b,
-       [](const json::value& v) { std::cout << Reply(v, "audit hash").Str("hmac") << "\n"; });
+    return Do(ctx, "POST", "/v1/sys/audit/hash", &b, [](const json::value& v) {
+      const Reply r(v, "audit hash");
+      std::ostringstream out;
+      out << r.Str("hmac") << "\n";
+      return r.Print(out);
+    });
   });
   auto out = std::make_shared<std::string>();
   auto* pk = audit->add_subcommand("public-key", "the checkpoint signing public key (PEM)");
   pk->add_option("--out", *out, "write it to this file");
-  pk->callback([&ctx, &rc, out] {
-    OutputFile f = OpenOutput(ctx.globals().json() ? "" : *out, 0644);
-    auto v = ctx.Call("GET", "/v1/sys/audit/public-key");
-    if (!v) {
-      rc = 1;
-      return;
+  Action(pk, rc, [&ctx, out]() -> Status {
+    KEEP_ASSIGN_OR_RETURN(OutputFile f, OpenOutput(ctx.globals().json() ? "" : *out, 0644));
+    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("GET", "/v1/sys/audit/public-key"));
+    if (ctx.globals().json()) {
+      ctx.PrintJson(v);
+      return Status::Ok();
     }
-    if (ctx.globals().json()) return ctx.PrintJson(*v);
-    if (!WriteAndCommit(f, Reply(*v, "audit public-key").Str("public_key"))) rc = 1;
+    const Reply r(v, "audit public-key");
+    const std::string pem = r.Str("public_key");
+    KEEP_RETURN_IF_ERROR(r.status());
+    return WriteAndCommit(f, pem);
   });
 }
 

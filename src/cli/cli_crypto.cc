@@ -3,6 +3,7 @@
 
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "cli/cli_internal.h"
 #include "cli/file_stream.h"
@@ -39,30 +40,33 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   enc->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
   enc->add_option("--in", a->in, "read plaintext from FILE (default stdin)");
   enc->add_option("--out", a->out, "write the ciphertext to FILE (default stdout)");
-  enc->callback([&ctx, &rc, a] {
-    json::object body{{"context", ParseContext(a->context)}};
-    RefuseOutputOverInput(a->in, a->out);
-    std::string plain = ReadInput(a->in);
+  Action(enc, rc, [&ctx, a]() -> Status {
+    KEEP_ASSIGN_OR_RETURN(json::object context, ParseContext(a->context));
+    json::object body{{"context", std::move(context)}};
+    KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(a->in, a->out));
+    KEEP_ASSIGN_OR_RETURN(std::string plain, ReadInput(a->in));
     // With --format json and no --out the JSON answer is the output; with --out the
     // ciphertext goes there and the JSON answer to stdout.
     const bool to_file = !a->out.empty() && a->out != "-";
     std::optional<OutputFile> out;
-    if (!ctx.globals().json() || to_file) out.emplace(OpenOutput(a->out, 0644));
+    if (!ctx.globals().json() || to_file) {
+      KEEP_ASSIGN_OR_RETURN(OutputFile f, OpenOutput(a->out, 0644));
+      out.emplace(std::move(f));
+    }
     std::string b64 = Base64Encode(AsBytes(plain));
     Wipe(plain);
     body["plaintext"] = b64;
     Wipe(b64);
     json::value b = body;
-    auto v = ctx.Call("POST", "/v1/keys/" + a->key + "/encrypt", &b);
-    if (!v) {
-      rc = 1;
-      return;
+    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/keys/" + a->key + "/encrypt", &b));
+    if (out) {
+      const Reply r(v, "encrypt");
+      const std::string ct = r.Str("ciphertext");
+      KEEP_RETURN_IF_ERROR(r.status());
+      KEEP_RETURN_IF_ERROR(WriteAndCommit(*out, ct + "\n"));
     }
-    if (out && !WriteAndCommit(*out, Reply(*v, "encrypt").Str("ciphertext") + "\n")) {
-      rc = 1;
-      return;
-    }
-    if (ctx.globals().json()) ctx.PrintJson(*v);
+    if (ctx.globals().json()) ctx.PrintJson(v);
+    return Status::Ok();
   });
 
   auto* dec = app.add_subcommand("decrypt", "decrypt a ciphertext; writes the raw plaintext");
@@ -70,34 +74,37 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   dec->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
   dec->add_option("--in", a->in, "read the ciphertext from FILE (default stdin)");
   dec->add_option("--out", a->out, "write the plaintext to FILE (default stdout)");
-  dec->callback([&ctx, &rc, a] {
-    RefuseOutputOverInput(a->in, a->out);
-    json::value b =
-        json::object{{"ciphertext", Trim(ReadInput(a->in))}, {"context", ParseContext(a->context)}};
+  Action(dec, rc, [&ctx, a]() -> Status {
+    KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(a->in, a->out));
+    KEEP_ASSIGN_OR_RETURN(std::string ct, ReadInput(a->in));
+    KEEP_ASSIGN_OR_RETURN(json::object context, ParseContext(a->context));
+    json::value b = json::object{{"ciphertext", Trim(std::move(ct))}, {"context", std::move(context)}};
     // With --format json and no --out the JSON answer (plaintext in base64) is the output;
     // with --out the plaintext goes there and the answer without it to stdout.
     const bool to_file = !a->out.empty() && a->out != "-";
     std::optional<OutputFile> out;
-    if (!ctx.globals().json() || to_file) out.emplace(OpenOutput(a->out, 0600));  // plaintext
-    auto v =
-        ctx.Call("POST", a->key.empty() ? "/v1/decrypt" : "/v1/keys/" + a->key + "/decrypt", &b);
-    if (!v) {
-      rc = 1;
-      return;
+    if (!ctx.globals().json() || to_file) {  // a plaintext: 0600
+      KEEP_ASSIGN_OR_RETURN(OutputFile f, OpenOutput(a->out, 0600));
+      out.emplace(std::move(f));
     }
-    const Reply r(*v, "decrypt");
+    KEEP_ASSIGN_OR_RETURN(
+        auto v,
+        ctx.Call("POST", a->key.empty() ? "/v1/decrypt" : "/v1/keys/" + a->key + "/decrypt", &b));
+    const Reply r(v, "decrypt");
     if (out) {
-      auto plain = Base64Decode(r.View("plaintext"));
-      if (!plain.ok()) throw Failure{"the server's answer to decrypt is malformed: bad base64"};
-      const bool written = WriteAndCommit(*out, AsChars(*plain));
+      const std::string_view b64 = r.View("plaintext");
+      KEEP_RETURN_IF_ERROR(r.status());
+      auto plain = Base64Decode(b64);
+      if (!plain.ok()) return BadAnswer("the server's answer to decrypt is malformed: bad base64");
+      const Status written = WriteAndCommit(*out, AsChars(*plain));
       OPENSSL_cleanse(plain->data(), plain->size());
-      if (!written) {
-        rc = 1;
-        return;
-      }
+      KEEP_RETURN_IF_ERROR(written);
     }
     if (ctx.globals().json()) {
-      if (!to_file) return ctx.PrintJson(*v);
+      if (!to_file) {
+        ctx.PrintJson(v);
+        return Status::Ok();
+      }
       json::object meta = r.object();
       if (auto* p = meta.if_contains("plaintext"); p && p->is_string()) {
         OPENSSL_cleanse(p->as_string().data(), p->as_string().size());
@@ -106,22 +113,26 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       meta["output"] = a->out;
       ctx.PrintJson(meta);
     }
+    return Status::Ok();
   });
 
   auto* rw = app.add_subcommand("rewrap", "re-encrypt a ciphertext under the key's latest version");
   rw->add_option("--key", a->key, "key name")->required();
   rw->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
   rw->add_option("--in", a->in, "read the ciphertext from FILE (default stdin)");
-  rw->callback([&ctx, &rc, a] {
-    json::value b =
-        json::object{{"ciphertext", Trim(ReadInput(a->in))}, {"context", ParseContext(a->context)}};
-    auto v = ctx.Call("POST", "/v1/keys/" + a->key + "/rewrap", &b);
-    if (!v) {
-      rc = 1;
-      return;
+  Action(rw, rc, [&ctx, a]() -> Status {
+    KEEP_ASSIGN_OR_RETURN(std::string ct, ReadInput(a->in));
+    KEEP_ASSIGN_OR_RETURN(json::object context, ParseContext(a->context));
+    json::value b = json::object{{"ciphertext", Trim(std::move(ct))}, {"context", std::move(context)}};
+    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/keys/" + a->key + "/rewrap", &b));
+    if (ctx.globals().json()) {
+      ctx.PrintJson(v);
+      return Status::Ok();
     }
-    if (ctx.globals().json()) return ctx.PrintJson(*v);
-    std::cout << Reply(*v, "rewrap").Str("ciphertext") << "\n";
+    const Reply r(v, "rewrap");
+    std::ostringstream out;
+    out << r.Str("ciphertext") << "\n";
+    return r.Print(out);
   });
 
   auto* dk =
@@ -130,32 +141,40 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   dk->add_option("--bits", a->bits, "key size")->check(CLI::IsMember({128, 256, 512}));
   dk->add_flag("--no-plaintext", a->no_plaintext, "return only the wrapped copy");
   dk->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
-  dk->callback([&ctx, &rc, a] {
+  Action(dk, rc, [&ctx, a]() -> Status {
+    KEEP_ASSIGN_OR_RETURN(json::object context, ParseContext(a->context));
     json::value b = json::object{
-        {"bits", a->bits}, {"plaintext", !a->no_plaintext}, {"context", ParseContext(a->context)}};
-    auto v = ctx.Call("POST", "/v1/keys/" + a->key + "/datakey", &b);
-    if (!v) {
-      rc = 1;
-      return;
+        {"bits", a->bits}, {"plaintext", !a->no_plaintext}, {"context", std::move(context)}};
+    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/keys/" + a->key + "/datakey", &b));
+    if (ctx.globals().json()) {
+      ctx.PrintJson(v);
+      return Status::Ok();
     }
-    if (ctx.globals().json()) return ctx.PrintJson(*v);
-    const Reply r(*v, "datakey");
-    if (r.Has("plaintext")) std::cout << "plaintext:  " << r.View("plaintext") << "\n";
-    std::cout << "ciphertext: " << r.Str("ciphertext") << "\n";
+    // Checked before anything is printed; the plaintext goes straight to stdout, never
+    // through a buffer of ours.
+    const Reply r(v, "datakey");
+    const std::string ct = r.Str("ciphertext");
+    const std::string_view plain = r.Has("plaintext") ? r.View("plaintext") : std::string_view();
+    KEEP_RETURN_IF_ERROR(r.status());
+    if (r.Has("plaintext")) std::cout << "plaintext:  " << plain << "\n";
+    std::cout << "ciphertext: " << ct << "\n";
+    return Status::Ok();
   });
 
   auto n = std::make_shared<int>(0);
   auto* rnd = app.add_subcommand("random", "N random bytes from the server, base64");
   rnd->add_option("bytes", *n, "how many bytes (1-1024)")->required()->check(CLI::Range(1, 1024));
-  rnd->callback([&ctx, &rc, n] {
+  Action(rnd, rc, [&ctx, n]() -> Status {
     json::value b = json::object{{"bytes", *n}};
-    auto v = ctx.Call("POST", "/v1/random", &b);
-    if (!v) {
-      rc = 1;
-      return;
+    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/random", &b));
+    if (ctx.globals().json()) {
+      ctx.PrintJson(v);
+      return Status::Ok();
     }
-    if (ctx.globals().json()) return ctx.PrintJson(*v);
-    std::cout << Reply(*v, "random").Str("random") << "\n";
+    const Reply r(v, "random");
+    std::ostringstream out;
+    out << r.Str("random") << "\n";
+    return r.Print(out);
   });
 }
 

@@ -19,10 +19,8 @@ namespace {
 
 namespace ff = format::file;
 
-ff::Header ReadHeaderFrom(Input& in) {
-  auto h = ff::ReadHeader([&](uint8_t* buf, size_t n) { return in.Read(buf, n); });
-  if (!h.ok()) Fail(h.status());
-  return *h;
+Result<ff::Header> ReadHeaderFrom(Input& in) {
+  return ff::ReadHeader([&](uint8_t* buf, size_t n) { return in.Read(buf, n); });
 }
 
 json::object RecipientJson(const ff::Stanza& s) {
@@ -62,19 +60,18 @@ std::string RecipientText(const ff::Stanza& s) {
 }
 
 // Encrypts `in` to `out` with a new file key for `recipients` (+ the keep key).
-int EncryptStream(Context& ctx, Input& in, Output& out, const std::string& out_path,
-                  const std::vector<crypto::PublicKey>& recipients, const std::string& keep_key) {
-  auto nf = NewSealedFile(ctx, recipients, keep_key);
-  if (!nf) return 1;
-  auto e =
-      ff::Encryptor::Create(nf->file_key, nf->header, [&](ByteView b) { return out.Write(b); });
-  if (!e.ok()) Fail(e.status());
-  Status st = out.Write(ff::SerializeHeader(nf->header));
-  if (st.ok()) st = Pump(in, 0, [&](ByteView b) { return e->Write(b); });
-  if (st.ok()) st = e->Finish();
-  if (st.ok()) st = out.Commit();
-  if (st.ok()) PrintWritten(ctx, out_path, &nf->header);
-  return Finished(st);
+Status EncryptStream(Context& ctx, Input& in, Output& out, const std::string& out_path,
+                     const std::vector<crypto::PublicKey>& recipients,
+                     const std::string& keep_key) {
+  KEEP_ASSIGN_OR_RETURN(ff::NewFile nf, NewSealedFile(ctx, recipients, keep_key));
+  KEEP_ASSIGN_OR_RETURN(auto e, ff::Encryptor::Create(nf.file_key, nf.header,
+                                                      [&](ByteView b) { return out.Write(b); }));
+  KEEP_RETURN_IF_ERROR(out.Write(ff::SerializeHeader(nf.header)));
+  KEEP_RETURN_IF_ERROR(Pump(in, 0, [&](ByteView b) { return e.Write(b); }));
+  KEEP_RETURN_IF_ERROR(e.Finish());
+  KEEP_RETURN_IF_ERROR(out.Commit());
+  PrintWritten(ctx, out_path, &nf.header);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -97,14 +94,15 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
   enc->add_option("-o,--out", ea->out,
                   "output (default stdout): a file is replaced only when complete; a device "
                   "or FIFO is written in place; a link is followed");
-  enc->callback([&ctx, &rc, ea] {
-    if (ea->recipients.empty() && ea->key.empty())
-      throw UsageError{"give -r PUBKEY and/or --key NAME"};
-    const auto recipients = LoadRecipients(ea->recipients);
-    RefuseOutputOverInput(ea->in, ea->out);
-    Input in(ea->in);
-    Output out(ea->out, 0644, &in);
-    rc = EncryptStream(ctx, in, out, ea->out, recipients, ea->key);
+  Action(enc, rc, [&ctx, ea]() -> Status {
+    if (ea->recipients.empty() && ea->key.empty()) {
+      return Usage("give -r PUBKEY and/or --key NAME");
+    }
+    KEEP_ASSIGN_OR_RETURN(const auto recipients, LoadRecipients(ea->recipients));
+    KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(ea->in, ea->out));
+    KEEP_ASSIGN_OR_RETURN(Input in, Input::Open(ea->in));
+    KEEP_ASSIGN_OR_RETURN(Output out, Output::Open(ea->out, 0644, &in));
+    return EncryptStream(ctx, in, out, ea->out, recipients, ea->key);
   });
 
   struct DecArgs {
@@ -120,23 +118,20 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
   dec->add_option("-o,--out", da->out,
                   "output (default stdout): a file is written only if complete; a device or "
                   "FIFO is written in place; a link is followed");
-  dec->callback([&ctx, &rc, da] {
-    RefuseOutputOverInput(da->in, da->out);
-    Input in(da->in);
-    const ff::Header h = ReadHeaderFrom(in);
-    auto key = FileKey(ctx, h, da->identities);
-    if (!key) {
-      rc = 1;
-      return;
-    }
-    Output out(da->out, 0600, &in);
-    auto d = ff::Decryptor::Create(*key, h, [&](ByteView b) { return out.Write(b); });
-    if (!d.ok()) Fail(d.status());
-    Status st = Pump(in, ff::SerializeHeader(h).size(), [&](ByteView b) { return d->Write(b); });
-    if (st.ok()) st = d->Finish();
-    if (st.ok()) st = out.Commit();
-    if (st.ok()) PrintWritten(ctx, da->out, nullptr);
-    rc = Finished(st);
+  Action(dec, rc, [&ctx, da]() -> Status {
+    KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(da->in, da->out));
+    KEEP_ASSIGN_OR_RETURN(Input in, Input::Open(da->in));
+    KEEP_ASSIGN_OR_RETURN(const ff::Header h, ReadHeaderFrom(in));
+    KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes key, FileKey(ctx, h, da->identities));
+    KEEP_ASSIGN_OR_RETURN(Output out, Output::Open(da->out, 0600, &in));
+    KEEP_ASSIGN_OR_RETURN(
+        auto d, ff::Decryptor::Create(key, h, [&](ByteView b) { return out.Write(b); }));
+    KEEP_RETURN_IF_ERROR(
+        Pump(in, ff::SerializeHeader(h).size(), [&](ByteView b) { return d.Write(b); }));
+    KEEP_RETURN_IF_ERROR(d.Finish());
+    KEEP_RETURN_IF_ERROR(out.Commit());
+    PrintWritten(ctx, da->out, nullptr);
+    return Status::Ok();
   });
 
   auto* rec = file->add_subcommand("recipients", "list, add or remove a file's recipients");
@@ -144,15 +139,17 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
   auto lpath = std::make_shared<std::string>();
   auto* list = rec->add_subcommand("list", "list the recipients (key fingerprints, keep keys)");
   list->add_option("file", *lpath, "the encrypted file")->required();
-  list->callback([&ctx, lpath] {
-    Input in(*lpath);
-    const ff::Header h = ReadHeaderFrom(in);
+  Action(list, rc, [&ctx, lpath]() -> Status {
+    KEEP_ASSIGN_OR_RETURN(Input in, Input::Open(*lpath));
+    KEEP_ASSIGN_OR_RETURN(const ff::Header h, ReadHeaderFrom(in));
     if (ctx.globals().json()) {
       json::array r;
       for (const auto& s : h.stanzas) r.push_back(RecipientJson(s));
-      return ctx.PrintJson(json::object{{"recipients", std::move(r)}});
+      ctx.PrintJson(json::object{{"recipients", std::move(r)}});
+    } else {
+      for (const auto& s : h.stanzas) std::cout << RecipientText(s) << "\n";
     }
-    for (const auto& s : h.stanzas) std::cout << RecipientText(s) << "\n";
+    return Status::Ok();
   });
 
   struct EditArgs {
@@ -180,23 +177,20 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
       ->add_option("-i,--identity", rm->identities,
                    "your private key (else the file's keep stanza)")
       ->allow_extra_args(false);
-  auto edit = [&ctx, &rc](EditArgs& a) {
-    const auto added = LoadRecipients(a.add);
-    RefuseInPlaceRewriteOf(a.path);
-    Input in(a.path);
-    ff::Header h = ReadHeaderFrom(in);
+  auto edit = [&ctx](EditArgs& a) -> Status {
+    KEEP_ASSIGN_OR_RETURN(const auto added, LoadRecipients(a.add));
+    KEEP_RETURN_IF_ERROR(RefuseInPlaceRewriteOf(a.path));
+    KEEP_ASSIGN_OR_RETURN(Input in, Input::Open(a.path));
+    KEEP_ASSIGN_OR_RETURN(ff::Header h, ReadHeaderFrom(in));
     const size_t old_header = ff::SerializeHeader(h).size();
-    auto key = FileKey(ctx, h, a.identities);
-    if (!key) {
-      rc = 1;
-      return;
-    }
+    KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes key, FileKey(ctx, h, a.identities));
     for (const auto& given : a.remove) {
       // A public-key file stands for its fingerprint.
       std::string r = given;
       if (std::error_code ec; std::filesystem::is_regular_file(given, ec)) {
-        auto k = crypto::ParsePublicKeyPem(ReadInput(given));
-        if (!k.ok()) throw UsageError{given + ": " + k.status().message()};
+        KEEP_ASSIGN_OR_RETURN(const std::string pem, ReadInput(given));
+        auto k = crypto::ParsePublicKeyPem(pem);
+        if (!k.ok()) return Usage(given + ": " + k.status().message());
         r = HexEncode(ff::RecipientId(*k));
       }
       const size_t before = h.stanzas.size();
@@ -204,41 +198,36 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
         return s.type == ff::StanzaType::kKeep ? AsChars(s.recipient) == r
                                                : HexEncode(s.recipient) == r;
       });
-      if (h.stanzas.size() == before) throw UsageError{"no recipient " + given + " in " + a.path};
+      if (h.stanzas.size() == before) return Usage("no recipient " + given + " in " + a.path);
     }
     for (const auto& r : added) {
-      auto s = ff::WrapForRecipient(r, *key);
-      if (!s.ok()) Fail(s.status());
-      h.stanzas.push_back(std::move(*s));
+      KEEP_ASSIGN_OR_RETURN(auto s, ff::WrapForRecipient(r, key));
+      h.stanzas.push_back(std::move(s));
     }
     if (!a.key.empty()) {
-      auto s = KeepStanza(ctx, a.key, *key);
-      if (!s) {
-        rc = 1;
-        return;
-      }
-      h.stanzas.push_back(std::move(*s));
+      KEEP_ASSIGN_OR_RETURN(auto s, KeepStanza(ctx, a.key, key));
+      h.stanzas.push_back(std::move(s));
     }
-    if (h.stanzas.empty()) throw UsageError{"a file needs at least one recipient"};
-    if (Status st = ff::SealHeader(*key, h); !st.ok()) Fail(st);
-    Output out(a.path, in.mode(), &in);  // in place, same permissions
-    Status st = out.Write(ff::SerializeHeader(h));
+    if (h.stanzas.empty()) return Usage("a file needs at least one recipient");
+    KEEP_RETURN_IF_ERROR(ff::SealHeader(key, h));
+    // In place, with the same permissions.
+    KEEP_ASSIGN_OR_RETURN(Output out, Output::Open(a.path, in.mode(), &in));
+    KEEP_RETURN_IF_ERROR(out.Write(ff::SerializeHeader(h)));
     // The body is copied unchanged (Pump reads on from the old header's end).
-    if (st.ok()) st = Pump(in, old_header, [&](ByteView b) { return out.Write(b); });
-    if (st.ok()) st = out.Commit();
-    if (st.ok()) PrintWritten(ctx, a.path, &h);
-    rc = Finished(st);
+    KEEP_RETURN_IF_ERROR(Pump(in, old_header, [&](ByteView b) { return out.Write(b); }));
+    KEEP_RETURN_IF_ERROR(out.Commit());
+    PrintWritten(ctx, a.path, &h);
+    return Status::Ok();
   };
-  add->callback([edit, ad] {
-    if (ad->add.empty() && ad->key.empty()) throw UsageError{"give -r PUBKEY and/or --key NAME"};
-    edit(*ad);
+  Action(add, rc, [edit, ad]() -> Status {
+    if (ad->add.empty() && ad->key.empty()) return Usage("give -r PUBKEY and/or --key NAME");
+    return edit(*ad);
   });
-  remove->callback([edit, rm, &rc] {
-    edit(*rm);
-    if (rc == 0) {
-      std::cerr << "keep: removed from this copy's header only: whoever kept an earlier copy "
-                   "can still read the body; `keep file rekey` revokes\n";
-    }
+  Action(remove, rc, [edit, rm]() -> Status {
+    KEEP_RETURN_IF_ERROR(edit(*rm));
+    std::cerr << "keep: removed from this copy's header only: whoever kept an earlier copy "
+                 "can still read the body; `keep file rekey` revokes\n";
+    return Status::Ok();
   });
 
   struct RekeyArgs {
@@ -257,40 +246,31 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
       ->add_option("-i,--identity", rk->identities,
                    "your private key (else the file's keep stanza)")
       ->allow_extra_args(false);
-  rekey->callback([&ctx, &rc, rk] {
-    if (rk->recipients.empty() && rk->key.empty())
-      throw UsageError{"give -r PUBKEY and/or --key NAME"};
-    const auto recipients = LoadRecipients(rk->recipients);
+  Action(rekey, rc, [&ctx, rk]() -> Status {
+    if (rk->recipients.empty() && rk->key.empty()) {
+      return Usage("give -r PUBKEY and/or --key NAME");
+    }
+    KEEP_ASSIGN_OR_RETURN(const auto recipients, LoadRecipients(rk->recipients));
     // Old body → decrypt → encrypt under the new key → new file, segment by segment: no
     // plaintext copy on disk, constant memory.
-    RefuseInPlaceRewriteOf(rk->path);
-    Input in(rk->path);
-    const ff::Header h = ReadHeaderFrom(in);
-    auto old_key = FileKey(ctx, h, rk->identities);
-    if (!old_key) {
-      rc = 1;
-      return;
-    }
-    auto nf = NewSealedFile(ctx, recipients, rk->key, h.segment_log2);
-    if (!nf) {
-      rc = 1;
-      return;
-    }
-    Output out(rk->path, in.mode(), &in);
-    auto e =
-        ff::Encryptor::Create(nf->file_key, nf->header, [&](ByteView b) { return out.Write(b); });
-    if (!e.ok()) Fail(e.status());
-    auto d = ff::Decryptor::Create(*old_key, h, [&](ByteView b) { return e->Write(b); });
-    if (!d.ok()) Fail(d.status());
-    Status st = out.Write(ff::SerializeHeader(nf->header));
-    if (st.ok()) {
-      st = Pump(in, ff::SerializeHeader(h).size(), [&](ByteView b) { return d->Write(b); });
-    }
-    if (st.ok()) st = d->Finish();
-    if (st.ok()) st = e->Finish();
-    if (st.ok()) st = out.Commit();
-    if (st.ok()) PrintWritten(ctx, rk->path, &nf->header);
-    rc = Finished(st);
+    KEEP_RETURN_IF_ERROR(RefuseInPlaceRewriteOf(rk->path));
+    KEEP_ASSIGN_OR_RETURN(Input in, Input::Open(rk->path));
+    KEEP_ASSIGN_OR_RETURN(const ff::Header h, ReadHeaderFrom(in));
+    KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes old_key, FileKey(ctx, h, rk->identities));
+    KEEP_ASSIGN_OR_RETURN(ff::NewFile nf, NewSealedFile(ctx, recipients, rk->key, h.segment_log2));
+    KEEP_ASSIGN_OR_RETURN(Output out, Output::Open(rk->path, in.mode(), &in));
+    KEEP_ASSIGN_OR_RETURN(auto e, ff::Encryptor::Create(nf.file_key, nf.header,
+                                                        [&](ByteView b) { return out.Write(b); }));
+    KEEP_ASSIGN_OR_RETURN(
+        auto d, ff::Decryptor::Create(old_key, h, [&](ByteView b) { return e.Write(b); }));
+    KEEP_RETURN_IF_ERROR(out.Write(ff::SerializeHeader(nf.header)));
+    KEEP_RETURN_IF_ERROR(
+        Pump(in, ff::SerializeHeader(h).size(), [&](ByteView b) { return d.Write(b); }));
+    KEEP_RETURN_IF_ERROR(d.Finish());
+    KEEP_RETURN_IF_ERROR(e.Finish());
+    KEEP_RETURN_IF_ERROR(out.Commit());
+    PrintWritten(ctx, rk->path, &nf.header);
+    return Status::Ok();
   });
 }
 

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,24 +28,40 @@ struct Globals {
   bool json() const { return format == "json"; }
 };
 
-// A usage error detected after parsing (exit status 2).
-struct UsageError {
-  std::string message;
-};
-// A local refusal or error that is not about usage (a damaged file, a wrong key):
-// exit status 1.
-struct Failure {
-  std::string message;
-};
+// Every command returns a Status (exceptions are not used for control flow). Run maps
+// it to the exit status: OK → 0 (unless the command set another, as `keep status` does
+// when sealed); reason "usage" → 2; any other → 1. The message is printed as
+// "keep: <message>".
+
+// A usage error found after parsing (exit status 2).
+inline Status Usage(std::string message) {
+  return Status(Code::kInvalidArgument, "usage", std::move(message));
+}
+// The server's answer is not what the API says (exit status 1).
+inline Status BadAnswer(std::string message) {
+  return Status(Code::kInternal, "bad_answer", std::move(message));
+}
+// `st` with `prefix` before its message (code and reason kept).
+inline Status Prefixed(const Status& st, const std::string& prefix) {
+  return st.ok() ? st : Status(st.code(), ReasonCode::FromTable(st.reason()), prefix + st.message());
+}
+// `st` as a usage error, its message prefixed by `prefix` (OK stays OK).
+inline Status AsUsage(const Status& st, const std::string& prefix = "") {
+  return st.ok() ? st : Usage(prefix + st.message());
+}
 
 class Context {
  public:
   explicit Context(Globals& g) : g_(g) {}
   Globals& globals() { return g_; }
-  // Sends a request; on transport failure or an error status prints the message and
-  // returns nullopt (the caller exits 1).
-  std::optional<json::value> Call(std::string_view method, std::string_view target,
-                                  const json::value* body = nullptr, int* status = nullptr);
+  // Sends a request and returns the answer, a JSON object. Errors: the server's refusal
+  // (its reason; the message ends with "(reason)"; with --format json its error body is
+  // printed first), kUnavailable when the server cannot be reached, bad_answer when the
+  // answer is not a JSON object, usage when the client options are wrong (address, CA).
+  // With `status`, answers that are not errors whatever their status (health: 503 when
+  // sealed) are returned, and their HTTP status stored there.
+  Result<json::value> Call(std::string_view method, std::string_view target,
+                           const json::value* body = nullptr, int* status = nullptr);
   // Prints `v` as JSON (for --format json).
   void PrintJson(const json::value& v);
 
@@ -53,17 +70,22 @@ class Context {
   std::unique_ptr<Client> client_;
 };
 
-// Parses repeated "k=v" options into a JSON object. Throws UsageError.
-json::object ParseContext(const std::vector<std::string>& pairs);
-// Reads a whole file ("-" or empty: stdin) as bytes. Throws UsageError on failure.
-std::string ReadInput(const std::string& path);
+// Makes `f` the action of the subcommand `sc`; a failure sets `rc` (1, or 2 for usage)
+// after printing its message.
+void Action(CLI::App* sc, int& rc, std::function<Status()> f);
+
+// Parses repeated "k=v" options into a JSON object. Errors: usage.
+Result<json::object> ParseContext(const std::vector<std::string>& pairs);
+// Reads a whole file ("-" or empty: stdin) as bytes. Errors: usage naming the file.
+Result<std::string> ReadInput(const std::string& path);
 // Opens an output file created with `mode` (empty or "-": stdout) by OutputFile's rules
 // (common/output_file.h: regular files replaced whole by rename at Commit(), devices and
 // FIFOs written in place, links followed, directories refused). With `input`, an output
-// that is that same device or FIFO is refused. Throws UsageError naming the path.
-OutputFile OpenOutput(const std::string& path, mode_t mode, std::optional<FileId> input = {});
-// Writes `data` to `out` and commits it. Returns false after printing why.
-bool WriteAndCommit(OutputFile& out, std::string_view data);
+// that is that same device or FIFO is refused. Errors: usage naming the path.
+Result<OutputFile> OpenOutput(const std::string& path, mode_t mode,
+                              std::optional<FileId> input = {});
+// Writes `data` to `out` and commits it. Errors: cannot_write and the like, naming the file.
+Status WriteAndCommit(OutputFile& out, std::string_view data);
 
 void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc);
 void AddKeygenCommand(CLI::App& app, Context& ctx, int& rc);
@@ -71,9 +93,9 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc);
 void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc);
 // keep file … (cli_file.cc).
 void AddFileCommands(CLI::App& app, Context& ctx, int& rc);
-// A private key (PEM) from a file; a passphrase comes from KEEP_IDENTITY_PASSPHRASE or a
-// prompt. Throws UsageError naming the file.
-crypto::PrivateKey LoadIdentity(const std::string& path);
+// A private key (PEM) from a file; a passphrase comes from KEEP_PASSPHRASE,
+// --passphrase-file or a prompt. Errors: usage naming the file.
+Result<crypto::PrivateKey> LoadIdentity(const std::string& path);
 // token, policy, lockdown, audit (cli_access.cc).
 void AddAccessCommands(CLI::App& app, Context& ctx, int& rc);
 

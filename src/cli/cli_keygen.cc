@@ -12,13 +12,13 @@ namespace {
 
 // A new file for a key (common/output_file.h): an existing regular file is never replaced
 // (published with link(2)); a device or FIFO is written in place; links are followed.
-OutputFile NewKeyFile(const std::string& path, mode_t mode) {
+Result<OutputFile> NewKeyFile(const std::string& path, mode_t mode) {
   OutputOptions opt;
   opt.mode = mode;
   opt.existing = OutputOptions::Existing::kRefuse;
   auto f = OutputFile::Open(path, opt);
-  if (!f.ok()) throw UsageError{f.status().message()};
-  return std::move(*f);
+  if (!f.ok()) return Usage(f.status().message());
+  return f;
 }
 
 }  // namespace
@@ -35,28 +35,27 @@ void AddKeygenCommand(CLI::App& app, Context& ctx, int& rc) {
   kg->add_flag("--passphrase", *with_pass,
                "encrypt the private key with a passphrase (KEEP_PASSPHRASE, --passphrase-file, "
                "or asked twice on the terminal)");
-  kg->callback([&ctx, &rc, type, out, with_pass] {
+  Action(kg, rc, [&ctx, type, out, with_pass]() -> Status {
     // Refused before any work (or passphrase prompt) if either file exists.
-    OutputFile priv = NewKeyFile(*out, 0600);
-    OutputFile pubf = NewKeyFile(*out + ".pub", 0644);
+    KEEP_ASSIGN_OR_RETURN(OutputFile priv, NewKeyFile(*out, 0600));
+    KEEP_ASSIGN_OR_RETURN(OutputFile pubf, NewKeyFile(*out + ".pub", 0644));
     const crypto::KeyType kt = *type == "x25519" ? crypto::KeyType::kX25519 : crypto::KeyType::kRsa;
     auto key = crypto::GeneratePrivateKey(kt, *type == "rsa-4096" ? 4096 : 3072);
-    if (!key.ok()) throw UsageError{std::string(key.status().message())};
+    KEEP_RETURN_IF_ERROR(key.status());
     crypto::SecretBytes pass;
     if (*with_pass) {
-      pass = ReadPassphrase("Passphrase: ", /*confirm=*/true);
-      if (pass.size() < 8) throw UsageError{"use a passphrase of at least 8 characters"};
+      KEEP_ASSIGN_OR_RETURN(pass, ReadPassphrase("Passphrase: ", /*confirm=*/true));
+      if (pass.size() < 8) return Usage("use a passphrase of at least 8 characters");
     }
-    auto pem = crypto::PrivateKeyPem(*key, pass.view());
-    if (!pem.ok()) throw UsageError{std::string(pem.status().message())};
+    KEEP_ASSIGN_OR_RETURN(auto pem, crypto::PrivateKeyPem(*key, pass.view()));
     const std::string pub = crypto::PublicKeyPem(key->public_key());
     // The private key is published first, so a failure can leave a private key without its
     // .pub (openssl pkey -pubout remakes it), never a public key whose private half is lost.
-    Status st = priv.Write(pem->view());
+    Status st = priv.Write(pem.view());
     if (st.ok()) st = pubf.Write(AsBytes(pub));
     if (st.ok()) st = priv.Commit();
     if (st.ok()) st = pubf.Commit();
-    if (!st.ok()) throw UsageError{st.message()};
+    KEEP_RETURN_IF_ERROR(st);
     if (ctx.globals().json()) {
       ctx.PrintJson(json::object{{"private_key", *out},
                                  {"public_key", *out + ".pub"},
@@ -68,7 +67,7 @@ void AddKeygenCommand(CLI::App& app, Context& ctx, int& rc) {
                 << "public key:  " << *out << ".pub\n"
                 << "fingerprint: " << key->public_key().fingerprint() << "\n";
     }
-    rc = 0;
+    return Status::Ok();
   });
 }
 

@@ -1,6 +1,7 @@
 // keep key create|list|show|rotate|set|delete|undelete
 #include <cctype>
 #include <iostream>
+#include <sstream>
 
 #include "cli/cli_internal.h"
 #include "cli/reply.h"
@@ -8,10 +9,14 @@
 namespace keep::cli {
 namespace {
 
-void PrintKey(Context& ctx, const json::value& v, const char* what) {
-  if (ctx.globals().json()) return ctx.PrintJson(v);
+Status PrintKey(Context& ctx, const json::value& v, const char* what) {
+  if (ctx.globals().json()) {
+    ctx.PrintJson(v);
+    return Status::Ok();
+  }
   const Reply r(v, what);
-  std::cout << "name:                   " << r.Text("name") << "\n"
+  std::ostringstream out;
+  out << "name:                   " << r.Text("name") << "\n"
             << "id:                     " << r.Text("id") << "\n"
             << "type:                   " << r.Text("type") << "\n"
             << "state:                  " << r.Text("state") << "\n"
@@ -22,8 +27,9 @@ void PrintKey(Context& ctx, const json::value& v, const char* what) {
             << "min encryption version: " << r.Text("min_encryption_version") << "\n"
             << "auto-rotate period:     " << r.Text("auto_rotate_period") << "\n";
   if (r.Has("deletion_date")) {
-    std::cout << "deletion date:          " << r.Text("deletion_date") << "\n";
+    out << "deletion date:          " << r.Text("deletion_date") << "\n";
   }
+  return r.Print(out);
 }
 
 std::string UrlEncode(std::string_view s) {
@@ -61,54 +67,47 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
       ->check(CLI::IsMember({"aes256-gcm", "chacha20-poly1305"}));
   create->add_option("--description", ca->description, "description");
   create->add_option("--auto-rotate", ca->auto_rotate, "rotate automatically, e.g. 90d");
-  create->callback([&ctx, &rc, ca] {
+  Action(create, rc, [&ctx, ca]() -> Status {
     json::object body{{"name", ca->name}, {"type", ca->type}};
     if (!ca->description.empty()) body["description"] = ca->description;
     if (!ca->auto_rotate.empty()) body["auto_rotate_period"] = ca->auto_rotate;
     json::value b = body;
-    auto v = ctx.Call("POST", "/v1/keys", &b);
-    if (!v) {
-      rc = 1;
-      return;
-    }
-    PrintKey(ctx, *v, "key create");
+    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/keys", &b));
+    return PrintKey(ctx, v, "key create");
   });
 
   auto prefix = std::make_shared<std::string>();
   auto* list = key->add_subcommand("list", "list key names");
   list->add_option("--prefix", *prefix, "only names starting with this");
-  list->callback([&ctx, &rc, prefix] {
+  Action(list, rc, [&ctx, prefix]() -> Status {
     json::array all;
     std::string after;
     for (;;) {
       std::string target = "/v1/keys?limit=1000&prefix=" + UrlEncode(*prefix);
       if (!after.empty()) target += "&after=" + UrlEncode(after);
-      auto v = ctx.Call("GET", target);
-      if (!v) {
-        rc = 1;
-        return;
-      }
-      const Reply r(*v, "key list");
+      KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("GET", target));
+      const Reply r(v, "key list");
       for (auto& n : r.Strings("keys")) all.emplace_back(std::move(n));
       const auto next = r.OptStr("next");
+      KEEP_RETURN_IF_ERROR(r.status());
       if (!next) break;
       after = *next;
     }
-    if (ctx.globals().json()) return ctx.PrintJson(json::object{{"keys", all}});
-    for (const auto& n : all) std::cout << n.as_string().c_str() << "\n";
+    if (ctx.globals().json()) {
+      ctx.PrintJson(json::object{{"keys", all}});
+    } else {
+      for (const auto& n : all) std::cout << n.as_string().c_str() << "\n";
+    }
+    return Status::Ok();
   });
 
   auto name = std::make_shared<std::string>();
   auto simple = [&](const char* cmd, const char* help, const char* method, const char* suffix) {
     auto* sc = key->add_subcommand(cmd, help);
     sc->add_option("name", *name, "key name")->required();
-    sc->callback([&ctx, &rc, name, method, suffix, cmd] {
-      auto v = ctx.Call(method, KeyPath(*name, suffix));
-      if (!v) {
-        rc = 1;
-        return;
-      }
-      PrintKey(ctx, *v, cmd);
+    Action(sc, rc, [&ctx, name, method, suffix, cmd]() -> Status {
+      KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call(method, KeyPath(*name, suffix)));
+      return PrintKey(ctx, v, cmd);
     });
   };
   simple("show", "show a key", "GET", "");
@@ -133,7 +132,7 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
   set->add_flag("--disable", sa->disable, "disable the key")->excludes(en);
   set->add_option("--auto-rotate", sa->auto_rotate, "rotation period, e.g. 90d (0: never)");
   set->add_option("--description", sa->description, "description");
-  set->callback([&ctx, &rc, name, sa] {
+  Action(set, rc, [&ctx, name, sa]() -> Status {
     json::object body;
     if (sa->min_dec) body["min_decryption_version"] = sa->min_dec;
     if (sa->min_enc >= 0) body["min_encryption_version"] = sa->min_enc;
@@ -141,14 +140,10 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
     if (sa->disable) body["enabled"] = false;
     if (!sa->auto_rotate.empty()) body["auto_rotate_period"] = sa->auto_rotate;
     if (!sa->description.empty()) body["description"] = sa->description;
-    if (body.empty()) throw UsageError{"key set: nothing to change"};
+    if (body.empty()) return Usage("key set: nothing to change");
     json::value b = body;
-    auto v = ctx.Call("PATCH", KeyPath(*name), &b);
-    if (!v) {
-      rc = 1;
-      return;
-    }
-    PrintKey(ctx, *v, "key set");
+    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("PATCH", KeyPath(*name), &b));
+    return PrintKey(ctx, v, "key set");
   });
 
   auto days = std::make_shared<int>(30);
@@ -156,13 +151,10 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
   del->add_option("name", *name, "key name")->required();
   del->add_option("--pending-days", *days, "days until the key is destroyed (7-365)")
       ->check(CLI::Range(7, 365));
-  del->callback([&ctx, &rc, name, days] {
-    auto v = ctx.Call("DELETE", KeyPath(*name) + "?pending_days=" + std::to_string(*days));
-    if (!v) {
-      rc = 1;
-      return;
-    }
-    PrintKey(ctx, *v, "key delete");
+  Action(del, rc, [&ctx, name, days]() -> Status {
+    KEEP_ASSIGN_OR_RETURN(
+        auto v, ctx.Call("DELETE", KeyPath(*name) + "?pending_days=" + std::to_string(*days)));
+    return PrintKey(ctx, v, "key delete");
   });
 }
 

@@ -18,40 +18,38 @@ const json::object& KeepStanzaContext() {
   return c;
 }
 
-// A refusal that is not a usage error (a damaged file, a wrong key): exit status 1.
-[[noreturn]] void Fail(const Status& s) {
-  throw Failure{std::string(s.message())};
-}
-
-std::vector<crypto::PublicKey> LoadRecipients(const std::vector<std::string>& files) {
+Result<std::vector<crypto::PublicKey>> LoadRecipients(const std::vector<std::string>& files) {
   std::vector<crypto::PublicKey> out;
   for (const auto& f : files) {
-    auto k = crypto::ParsePublicKeyPem(ReadInput(f));
-    if (!k.ok()) throw UsageError{f + ": " + k.status().message()};
+    KEEP_ASSIGN_OR_RETURN(const std::string pem, ReadInput(f));
+    auto k = crypto::ParsePublicKeyPem(pem);
+    if (!k.ok()) return Usage(f + ": " + k.status().message());
     out.push_back(std::move(*k));
   }
   return out;
 }
 
 // The file key in a server response's "plaintext" (base64), moved into locked memory;
-// the response's copy is wiped. A missing or malformed key is a failure (exit 1).
-crypto::SecretBytes FileKeyFrom(json::object& response) {
+// the response's copy is wiped. A missing or malformed key is a bad answer (exit 1).
+Result<crypto::SecretBytes> FileKeyFrom(json::object& response) {
   auto* p = response.if_contains("plaintext");
-  if (p == nullptr || !p->is_string()) throw Failure{"the server returned no file key"};
+  if (p == nullptr || !p->is_string()) return BadAnswer("the server returned no file key");
   auto& text = p->as_string();
   auto raw = Base64Decode(std::string_view(text));
   OPENSSL_cleanse(text.data(), text.size());
-  if (!raw.ok() || raw->size() != ff::kFileKeySize)
-    throw Failure{"the server returned a malformed file key"};
+  if (!raw.ok() || raw->size() != ff::kFileKeySize) {
+    if (raw.ok()) OPENSSL_cleanse(raw->data(), raw->size());
+    return BadAnswer("the server returned a malformed file key");
+  }
   auto key = crypto::SecretBytes::LockedCopyOf(*raw);
   OPENSSL_cleanse(raw->data(), raw->size());
   return key;
 }
 
 // A keep stanza naming `key` and holding the response's ciphertext.
-ff::Stanza KeepStanzaFrom(const std::string& key, const json::object& response) {
+Result<ff::Stanza> KeepStanzaFrom(const std::string& key, const json::object& response) {
   const auto* ct = response.if_contains("ciphertext");
-  if (ct == nullptr || !ct->is_string()) throw Failure{"the server returned no ciphertext"};
+  if (ct == nullptr || !ct->is_string()) return BadAnswer("the server returned no ciphertext");
   const std::string_view text = ct->as_string();
   return ff::Stanza{ff::StanzaType::kKeep, Bytes(key.begin(), key.end()),
                     Bytes(text.begin(), text.end())};
@@ -59,100 +57,99 @@ ff::Stanza KeepStanzaFrom(const std::string& key, const json::object& response) 
 
 // The keep stanza for an existing file key: the key encrypted by the server under `key`
 // (POST /v1/keys/NAME/encrypt; needs the `encrypt` capability).
-std::optional<ff::Stanza> KeepStanza(Context& ctx, const std::string& key,
-                                     const crypto::SecretBytes& file_key) {
+Result<ff::Stanza> KeepStanza(Context& ctx, const std::string& key,
+                              const crypto::SecretBytes& file_key) {
   std::string b64 = Base64Encode(file_key.view());
   json::value body = json::object{{"plaintext", b64}, {"context", KeepStanzaContext()}};
   OPENSSL_cleanse(b64.data(), b64.size());
   auto v = ctx.Call("POST", "/v1/keys/" + key + "/encrypt", &body);
   OPENSSL_cleanse(body.as_object()["plaintext"].as_string().data(),
                   body.as_object()["plaintext"].as_string().size());
-  if (!v) return std::nullopt;
+  KEEP_RETURN_IF_ERROR(v.status());
   return KeepStanzaFrom(key, v->as_object());
 }
 
 // A new file key made by the server as a data key of `key` (POST /v1/keys/NAME/datakey;
 // needs `datakey` and `datakey-plaintext`): the plaintext becomes the file key and the
-// wrapped copy its keep stanza. nullopt when the server refused (exit 1).
-std::optional<std::pair<crypto::SecretBytes, ff::Stanza>> KeepDataKey(Context& ctx,
-                                                                      const std::string& key) {
+// wrapped copy its keep stanza.
+Result<std::pair<crypto::SecretBytes, ff::Stanza>> KeepDataKey(Context& ctx,
+                                                               const std::string& key) {
   json::value body = json::object{{"bits", 256}, {"context", KeepStanzaContext()}};
-  auto v = ctx.Call("POST", "/v1/keys/" + key + "/datakey", &body);
-  if (!v) return std::nullopt;
-  auto file_key = FileKeyFrom(v->as_object());
-  return std::pair{std::move(file_key), KeepStanzaFrom(key, v->as_object())};
+  KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/keys/" + key + "/datakey", &body));
+  KEEP_ASSIGN_OR_RETURN(auto file_key, FileKeyFrom(v.as_object()));
+  KEEP_ASSIGN_OR_RETURN(auto stanza, KeepStanzaFrom(key, v.as_object()));
+  return std::pair{std::move(file_key), std::move(stanza)};
 }
 
 // The file key: from a stanza one of `identities` opens, else from a keep stanza through
-// the server. Throws UsageError (exit 2) for local problems; returns nullopt after the
-// server refused (exit 1).
-std::optional<crypto::SecretBytes> FileKey(Context& ctx, const ff::Header& h,
-                                           const std::vector<std::string>& identity_files) {
+// the server.
+Result<crypto::SecretBytes> FileKey(Context& ctx, const ff::Header& h,
+                                    const std::vector<std::string>& identity_files) {
   for (const auto& f : identity_files) {
-    crypto::PrivateKey id = LoadIdentity(f);
+    KEEP_ASSIGN_OR_RETURN(const crypto::PrivateKey id, LoadIdentity(f));
     for (const auto& s : h.stanzas) {
       auto k = ff::OpenStanza(id, s);
       if (k.ok()) {
-        if (Status st = ff::VerifyHeader(*k, h); !st.ok()) Fail(st);
+        KEEP_RETURN_IF_ERROR(ff::VerifyHeader(*k, h));
         return std::move(*k);
       }
     }
   }
-  if (!identity_files.empty())
-    throw Failure{"none of the given identities is a recipient of this file"};
+  if (!identity_files.empty()) {
+    return InvalidArgument("none of the given identities is a recipient of this file",
+                           "wrong_key");
+  }
   for (const auto& s : h.stanzas) {
     if (s.type != ff::StanzaType::kKeep) continue;
     json::value body = json::object{{"ciphertext", std::string(AsChars(s.body))},
                                     {"context", KeepStanzaContext()}};
-    auto v = ctx.Call("POST", "/v1/decrypt", &body);
-    if (!v) return std::nullopt;
-    auto key = FileKeyFrom(v->as_object());
-    if (const auto* k = v->as_object().if_contains("key");
+    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/decrypt", &body));
+    KEEP_ASSIGN_OR_RETURN(auto key, FileKeyFrom(v.as_object()));
+    if (const auto* k = v.as_object().if_contains("key");
         k == nullptr || !k->is_string() || k->as_string() != AsChars(s.recipient)) {
-      throw Failure{"the keep stanza names key '" + std::string(AsChars(s.recipient)) +
-                    "' but its ciphertext is under another key"};
+      return InvalidArgument("the keep stanza names key '" + std::string(AsChars(s.recipient)) +
+                                 "' but its ciphertext is under another key",
+                             "invalid_file");
     }
-    if (Status st = ff::VerifyHeader(key, h); !st.ok()) Fail(st);
+    KEEP_RETURN_IF_ERROR(ff::VerifyHeader(key, h));
     return key;
   }
-  throw Failure{"this file has no keep stanza: give your private key with -i"};
+  return InvalidArgument("this file has no keep stanza: give your private key with -i",
+                         "wrong_key");
 }
 
 // A new file key with stanzas for `recipients` and its sealed header. With `keep_key` the
 // file key is a data key of that keep key (the server's datakey API) and the file gets its
-// keep stanza. nullopt when the server refused (exit 1).
-std::optional<ff::NewFile> NewSealedFile(Context& ctx,
-                                         const std::vector<crypto::PublicKey>& recipients,
-                                         const std::string& keep_key, uint8_t segment_log2) {
-  auto nf = ff::NewFileKey(segment_log2);
-  if (!nf.ok()) Fail(nf.status());
+// keep stanza.
+Result<ff::NewFile> NewSealedFile(Context& ctx, const std::vector<crypto::PublicKey>& recipients,
+                                  const std::string& keep_key, uint8_t segment_log2) {
+  KEEP_ASSIGN_OR_RETURN(ff::NewFile nf, ff::NewFileKey(segment_log2));
   std::optional<ff::Stanza> keep_stanza;
   if (!keep_key.empty()) {  // the server makes the file key (the salt stays ours)
-    auto dk = KeepDataKey(ctx, keep_key);
-    if (!dk) return std::nullopt;
-    nf->file_key = std::move(dk->first);
-    keep_stanza = std::move(dk->second);
+    KEEP_ASSIGN_OR_RETURN(auto dk, KeepDataKey(ctx, keep_key));
+    nf.file_key = std::move(dk.first);
+    keep_stanza = std::move(dk.second);
   }
   for (const auto& r : recipients) {
-    auto s = ff::WrapForRecipient(r, nf->file_key);
-    if (!s.ok()) Fail(s.status());
-    nf->header.stanzas.push_back(std::move(*s));
+    KEEP_ASSIGN_OR_RETURN(auto s, ff::WrapForRecipient(r, nf.file_key));
+    nf.header.stanzas.push_back(std::move(s));
   }
-  if (keep_stanza) nf->header.stanzas.push_back(std::move(*keep_stanza));
-  if (Status st = ff::SealHeader(nf->file_key, nf->header); !st.ok()) Fail(st);
-  return std::move(*nf);
+  if (keep_stanza) nf.header.stanzas.push_back(std::move(*keep_stanza));
+  KEEP_RETURN_IF_ERROR(ff::SealHeader(nf.file_key, nf.header));
+  return nf;
 }
 
-crypto::PrivateKey LoadIdentity(const std::string& path) {
-  const std::string pem = ReadInput(path);
+Result<crypto::PrivateKey> LoadIdentity(const std::string& path) {
+  KEEP_ASSIGN_OR_RETURN(const std::string pem, ReadInput(path));
   crypto::SecretBytes pass;
   if (pem.find("ENCRYPTED PRIVATE KEY") != std::string::npos) {
-    pass = ReadPassphrase(("Passphrase for " + path + ": ").c_str(), /*confirm=*/false);
+    KEEP_ASSIGN_OR_RETURN(
+        pass, ReadPassphrase(("Passphrase for " + path + ": ").c_str(), /*confirm=*/false));
   }
   auto key = crypto::ParsePrivateKeyPem(pem, pass.view());
   // A wrong passphrase or a damaged key is a refusal (exit 1), not a usage error.
-  if (!key.ok()) throw Failure{path + ": " + std::string(key.status().message())};
-  return std::move(*key);
+  if (!key.ok()) return Prefixed(key.status(), path + ": ");
+  return key;
 }
 
 }  // namespace keep::cli

@@ -1,8 +1,8 @@
 // keep file: where a file key comes from and goes to — recipients' public keys, your
 // identity (passphrase-protected PEM), and keep stanzas through the server (a data key for
 // a new file, an encrypted copy of an existing key, opening one). Private to the CLI.
-// Throws UsageError (exit 2) for local problems and Failure (exit 1) for refusals;
-// functions returning optional return nullopt after the server refused (message printed).
+// Errors: usage (exit 2) for local problems (a file that cannot be read, a key that does
+// not parse); the server's refusals, bad_answer, invalid_file and wrong_key (exit 1).
 #pragma once
 
 #include <optional>
@@ -17,30 +17,29 @@ namespace keep::cli {
 
 // The keep stanza's file key is a keep ciphertext bound to this context.
 const json::object& KeepStanzaContext();
-// A refusal that is not a usage error (a damaged file, a wrong key): exit status 1.
-[[noreturn]] void Fail(const Status& s);
-std::vector<crypto::PublicKey> LoadRecipients(const std::vector<std::string>& files);
+Result<std::vector<crypto::PublicKey>> LoadRecipients(const std::vector<std::string>& files);
 // The file key in a server response's "plaintext" (base64), moved into locked memory; the
-// response's copy is wiped. A missing or malformed key is a failure (exit 1).
-crypto::SecretBytes FileKeyFrom(json::object& response);
-// A keep stanza naming `key` and holding the response's ciphertext.
-format::file::Stanza KeepStanzaFrom(const std::string& key, const json::object& response);
+// response's copy is wiped. Errors: bad_answer for a missing or malformed key.
+Result<crypto::SecretBytes> FileKeyFrom(json::object& response);
+// A keep stanza naming `key` and holding the response's ciphertext. Errors: bad_answer.
+Result<format::file::Stanza> KeepStanzaFrom(const std::string& key, const json::object& response);
 // The keep stanza for an existing file key: the key encrypted by the server under `key`
 // (POST /v1/keys/NAME/encrypt; needs the `encrypt` capability).
-std::optional<format::file::Stanza> KeepStanza(Context& ctx, const std::string& key,
+Result<format::file::Stanza> KeepStanza(Context& ctx, const std::string& key,
                                                const crypto::SecretBytes& file_key);
 // A new file key made by the server as a data key of `key` (POST /v1/keys/NAME/datakey;
 // needs `datakey` and `datakey-plaintext`): the plaintext becomes the file key and the
 // wrapped copy its keep stanza.
-std::optional<std::pair<crypto::SecretBytes, format::file::Stanza>> KeepDataKey(
+Result<std::pair<crypto::SecretBytes, format::file::Stanza>> KeepDataKey(
     Context& ctx, const std::string& key);
 // The file key: from a stanza one of `identity_files` opens, else from a keep stanza
 // through the server.
-std::optional<crypto::SecretBytes> FileKey(Context& ctx, const format::file::Header& h,
-                                           const std::vector<std::string>& identity_files);
+// Errors: wrong_key when no identity given opens it, or there is no keep stanza.
+Result<crypto::SecretBytes> FileKey(Context& ctx, const format::file::Header& h,
+                                    const std::vector<std::string>& identity_files);
 // A new file key with stanzas for `recipients` and its sealed header. With `keep_key` the
 // file key is a data key of that keep key and the file gets its keep stanza.
-std::optional<format::file::NewFile> NewSealedFile(
+Result<format::file::NewFile> NewSealedFile(
     Context& ctx, const std::vector<crypto::PublicKey>& recipients, const std::string& keep_key,
     uint8_t segment_log2 = format::file::kDefaultSegmentLog2);
 

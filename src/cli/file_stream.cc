@@ -15,22 +15,20 @@ namespace keep::cli {
 
 constexpr size_t kChunk = 1 << 20;
 
-Input::Input(const std::string& path) : path_(path.empty() ? "-" : path) {
-  fd_ = path_ == "-" ? STDIN_FILENO : ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) throw UsageError{"cannot read " + path_ + ": " + std::strerror(errno)};
+Result<Input> Input::Open(const std::string& path) {
+  Input in(path.empty() ? "-" : path);
+  in.fd_ = in.path_ == "-" ? STDIN_FILENO : ::open(in.path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in.fd_ < 0) return Usage("cannot read " + in.path_ + ": " + std::strerror(errno));
   struct stat sb;
-  if (::fstat(fd_, &sb) == 0) {
-    id_ = FileId{sb.st_dev, sb.st_ino, static_cast<mode_t>(sb.st_mode & S_IFMT)};
-    if (S_ISDIR(sb.st_mode)) {
-      if (fd_ > STDIN_FILENO) ::close(fd_);
-      fd_ = -1;
-      throw UsageError{path_ + " is a directory: name a file to read"};
-    }
+  if (::fstat(in.fd_, &sb) == 0) {
+    in.id_ = FileId{sb.st_dev, sb.st_ino, static_cast<mode_t>(sb.st_mode & S_IFMT)};
+    if (S_ISDIR(sb.st_mode)) return Usage(in.path_ + " is a directory: name a file to read");
     if (S_ISREG(sb.st_mode)) {
-      size_ = static_cast<uint64_t>(sb.st_size);
-      mode_ = sb.st_mode & 07777;
+      in.size_ = static_cast<uint64_t>(sb.st_size);
+      in.mode_ = sb.st_mode & 07777;
     }
   }
+  return in;
 }
 
 Input::~Input() {
@@ -46,17 +44,20 @@ Result<size_t> Input::Read(uint8_t* buf, size_t n) {
   }
 }
 
-OutputFile OpenOutput(const std::string& path, mode_t mode, std::optional<FileId> input) {
+Result<OutputFile> OpenOutput(const std::string& path, mode_t mode, std::optional<FileId> input) {
   OutputOptions opt;
   opt.mode = mode;
   opt.input = input;
   auto f = OutputFile::Open(path, opt);
-  if (!f.ok()) throw UsageError{f.status().message()};
-  return std::move(*f);
+  if (!f.ok()) return Usage(f.status().message());
+  return f;
 }
 
-Output::Output(const std::string& path, mode_t mode, const Input* input)
-    : f_(OpenOutput(path, mode, input != nullptr ? input->id() : std::nullopt)) {}
+Result<Output> Output::Open(const std::string& path, mode_t mode, const Input* input) {
+  KEEP_ASSIGN_OR_RETURN(OutputFile f,
+                        OpenOutput(path, mode, input != nullptr ? input->id() : std::nullopt));
+  return Output(std::move(f));
+}
 
 namespace {
 
@@ -71,19 +72,19 @@ const char* FileTypeName(mode_t m) {
 
 }  // namespace
 
-void RefuseOutputOverInput(const std::string& in, const std::string& out) {
-  if (in.empty() || in == "-" || out.empty() || out == "-") return;
+Status RefuseOutputOverInput(const std::string& in, const std::string& out) {
+  if (in.empty() || in == "-" || out.empty() || out == "-") return Status::Ok();
   struct stat a, b;
-  if (::stat(in.c_str(), &a) != 0 || ::stat(out.c_str(), &b) != 0) return;
-  if (a.st_dev != b.st_dev || a.st_ino != b.st_ino || S_ISREG(a.st_mode)) return;
-  throw UsageError{out + " is the input (" + in + "), " + FileTypeName(a.st_mode) +
-                   ": cannot write the output over it"};
+  if (::stat(in.c_str(), &a) != 0 || ::stat(out.c_str(), &b) != 0) return Status::Ok();
+  if (a.st_dev != b.st_dev || a.st_ino != b.st_ino || S_ISREG(a.st_mode)) return Status::Ok();
+  return Usage(out + " is the input (" + in + "), " + FileTypeName(a.st_mode) +
+               ": cannot write the output over it");
 }
 
-void RefuseInPlaceRewriteOf(const std::string& path) {
+Status RefuseInPlaceRewriteOf(const std::string& path) {
   struct stat sb;
-  if (::stat(path.c_str(), &sb) != 0 || S_ISREG(sb.st_mode)) return;  // Input says why
-  throw UsageError{path + " is " + FileTypeName(sb.st_mode) + ": it cannot be rewritten in place"};
+  if (::stat(path.c_str(), &sb) != 0 || S_ISREG(sb.st_mode)) return Status::Ok();  // Input says why
+  return Usage(path + " is " + FileTypeName(sb.st_mode) + ": it cannot be rewritten in place");
 }
 
 Progress::Progress(uint64_t total)
@@ -113,12 +114,6 @@ Status Pump(Input& in, size_t consumed, const std::function<Status(ByteView)>& s
     KEEP_RETURN_IF_ERROR(sink(ByteView(buf.data(), n)));
     progress.Add(n);
   }
-}
-
-int Finished(const Status& st) {
-  if (st.ok()) return 0;
-  std::cerr << "keep: " << st.message() << "\n";
-  return 1;
 }
 
 }  // namespace keep::cli

@@ -4,7 +4,7 @@
 // followed), a progress bar for terminals, and a pump that moves an input through a sink
 // in 1 MiB chunks.
 //
-// Errors: constructors throw UsageError (exit 2) when a file cannot be opened or created;
+// Errors: Open returns a usage error (exit 2) when a file cannot be opened or created;
 // Read/Write/Commit return kInvalidArgument with the path and errno text. Not thread-safe;
 // each object owns its file descriptor (stdin/stdout are never closed).
 #pragma once
@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 
 #include "common/bytes.h"
 #include "common/output_file.h"
@@ -24,8 +25,13 @@ namespace keep::cli {
 // An input: a file (not a directory), or stdin for "" and "-".
 class Input {
  public:
-  explicit Input(const std::string& path);
+  // Errors: usage (cannot be opened, a directory).
+  static Result<Input> Open(const std::string& path);
   ~Input();
+  Input(Input&& o) noexcept
+      : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)), size_(o.size_), mode_(o.mode_),
+        id_(o.id_) {}
+  Input& operator=(Input&&) = delete;
   Input(const Input&) = delete;
   Input& operator=(const Input&) = delete;
   // Up to n bytes (0 at the end), retrying on EINTR.
@@ -36,6 +42,7 @@ class Input {
   const std::optional<FileId>& id() const { return id_; }
 
  private:
+  explicit Input(std::string path) : path_(std::move(path)) {}
   std::string path_;
   int fd_ = -1;
   uint64_t size_ = 0;
@@ -49,22 +56,24 @@ class Input {
 // With `input`, an output that is that same device or FIFO is refused.
 class Output {
  public:
-  Output(const std::string& path, mode_t mode, const Input* input = nullptr);
+  // Errors: usage naming the path.
+  static Result<Output> Open(const std::string& path, mode_t mode, const Input* input = nullptr);
   Status Write(ByteView data) { return f_.Write(data); }
   Status Commit() { return f_.Commit(); }
 
  private:
+  explicit Output(OutputFile f) : f_(std::move(f)) {}
   OutputFile f_;
 };
 
-// Refuses (UsageError) to write the output over the input when both are paths to the same
+// Refuses (usage) to write the output over the input when both are paths to the same
 // device or FIFO: reading and writing it would consume or clobber the data. Call before
 // opening either, since opening a FIFO waits for the other end. The same regular file is
 // fine (written by rename).
-void RefuseOutputOverInput(const std::string& in, const std::string& out);
-// Refuses (UsageError) an in-place rewrite of `path` unless it is (or links to) a regular
+Status RefuseOutputOverInput(const std::string& in, const std::string& out);
+// Refuses (usage) an in-place rewrite of `path` unless it is (or links to) a regular
 // file: a device or FIFO cannot be read and rewritten, a directory is not a file.
-void RefuseInPlaceRewriteOf(const std::string& path);
+Status RefuseInPlaceRewriteOf(const std::string& path);
 
 // "\r  N%  done / total MiB" on stderr, only when stderr is a terminal and `total` is
 // over 8 MiB; ends the line when destroyed.
@@ -83,8 +92,5 @@ class Progress {
 // Feeds the rest of `in` to `sink` in 1 MiB chunks (from a buffer wiped afterwards: it
 // may hold plaintext), with a Progress over in.size(); `consumed` bytes were read before.
 Status Pump(Input& in, size_t consumed, const std::function<Status(ByteView)>& sink);
-
-// The exit status of a streamed command: 0, or 1 with "keep: <reason>" on stderr.
-int Finished(const Status& st);
 
 }  // namespace keep::cli

@@ -1,24 +1,39 @@
 // Reply: a server response read field by field. Every accessor checks that the field is
-// there and of the expected type; when it is not, it throws Failure (exit status 1) with
-// "the server's answer to <what> is malformed: <field> …" — a response from another
-// version, a proxy or a broken server is a clear error, never an exception escaping to
-// the terminal. Values are copied out; a Reply borrows the JSON object it reads.
+// there and of the expected type. The first field that is not records the problem —
+// "the server's answer to <what> is malformed: <field> …" — and from then on accessors
+// return empty values; status() reports it. A response from another version, a proxy or a
+// broken server is a clear error (bad_answer, exit status 1), never a crash. Callers read
+// what they need, then check status() before they print or act on it.
+//
+// Values are copied out (View borrows); a Reply borrows the JSON it reads. Replies made by
+// Object()/Objects() share their parent's problem. Not thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <boost/json.hpp>
 
+#include "keep/status.h"
+
 namespace keep::cli {
 
 class Reply {
  public:
-  // Throws Failure unless `v` is a JSON object. `what` names the request ("key show").
+  // A problem unless `v` is a JSON object. `what` names the request ("key show").
   Reply(const boost::json::value& v, std::string what);
+
+  // OK, or bad_answer naming the first field that was missing or of the wrong type.
+  Status status() const;
+  bool ok() const { return !state_->problem; }
+  // Writes `text` (built from this reply) to stdout, unless a field was malformed: then
+  // nothing is printed and the problem is returned.
+  Status Print(const std::ostringstream& text) const;
 
   bool Has(std::string_view k) const;
   std::string Str(std::string_view k) const;  // a string
@@ -37,10 +52,17 @@ class Reply {
   const boost::json::object& object() const { return *o_; }
 
  private:
-  const boost::json::value& Field(std::string_view k) const;
-  [[noreturn]] void Malformed(std::string_view k, std::string_view problem) const;
-  const boost::json::object* o_;
-  std::string what_;
+  struct State {
+    std::string what;
+    std::optional<std::string> problem;
+  };
+  Reply(const boost::json::object* o, std::shared_ptr<State> state)
+      : o_(o), state_(std::move(state)) {}
+  // The field, or nullptr after recording that it is missing.
+  const boost::json::value* Field(std::string_view k) const;
+  void Malformed(std::string_view k, std::string_view problem) const;
+  const boost::json::object* o_;  // never null: an empty object stands in for a non-object
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace keep::cli

@@ -22,7 +22,7 @@ std::string& PassphraseFile() {
 }
 
 // One line from `fd` (without its end of line) into secret memory.
-crypto::SecretBytes ReadLine(int fd, const std::string& what) {
+Result<crypto::SecretBytes> ReadLine(int fd, const std::string& what) {
   crypto::SecretBytes buf = crypto::SecretBytes::Locked(kMaxLine);
   size_t n = 0;
   for (;;) {
@@ -30,7 +30,7 @@ crypto::SecretBytes ReadLine(int fd, const std::string& what) {
     const ssize_t r = ::read(fd, &c, 1);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0 || c == '\n') break;
-    if (n == kMaxLine) throw UsageError{what + " is longer than 4096 bytes"};
+    if (n == kMaxLine) return Usage(what + " is longer than 4096 bytes");
     buf.data()[n++] = c;
   }
   if (n > 0 && buf.data()[n - 1] == '\r') --n;
@@ -39,7 +39,7 @@ crypto::SecretBytes ReadLine(int fd, const std::string& what) {
 }
 
 // Asks on the terminal (stdin) with echo off; the prompt and the newline go to stderr.
-crypto::SecretBytes AskHidden(const char* prompt) {
+Result<crypto::SecretBytes> AskHidden(const char* prompt) {
   std::cerr << prompt << std::flush;
   termios old{};
   const bool restore = tcgetattr(STDIN_FILENO, &old) == 0;
@@ -48,13 +48,7 @@ crypto::SecretBytes AskHidden(const char* prompt) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   }
-  crypto::SecretBytes line;
-  try {
-    line = ReadLine(STDIN_FILENO, "the answer");
-  } catch (...) {
-    if (restore) tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    throw;
-  }
+  auto line = ReadLine(STDIN_FILENO, "the answer");
   if (restore) tcsetattr(STDIN_FILENO, TCSANOW, &old);
   std::cerr << "\n";
   return line;
@@ -73,7 +67,7 @@ void SetPassphraseFile(std::string path) {
   PassphraseFile() = std::move(path);
 }
 
-crypto::SecretBytes ReadPassphrase(const char* prompt, bool confirm) {
+Result<crypto::SecretBytes> ReadPassphrase(const char* prompt, bool confirm) {
   if (auto p = FromEnv("KEEP_PASSPHRASE"); !p.empty()) return p;
   for (const char* old : {"KEEP_IDENTITY_PASSPHRASE", "KEEP_KEYGEN_PASSPHRASE"}) {
     if (auto p = FromEnv(old); !p.empty()) {
@@ -84,37 +78,35 @@ crypto::SecretBytes ReadPassphrase(const char* prompt, bool confirm) {
   if (!PassphraseFile().empty()) {
     const int fd = ::open(PassphraseFile().c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      throw UsageError{"cannot read --passphrase-file " + PassphraseFile() + ": " +
-                       std::strerror(errno)};
+      return Usage("cannot read --passphrase-file " + PassphraseFile() + ": " +
+                   std::strerror(errno));
     }
-    crypto::SecretBytes p;
-    try {
-      p = ReadLine(fd, "--passphrase-file");
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
+    auto p = ReadLine(fd, "--passphrase-file");
     ::close(fd);
-    if (p.empty()) throw UsageError{"--passphrase-file " + PassphraseFile() + " is empty"};
+    if (p.ok() && p->empty()) return Usage("--passphrase-file " + PassphraseFile() + " is empty");
     return p;
   }
   if (!isatty(STDIN_FILENO)) {
-    throw UsageError{
+    return Usage(
         "a passphrase is needed and there is no terminal to ask on: set KEEP_PASSPHRASE or "
-        "give --passphrase-file FILE"};
+        "give --passphrase-file FILE");
   }
-  crypto::SecretBytes p = AskHidden(prompt);
-  if (p.empty()) throw UsageError{"no passphrase given"};
-  if (confirm && !AskHidden("Again: ").Equals(p.view())) throw UsageError{"passphrases differ"};
+  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes p, AskHidden(prompt));
+  if (p.empty()) return Usage("no passphrase given");
+  if (confirm) {
+    KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes again, AskHidden("Again: "));
+    if (!again.Equals(p.view())) return Usage("passphrases differ");
+  }
   return p;
 }
 
-crypto::SecretBytes ReadShare(const char* prompt) {
-  crypto::SecretBytes s =
-      isatty(STDIN_FILENO) ? AskHidden(prompt) : ReadLine(STDIN_FILENO, "the share");
+Result<crypto::SecretBytes> ReadShare(const char* prompt) {
+  KEEP_ASSIGN_OR_RETURN(
+      crypto::SecretBytes s,
+      isatty(STDIN_FILENO) ? AskHidden(prompt) : ReadLine(STDIN_FILENO, "the share"));
   if (s.empty()) {
-    throw UsageError{isatty(STDIN_FILENO) ? "no share given"
-                                          : "no share given (stdin is empty and not a terminal)"};
+    return Usage(isatty(STDIN_FILENO) ? "no share given"
+                                      : "no share given (stdin is empty and not a terminal)");
   }
   return s;
 }
