@@ -209,8 +209,9 @@ namespace {
 // 12.4: bursts of connections (TLS handshake, one request each, held open together, then
 // closed) must not leave keepd's resident set where the peak was.
 TEST(Limits, MemoryReturnsAfterBurstsOfConnections) {
-#ifdef __SANITIZE_ADDRESS__
-  GTEST_SKIP() << "ASan's allocator keeps freed memory in quarantine: RSS says nothing here";
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "the sanitizer's allocator keeps freed memory (ASan's quarantine, TSan's "
+                  "shadow and caches): RSS says nothing here";
 #endif
   Keepd server;
   server.Start();
