@@ -125,7 +125,7 @@ Status Service::OpenWithRootKey(const crypto::SecretBytes& root) {
   last_unseal_error_.clear();
   operator_sealed_ = false;
   log::Info("sys: unsealed ({} keys)", keys_.size());
-  TriggerReencryption();  // resumes a re-encryption an earlier seal or crash interrupted
+  reenc_.Trigger();  // resumes a re-encryption an earlier seal or crash interrupted
   return Status::Ok();
 }
 
@@ -303,7 +303,7 @@ Result<uint32_t> Service::RotateKeyring() {
   KEEP_RETURN_IF_ERROR(RequireUnsealed());
   KEEP_ASSIGN_OR_RETURN(uint32_t term, barrier_.Rotate());
   log::Info("sys: keyring rotated to term {}; re-encrypting older records", term);
-  TriggerReencryption();
+  reenc_.Trigger();
   return term;
 }
 

@@ -1,6 +1,6 @@
-// Service: following the changes other nodes make to a shared store.
+// Service: what the changes other nodes make to a shared store mean here (the Replicator
+// delivers them): reload the keyring, keys, tokens, policies, locks; seal on a lockdown.
 #include <algorithm>
-#include <chrono>
 #include <set>
 
 #include "common/log.h"
@@ -9,40 +9,11 @@
 namespace keep::service {
 namespace {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 bool StartsWith(std::string_view s, std::string_view p) {
   return s.substr(0, p.size()) == p;
 }
 
 }  // namespace
-
-void Service::StartReplication() {
-  StopReplication();
-  {
-    std::lock_guard lock(repl_mu_);
-    repl_stop_ = false;
-  }
-  repl_thread_ = std::thread([this] { ReplicationLoop(); });
-}
-
-void Service::StopReplication() {
-  {
-    std::lock_guard lock(repl_mu_);
-    repl_stop_ = true;
-  }
-  repl_cv_.notify_all();
-  if (repl_thread_.joinable()) repl_thread_.join();
-}
-
-Replication Service::GetReplication() const {
-  std::lock_guard lock(repl_mu_);
-  return repl_;
-}
 
 void Service::ReloadAll() {
   std::lock_guard lock(sys_mu_);
@@ -108,47 +79,6 @@ void Service::ApplyChanges(const std::vector<std::string>& paths) {
   }
   if (audit) {
     if (Status s = LoadAccess(); !s.ok()) log::Error("replication: audit key: {}", s.ToString());
-  }
-  std::lock_guard rlock(repl_mu_);
-  repl_.changes_applied += paths.size();
-}
-
-void Service::ReplicationLoop() {
-  bool first = true;
-  for (;;) {
-    {
-      std::lock_guard lock(repl_mu_);
-      if (repl_stop_) return;
-    }
-    auto feed = store_->Watch();
-    if (!feed.ok()) {
-      if (feed.status().code() == Code::kUnimplemented) return;  // single-node store
-      std::unique_lock lock(repl_mu_);
-      repl_.enabled = true;
-      repl_.connected = false;
-      repl_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return repl_stop_; });
-      continue;
-    }
-    {
-      std::lock_guard lock(repl_mu_);
-      repl_.enabled = repl_.connected = true;
-      if (!first) ++repl_.reconnects;
-    }
-    if (!first) log::Info("replication: change feed reconnected; reloading everything");
-    first = false;
-    ReloadAll();  // anything changed before LISTEN took effect, or while disconnected
-    for (;;) {
-      {
-        std::lock_guard lock(repl_mu_);
-        if (repl_stop_) return;
-        repl_.last_sync_ms = NowMs();
-      }
-      auto paths = (*feed)->Wait(200);
-      if (!paths.ok()) break;
-      ApplyChanges(*paths);
-    }
-    std::lock_guard lock(repl_mu_);
-    repl_.connected = false;
   }
 }
 

@@ -17,21 +17,22 @@ Service::Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::Seal
       seal_(std::move(seal)),
       barrier_(*store_),
       keys_(barrier_, clock),
-      directory_(barrier_, *this, clock) {
+      directory_(barrier_, *this, clock),
+      reenc_(barrier_),
+      repl_(
+          *store_, [this](const std::vector<std::string>& paths) { ApplyChanges(paths); },
+          [this] { ReloadAll(); }),
+      maint_([this] { RunMaintenancePass(); }) {
   uint8_t id[6];
   if (!crypto::RandomFill(id).ok()) std::fill(std::begin(id), std::end(id), 0);
   node_id_ = HexEncode(id);
 }
 
 Service::~Service() {
-  StopReplication();
-  StopMaintenance();
-  {
-    std::lock_guard lock(reenc_mu_);
-    reenc_stop_ = true;
-  }
-  reenc_cv_.notify_all();
-  if (reenc_thread_.joinable()) reenc_thread_.join();
+  // The threads use everything else: they stop first.
+  repl_.Stop();
+  maint_.Stop();
+  reenc_.Stop();
 }
 
 Status Service::RequireUnsealed() const {
@@ -39,32 +40,7 @@ Status Service::RequireUnsealed() const {
   return Status::Ok();
 }
 
-void Service::StartMaintenance(int interval_seconds) {
-  StopMaintenance();
-  maint_stop_ = false;
-  maint_thread_ = std::thread([this, interval_seconds] {
-    std::unique_lock lock(maint_mu_);
-    for (;;) {
-      // A pass every interval, or at once when asked for (RunMaintenanceNow).
-      maint_cv_.wait_for(lock, std::chrono::seconds(interval_seconds),
-                         [this] { return maint_stop_ || maint_now_; });
-      if (maint_stop_) return;
-      maint_now_ = false;
-      RunMaintenancePass(lock);
-    }
-  });
-}
-
-void Service::RunMaintenanceNow() {
-  {
-    std::lock_guard lock(maint_mu_);
-    maint_now_ = true;
-  }
-  maint_cv_.notify_all();
-}
-
-void Service::RunMaintenancePass(std::unique_lock<std::mutex>& lock) {
-  lock.unlock();
+void Service::RunMaintenancePass() {
   if (barrier_.IsSealed()) {
     // An HSM that was unreachable at start (or went away): try again, unless an operator
     // sealed on purpose — then only an operator opens it.
@@ -75,17 +51,6 @@ void Service::RunMaintenancePass(std::unique_lock<std::mutex>& lock) {
   } else if (auto r = keys_.RunMaintenance(); !r.ok()) {
     log::Warn("maintenance: {}", r.status().ToString());
   }
-  maint_passes_.fetch_add(1);
-  lock.lock();
-}
-
-void Service::StopMaintenance() {
-  {
-    std::lock_guard lock(maint_mu_);
-    maint_stop_ = true;
-  }
-  maint_cv_.notify_all();
-  if (maint_thread_.joinable()) maint_thread_.join();
 }
 
 Result<keys::KeyMeta> Service::CreateKey(const RequestContext&, const keys::CreateKeyOptions& o) {

@@ -24,6 +24,9 @@
 #include "keys/key_manager.h"
 #include "seal/provider.h"
 #include "seal/shares.h"
+#include "service/periodic.h"
+#include "service/reencryptor.h"
+#include "service/replicator.h"
 #include "store/store.h"
 
 namespace keep::service {
@@ -40,15 +43,6 @@ struct Health {
   // unsealed node still serves from memory: it is degraded, not sealed.
   bool store_ok = true;
   std::string store_error;  // why not, when !store_ok
-};
-
-// How this node follows changes made by other nodes (multi-node stores only).
-struct Replication {
-  bool enabled = false;      // the store has a change feed
-  bool connected = false;    // the feed is up
-  int64_t last_sync_ms = 0;  // unix ms when the feed was last known to be caught up
-  uint64_t changes_applied = 0;
-  uint64_t reconnects = 0;
 };
 
 // A share set to make at init or rekey.
@@ -85,16 +79,6 @@ struct SealStatus {
 enum class UnsealTrigger {
   kAutomatic,  // keepd itself: at start and on each retry while sealed
   kOperator,   // an explicit request (POST /v1/sys/unseal {}, SIGHUP)
-};
-
-// The keyring and its background re-encryption.
-struct KeyringStatus {
-  uint32_t active_term = 0;
-  std::vector<uint32_t> terms;
-  bool reencrypting = false;
-  uint64_t old_records = 0;    // under older terms when the current pass started
-  uint64_t rewritten = 0;      // moved to the active term by this pass so far
-  int64_t last_completed = 0;  // unix time the last pass found nothing left, 0: never
 };
 
 struct RekeyStatus {
@@ -167,9 +151,9 @@ class Service final : public access::Custodian {
   Status Seal();
   // Adds a keyring term and starts re-encrypting older records in the background.
   Result<uint32_t> RotateKeyring();
-  KeyringStatus GetKeyringStatus() const;
+  KeyringStatus GetKeyringStatus() const { return reenc_.GetStatus(); }
   // Waits (tests) until the background re-encryption is idle, up to `timeout_ms`.
-  bool WaitReencryptionIdle(int timeout_ms);
+  bool WaitReencryptionIdle(int timeout_ms) { return reenc_.WaitIdle(timeout_ms); }
 
   // Rekey: a new root key and share set, authorized by a threshold of current shares.
   // Start needs an unsealed server with a share set; one operation at a time.
@@ -206,19 +190,19 @@ class Service final : public access::Custodian {
   // Runs key maintenance every `interval_seconds` on a background thread until
   // StopMaintenance() or destruction. While sealed with an automatic seal (HSM) it retries
   // the automatic unseal instead, unless an operator sealed.
-  void StartMaintenance(int interval_seconds);
-  void StopMaintenance();
+  void StartMaintenance(int interval_seconds) { maint_.Start(interval_seconds); }
+  void StopMaintenance() { maint_.Stop(); }
   // Runs a maintenance pass now (keepd: SIGUSR1), without waiting for it. Thread-safe.
-  void RunMaintenanceNow();
+  void RunMaintenanceNow() { maint_.RunNow(); }
   // Maintenance passes completed since start (for /metrics; tests wait on it).
-  uint64_t maintenance_passes() const { return maint_passes_.load(); }
+  uint64_t maintenance_passes() const { return maint_.passes(); }
 
   // Follows the store's change feed on a background thread, reloading what other nodes
   // change (keys, tokens, keyring); after every (re)connection it reloads everything, so
   // a lost connection misses nothing. No-op for single-node stores.
-  void StartReplication();
-  void StopReplication();
-  Replication GetReplication() const;
+  void StartReplication() { repl_.Start(); }
+  void StopReplication() { repl_.Stop(); }
+  Replication GetReplication() const { return repl_.GetStatus(); }
   const std::string& node_id() const { return node_id_; }
 
   // Keys
@@ -265,8 +249,6 @@ class Service final : public access::Custodian {
                                                       seal::ShareKind kind, const ShareOptions& o,
                                                       seal::SealRecord* record);
   Status OpenWithRootKey(const crypto::SecretBytes& root);
-  void ReencryptLoop();
-  void TriggerReencryption();
 
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<seal::SealProvider> seal_;
@@ -287,32 +269,18 @@ class Service final : public access::Custodian {
   struct RekeyOp;
   std::unique_ptr<RekeyOp> rekey_;  // under sys_mu_
 
-  mutable std::mutex reenc_mu_;
-  std::condition_variable reenc_cv_;
-  bool reenc_stop_ = false;
-  bool reenc_wanted_ = false;
-  bool reenc_busy_ = false;  // a pass (count included) is running
-  KeyringStatus reenc_;      // reencrypting/old_records/rewritten/last_completed
-  std::thread reenc_thread_;
-
-  void ReplicationLoop();
+  // What other nodes change (replication.cc), delivered by repl_.
   void ApplyChanges(const std::vector<std::string>& paths);
   void ReloadAll();
+  // Key maintenance, or an automatic unseal retry while sealed (maint_'s task).
+  void RunMaintenancePass();
 
   std::string node_id_;
-  mutable std::mutex repl_mu_;
-  std::condition_variable repl_cv_;
-  bool repl_stop_ = false;
-  Replication repl_;
-  std::thread repl_thread_;
-
-  void RunMaintenancePass(std::unique_lock<std::mutex>& lock);  // with maint_mu_ held
-  std::mutex maint_mu_;
-  std::condition_variable maint_cv_;
-  bool maint_stop_ = false;
-  bool maint_now_ = false;  // a pass asked for by RunMaintenanceNow
-  std::atomic<uint64_t> maint_passes_{0};
-  std::thread maint_thread_;
+  // The background work, each with its own thread and lock; declared last, so they are
+  // built after (and, stopped by ~Service first, outlive nothing of) what they use.
+  Reencryptor reenc_;  // the keyring's re-encryption after a rotation
+  Replicator repl_;    // other nodes' changes
+  Periodic maint_;     // auto-rotation, scheduled deletion, automatic unseal retries
 };
 
 template <typename F>

@@ -1,5 +1,7 @@
-// Service: the keyring's background re-encryption — after a keyring rotation, every record
-// is moved to the active term, record by record (compare-and-swap), while keep serves.
+// Reencryptor: the keyring's background re-encryption — after a keyring rotation, every
+// record is moved to the active term, record by record (compare-and-swap), while keep serves.
+#include "service/reencryptor.h"
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -7,48 +9,54 @@
 #include "common/encoding.h"
 #include "common/log.h"
 #include "common/time.h"
-#include "crypto/random.h"
-#include "service/custody_internal.h"
-#include "service/service.h"
 
 namespace keep::service {
-KeyringStatus Service::GetKeyringStatus() const {
+KeyringStatus Reencryptor::GetStatus() const {
   KeyringStatus st;
   {
-    std::lock_guard lock(reenc_mu_);
-    st = reenc_;
+    std::lock_guard lock(mu_);
+    st = status_;
   }
   st.active_term = barrier_.ActiveTerm();
   st.terms = barrier_.Terms();
   return st;
 }
 
-void Service::TriggerReencryption() {
+void Reencryptor::Trigger() {
   {
-    std::lock_guard lock(reenc_mu_);
-    reenc_wanted_ = true;
-    if (!reenc_thread_.joinable()) {
-      reenc_stop_ = false;
-      reenc_thread_ = std::thread([this] { ReencryptLoop(); });
+    std::lock_guard lock(mu_);
+    wanted_ = true;
+    if (!thread_.joinable()) {
+      stop_ = false;
+      thread_ = std::thread([this] { Loop(); });
     }
   }
-  reenc_cv_.notify_all();
+  cv_.notify_all();
 }
 
-bool Service::WaitReencryptionIdle(int timeout_ms) {
-  std::unique_lock lock(reenc_mu_);
-  return reenc_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                            [this] { return !reenc_wanted_ && !reenc_busy_; });
+bool Reencryptor::WaitIdle(int timeout_ms) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                      [this] { return !wanted_ && !busy_; });
 }
 
-void Service::ReencryptLoop() {
+void Reencryptor::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Reencryptor::Loop() {
   constexpr size_t kBatch = 256;
-  std::unique_lock lock(reenc_mu_);
-  while (!reenc_stop_) {
-    reenc_cv_.wait(lock, [this] { return reenc_stop_ || reenc_wanted_; });
-    if (reenc_stop_) break;
-    reenc_wanted_ = false;
-    reenc_busy_ = true;
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    cv_.wait(lock, [this] { return stop_ || wanted_; });
+    if (stop_) break;
+    wanted_ = false;
+    busy_ = true;
     lock.unlock();
     // A pass: count what is left under older terms, then walk the store once.
     auto counts = barrier_.CountByTerm();
@@ -58,11 +66,11 @@ void Service::ReencryptLoop() {
       for (const auto& [term, n] : *counts) old += term == active ? 0 : n;
     }
     lock.lock();
-    reenc_.reencrypting = counts.ok() && old > 0 && active != 0;
-    reenc_.old_records = old;
-    reenc_.rewritten = 0;
-    if (counts.ok() && old == 0 && active != 0) reenc_.last_completed = NowUnix();
-    const bool run = reenc_.reencrypting;
+    status_.reencrypting = counts.ok() && old > 0 && active != 0;
+    status_.old_records = old;
+    status_.rewritten = 0;
+    if (counts.ok() && old == 0 && active != 0) status_.last_completed = NowUnix();
+    const bool run = status_.reencrypting;
     lock.unlock();
     bool again = false;
     if (run) {
@@ -78,9 +86,9 @@ void Service::ReencryptLoop() {
         moved += step->rewritten;
         unreadable += step->unreadable;
         {
-          std::lock_guard g(reenc_mu_);
-          reenc_.rewritten += step->rewritten;
-          if (reenc_stop_) break;
+          std::lock_guard g(mu_);
+          status_.rewritten += step->rewritten;
+          if (stop_) break;
         }
         again |= step->skipped > 0 || barrier_.ActiveTerm() != active;
         if (step->done) {
@@ -102,10 +110,10 @@ void Service::ReencryptLoop() {
       }
     }
     lock.lock();
-    reenc_.reencrypting = false;
-    reenc_busy_ = false;
-    if (again) reenc_wanted_ = true;  // recount: records raced with us or the term moved on
-    reenc_cv_.notify_all();
+    status_.reencrypting = false;
+    busy_ = false;
+    if (again) wanted_ = true;  // recount: records raced with us or the term moved on
+    cv_.notify_all();
   }
 }
 

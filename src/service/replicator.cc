@@ -1,0 +1,83 @@
+// Replicator: the change-feed connection loop.
+#include "service/replicator.h"
+
+#include <chrono>
+
+#include "common/log.h"
+
+namespace keep::service {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void Replicator::Start() {
+  Stop();
+  {
+    std::lock_guard lock(mu_);
+    stop_ = false;
+  }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Replicator::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Replication Replicator::GetStatus() const {
+  std::lock_guard lock(mu_);
+  return status_;
+}
+
+void Replicator::Loop() {
+  bool first = true;
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+    }
+    auto feed = store_.Watch();
+    if (!feed.ok()) {
+      if (feed.status().code() == Code::kUnimplemented) return;  // single-node store
+      std::unique_lock lock(mu_);
+      status_.enabled = true;
+      status_.connected = false;
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
+      continue;
+    }
+    {
+      std::lock_guard lock(mu_);
+      status_.enabled = status_.connected = true;
+      if (!first) ++status_.reconnects;
+    }
+    if (!first) log::Info("replication: change feed reconnected; reloading everything");
+    first = false;
+    reload_all_();  // anything changed before LISTEN took effect, or while disconnected
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (stop_) return;
+        status_.last_sync_ms = NowMs();
+      }
+      auto paths = (*feed)->Wait(200);
+      if (!paths.ok()) break;
+      apply_(*paths);
+      std::lock_guard lock(mu_);
+      status_.changes_applied += paths->size();
+    }
+    std::lock_guard lock(mu_);
+    status_.connected = false;
+  }
+}
+
+}  // namespace keep::service
