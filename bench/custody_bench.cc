@@ -33,13 +33,13 @@ void BM_UnsealWithShares(benchmark::State& st) {
   service::Service svc(*store::OpenSqliteStore((dir / "keep.db").string()),
                        std::make_unique<seal::ShamirSeal>());
   const int n = static_cast<int>(st.range(0)), m = static_cast<int>(st.range(1));
-  auto init = svc.Init({n, m, {}});
+  auto init = svc.custody().Init({n, m, {}});
   std::vector<std::string> shares;
   for (const auto& s : init->shares) shares.push_back(Text(s));
   for (auto _ : st) {
-    (void)svc.Seal();
-    for (int i = 0; i < m; ++i) benchmark::DoNotOptimize(svc.SubmitUnsealShare(shares[i]));
-    if (svc.IsSealed()) st.SkipWithError("did not unseal");
+    (void)svc.custody().Seal();
+    for (int i = 0; i < m; ++i) benchmark::DoNotOptimize(svc.custody().SubmitUnsealShare(shares[i]));
+    if (svc.custody().IsSealed()) st.SkipWithError("did not unseal");
   }
   fs::remove_all(dir);
 }
@@ -50,13 +50,13 @@ void BM_Rekey(benchmark::State& st) {
   const auto dir = TempDir("rekey");
   service::Service svc(*store::OpenSqliteStore((dir / "keep.db").string()),
                        std::make_unique<seal::ShamirSeal>());
-  auto init = svc.Init({5, 3, {}});
+  auto init = svc.custody().Init({5, 3, {}});
   std::vector<std::string> shares;
   for (const auto& s : init->shares) shares.push_back(Text(s));
   for (auto _ : st) {
-    auto start = svc.RekeyStart({5, 3, {}});
+    auto start = svc.custody().RekeyStart({5, 3, {}});
     Result<service::RekeyUpdate> u = service::RekeyUpdate{};
-    for (int i = 0; i < 3; ++i) u = svc.RekeySubmit(start->nonce, shares[i]);
+    for (int i = 0; i < 3; ++i) u = svc.custody().RekeySubmit(start->nonce, shares[i]);
     if (!u.ok() || !u->complete) {
       st.SkipWithError("rekey failed");
       break;

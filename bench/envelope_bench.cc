@@ -70,7 +70,7 @@ struct Fixture {
     svc = std::make_unique<service::Service>(
         *store::OpenSqliteStore((dir / "keep.db").string()),
         std::make_unique<seal::DevFileSeal>((dir / "root.key").string()));
-    auto init = *svc->Init();
+    auto init = *svc->custody().Init();
     token = std::string(AsChars(init.root_token.view()));
     access::RequestContext ctx;
     (void)svc->CreateKey(ctx, {"bench"});

@@ -40,7 +40,7 @@ World& TheWorld() {
     FUZZ_CHECK(store.ok());
     world->svc = std::make_unique<service::Service>(
         std::move(*store), std::make_unique<seal::DevFileSeal>(dir + "/root.key"));
-    auto init = world->svc->Init({});
+    auto init = world->svc->custody().Init({});
     FUZZ_CHECK(init.ok());
     world->root.assign(AsChars(init->root_token.view()));
     http::ApiOptions o;
@@ -102,6 +102,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   req.body = std::move(msg.body());
   CheckAnswer(w.api->Handle(req));
   // A fuzzed seal or lockdown would stop every later input at 503: open again.
-  if (w.svc->IsSealed()) (void)w.svc->Unseal();
+  if (w.svc->custody().IsSealed()) (void)w.svc->custody().Unseal();
   return 0;
 }

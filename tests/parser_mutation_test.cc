@@ -206,7 +206,7 @@ TEST(ParserMutation, ApiNeverAnswers5xx) {
   {
     service::Service svc(*store::OpenSqliteStore((dir / "keep.db").string()),
                          std::make_unique<seal::DevFileSeal>((dir / "root.key").string()));
-    auto init = svc.Init();
+    auto init = svc.custody().Init();
     ASSERT_TRUE(init.ok());
     const std::string token(AsChars(init->root_token.view()));
     audit::LogSink sink;

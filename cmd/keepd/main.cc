@@ -161,24 +161,24 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
   KEEP_ASSIGN_OR_RETURN(auto seal, MakeSeal(cfg));
   service::Service svc(std::move(store), std::move(seal));
 
-  KEEP_ASSIGN_OR_RETURN(auto health, svc.GetHealth());
+  KEEP_ASSIGN_OR_RETURN(auto health, svc.custody().GetHealth());
   if (!health.initialized && cfg.dev_auto_init) {
-    KEEP_ASSIGN_OR_RETURN(auto init, svc.Init());
+    KEEP_ASSIGN_OR_RETURN(auto init, svc.custody().Init());
     if (!cfg.dev_root_token_file.empty()) {
       KEEP_RETURN_IF_ERROR(WriteSecretFile(cfg.dev_root_token_file, init.root_token.view()));
       log::Info("sys: dev root token written to {}", cfg.dev_root_token_file);
     }
   } else if (health.initialized) {
     if (lift_lockdown) {
-      KEEP_ASSIGN_OR_RETURN(std::string why, svc.GlobalLockdown());
+      KEEP_ASSIGN_OR_RETURN(std::string why, svc.custody().GlobalLockdown());
       if (why.empty()) {
         log::Info("sys: --lift-lockdown: no lockdown in force");
       } else {
-        KEEP_RETURN_IF_ERROR(svc.LiftLockdown());
+        KEEP_RETURN_IF_ERROR(svc.custody().LiftLockdown());
         log::Warn("sys: --lift-lockdown: lifted the lockdown ({})", why);
       }
     }
-    auto unsealed = svc.Unseal(service::UnsealTrigger::kAutomatic);
+    auto unsealed = svc.custody().Unseal(service::UnsealTrigger::kAutomatic);
     if (!unsealed.ok()) {
       log::Error("sys: staying sealed: {}", unsealed.status().ToString());
     } else if (unsealed->sealed) {
@@ -221,8 +221,8 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
   // SIGHUP: the operator has acted (for instance corrected the HSM PIN file): try the
   // automatic unseal again, which also resumes retries stopped after a refused PIN.
   server.OnSignal(SIGHUP, [&svc] {
-    if (!svc.IsSealed()) return;
-    auto u = svc.Unseal(service::UnsealTrigger::kOperator);
+    if (!svc.custody().IsSealed()) return;
+    auto u = svc.custody().Unseal(service::UnsealTrigger::kOperator);
     if (u.ok() && !u->sealed) {
       log::Info("sys: unsealed after SIGHUP");
     } else if (!u.ok()) {

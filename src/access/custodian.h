@@ -1,5 +1,5 @@
 // Custodian: what the access layer needs from the service below it, and nothing more.
-// service::Service implements it; the access layer never includes the service.
+// service::Custody implements it; the access layer never includes the service.
 //
 // Thread-safe (implementations are called from every request thread).
 #pragma once

@@ -44,7 +44,7 @@ class GateTest : public ::testing::Test {
     ASSERT_TRUE(st.ok());
     svc_ = std::make_unique<service::Service>(
         std::move(st).value(), std::make_unique<seal::DevFileSeal>((dir_ / "root.key").string()));
-    auto init = svc_->Init();
+    auto init = svc_->custody().Init();
     ASSERT_TRUE(init.ok()) << init.status();
     root_ = std::string(AsChars(init->root_token.view()));
     auto p = ParsePolicy("reader", R"({"rules":[{"keys":"app-*","capabilities":["decrypt"]}]})");
@@ -61,7 +61,7 @@ class GateTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
   Gate& MakeGate(GateOptions o = {}) {
-    gate_ = std::make_unique<Gate>(svc_->directory(), *svc_, sink_, std::move(o));
+    gate_ = std::make_unique<Gate>(svc_->directory(), svc_->custody(), sink_, std::move(o));
     return *gate_;
   }
   static Credentials Bearer(const std::string& t) {
@@ -113,7 +113,7 @@ TEST_F(GateTest, RefusesBadCredentialsAndAnythingWhileSealed) {
   EXPECT_EQ(g.Authenticate(p, Result<Credentials>(Unauthenticated("malformed header"))).code(),
             Code::kUnauthenticated);
   EXPECT_FALSE(p.authenticated);
-  ASSERT_TRUE(svc_->Seal().ok());
+  ASSERT_TRUE(svc_->custody().Seal().ok());
   // Sealed wins over every credential, good or malformed.
   EXPECT_EQ(g.Authenticate(p, Bearer(root_)).reason(), "sealed");
   EXPECT_EQ(g.Authenticate(p, Result<Credentials>(Unauthenticated("malformed"))).reason(),

@@ -18,7 +18,7 @@ Api::Api(service::Service& service, audit::Sink& audit, ApiOptions options)
     : service_(service),
       options_(std::move(options)),
       audit_(audit),
-      gate_(service.directory(), service, audit,
+      gate_(service.directory(), service.custody(), audit,
             {options_.guard, options_.rate_limits, options_.lockdown}) {
   uint8_t rnd[4];
   if (!crypto::RandomFill(rnd).ok()) rnd[0] = rnd[1] = rnd[2] = rnd[3] = 0;

@@ -103,7 +103,7 @@ HttpResponse Api::Health(Call& call) {
     }
     codes[i] = static_cast<int>(code);
   }
-  auto h = service_.GetHealth();
+  auto h = service_.custody().GetHealth();
   if (!h.ok()) return Err(call, h.status());
   // uninitialized, sealed, degraded (unsealed, serving from memory, store unreachable),
   // active.
@@ -113,13 +113,13 @@ HttpResponse Api::Health(Call& call) {
                      : degraded      ? codes[1]
                                      : codes[0];
   json::object o{{"initialized", h->initialized}, {"sealed", h->sealed},
-                 {"degraded", degraded},          {"seal_type", service_.SealKind()},
+                 {"degraded", degraded},          {"seal_type", service_.custody().SealKind()},
                  {"version", options_.version},   {"node_id", service_.node_id()}};
   json::object store{{"reachable", h->store_ok}};
   if (!h->store_ok) store["error"] = h->store_error;
   o["store"] = std::move(store);
   if (h->initialized) {
-    auto ss = service_.GetSealStatus();
+    auto ss = service_.custody().GetSealStatus();
     if (ss.ok()) {
       o["share_kind"] = ss->share_kind;
       o["unseal_progress"] = ss->progress;
@@ -159,7 +159,7 @@ HttpResponse Api::Init(Call& call) {
   if (!o.ok()) return Err(call, o.status());
   auto opts = ParseShareOptions(**o);
   if (!opts.ok()) return Err(call, opts.status());
-  auto r = service_.Init(*opts);
+  auto r = service_.custody().Init(*opts);
   if (!r.ok()) return Err(call, r.status());
   return SharesResponse(r->shares,
                         json::object{{"share_kind", r->share_kind},
@@ -182,11 +182,11 @@ HttpResponse Api::Unseal(Call& call) {
   }
   Result<service::SealStatus> r = service::SealStatus{};
   if (reset->value_or(false)) {
-    r = service_.ResetUnseal();
+    r = service_.custody().ResetUnseal();
   } else if (*share) {
-    r = service_.SubmitUnsealShare(**share);
+    r = service_.custody().SubmitUnsealShare(**share);
   } else {
-    r = service_.Unseal();
+    r = service_.custody().Unseal();
   }
   if (!r.ok()) return Err(call, r.status());
   return JsonResponse(200, json::serialize(SealStatusJson(*r)));
@@ -206,23 +206,23 @@ HttpResponse Api::Seal(Call& call) {
   // barrier.
   HttpResponse resp = Finish(call, JsonResponse(204, ""));
   if (resp.status != 204) return resp;
-  if (Status st = service_.Seal(); !st.ok()) return Err(call, st);
+  if (Status st = service_.custody().Seal(); !st.ok()) return Err(call, st);
   return resp;
 }
 
 HttpResponse Api::RotateKeyring(Call& call) {
   if (Status st = EmptyBody(call.req.body); !st.ok()) return Err(call, st);
-  auto term = service_.RotateKeyring();
+  auto term = service_.custody().RotateKeyring();
   if (!term.ok()) return Err(call, term.status());
   return JsonResponse(200, json::serialize(json::object{{"term", *term}}));
 }
 
 HttpResponse Api::RekeyStatus(Call& /*call*/) {
-  return JsonResponse(200, json::serialize(RekeyJson(service_.GetRekeyStatus())));
+  return JsonResponse(200, json::serialize(RekeyJson(service_.custody().GetRekeyStatus())));
 }
 
 HttpResponse Api::RekeyCancel(Call& call) {
-  Status st = service_.RekeyCancel();
+  Status st = service_.custody().RekeyCancel();
   return st.ok() ? JsonResponse(204, "") : Err(call, st);
 }
 
@@ -236,7 +236,7 @@ HttpResponse Api::RekeyInit(Call& call) {
   if (opts->shares == 0) {
     return Err(call, InvalidArgument("give shares and threshold for the new share set"));
   }
-  auto r = service_.RekeyStart(*opts);
+  auto r = service_.custody().RekeyStart(*opts);
   if (!r.ok()) return Err(call, r.status());
   return JsonResponse(200, json::serialize(RekeyJson(*r)));
 }
@@ -251,7 +251,7 @@ HttpResponse Api::RekeyUpdate(Call& call) {
   auto share = ReqString(**o, "share");
   if (!nonce.ok()) return Err(call, nonce.status());
   if (!share.ok()) return Err(call, share.status());
-  auto r = service_.RekeySubmit(*nonce, *share);
+  auto r = service_.custody().RekeySubmit(*nonce, *share);
   if (!r.ok()) return Err(call, r.status());
   json::object st = RekeyJson(r->status);
   st["complete"] = r->complete;

@@ -77,7 +77,7 @@ HttpResponse Api::Metrics(Call& call) {
            std::to_string(status_counts_[c].load(std::memory_order_relaxed)) + "\n";
   }
   out += "# HELP keep_sealed 1 when the server is sealed.\n# TYPE keep_sealed gauge\n";
-  out += std::string("keep_sealed ") + (service_.IsSealed() ? "1" : "0") + "\n";
+  out += std::string("keep_sealed ") + (service_.custody().IsSealed() ? "1" : "0") + "\n";
   out +=
       "# HELP keep_locked_memory_fallbacks_total Long-lived secrets that did not fit the "
       "locked heap.\n# TYPE keep_locked_memory_fallbacks_total counter\n"

@@ -16,7 +16,7 @@ Result<format::Header> ParseText(std::string_view ciphertext, Bytes* blob) {
 Result<EncryptResult> Service::Encrypt(const RequestContext&, std::string_view key,
                                        ByteView plaintext, const format::EncryptionContext& context,
                                        std::optional<uint32_t> version) {
-  return Guarded([&]() -> Result<EncryptResult> {
+  return custody_.Guarded([&]() -> Result<EncryptResult> {
     KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
     KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h, keys_.ForEncrypt(key, version));
     KEEP_ASSIGN_OR_RETURN(
@@ -29,7 +29,7 @@ Result<EncryptResult> Service::Encrypt(const RequestContext&, std::string_view k
 Result<DecryptResult> Service::Decrypt(const RequestContext&, std::string_view key,
                                        std::string_view ciphertext,
                                        const format::EncryptionContext& context) {
-  return Guarded([&]() -> Result<DecryptResult> {
+  return custody_.Guarded([&]() -> Result<DecryptResult> {
     KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
     Bytes blob;
     KEEP_ASSIGN_OR_RETURN(format::Header header, ParseText(ciphertext, &blob));
@@ -57,7 +57,7 @@ Result<DataKeyResult> Service::DataKey(const RequestContext& ctx, std::string_vi
   if (bits != 128 && bits != 256 && bits != 512) {
     return InvalidArgument("bits must be 128, 256 or 512");
   }
-  KEEP_RETURN_IF_ERROR(RequireUnsealed());
+  KEEP_RETURN_IF_ERROR(custody_.RequireUnsealed());
   KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes dek,
                         crypto::RandomSecret(static_cast<size_t>(bits / 8)));
   KEEP_ASSIGN_OR_RETURN(EncryptResult e, Encrypt(ctx, key, dek.view(), context));
@@ -68,11 +68,11 @@ Result<DataKeyResult> Service::DataKey(const RequestContext& ctx, std::string_vi
 
 Result<crypto::SecretBytes> Service::Random(const RequestContext&, int bytes) {
   if (bytes < 1 || bytes > 1024) return InvalidArgument("bytes must be between 1 and 1024");
-  return Guarded([&] { return crypto::RandomSecret(static_cast<size_t>(bytes)); });
+  return custody_.Guarded([&] { return crypto::RandomSecret(static_cast<size_t>(bytes)); });
 }
 
 Result<std::string> Service::KeyOfCiphertext(std::string_view ciphertext) {
-  KEEP_RETURN_IF_ERROR(RequireUnsealed());
+  KEEP_RETURN_IF_ERROR(custody_.RequireUnsealed());
   Bytes blob;
   KEEP_ASSIGN_OR_RETURN(format::Header header, ParseText(ciphertext, &blob));
   return keys_.NameOf(header.key_id);

@@ -1,18 +1,36 @@
-// Service: root-key custody — health, init, unseal (automatic or by shares), seal and
-// keyring rotation. Rekey is in rekey.cc, the background re-encryption in reencryption.cc.
+// Custody: health, init, unseal (automatic or by shares), seal, keyring rotation, the
+// global lockdown and the seal guard. Rekey is in rekey.cc; the contract in custody.h.
 #include <algorithm>
 #include <chrono>
 #include <map>
+
+#include <boost/json.hpp>
 
 #include "common/encoding.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "crypto/random.h"
 #include "service/custody_internal.h"
-#include "service/service.h"
+#include "service/custody.h"
 
 namespace keep::service {
-Result<Health> Service::GetHealth() {
+
+Custody::Custody(store::Store& store, std::unique_ptr<seal::SealProvider> seal,
+                 keys::Barrier& barrier, Contents& contents, Reencryptor& reencryptor)
+    : store_(store),
+      seal_(std::move(seal)),
+      barrier_(barrier),
+      contents_(contents),
+      reenc_(reencryptor) {}
+
+Custody::~Custody() = default;
+
+Status Custody::RequireUnsealed() const {
+  if (barrier_.IsSealed()) return Unavailable("sealed", "keep is sealed");
+  return Status::Ok();
+}
+
+Result<Health> Custody::GetHealth() {
   Health h;
   h.sealed = barrier_.IsSealed();
   // One store read, which is also the probe of the store's health.
@@ -28,8 +46,8 @@ Result<Health> Service::GetHealth() {
   return h;
 }
 
-Result<std::optional<seal::SealRecord>> Service::ReadSealRecord() {
-  auto raw = store_->Get(kSealPath);
+Result<std::optional<seal::SealRecord>> Custody::ReadSealRecord() {
+  auto raw = store_.Get(kSealPath);
   if (!raw.ok()) {
     // The store is down: the record read last (it changes only by init and rekey, which
     // need the store) still describes the share set.
@@ -44,7 +62,7 @@ Result<std::optional<seal::SealRecord>> Service::ReadSealRecord() {
   return std::optional<seal::SealRecord>(std::move(rec));
 }
 
-Result<std::vector<crypto::SecretBytes>> Service::MakeShares(const crypto::SecretBytes& root,
+Result<std::vector<crypto::SecretBytes>> Custody::MakeShares(const crypto::SecretBytes& root,
                                                              seal::ShareKind kind,
                                                              const ShareOptions& o,
                                                              seal::SealRecord* record) {
@@ -71,8 +89,8 @@ Result<std::vector<crypto::SecretBytes>> Service::MakeShares(const crypto::Secre
   return out;
 }
 
-Result<InitResult> Service::Init(const ShareOptions& o) {
-  std::lock_guard lock(sys_mu_);
+Result<InitResult> Custody::Init(const ShareOptions& o) {
+  std::lock_guard lock(mu_);
   KEEP_ASSIGN_OR_RETURN(bool initialized, barrier_.IsInitialized());
   if (initialized) return AlreadyExists("keep is already initialized", "already_initialized");
   const auto kind = seal_->Shares();
@@ -99,37 +117,34 @@ Result<InitResult> Service::Init(const ShareOptions& o) {
   std::vector<store::WriteOp> extra;
   extra.push_back({store::WriteOp::Kind::kCreate, std::string(kSealPath), record.Serialize(), {}});
   KEEP_RETURN_IF_ERROR(barrier_.Initialize(root, std::move(extra)));
-  KEEP_ASSIGN_OR_RETURN(out.root_token, directory_.CreateRoot());
-  KEEP_RETURN_IF_ERROR(keys_.Load());
-  KEEP_RETURN_IF_ERROR(LoadAccess());  // creates the audit secret
+  KEEP_ASSIGN_OR_RETURN(out.root_token, contents_.CreateRootToken());
+  KEEP_RETURN_IF_ERROR(LoadContents());
   log::Info("sys: initialized with the {} seal ({} {} shares, threshold {})", seal_->Kind(),
             out.shares.size(), out.share_kind, out.threshold);
   return out;
 }
 
-Status Service::LoadAll() {
-  Status s = keys_.Load();
-  if (s.ok()) s = LoadAccess();
+Status Custody::LoadContents() {
+  Status s = contents_.Load();
   if (!s.ok()) {
-    keys_.Clear();
-    ClearAccess();
+    contents_.Clear();
     barrier_.Seal();
   }
   return s;
 }
 
-Status Service::OpenWithRootKey(const crypto::SecretBytes& root) {
+Status Custody::OpenWithRootKey(const crypto::SecretBytes& root) {
   KEEP_RETURN_IF_ERROR(barrier_.Unseal(root));
-  KEEP_RETURN_IF_ERROR(LoadAll());
+  KEEP_RETURN_IF_ERROR(LoadContents());
   unseal_.reset();
   last_unseal_error_.clear();
   operator_sealed_ = false;
-  log::Info("sys: unsealed ({} keys)", keys_.size());
+  log::Info("sys: unsealed ({})", contents_.Summary());
   reenc_.Trigger();  // resumes a re-encryption an earlier seal or crash interrupted
   return Status::Ok();
 }
 
-Result<SealStatus> Service::GetSealStatus() {
+Result<SealStatus> Custody::GetSealStatus() {
   SealStatus st;
   st.sealed = barrier_.IsSealed();
   st.seal_type = std::string(seal_->Kind());
@@ -139,7 +154,7 @@ Result<SealStatus> Service::GetSealStatus() {
     st.threshold = record->threshold;
     st.shares = record->shares;
   }
-  std::lock_guard lock(sys_mu_);
+  std::lock_guard lock(mu_);
   st.last_error = st.sealed ? last_unseal_error_ : "";
   st.operator_sealed = operator_sealed_.load();
   st.auto_unseal_paused = st.sealed && auto_unseal_paused_.load();
@@ -154,9 +169,9 @@ Result<SealStatus> Service::GetSealStatus() {
   return st;
 }
 
-Result<SealStatus> Service::Unseal(UnsealTrigger trigger) {
+Result<SealStatus> Custody::Unseal(UnsealTrigger trigger) {
   {
-    std::lock_guard lock(sys_mu_);
+    std::lock_guard lock(mu_);
     if (trigger == UnsealTrigger::kOperator) auto_unseal_paused_ = false;
     if (barrier_.IsSealed() && !auto_unseal_paused_) {
       KEEP_ASSIGN_OR_RETURN(bool initialized, barrier_.IsInitialized());
@@ -200,7 +215,18 @@ Result<SealStatus> Service::Unseal(UnsealTrigger trigger) {
   return GetSealStatus();
 }
 
-Result<crypto::SecretBytes> Service::AddShare(std::string_view text, const seal::SealRecord& record,
+void Custody::RetryAutoUnseal() {
+  // An HSM that was unreachable at start (or went away): try again, unless an operator
+  // sealed on purpose — then only an operator opens it.
+  if (!barrier_.IsSealed() || !seal_->AutoUnseal() || operator_sealed_.load() ||
+      auto_unseal_paused_.load()) {
+    return;
+  }
+  auto u = Unseal(UnsealTrigger::kAutomatic);
+  if (u.ok() && !u->sealed) log::Info("sys: auto-unseal succeeded on retry");
+}
+
+Result<crypto::SecretBytes> Custody::AddShare(std::string_view text, const seal::SealRecord& record,
                                               ShareCollector& into, bool* duplicate) {
   *duplicate = false;
   if (!record.share_kind) {
@@ -236,12 +262,12 @@ Result<crypto::SecretBytes> Service::AddShare(std::string_view text, const seal:
   return Combine(into);
 }
 
-Result<SealStatus> Service::SubmitUnsealShare(std::string_view share_text) {
+Result<SealStatus> Custody::SubmitUnsealShare(std::string_view share_text) {
   KEEP_ASSIGN_OR_RETURN(auto record, ReadSealRecord());
   if (!record) return FailedPrecondition("not_initialized", "keep is not initialized");
   bool duplicate = false;
   {
-    std::lock_guard lock(sys_mu_);
+    std::lock_guard lock(mu_);
     if (!barrier_.IsSealed()) {
       // Already open (another custodian finished, or auto-unseal): nothing to do.
     } else {
@@ -273,23 +299,22 @@ Result<SealStatus> Service::SubmitUnsealShare(std::string_view share_text) {
   return st;
 }
 
-SealStatus Service::ResetUnseal() {
+SealStatus Custody::ResetUnseal() {
   {
-    std::lock_guard lock(sys_mu_);
+    std::lock_guard lock(mu_);
     unseal_.reset();
   }
   auto st = GetSealStatus();
   return st.ok() ? *st : SealStatus{};
 }
 
-Status Service::Seal() {
-  std::lock_guard lock(sys_mu_);
+Status Custody::Seal() {
+  std::lock_guard lock(mu_);
   // The epoch is odd while memory is wiped: a request overlapping this fails with
-  // "sealed" on return, whatever it computed (Service::Guarded).
+  // "sealed" on return, whatever it computed (Custody::Guarded).
   seal_epoch_.fetch_add(1, std::memory_order_acq_rel);
   barrier_.Seal();
-  keys_.Clear();
-  ClearAccess();
+  contents_.Clear();
   unseal_.reset();
   rekey_.reset();
   operator_sealed_ = true;
@@ -298,13 +323,50 @@ Status Service::Seal() {
   return Status::Ok();
 }
 
-Result<uint32_t> Service::RotateKeyring() {
-  std::lock_guard lock(sys_mu_);
+Result<uint32_t> Custody::RotateKeyring() {
+  std::lock_guard lock(mu_);
   KEEP_RETURN_IF_ERROR(RequireUnsealed());
   KEEP_ASSIGN_OR_RETURN(uint32_t term, barrier_.Rotate());
   log::Info("sys: keyring rotated to term {}; re-encrypting older records", term);
   reenc_.Trigger();
   return term;
+}
+
+Status Custody::RunUnsealed(const std::function<Status()>& f) {
+  return Guarded([&]() -> Status { return f(); });
+}
+
+Status Custody::LockdownSeal(std::string reason) {
+  const std::string text =
+      boost::json::serialize(boost::json::object{{"reason", reason}, {"locked_at", NowUnix()}});
+  const store::WriteOp w[] = {{store::WriteOp::Kind::kPut,
+                               std::string(keys::Barrier::kLockdownPath),
+                               Bytes(text.begin(), text.end()),
+                               {}}};
+  KEEP_RETURN_IF_ERROR(store_.Commit(w));
+  log::Warn("lockdown: sealing: {}", reason);
+  return Seal();
+}
+
+Result<std::string> Custody::GlobalLockdown() {
+  KEEP_ASSIGN_OR_RETURN(auto raw, store_.Get(keys::Barrier::kLockdownPath));
+  if (!raw) return std::string();
+  boost::system::error_code ec;
+  auto v = boost::json::parse(AsChars(*raw), ec);
+  if (!ec && v.is_object()) {
+    if (auto* r = v.get_object().if_contains("reason"); r && r->is_string()) {
+      return std::string(r->get_string());
+    }
+  }
+  return std::string("decrypt lockdown");
+}
+
+Status Custody::LiftLockdown() {
+  const store::WriteOp w[] = {
+      {store::WriteOp::Kind::kDelete, std::string(keys::Barrier::kLockdownPath), {}, {}}};
+  KEEP_RETURN_IF_ERROR(store_.Commit(w));
+  log::Info("lockdown: global lockdown lifted");
+  return Status::Ok();
 }
 
 }  // namespace keep::service

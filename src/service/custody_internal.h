@@ -1,5 +1,4 @@
-// Private to src/service: what custody.cc (init, unseal, seal), rekey.cc and
-// reencryption.cc share — the share collector, the rekey in progress, small helpers.
+// Private to src/service: what custody.cc (init, unseal, seal) and rekey.cc share — the share collector, the rekey in progress, small helpers.
 #pragma once
 
 #include <map>
@@ -7,7 +6,7 @@
 #include <string>
 
 #include "crypto/shamir.h"
-#include "service/service.h"
+#include "service/custody.h"
 
 namespace keep::service {
 
@@ -18,7 +17,7 @@ struct ShareCollector {
   std::map<uint8_t, crypto::Share> shares;
 };
 
-struct Service::RekeyOp {
+struct Custody::RekeyOp {
   std::string nonce;
   ShareOptions options;
   ShareCollector collected;

@@ -47,7 +47,7 @@ class CustodyTest : public ::testing::Test {
   }
   std::vector<std::string> InitShares(int n, int m, const std::string& db = "keep.db") {
     Restart(db);
-    auto init = svc_->Init({n, m, {}});
+    auto init = svc_->custody().Init({n, m, {}});
     EXPECT_TRUE(init.ok()) << init.status();
     std::vector<std::string> out;
     if (!init.ok()) return out;
@@ -75,25 +75,25 @@ TEST_F(CustodyTest, AnyThresholdOfSharesOpensAndOneFewerDoesNot) {
     ASSERT_TRUE(ct.ok());
     for (int trial = 0; trial < 3; ++trial) {
       Restart("p" + std::to_string(round) + ".db");
-      ASSERT_TRUE(svc_->IsSealed());
+      ASSERT_TRUE(svc_->custody().IsSealed());
       std::vector<int> order(n);
       for (int i = 0; i < n; ++i) order[i] = i;
       std::shuffle(order.begin(), order.end(), rng);
       for (int i = 0; i < m - 1; ++i) {
-        auto st = svc_->SubmitUnsealShare(shares[order[i]]);
+        auto st = svc_->custody().SubmitUnsealShare(shares[order[i]]);
         ASSERT_TRUE(st.ok()) << st.status();
         EXPECT_TRUE(st->sealed) << "n=" << n << " m=" << m << ": " << i + 1 << " shares opened it";
         EXPECT_EQ(st->progress, i + 1);
         EXPECT_EQ(st->threshold, m);
         // Giving the same share again does not count twice.
-        auto dup = svc_->SubmitUnsealShare(shares[order[i]]);
+        auto dup = svc_->custody().SubmitUnsealShare(shares[order[i]]);
         ASSERT_TRUE(dup.ok());
         EXPECT_TRUE(dup->duplicate);
         EXPECT_EQ(dup->progress, i + 1);
         EXPECT_TRUE(dup->sealed);
       }
       EXPECT_EQ(svc_->Decrypt(ctx_, "", ct->ciphertext, {}).status().reason(), "sealed");
-      auto last = svc_->SubmitUnsealShare(shares[order[m - 1]]);
+      auto last = svc_->custody().SubmitUnsealShare(shares[order[m - 1]]);
       ASSERT_TRUE(last.ok()) << last.status();
       EXPECT_FALSE(last->sealed) << "n=" << n << " m=" << m;
       auto d = svc_->Decrypt(ctx_, "", ct->ciphertext, {});
@@ -109,111 +109,111 @@ TEST_F(CustodyTest, ProgressResetForeignAlteredAndWrongKindShares) {
   auto shares = InitShares(5, 3);
   auto other = InitShares(5, 3, "other.db");  // another server's share set
   Restart();
-  auto st = svc_->SubmitUnsealShare(shares[0]);
+  auto st = svc_->custody().SubmitUnsealShare(shares[0]);
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(st->progress, 1);
-  auto foreign = svc_->SubmitUnsealShare(other[1]);
+  auto foreign = svc_->custody().SubmitUnsealShare(other[1]);
   EXPECT_EQ(foreign.status().reason(), "invalid_share");
   EXPECT_NE(foreign.status().message().find("belongs to another share set"), std::string::npos);
   std::string typo = shares[1];
   typo[20] = typo[20] == 'a' ? 'b' : 'a';
-  EXPECT_NE(svc_->SubmitUnsealShare(typo).status().message().find("mistyped"), std::string::npos);
-  EXPECT_EQ(svc_->GetSealStatus()->progress, 1) << "refused shares do not count";
+  EXPECT_NE(svc_->custody().SubmitUnsealShare(typo).status().message().find("mistyped"), std::string::npos);
+  EXPECT_EQ(svc_->custody().GetSealStatus()->progress, 1) << "refused shares do not count";
   // A forged share with a valid checksum but another y is caught by the verifier.
   auto decoded = seal::DecodeShare(shares[1]);
   ASSERT_TRUE(decoded.ok());
   decoded->share.y.data()[0] ^= 1;
   const std::string forged =
       Text(seal::EncodeShare(decoded->kind, decoded->set_id, decoded->threshold, decoded->share));
-  auto f = svc_->SubmitUnsealShare(forged);
+  auto f = svc_->custody().SubmitUnsealShare(forged);
   EXPECT_NE(f.status().message().find("was altered"), std::string::npos) << f.status();
   // A recovery share where unseal shares are expected.
   const std::string recovery =
       Text(seal::EncodeShare(seal::ShareKind::kRecovery, decoded->set_id, 3, decoded->share));
-  EXPECT_NE(svc_->SubmitUnsealShare(recovery).status().message().find("recovery share"),
+  EXPECT_NE(svc_->custody().SubmitUnsealShare(recovery).status().message().find("recovery share"),
             std::string::npos);
   // Reset clears the progress; the same shares then count again.
-  EXPECT_EQ(svc_->ResetUnseal().progress, 0);
-  EXPECT_EQ(svc_->SubmitUnsealShare(shares[0])->progress, 1);
-  EXPECT_EQ(svc_->SubmitUnsealShare(shares[3])->progress, 2);
-  EXPECT_FALSE(svc_->SubmitUnsealShare(shares[4])->sealed);
+  EXPECT_EQ(svc_->custody().ResetUnseal().progress, 0);
+  EXPECT_EQ(svc_->custody().SubmitUnsealShare(shares[0])->progress, 1);
+  EXPECT_EQ(svc_->custody().SubmitUnsealShare(shares[3])->progress, 2);
+  EXPECT_FALSE(svc_->custody().SubmitUnsealShare(shares[4])->sealed);
   // Unsealed: another share is a no-op, not an error.
-  EXPECT_FALSE(svc_->SubmitUnsealShare(shares[1])->sealed);
+  EXPECT_FALSE(svc_->custody().SubmitUnsealShare(shares[1])->sealed);
   // Seal wipes; the progress starts from zero.
-  ASSERT_TRUE(svc_->Seal().ok());
-  EXPECT_TRUE(svc_->IsSealed());
-  EXPECT_EQ(svc_->GetSealStatus()->progress, 0);
+  ASSERT_TRUE(svc_->custody().Seal().ok());
+  EXPECT_TRUE(svc_->custody().IsSealed());
+  EXPECT_EQ(svc_->custody().GetSealStatus()->progress, 0);
   EXPECT_EQ(svc_->directory().tokens().Lookup(token_).status().reason(), "sealed");
 }
 
 TEST_F(CustodyTest, InitOptionsAreChecked) {
   Restart();
-  EXPECT_EQ(svc_->Init({}).status().code(), Code::kInvalidArgument) << "shamir needs shares";
-  EXPECT_EQ(svc_->Init({3, 4, {}}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(svc_->custody().Init({}).status().code(), Code::kInvalidArgument) << "shamir needs shares";
+  EXPECT_EQ(svc_->custody().Init({3, 4, {}}).status().code(), Code::kInvalidArgument);
   auto custodian = crypto::GeneratePrivateKey(crypto::KeyType::kX25519);
-  EXPECT_NE(svc_->Init({2, 2, {custodian->public_key()}})
+  EXPECT_NE(svc_->custody().Init({2, 2, {custodian->public_key()}})
                 .status()
                 .message()
                 .find("one share recipient per share"),
             std::string::npos);
-  EXPECT_FALSE(svc_->GetHealth()->initialized) << "a refused init leaves nothing behind";
+  EXPECT_FALSE(svc_->custody().GetHealth()->initialized) << "a refused init leaves nothing behind";
 }
 
 TEST_F(CustodyTest, SharesEncryptedToCustodiansOpenOnlyWithTheirKeys) {
   Restart();
   auto x = crypto::GeneratePrivateKey(crypto::KeyType::kX25519);
   std::optional<crypto::PrivateKey> r = crypto::testing::FixtureRsa3072();
-  auto init = svc_->Init({2, 2, {x->public_key(), r->public_key()}});
+  auto init = svc_->custody().Init({2, 2, {x->public_key(), r->public_key()}});
   ASSERT_TRUE(init.ok()) << init.status();
   const std::string s0 = Text(init->shares[0]), s1 = Text(init->shares[1]);
   EXPECT_EQ(s0.substr(0, 9), "kshare1e-");
   Restart();
-  EXPECT_NE(svc_->SubmitUnsealShare(s0).status().message().find("encrypted"), std::string::npos);
+  EXPECT_NE(svc_->custody().SubmitUnsealShare(s0).status().message().find("encrypted"), std::string::npos);
   EXPECT_FALSE(seal::DecryptShare(*r, s0).ok()) << "share 0 is for the X25519 custodian";
   auto p0 = seal::DecryptShare(*x, s0);
   auto p1 = seal::DecryptShare(*r, s1);
   ASSERT_TRUE(p0.ok() && p1.ok());
-  EXPECT_TRUE(svc_->SubmitUnsealShare(Text(*p0))->sealed);
-  EXPECT_FALSE(svc_->SubmitUnsealShare(Text(*p1))->sealed);
+  EXPECT_TRUE(svc_->custody().SubmitUnsealShare(Text(*p0))->sealed);
+  EXPECT_FALSE(svc_->custody().SubmitUnsealShare(Text(*p1))->sealed);
 }
 
 TEST_F(CustodyTest, RekeyReplacesTheShareSetAndOldSharesStopWorking) {
   auto old_shares = InitShares(3, 2);
   ASSERT_TRUE(svc_->CreateKey(ctx_, {"k"}).ok());
   auto ct = svc_->Encrypt(ctx_, "k", AsBytes("kept"), {});
-  EXPECT_EQ(svc_->RekeySubmit("x", old_shares[0]).status().code(), Code::kNotFound);
-  auto start = svc_->RekeyStart({5, 3, {}});
+  EXPECT_EQ(svc_->custody().RekeySubmit("x", old_shares[0]).status().code(), Code::kNotFound);
+  auto start = svc_->custody().RekeyStart({5, 3, {}});
   ASSERT_TRUE(start.ok()) << start.status();
   EXPECT_EQ(start->required, 2);
   EXPECT_EQ(start->nonce.size(), 32u);
-  EXPECT_EQ(svc_->RekeyStart({5, 3, {}}).status().reason(), "rekey_in_progress");
-  EXPECT_EQ(svc_->RekeySubmit("wrong", old_shares[0]).status().code(), Code::kInvalidArgument);
-  auto u1 = svc_->RekeySubmit(start->nonce, old_shares[2]);
+  EXPECT_EQ(svc_->custody().RekeyStart({5, 3, {}}).status().reason(), "rekey_in_progress");
+  EXPECT_EQ(svc_->custody().RekeySubmit("wrong", old_shares[0]).status().code(), Code::kInvalidArgument);
+  auto u1 = svc_->custody().RekeySubmit(start->nonce, old_shares[2]);
   ASSERT_TRUE(u1.ok());
   EXPECT_FALSE(u1->complete);
   EXPECT_EQ(u1->status.progress, 1);
-  EXPECT_TRUE(svc_->RekeySubmit(start->nonce, old_shares[2])->status.progress == 1)
+  EXPECT_TRUE(svc_->custody().RekeySubmit(start->nonce, old_shares[2])->status.progress == 1)
       << "duplicates do not count";
-  auto done = svc_->RekeySubmit(start->nonce, old_shares[0]);
+  auto done = svc_->custody().RekeySubmit(start->nonce, old_shares[0]);
   ASSERT_TRUE(done.ok()) << done.status();
   ASSERT_TRUE(done->complete);
   ASSERT_EQ(done->shares.size(), 5u);
-  EXPECT_FALSE(svc_->GetRekeyStatus().started);
-  EXPECT_FALSE(svc_->IsSealed()) << "rekey does not interrupt service";
+  EXPECT_FALSE(svc_->custody().GetRekeyStatus().started);
+  EXPECT_FALSE(svc_->custody().IsSealed()) << "rekey does not interrupt service";
   EXPECT_TRUE(svc_->Decrypt(ctx_, "", ct->ciphertext, {}).ok());
   Restart();
-  auto refused = svc_->SubmitUnsealShare(old_shares[0]);
+  auto refused = svc_->custody().SubmitUnsealShare(old_shares[0]);
   EXPECT_NE(refused.status().message().find("another share set"), std::string::npos);
-  for (int i : {4, 1}) EXPECT_TRUE(svc_->SubmitUnsealShare(Text(done->shares[i]))->sealed);
-  EXPECT_FALSE(svc_->SubmitUnsealShare(Text(done->shares[2]))->sealed);
+  for (int i : {4, 1}) EXPECT_TRUE(svc_->custody().SubmitUnsealShare(Text(done->shares[i]))->sealed);
+  EXPECT_FALSE(svc_->custody().SubmitUnsealShare(Text(done->shares[2]))->sealed);
   auto d = svc_->Decrypt(ctx_, "", ct->ciphertext, {});
   ASSERT_TRUE(d.ok());
   EXPECT_TRUE(d->plaintext.Equals(AsBytes("kept")));
   // Cancel.
-  auto again = svc_->RekeyStart({2, 1, {}});
+  auto again = svc_->custody().RekeyStart({2, 1, {}});
   ASSERT_TRUE(again.ok());
-  EXPECT_TRUE(svc_->RekeyCancel().ok());
-  EXPECT_EQ(svc_->RekeyCancel().code(), Code::kNotFound);
+  EXPECT_TRUE(svc_->custody().RekeyCancel().ok());
+  EXPECT_EQ(svc_->custody().RekeyCancel().code(), Code::kNotFound);
 }
 
 TEST_F(CustodyTest, RotationReencryptsEveryRecordInTheBackground) {
@@ -223,7 +223,7 @@ TEST_F(CustodyTest, RotationReencryptsEveryRecordInTheBackground) {
     ASSERT_TRUE(svc_->CreateKey(ctx_, {"key-" + std::to_string(i)}).ok());
     cts.push_back(svc_->Encrypt(ctx_, "key-" + std::to_string(i), AsBytes("v"), {})->ciphertext);
   }
-  auto term = svc_->RotateKeyring();
+  auto term = svc_->custody().RotateKeyring();
   ASSERT_TRUE(term.ok());
   EXPECT_EQ(*term, 2u);
   // Keep writing while it runs: new records go straight to the new term.
@@ -236,7 +236,7 @@ TEST_F(CustodyTest, RotationReencryptsEveryRecordInTheBackground) {
   EXPECT_GT(ks.last_completed, 0);
   // Every record is under term 2 now: check the store itself after a restart.
   Restart();
-  ASSERT_FALSE(svc_->SubmitUnsealShare(shares[0])->sealed);
+  ASSERT_FALSE(svc_->custody().SubmitUnsealShare(shares[0])->sealed);
   ASSERT_TRUE(svc_->WaitReencryptionIdle(20000));
   EXPECT_GT(svc_->GetKeyringStatus().last_completed, 0) << "the recount finds nothing left";
   EXPECT_EQ(svc_->GetKeyringStatus().old_records, 0u);
@@ -267,7 +267,7 @@ TEST_F(CustodyTest, SealUnderLoadReturnsNoDataAfterwards) {
     });
   }
   while (ok_before < 2000) std::this_thread::yield();
-  ASSERT_TRUE(svc_->Seal().ok());
+  ASSERT_TRUE(svc_->custody().Seal().ok());
   sealed_done = true;
   while (sealed_errors < 1000) std::this_thread::yield();  // plenty of attempts after it
   stop = true;

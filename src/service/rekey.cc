@@ -1,4 +1,4 @@
-// Service: rekey — a new root key and share set, authorized by a threshold of the
+// Custody: rekey — a new root key and share set, authorized by a threshold of the
 // current shares (or recovery shares with an HSM); the old shares stop working.
 #include <algorithm>
 #include <chrono>
@@ -9,11 +9,11 @@
 #include "common/time.h"
 #include "crypto/random.h"
 #include "service/custody_internal.h"
-#include "service/service.h"
+#include "service/custody.h"
 
 namespace keep::service {
-RekeyStatus Service::GetRekeyStatus() {
-  std::lock_guard lock(sys_mu_);
+RekeyStatus Custody::GetRekeyStatus() {
+  std::lock_guard lock(mu_);
   RekeyStatus st;
   if (!rekey_) return st;
   auto record = ReadSealRecord();
@@ -27,9 +27,9 @@ RekeyStatus Service::GetRekeyStatus() {
   return st;
 }
 
-Result<RekeyStatus> Service::RekeyStart(const ShareOptions& o) {
+Result<RekeyStatus> Custody::RekeyStart(const ShareOptions& o) {
   {
-    std::lock_guard lock(sys_mu_);
+    std::lock_guard lock(mu_);
     KEEP_RETURN_IF_ERROR(RequireUnsealed());
     KEEP_ASSIGN_OR_RETURN(auto record, ReadSealRecord());
     if (!record || !record->share_kind) {
@@ -57,25 +57,25 @@ Result<RekeyStatus> Service::RekeyStart(const ShareOptions& o) {
   return GetRekeyStatus();
 }
 
-Status Service::RekeyCancel() {
-  std::lock_guard lock(sys_mu_);
+Status Custody::RekeyCancel() {
+  std::lock_guard lock(mu_);
   if (!rekey_) return NotFound("no rekey is in progress");
   log::Info("sys: rekey {} cancelled", rekey_->nonce);
   rekey_.reset();
   return Status::Ok();
 }
 
-Result<RekeyUpdate> Service::RekeySubmit(std::string_view nonce, std::string_view share_text) {
+Result<RekeyUpdate> Custody::RekeySubmit(std::string_view nonce, std::string_view share_text) {
   RekeyUpdate out;
   {
-    std::lock_guard lock(sys_mu_);
+    std::lock_guard lock(mu_);
     KEEP_RETURN_IF_ERROR(RequireUnsealed());
     if (!rekey_) return NotFound("no rekey is in progress");
     if (nonce != rekey_->nonce) {
       return InvalidArgument("the nonce does not match the rekey in progress (" + rekey_->nonce +
                              ")");
     }
-    KEEP_ASSIGN_OR_RETURN(auto raw, store_->Get(kSealPath));
+    KEEP_ASSIGN_OR_RETURN(auto raw, store_.Get(kSealPath));
     if (!raw) return DataLoss("the seal record is missing");
     KEEP_ASSIGN_OR_RETURN(seal::SealRecord record, seal::SealRecord::Parse(*raw));
     bool duplicate = false;

@@ -16,27 +16,29 @@ bool StartsWith(std::string_view s, std::string_view p) {
 }  // namespace
 
 void Service::ReloadAll() {
-  std::lock_guard lock(sys_mu_);
-  if (barrier_.IsSealed()) return;
-  Status s = barrier_.Refresh();
-  if (s.ok()) s = keys_.Load();
-  if (s.ok()) s = LoadAccess();
-  if (!s.ok()) log::Error("replication: full reload failed: {}", s.ToString());
+  custody_.IfUnsealed([&] {
+    Status s = barrier_.Refresh();
+    if (s.ok()) s = Load();
+    if (!s.ok()) log::Error("replication: full reload failed: {}", s.ToString());
+  });
 }
 
 void Service::ApplyChanges(const std::vector<std::string>& paths) {
   // Another node's decrypt lockdown sealed it: this node seals too.
   if (std::find(paths.begin(), paths.end(), keys::Barrier::kLockdownPath) != paths.end() &&
       !barrier_.IsSealed()) {
-    auto why = GlobalLockdown();
+    auto why = custody_.GlobalLockdown();
     if (why.ok() && !why->empty()) {
       log::Warn("lockdown: another node sealed keep ({}); sealing", *why);
-      Seal().IgnoreError();
+      custody_.Seal().IgnoreError();
       return;
     }
   }
-  std::lock_guard lock(sys_mu_);  // never repopulate memory after a seal
-  if (barrier_.IsSealed() || paths.empty()) return;
+  if (paths.empty()) return;
+  custody_.IfUnsealed([&] { Apply(paths); });  // never repopulate memory after a seal
+}
+
+void Service::Apply(const std::vector<std::string>& paths) {
   std::set<std::string> keys;
   bool keyring = false, tokens = false, policies = false, locks = false, audit = false;
   for (const auto& p : paths) {

@@ -43,28 +43,28 @@ class ServiceTest : public ::testing::Test {
 };
 
 TEST_F(ServiceTest, InitUnsealSealAndTokens) {
-  auto h = svc_->GetHealth();
+  auto h = svc_->custody().GetHealth();
   ASSERT_TRUE(h.ok());
   EXPECT_FALSE(h->initialized);
-  EXPECT_EQ(svc_->Unseal().status().reason(), "not_initialized");
-  auto init = svc_->Init();
+  EXPECT_EQ(svc_->custody().Unseal().status().reason(), "not_initialized");
+  auto init = svc_->custody().Init();
   ASSERT_TRUE(init.ok()) << init.status();
-  EXPECT_EQ(svc_->Init().status().reason(), "already_initialized");
+  EXPECT_EQ(svc_->custody().Init().status().reason(), "already_initialized");
   const std::string token(AsChars(init->root_token.view()));
   auto id = svc_->directory().tokens().Lookup(token);
   ASSERT_TRUE(id.ok());
   EXPECT_TRUE(id->IsRoot());
   EXPECT_EQ(svc_->directory().tokens().Lookup("keep_wrong").status().code(), Code::kUnauthenticated);
-  ASSERT_TRUE(svc_->Seal().ok());
+  ASSERT_TRUE(svc_->custody().Seal().ok());
   EXPECT_EQ(svc_->CreateKey(ctx_, {"k"}).status().reason(), "sealed");
   EXPECT_EQ(svc_->Random(ctx_, 16).status().reason(), "sealed");
   EXPECT_EQ(svc_->directory().tokens().Lookup(token).status().reason(), "sealed");
-  ASSERT_TRUE(svc_->Unseal().ok());
+  ASSERT_TRUE(svc_->custody().Unseal().ok());
   EXPECT_TRUE(svc_->directory().tokens().Lookup(token).ok());
 }
 
 TEST_F(ServiceTest, EnvelopeOperationsAndRestart) {
-  ASSERT_TRUE(svc_->Init().ok());
+  ASSERT_TRUE(svc_->custody().Init().ok());
   ASSERT_TRUE(svc_->CreateKey(ctx_, {"orders"}).ok());
   keys::CreateKeyOptions chacha{"chacha", keys::KeyType::kChaCha20Poly1305, "", 0};
   ASSERT_TRUE(svc_->CreateKey(ctx_, chacha).ok());
@@ -97,9 +97,9 @@ TEST_F(ServiceTest, EnvelopeOperationsAndRestart) {
   EXPECT_EQ(svc_->DataKey(ctx_, "chacha", 100, true, {}).status().reason(), "bad_request");
   EXPECT_FALSE(svc_->DataKey(ctx_, "chacha", 128, false, {})->plaintext.has_value());
 
-  ASSERT_TRUE(svc_->RotateKeyring().ok());
+  ASSERT_TRUE(svc_->custody().RotateKeyring().ok());
   Open();  // restart: dev-file seal unseals, old keyring term and keys still read
-  ASSERT_TRUE(svc_->Unseal().ok());
+  ASSERT_TRUE(svc_->custody().Unseal().ok());
   auto again = svc_->Decrypt(ctx_, "", e->ciphertext, c);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->plaintext.Equals(AsBytes("card 4111")));
@@ -115,7 +115,7 @@ TEST(ServiceMaintenance, BackgroundTaskRotatesAndPurgesOnSchedule) {
     Service svc(*store::OpenSqliteStore((dir / "keep.db").string()),
                 std::make_unique<seal::DevFileSeal>((dir / "root.key").string()),
                 [&now] { return now.load(); });
-    ASSERT_TRUE(svc.Init().ok());
+    ASSERT_TRUE(svc.custody().Init().ok());
     RequestContext ctx;
     ASSERT_TRUE(svc.CreateKey(ctx, {"auto", keys::KeyType::kAes256Gcm, "", 3600}).ok());
     ASSERT_TRUE(svc.CreateKey(ctx, {"doomed"}).ok());
