@@ -9,9 +9,23 @@
 #include <iterator>
 
 #include "cli/cli_internal.h"
+#include "common/wiping_json.h"
 #include "cli/secret_input.h"
 
 namespace keep::cli {
+namespace {
+
+// Serializes `v` into a stack buffer, hands each piece to `emit`, wipes the buffer: no
+// std::string ever holds the text (which may carry plaintexts, shares, tokens).
+void Serialize(const json::value& v, const std::function<void(std::string_view)>& emit) {
+  json::serializer sr;
+  sr.reset(&v);
+  char chunk[4096];
+  while (!sr.done()) emit(sr.read(chunk));
+  explicit_bzero(chunk, sizeof chunk);
+}
+
+}  // namespace
 
 Result<json::value> Context::Call(std::string_view method, std::string_view target,
                                   const json::value* body, int* status) {
@@ -28,22 +42,14 @@ Result<json::value> Context::Call(std::string_view method, std::string_view targ
   }
   // The request may carry a plaintext: serialized into wiping memory, not a std::string.
   SecretString payload;
-  if (body) {
-    json::serializer sr;
-    sr.reset(body);
-    char chunk[4096];
-    while (!sr.done()) {
-      const std::string_view piece = sr.read(chunk);
-      payload.append(piece.data(), piece.size());
-    }
-    explicit_bzero(chunk, sizeof chunk);
-  }
+  if (body) Serialize(*body, [&](std::string_view piece) { payload.append(piece); });
   auto r = client_->Send(method, target, payload.view());
   if (!r.ok()) return r.status();
   if (status) *status = r->status;
   Status s = StatusOf(*r);
   boost::system::error_code ec;
-  json::value v = r->body.empty() ? json::value(json::object()) : json::parse(r->body.view(), ec);
+  json::value v = r->body.empty() ? json::value(json::object(WipingJsonStorage()))
+                                  : json::parse(r->body.view(), ec, WipingJsonStorage());
   // Callers that ask for the status (health) accept non-2xx answers that are not errors.
   const bool plain_answer = status && !ec && v.is_object() && !v.as_object().contains("error");
   if (!s.ok() && !plain_answer) {
@@ -60,8 +66,11 @@ Result<json::value> Context::Call(std::string_view method, std::string_view targ
 }
 
 void Context::PrintJson(const json::value& v) {
-  std::cout << json::serialize(v) << "\n";
+  Serialize(v, [](std::string_view piece) { std::cout << piece; });
+  std::cout << "\n";
 }
+
+json::object SecretBody() { return json::object(WipingJsonStorage()); }
 
 Result<json::object> ParseContext(const std::vector<std::string>& pairs) {
   json::object o;
@@ -75,6 +84,16 @@ Result<json::object> ParseContext(const std::vector<std::string>& pairs) {
     o[key] = p.substr(eq + 1);
   }
   return o;
+}
+
+Result<SecretString> ReadSecretInput(const std::string& path) {
+  // SecretString's allocator wipes every buffer it outgrows.
+  if (path.empty() || path == "-") {
+    return SecretString(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Usage("cannot read " + path);
+  return SecretString(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 Result<std::string> ReadInput(const std::string& path) {

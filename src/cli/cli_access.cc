@@ -19,8 +19,8 @@ std::string Join(const std::vector<std::string>& v, const char* sep) {
 
 Status PrintToken(const json::value& v) {
   const Reply r(v, "token");
-  std::ostringstream out;
-  if (auto t = r.OptStr("token")) out << "token:        " << *t << "\n";
+  TextOut out;
+  if (r.Has("token")) out << "token:        " << r.View("token") << "\n";
   out << "accessor:     " << r.Text("accessor") << "\n"
             << "display name: " << r.Text("display_name") << "\n"
             << "policies:     " << Join(r.Strings("policies"), ", ") << "\n"
@@ -73,7 +73,7 @@ void AddTokenCommands(CLI::App& app, Context& ctx, int& rc) {
          [&ctx]() -> Status {
            return Do(ctx, "GET", "/v1/auth/tokens", nullptr, [](const json::value& v) {
              const Reply r(v, "token list");
-             std::ostringstream out;
+             TextOut out;
              for (const auto& t : r.Objects("tokens")) {
                out << t.Text("accessor") << "  " << t.Text("display_name") << "  ["
                    << Join(t.Strings("policies"), ",") << "]  expires " << t.Text("expires_at")
@@ -99,7 +99,7 @@ void AddTokenCommands(CLI::App& app, Context& ctx, int& rc) {
     const std::string target = "/v1/auth/tokens/" + (*self ? std::string("self") : *raccessor);
     return Do(ctx, "DELETE", target, nullptr, [](const json::value& v) {
       const Reply r(v, "token revoke");
-      std::ostringstream out;
+      TextOut out;
       out << "revoked " << r.Int("revoked") << " token(s)\n";
       return r.Print(out);
     });
@@ -139,7 +139,7 @@ void AddPolicyCommands(CLI::App& app, Context& ctx, int& rc) {
   Action(policy->add_subcommand("list", "list policy names"), rc, [&ctx]() -> Status {
     return Do(ctx, "GET", "/v1/sys/policies", nullptr, [](const json::value& v) {
       const Reply r(v, "policy list");
-      std::ostringstream out;
+      TextOut out;
       for (const auto& n : r.Strings("policies")) out << n << "\n";
       return r.Print(out);
     });
@@ -160,7 +160,7 @@ void AddLockdownCommands(CLI::App& app, Context& ctx, int& rc) {
   Action(lockdown->add_subcommand("list", "list locked identities"), rc, [&ctx]() -> Status {
     return Do(ctx, "GET", "/v1/sys/lockdown", nullptr, [](const json::value& v) {
       const Reply r(v, "lockdown list");
-      std::ostringstream out;
+      TextOut out;
       for (const auto& l : r.Objects("identities")) {
         out << l.Text("identity") << "  " << l.Text("locked_at") << "  " << l.Text("reason")
             << "\n";
@@ -268,7 +268,7 @@ void AddAuditCommands(CLI::App& app, Context& ctx, int& rc) {
     json::value b = body;
     return Do(ctx, "POST", "/v1/sys/audit/hash", &b, [](const json::value& v) {
       const Reply r(v, "audit hash");
-      std::ostringstream out;
+      TextOut out;
       out << r.Str("hmac") << "\n";
       return r.Print(out);
     });

@@ -1,6 +1,4 @@
 // keep encrypt|decrypt|rewrap|datakey|random
-#include <openssl/crypto.h>
-
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -9,6 +7,7 @@
 #include "cli/file_stream.h"
 #include "cli/reply.h"
 #include "common/encoding.h"
+#include "crypto/secret_bytes.h"
 
 namespace keep::cli {
 namespace {
@@ -26,10 +25,6 @@ std::string Trim(std::string s) {
   return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
 }
 
-void Wipe(std::string& s) {
-  OPENSSL_cleanse(s.data(), s.size());
-}
-
 }  // namespace
 
 void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
@@ -42,9 +37,10 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   enc->add_option("--out", a->out, "write the ciphertext to FILE (default stdout)");
   Action(enc, rc, [&ctx, a]() -> Status {
     KEEP_ASSIGN_OR_RETURN(json::object context, ParseContext(a->context));
-    json::object body{{"context", std::move(context)}};
+    json::object body = SecretBody();
+    body["context"] = std::move(context);
     KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(a->in, a->out));
-    KEEP_ASSIGN_OR_RETURN(std::string plain, ReadInput(a->in));
+    KEEP_ASSIGN_OR_RETURN(SecretString plain, ReadSecretInput(a->in));
     // With --format json and no --out the JSON answer is the output; with --out the
     // ciphertext goes there and the JSON answer to stdout.
     const bool to_file = !a->out.empty() && a->out != "-";
@@ -53,11 +49,9 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       KEEP_ASSIGN_OR_RETURN(OutputFile f, OpenOutput(a->out, 0644));
       out.emplace(std::move(f));
     }
-    std::string b64 = Base64Encode(AsBytes(plain));
-    Wipe(plain);
-    body["plaintext"] = b64;
-    Wipe(b64);
-    json::value b = body;
+    body["plaintext"] = crypto::EncodeBase64Secret(AsBytes(plain.view())).view();
+    plain.Wipe();
+    json::value b(std::move(body));  // keeps the wiping storage
     KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/keys/" + a->key + "/encrypt", &b));
     if (out) {
       const Reply r(v, "encrypt");
@@ -94,21 +88,16 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
     if (out) {
       const std::string_view b64 = r.View("plaintext");
       KEEP_RETURN_IF_ERROR(r.status());
-      auto plain = Base64Decode(b64);
+      auto plain = crypto::DecodeBase64Secret(b64);
       if (!plain.ok()) return BadAnswer("the server's answer to decrypt is malformed: bad base64");
-      const Status written = WriteAndCommit(*out, AsChars(*plain));
-      OPENSSL_cleanse(plain->data(), plain->size());
-      KEEP_RETURN_IF_ERROR(written);
+      KEEP_RETURN_IF_ERROR(WriteAndCommit(*out, AsChars(plain->view())));
     }
     if (ctx.globals().json()) {
       if (!to_file) {
         ctx.PrintJson(v);
         return Status::Ok();
       }
-      json::object meta = r.object();
-      if (auto* p = meta.if_contains("plaintext"); p && p->is_string()) {
-        OPENSSL_cleanse(p->as_string().data(), p->as_string().size());
-      }
+      json::object meta = r.object();  // on the answer's wiping storage
       meta.erase("plaintext");
       meta["output"] = a->out;
       ctx.PrintJson(meta);
@@ -130,7 +119,7 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       return Status::Ok();
     }
     const Reply r(v, "rewrap");
-    std::ostringstream out;
+    TextOut out;
     out << r.Str("ciphertext") << "\n";
     return r.Print(out);
   });
@@ -172,7 +161,7 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       return Status::Ok();
     }
     const Reply r(v, "random");
-    std::ostringstream out;
+    TextOut out;
     out << r.Str("random") << "\n";
     return r.Print(out);
   });

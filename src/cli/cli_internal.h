@@ -13,6 +13,7 @@
 #include "common/output_file.h"
 #include "crypto/pubkey.h"
 #include "keep/client.h"
+#include "keep/secret_string.h"
 
 namespace keep::cli {
 
@@ -59,10 +60,13 @@ class Context {
   // printed first), kUnavailable when the server cannot be reached, bad_answer when the
   // answer is not a JSON object, usage when the client options are wrong (address, CA).
   // With `status`, answers that are not errors whatever their status (health: 503 when
-  // sealed) are returned, and their HTTP status stored there.
+  // sealed) are returned, and their HTTP status stored there. The answer is parsed into
+  // wiping storage (WipingJsonStorage): it may hold plaintexts, data keys, shares, tokens,
+  // and copies of it keep that storage. A `body` holding secrets should be built on
+  // SecretBody(); it is serialized into wiping memory.
   Result<json::value> Call(std::string_view method, std::string_view target,
                            const json::value* body = nullptr, int* status = nullptr);
-  // Prints `v` as JSON (for --format json).
+  // Prints `v` as JSON (for --format json), serialized piece by piece into a wiped buffer.
   void PrintJson(const json::value& v);
 
  private:
@@ -77,7 +81,11 @@ void Action(CLI::App* sc, int& rc, std::function<Status()> f);
 // Parses repeated "k=v" options into a JSON object. Errors: usage.
 Result<json::object> ParseContext(const std::vector<std::string>& pairs);
 // Reads a whole file ("-" or empty: stdin) as bytes. Errors: usage naming the file.
+// An empty JSON object on wiping storage, for request bodies that carry secrets.
+json::object SecretBody();
 Result<std::string> ReadInput(const std::string& path);
+// The same for input that may be secret (a plaintext to encrypt): read into wiping memory.
+Result<SecretString> ReadSecretInput(const std::string& path);
 // Opens an output file created with `mode` (empty or "-": stdout) by OutputFile's rules
 // (common/output_file.h: regular files replaced whole by rename at Commit(), devices and
 // FIFOs written in place, links followed, directories refused). With `input`, an output

@@ -15,7 +15,7 @@ Status PrintKey(Context& ctx, const json::value& v, const char* what) {
     return Status::Ok();
   }
   const Reply r(v, what);
-  std::ostringstream out;
+  TextOut out;
   out << "name:                   " << r.Text("name") << "\n"
             << "id:                     " << r.Text("id") << "\n"
             << "type:                   " << r.Text("type") << "\n"

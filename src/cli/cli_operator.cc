@@ -28,18 +28,18 @@ Result<json::array> ReadRecipients(const std::vector<std::string>& files) {
 // The share to submit: from the argument or a hidden prompt; decrypted locally with
 // --identity when it was encrypted to this custodian. The plaintext share never leaves
 // this process except in the request to the server.
-Result<std::string> ShareToSubmit(const std::string& given, const std::string& identity,
-                                  const char* prompt) {
-  std::string text = given;
+Result<SecretString> ShareToSubmit(const std::string& given, const std::string& identity,
+                                   const char* prompt) {
+  SecretString text(std::string_view{given});
   if (text.empty()) {
     KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes typed, ReadShare(prompt));
     text.assign(AsChars(typed.view()));
   }
   if (identity.empty()) return text;
   KEEP_ASSIGN_OR_RETURN(const crypto::PrivateKey key, LoadIdentity(identity));
-  auto share = seal::DecryptShare(key, text);
+  auto share = seal::DecryptShare(key, text.view());
   if (!share.ok()) return Usage(std::string(share.status().message()));
-  return std::string(AsChars(share->view()));
+  return SecretString(AsChars(share->view()));
 }
 
 void PrintShares(std::ostream& out, const Reply& r, const std::vector<std::string>& recipients) {
@@ -156,7 +156,7 @@ void AddRekeyCommands(CLI::App& op, Context& ctx, int& rc) {
       return Status::Ok();
     }
     const Reply r(v, "operator rekey init");
-    std::ostringstream out;
+    TextOut out;
     PrintRekeyStatus(out, r);
     out << "Custodians now run: keep operator rekey submit --nonce " << r.Str("nonce") << "\n";
     return r.Print(out);
@@ -168,7 +168,7 @@ void AddRekeyCommands(CLI::App& op, Context& ctx, int& rc) {
       return Status::Ok();
     }
     const Reply r(v, "operator rekey status");
-    std::ostringstream out;
+    TextOut out;
     PrintRekeyStatus(out, r);
     return r.Print(out);
   });
@@ -190,15 +190,19 @@ void AddRekeyCommands(CLI::App& op, Context& ctx, int& rc) {
   submit->add_option("share", *share, "a current share; prompted without echo when omitted");
   submit->add_option("--identity", *identity, "your private key when the share is encrypted");
   Action(submit, rc, [&ctx, nonce, share, identity]() -> Status {
-    KEEP_ASSIGN_OR_RETURN(std::string text, ShareToSubmit(*share, *identity, "Current share: "));
-    json::value b = json::object{{"nonce", *nonce}, {"share", std::move(text)}};
+    KEEP_ASSIGN_OR_RETURN(const SecretString text,
+                          ShareToSubmit(*share, *identity, "Current share: "));
+    json::object o = SecretBody();
+    o["nonce"] = *nonce;
+    o["share"] = text.view();
+    const json::value b(std::move(o));
     KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/sys/rekey/update", &b));
     if (ctx.globals().json()) {
       ctx.PrintJson(v);
       return Status::Ok();
     }
     const Reply r(v, "operator rekey submit");
-    std::ostringstream out;
+    TextOut out;
     if (!r.Bool("complete")) {
       PrintRekeyStatus(out, r);
     } else {
@@ -216,14 +220,14 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
     // Health answers 503/501 with a body when sealed or uninitialized: still a status.
     KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("GET", "/v1/sys/health", nullptr, &code));
     const Reply r(v, "status");
-    std::ostringstream out;
+    TextOut out;
     if (!ctx.globals().json()) PrintStatus(out, r);
     const bool serving = r.Bool("initialized") && !r.Bool("sealed");
     KEEP_RETURN_IF_ERROR(r.status());
     if (ctx.globals().json()) {
       ctx.PrintJson(v);
     } else {
-      std::cout << out.str();
+      std::cout << out.view();
     }
     // As `vault status`: 2 when sealed or not initialized (a degraded node serves: 0). Not
     // an error: the status was shown.
@@ -256,7 +260,7 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
       return Status::Ok();
     }
     const Reply r(v, "operator init");
-    std::ostringstream out;
+    TextOut out;
     PrintShares(out, r, *recipients);
     out << "root token: " << r.View("root_token") << "\n"
         << "Store the root token safely; it is shown only once.\n";
@@ -275,11 +279,13 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
                      "decrypted here and the key never leaves this machine");
   unseal->add_flag("--reset", *reset, "discard the shares entered so far");
   Action(unseal, rc, [&ctx, share, reset, identity]() -> Status {
-    json::object body;
+    json::object body = SecretBody();
     if (*reset) {
       body["reset"] = true;
     } else if (!share->empty() || !identity->empty()) {
-      KEEP_ASSIGN_OR_RETURN(body["share"], ShareToSubmit(*share, *identity, "Unseal share: "));
+      KEEP_ASSIGN_OR_RETURN(const SecretString text,
+                            ShareToSubmit(*share, *identity, "Unseal share: "));
+      body["share"] = text.view();
     } else {
       int health_status = 0;
       auto h = ctx.Call("GET", "/v1/sys/health", nullptr, &health_status);
@@ -288,19 +294,24 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
         const bool needs_share = r.OptStr("share_kind").value_or("") != "" && r.Bool("sealed") &&
                                  r.Str("seal_type") == "shamir";
         if (needs_share && r.ok()) {
-          KEEP_ASSIGN_OR_RETURN(body["share"], ShareToSubmit("", "", "Unseal share: "));
+          KEEP_ASSIGN_OR_RETURN(const SecretString text, ShareToSubmit("", "", "Unseal share: "));
+          body["share"] = text.view();
         }
       }
     }
-    json::value b = body;
+    const bool asked = !body.empty();
+    json::value b(std::move(body));  // keeps the wiping storage
     KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/sys/unseal", &b));
     // An HSM seal that still cannot unseal itself (HSM lost): ask for a recovery share.
-    if (body.empty() && isatty(STDIN_FILENO)) {
+    if (!asked && isatty(STDIN_FILENO)) {
       const Reply r(v, "operator unseal");
       if (r.Bool("sealed") && r.OptStr("share_kind").value_or("") == "recovery" && r.ok()) {
         if (auto e = r.OptStr("seal_error")) std::cerr << "automatic unseal failed: " << *e << "\n";
-        KEEP_ASSIGN_OR_RETURN(std::string text, ShareToSubmit("", "", "Recovery share: "));
-        b = json::object{{"share", std::move(text)}};
+        KEEP_ASSIGN_OR_RETURN(const SecretString text,
+                              ShareToSubmit("", "", "Recovery share: "));
+        json::object o = SecretBody();
+        o["share"] = text.view();
+        b = json::value(std::move(o));
         KEEP_ASSIGN_OR_RETURN(v, ctx.Call("POST", "/v1/sys/unseal", &b));
       }
     }
@@ -309,7 +320,7 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
       return Status::Ok();
     }
     const Reply r(v, "operator unseal");
-    std::ostringstream out;
+    TextOut out;
     const bool sealed = r.Bool("sealed");
     out << "sealed:   " << (sealed ? "true" : "false") << "\n";
     if (sealed) out << "progress: " << r.Int("progress") << "/" << r.Int("threshold") << "\n";
@@ -338,7 +349,7 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
              return Status::Ok();
            }
            const Reply r(v, "operator rotate");
-           std::ostringstream out;
+           TextOut out;
            out << "keyring term: " << r.Int("term") << "\n";
            return r.Print(out);
          });

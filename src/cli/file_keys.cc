@@ -1,7 +1,5 @@
 #include "cli/file_keys.h"
 
-#include <openssl/crypto.h>
-
 #include <cstdlib>
 
 #include "cli/secret_input.h"
@@ -34,15 +32,10 @@ Result<std::vector<crypto::PublicKey>> LoadRecipients(const std::vector<std::str
 Result<crypto::SecretBytes> FileKeyFrom(json::object& response) {
   auto* p = response.if_contains("plaintext");
   if (p == nullptr || !p->is_string()) return BadAnswer("the server returned no file key");
-  auto& text = p->as_string();
-  auto raw = Base64Decode(std::string_view(text));
-  OPENSSL_cleanse(text.data(), text.size());
-  if (!raw.ok() || raw->size() != ff::kFileKeySize) {
-    if (raw.ok()) OPENSSL_cleanse(raw->data(), raw->size());
+  auto key = crypto::DecodeBase64Secret(std::string_view(p->as_string()), /*locked=*/true);
+  if (!key.ok() || key->size() != ff::kFileKeySize) {
     return BadAnswer("the server returned a malformed file key");
   }
-  auto key = crypto::SecretBytes::LockedCopyOf(*raw);
-  OPENSSL_cleanse(raw->data(), raw->size());
   return key;
 }
 
@@ -59,12 +52,11 @@ Result<ff::Stanza> KeepStanzaFrom(const std::string& key, const json::object& re
 // (POST /v1/keys/NAME/encrypt; needs the `encrypt` capability).
 Result<ff::Stanza> KeepStanza(Context& ctx, const std::string& key,
                               const crypto::SecretBytes& file_key) {
-  std::string b64 = Base64Encode(file_key.view());
-  json::value body = json::object{{"plaintext", b64}, {"context", KeepStanzaContext()}};
-  OPENSSL_cleanse(b64.data(), b64.size());
+  json::object o = SecretBody();
+  o["plaintext"] = crypto::EncodeBase64Secret(file_key.view()).view();
+  o["context"] = KeepStanzaContext();
+  const json::value body(std::move(o));
   auto v = ctx.Call("POST", "/v1/keys/" + key + "/encrypt", &body);
-  OPENSSL_cleanse(body.as_object()["plaintext"].as_string().data(),
-                  body.as_object()["plaintext"].as_string().size());
   KEEP_RETURN_IF_ERROR(v.status());
   return KeepStanzaFrom(key, v->as_object());
 }

@@ -28,9 +28,9 @@ Status Reply::status() const {
   return state_->problem ? BadAnswer(*state_->problem) : Status::Ok();
 }
 
-Status Reply::Print(const std::ostringstream& text) const {
+Status Reply::Print(const TextOut& text) const {
   KEEP_RETURN_IF_ERROR(status());
-  std::cout << text.str();
+  std::cout << text.view();
   return Status::Ok();
 }
 

@@ -19,9 +19,14 @@
 
 #include <boost/json.hpp>
 
+#include "keep/secret_string.h"
 #include "keep/status.h"
 
 namespace keep::cli {
+
+// What a command prints, built before anything is printed: it may hold a root token,
+// shares or a plaintext, so its buffer is wiping memory (keep::WipingAllocator).
+using TextOut = std::basic_ostringstream<char, std::char_traits<char>, WipingAllocator<char>>;
 
 class Reply {
  public:
@@ -33,7 +38,7 @@ class Reply {
   bool ok() const { return !state_->problem; }
   // Writes `text` (built from this reply) to stdout, unless a field was malformed: then
   // nothing is printed and the problem is returned.
-  Status Print(const std::ostringstream& text) const;
+  Status Print(const TextOut& text) const;
 
   bool Has(std::string_view k) const;
   std::string Str(std::string_view k) const;  // a string

@@ -1,10 +1,13 @@
 #include "crypto/secret_bytes.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include <atomic>
 #include <cstring>
 #include <new>
+
+#include "common/encoding.h"
 
 namespace keep::crypto {
 namespace {
@@ -127,6 +130,24 @@ uint64_t LockedFallbacks() {
 
 size_t SecureHeapUsed() {
   return CRYPTO_secure_malloc_initialized() ? CRYPTO_secure_used() : 0;
+}
+
+SecretString EncodeBase64Secret(std::span<const uint8_t> bytes) {
+  // EVP_EncodeBlock writes a NUL after the text: the string's own terminator slot.
+  SecretString out(4 * ((bytes.size() + 2) / 3), '\0');
+  if (!bytes.empty()) {
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
+                    static_cast<int>(bytes.size()));
+  }
+  return out;
+}
+
+Result<SecretBytes> DecodeBase64Secret(std::string_view text, bool locked) {
+  const size_t bound = Base64DecodedSizeBound(text);
+  SecretBytes out = locked ? SecretBytes::Locked(bound) : SecretBytes(bound);
+  KEEP_ASSIGN_OR_RETURN(size_t n, Base64DecodeInto(text, out.data(), out.size()));
+  out.Truncate(n);
+  return out;
 }
 
 }  // namespace keep::crypto

@@ -16,6 +16,10 @@
 #include <cstdint>
 #include <ostream>
 #include <span>
+#include <string_view>
+
+#include "keep/secret_string.h"
+#include "keep/result.h"
 
 namespace keep::crypto {
 
@@ -63,6 +67,12 @@ class SecretBytes {
 };
 
 std::ostream& operator<<(std::ostream& os, const SecretBytes& s);
+
+// Base64 (RFC 4648, padded) of secret bytes, in wiping memory.
+SecretString EncodeBase64Secret(std::span<const uint8_t> bytes);
+// Decodes base64 text straight into a SecretBytes (locked when `locked`): no plain copy
+// of the decoded bytes is ever made. Errors: kInvalidArgument for text that is not base64.
+Result<SecretBytes> DecodeBase64Secret(std::string_view text, bool locked = false);
 
 // Constant-time comparison of two byte ranges (false when lengths differ).
 bool ConstantTimeEquals(std::span<const uint8_t> a, std::span<const uint8_t> b);

@@ -98,5 +98,34 @@ TEST(Random, DistinctAndRightSize) {
   EXPECT_EQ(seen.size(), 100u);
 }
 
+// RFC 4648 §10 test vectors, both ways, through the secret forms.
+TEST(SecretBase64, Rfc4648Vectors) {
+  const std::pair<std::string_view, std::string_view> vectors[] = {
+      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, text] : vectors) {
+    const auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(plain.data()),
+                                                plain.size());
+    EXPECT_EQ(EncodeBase64Secret(bytes).view(), text) << plain;
+    for (bool locked : {false, true}) {
+      auto d = DecodeBase64Secret(text, locked);
+      ASSERT_TRUE(d.ok()) << text;
+      EXPECT_TRUE(d->Equals(bytes)) << text;
+      if (!plain.empty()) {
+        // Locked as SecretBytes::Locked is here (no secure heap: a counted fallback).
+        EXPECT_EQ(d->is_locked(), locked && SecretBytes::Locked(1).is_locked()) << text;
+      }
+    }
+  }
+}
+
+TEST(SecretBase64, RejectsWhatIsNotBase64) {
+  for (std::string_view bad : {"Zg=", "Z", "Zm9v!", "Zm 9v", "====", "Zg==Zg=="}) {
+    auto d = DecodeBase64Secret(bad);
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_EQ(d.status().code(), Code::kInvalidArgument) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace keep::crypto

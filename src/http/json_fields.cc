@@ -3,7 +3,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include <boost/container/pmr/memory_resource.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 #include <cstddef>
 #include <new>
@@ -13,29 +12,10 @@
 
 #include "common/encoding.h"
 #include "common/json_keys.h"
+#include "common/wiping_json.h"
 
 namespace keep::http {
 namespace {
-
-// Hands out heap memory and wipes it on release. The real size is kept in a header in
-// front of each block: Boost.JSON 1.81's monotonic_resource passes a different size to
-// deallocate than it asked for, so the size argument cannot be trusted.
-class WipingResource final : public boost::container::pmr::memory_resource {
-  static constexpr std::size_t kHeader = alignof(std::max_align_t);
-  void* do_allocate(std::size_t n, std::size_t align) override {
-    if (align > kHeader) throw std::bad_alloc();
-    auto* base = static_cast<unsigned char*>(::operator new(n + kHeader));
-    *reinterpret_cast<std::size_t*>(base) = n;
-    return base + kHeader;
-  }
-  void do_deallocate(void* p, std::size_t, std::size_t) override {
-    auto* base = static_cast<unsigned char*>(p) - kHeader;
-    const std::size_t n = *reinterpret_cast<std::size_t*>(base);
-    OPENSSL_cleanse(base, n + kHeader);
-    ::operator delete(base);
-  }
-  bool do_is_equal(const memory_resource& other) const noexcept override { return this == &other; }
-};
 
 Status Bad(std::string msg) {
   return InvalidArgument(std::move(msg));
@@ -44,7 +24,7 @@ Status Bad(std::string msg) {
 }  // namespace
 
 struct ParsedBody::Resources {
-  WipingResource wiping;
+  WipingMemoryResource wiping;
   unsigned char initial[1024];  // enough for single requests; wiped per request
   json::monotonic_resource mono{initial, sizeof initial, &wiping};
   ~Resources() { OPENSSL_cleanse(initial, sizeof initial); }
@@ -142,10 +122,8 @@ Result<format::EncryptionContext> OptContext(const json::object& o) {
 
 Result<crypto::SecretBytes> ReqBase64(const json::object& o, std::string_view name) {
   KEEP_ASSIGN_OR_RETURN(std::string_view text, ReqString(o, name));
-  crypto::SecretBytes out(Base64DecodedSizeBound(text));
-  auto n = Base64DecodeInto(text, out.data(), out.size());
-  if (!n.ok()) return Bad("field '" + std::string(name) + "' is not valid base64");
-  out.Truncate(*n);
+  auto out = crypto::DecodeBase64Secret(text);
+  if (!out.ok()) return Bad("field '" + std::string(name) + "' is not valid base64");
   return out;
 }
 
