@@ -1,21 +1,45 @@
-// keep::Client — a connection to a keepd server over HTTPS (libkeep).
+// keep::Client — libkeep's connection to keepd over HTTPS, with every native operation as
+// a typed call (no JSON in the caller's code).
 //
-// Create() validates the options and loads the CA; the TLS connection is opened on
-// the first request and kept alive; if the server has closed it, the request is
-// retried once on a fresh connection (requests are idempotent or safe to repeat:
-// encrypt returns a new ciphertext, nothing is lost). The server certificate must
-// chain to `ca_cert_file` (or the system store when empty) and match the host name or
-// IP address in `address`.
+// Transport. Create() validates the options and loads the CA; connections are opened on
+// demand and kept alive in a small pool (up to `max_connections` idle ones), so one Client
+// is shared by all threads of a process. The server certificate must chain to
+// `ca_cert_file` (or the system store when empty) and match the host name or IP address
+// of the address used. With several `addresses` a call that cannot reach one server (or
+// gets 503 from it: sealed, shutting down, overloaded) moves on to the next; the last
+// server that answered is tried first next time.
 //
-// Errors: kInvalidArgument for bad options; kUnavailable ("unavailable") when the
-// server cannot be reached, TLS fails, or the timeout passes. HTTP error statuses are
-// not errors at this level: Send returns them; StatusOf() turns them into a Status.
-// Thread-compatible: use one Client per thread.
+// Retries. A call is attempted up to `max_attempts` times within its deadline
+// (`CallOptions::timeout_ms`, default `ClientOptions::timeout_ms`, connect included),
+// sleeping a jittered exponential backoff between attempts (full jitter from
+// `backoff_initial_ms`, doubling up to `backoff_max_ms`) or the server's Retry-After when
+// it gives one; a Retry-After beyond the deadline ends the call at once. Retried: a
+// request that could not be sent or answered (connection refused, reset, TLS failure),
+// 503 and 429 — for idempotent calls only. Calls that are not idempotent (key create,
+// rotate, delete, undelete, the sys calls) are retried only when the connection failed
+// before the request was written, never after.
+//
+// Errors. A Status whose reason is the server's error code (keep/reasons.h): `not_found`,
+// `context_mismatch`, `invalid_ciphertext`, `key_disabled`, `sealed`, ... stay
+// distinguishable; kUnavailable "unavailable" when no server could be reached within the
+// deadline; kInvalidArgument for bad options or arguments caught before sending;
+// "bad_answer" when a server's answer is not what the API documents.
+//
+// Secrets. Plaintexts and data keys come back as SecretString (bytes in a string whose
+// allocator wipes every buffer it frees); requests carrying them are built and sent from
+// wiping memory; the token is never logged.
+//
+// Thread-safety: every method is safe to call from many threads at once.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keep/result.h"
 #include "keep/secret_string.h"
@@ -24,11 +48,22 @@ namespace keep {
 
 struct ClientOptions {
   std::string address = "https://127.0.0.1:8443";  // https://HOST:PORT (IPv6 as [::1])
-  std::string token;                               // bearer token; never logged
-  std::string ca_cert_file;                        // PEM; empty: system trust store
+  // Several servers of one cluster, tried in order with failover; when empty, `address`.
+  std::vector<std::string> addresses;
+  std::string token;             // bearer token; never logged
+  std::string ca_cert_file;      // PEM; empty: system trust store
   std::string client_cert_file;  // mutual TLS: client certificate chain (PEM); empty: none
   std::string client_key_file;   // its private key (PEM)
-  int timeout_ms = 30000;        // per request, connect included
+  int timeout_ms = 30000;        // default deadline of a call, all attempts included
+  int max_attempts = 4;          // per call, across servers
+  int backoff_initial_ms = 50;   // first backoff cap; doubles per attempt
+  int backoff_max_ms = 2000;
+  int max_connections = 8;       // idle connections kept per server
+};
+
+// Per call: a deadline other than ClientOptions::timeout_ms (0: that one).
+struct CallOptions {
+  int timeout_ms = 0;
 };
 
 struct HttpResult {
@@ -38,6 +73,89 @@ struct HttpResult {
   int retry_after_s = 0;  // Retry-After (429, 503 overloaded) in seconds; 0: none given
 };
 
+// Encryption context: string pairs bound to a ciphertext (docs/api.md: at most 64 pairs,
+// 8 KiB); the same pairs must be given to decrypt.
+using EncryptionContext = std::map<std::string, std::string>;
+
+struct KeyVersionInfo {
+  uint32_t version = 0;
+  std::string created_at;  // RFC 3339
+};
+
+struct KeyInfo {
+  std::string name, id, type, description, created_at;
+  std::string state;  // "enabled", "disabled" or "pending_deletion"
+  uint32_t latest_version = 0;
+  uint32_t min_decryption_version = 0;
+  uint32_t min_encryption_version = 0;  // 0: any version allowed to decrypt
+  std::string auto_rotate_period;       // "90d", "0" for never
+  std::optional<std::string> deletion_date;
+  std::vector<KeyVersionInfo> versions;
+};
+
+struct KeyPage {
+  std::vector<std::string> keys;  // names, in order
+  std::string next;  // pass as `after` for the next page; empty: the last page
+};
+
+struct NewKey {
+  std::string name;
+  std::string type;                // empty: the server's default (aes256-gcm)
+  std::string description;
+  std::string auto_rotate_period;  // empty: never
+};
+
+// Only the fields set are changed.
+struct KeyChanges {
+  std::optional<std::string> description;
+  std::optional<bool> enabled;
+  std::optional<uint32_t> min_decryption_version;
+  std::optional<uint32_t> min_encryption_version;
+  std::optional<std::string> auto_rotate_period;
+};
+
+struct Ciphertext {
+  std::string ciphertext;  // "keep:…"
+  std::string key;
+  uint32_t version = 0;
+};
+
+struct Plaintext {
+  SecretString plaintext;  // bytes
+  std::string key;
+  uint32_t version = 0;
+};
+
+struct DataKey {
+  std::optional<SecretString> plaintext;  // the key's bytes; absent when not asked for
+  std::string ciphertext;                 // the wrapped copy, a keep ciphertext
+  std::string key;
+  uint32_t version = 0;
+};
+
+struct EncryptItem {
+  std::string_view plaintext;  // borrowed bytes, not copied into unwiped memory
+  EncryptionContext context;
+  std::optional<uint32_t> version;  // empty: the latest allowed
+};
+
+struct DecryptItem {
+  std::string ciphertext;
+  EncryptionContext context;
+};
+
+struct ServerStatus {
+  int http_status = 0;  // 200 active or degraded, 503 sealed, 501 not initialized
+  bool initialized = false;
+  bool sealed = true;
+  bool degraded = false;
+  std::string seal_type, version, node_id;
+};
+
+// Batch answers: one Result per item, in order (an item's error does not fail the rest).
+template <typename T>
+using BatchResult = std::vector<Result<T>>;
+
 class Client {
  public:
   static Result<std::unique_ptr<Client>> Create(ClientOptions options);
@@ -45,14 +163,62 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Sends one request (`target` is the path and query, e.g. "/v1/keys").
-  Result<HttpResult> Send(std::string_view method, std::string_view target, std::string_view body);
+  // Keys (docs/api.md, "Keys").
+  Result<KeyInfo> CreateKey(const NewKey& key, CallOptions o = {});
+  Result<KeyInfo> GetKey(std::string_view name, CallOptions o = {});
+  // `limit` 1–1000 (0: the server's default, 100); keys whose name starts with `prefix`
+  // and comes after `after`.
+  Result<KeyPage> ListKeys(std::string_view prefix = {}, std::string_view after = {},
+                           int limit = 0, CallOptions o = {});
+  Result<KeyInfo> RotateKey(std::string_view name, CallOptions o = {});
+  Result<KeyInfo> UpdateKey(std::string_view name, const KeyChanges& changes,
+                            CallOptions o = {});
+  // Schedules deletion in `pending_days` (7–365; 0: the server's default, 30).
+  Result<KeyInfo> DeleteKey(std::string_view name, int pending_days = 0, CallOptions o = {});
+  Result<KeyInfo> UndeleteKey(std::string_view name, CallOptions o = {});
+
+  // Cryptographic operations (docs/api.md). `plaintext` is bytes.
+  Result<Ciphertext> Encrypt(std::string_view key, std::string_view plaintext,
+                             const EncryptionContext& context = {},
+                             std::optional<uint32_t> version = {}, CallOptions o = {});
+  // `key` empty: the key named in the ciphertext (POST /v1/decrypt).
+  Result<Plaintext> Decrypt(std::string_view key, std::string_view ciphertext,
+                            const EncryptionContext& context = {}, CallOptions o = {});
+  Result<Ciphertext> Rewrap(std::string_view key, std::string_view ciphertext,
+                            const EncryptionContext& context = {}, CallOptions o = {});
+  // `bits` 128, 256 or 512; `with_plaintext` false needs only the `datakey` capability.
+  Result<DataKey> GenerateDataKey(std::string_view key, int bits = 256,
+                                  bool with_plaintext = true,
+                                  const EncryptionContext& context = {}, CallOptions o = {});
+  Result<SecretString> Random(int bytes, CallOptions o = {});
+
+  // Batch forms: one request (up to the server's max_batch_items, 10,000 by default).
+  Result<BatchResult<Ciphertext>> EncryptBatch(std::string_view key,
+                                               std::span<const EncryptItem> items,
+                                               CallOptions o = {});
+  Result<BatchResult<Plaintext>> DecryptBatch(std::string_view key,
+                                              std::span<const DecryptItem> items,
+                                              CallOptions o = {});
+  Result<BatchResult<Ciphertext>> RewrapBatch(std::string_view key,
+                                              std::span<const DecryptItem> items,
+                                              CallOptions o = {});
+
+  // GET /v1/sys/health: answers (sealed: 503, not initialized: 501) are a status, not an
+  // error; unreachable is an error.
+  Result<ServerStatus> Health(CallOptions o = {});
+
+  // The raw request under the typed calls, for endpoints without one (policies, tokens,
+  // sys) and for tests. `idempotent` allows the retries above. HTTP error statuses are not
+  // errors here: StatusOf() turns them into a Status.
+  Result<HttpResult> Send(std::string_view method, std::string_view target,
+                          std::string_view body, bool idempotent = false, CallOptions o = {});
 
  private:
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
-  Result<HttpResult> SendOnce(std::string_view method, std::string_view target,
-                              std::string_view body);
+  // Sends and turns an error status into its Status; the answer's body otherwise.
+  Result<HttpResult> Call(std::string_view method, std::string_view target,
+                          std::string_view body, bool idempotent, CallOptions o);
   std::unique_ptr<Impl> impl_;
 };
 

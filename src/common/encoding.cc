@@ -47,6 +47,16 @@ std::string Base64Encode(ByteView data) {
   return out;
 }
 
+void AppendBase64(SecretString& out, ByteView data) {
+  const size_t at = out.size();
+  out.resize(at + 4 * ((data.size() + 2) / 3));
+  // EVP_EncodeBlock writes a NUL after the text: the string's own terminator slot.
+  if (!data.empty()) {
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + at), data.data(),
+                    static_cast<int>(data.size()));
+  }
+}
+
 size_t Base64DecodedSizeBound(std::string_view text) {
   return text.size() / 4 * 3;
 }

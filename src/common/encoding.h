@@ -12,11 +12,14 @@
 #include <string_view>
 
 #include "common/bytes.h"
+#include "keep/secret_string.h"
 #include "keep/result.h"
 
 namespace keep {
 
 std::string Base64Encode(ByteView data);
+// Appends the base64 of `data` to `out`: for secrets, straight into wiping memory.
+void AppendBase64(SecretString& out, ByteView data);
 Result<Bytes> Base64Decode(std::string_view text);
 // Decodes into caller-owned memory of Base64DecodedSize(text) bytes; returns the length.
 // On error the output is zeroed.

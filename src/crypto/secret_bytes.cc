@@ -1,7 +1,6 @@
 #include "crypto/secret_bytes.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <atomic>
 #include <cstring>
@@ -133,12 +132,8 @@ size_t SecureHeapUsed() {
 }
 
 SecretString EncodeBase64Secret(std::span<const uint8_t> bytes) {
-  // EVP_EncodeBlock writes a NUL after the text: the string's own terminator slot.
-  SecretString out(4 * ((bytes.size() + 2) / 3), '\0');
-  if (!bytes.empty()) {
-    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
-                    static_cast<int>(bytes.size()));
-  }
+  SecretString out;
+  AppendBase64(out, bytes);
   return out;
 }
 
