@@ -72,6 +72,7 @@ inline constexpr std::string_view kLocalReasons[] = {
     "is_directory",     // an output names a directory
     "output_is_input",  // the output is the input's device or FIFO
     "invalid_file",     // a keep file that is damaged or not a keep file
+    "invalid_record",   // a keep record (keep::Envelope) that is damaged or not a record
     "wrong_key",        // no identity given opens the file
     "finished",         // a file body written after its end
     "listen_failed",    // keepd cannot bind its address

@@ -118,4 +118,22 @@ Status AeadOpen(AeadAlgorithm alg, ByteView key, ByteView nonce, ByteView aad,
   return Status::Ok();
 }
 
+Status Aes256EncryptBlocks(ByteView key, ByteView in, std::span<uint8_t> out) {
+  static EVP_CIPHER* const ecb = EVP_CIPHER_fetch(nullptr, "AES-256-ECB", nullptr);
+  if (key.size() != 32) return InvalidArgument("AES-256 needs a 32-byte key");
+  if (in.size() % 16 != 0 || out.size() != in.size()) {
+    return InvalidArgument("AES blocks: whole 16-byte blocks, output the size of the input");
+  }
+  thread_local OsslPtr<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
+  int n = 0;
+  if (ecb == nullptr || EVP_EncryptInit_ex2(ctx.get(), ecb, key.data(), nullptr, nullptr) != 1 ||
+      EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), out.data(), &n, in.data(), static_cast<int>(in.size())) != 1 ||
+      static_cast<size_t>(n) != in.size()) {
+    OPENSSL_cleanse(out.data(), out.size());
+    return Internal("AES-256 block encryption failed");
+  }
+  return Status::Ok();
+}
+
 }  // namespace keep::crypto

@@ -39,4 +39,8 @@ Status AeadSeal(AeadAlgorithm alg, ByteView key, ByteView nonce, ByteView aad, B
 Status AeadOpen(AeadAlgorithm alg, ByteView key, ByteView nonce, ByteView aad,
                 ByteView ciphertext_and_tag, std::span<uint8_t> out);
 
+// AES-256 (the block cipher alone, ECB) of `in` (a multiple of 16 bytes) into `out` (same
+// size): for key derivations such as RFC 8452 §4's, never to encrypt data.
+Status Aes256EncryptBlocks(ByteView key, ByteView in, std::span<uint8_t> out);
+
 }  // namespace keep::crypto

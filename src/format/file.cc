@@ -81,14 +81,15 @@ Status CheckHeader(const Header& h) {
   return Status::Ok();
 }
 
-std::array<uint8_t, crypto::kAeadNonceSize> Nonce(uint64_t counter, bool last) {
+
+}  // namespace
+
+std::array<uint8_t, crypto::kAeadNonceSize> SegmentNonce(uint64_t counter, bool last) {
   std::array<uint8_t, crypto::kAeadNonceSize> n{};
   for (int i = 0; i < 8; ++i) n[10 - i] = static_cast<uint8_t>(counter >> (8 * i));
   n[11] = last ? 1 : 0;
   return n;
 }
-
-}  // namespace
 
 Result<NewFile> NewFileKey(uint8_t segment_log2) {
   NewFile f;
@@ -208,7 +209,7 @@ Result<Encryptor> Encryptor::Create(const crypto::SecretBytes& file_key, const H
 }
 
 Status Encryptor::Seal(bool last) {
-  const auto nonce = Nonce(counter_, last);
+  const auto nonce = SegmentNonce(counter_, last);
   const size_t n = used_ + crypto::kAeadTagSize;
   KEEP_RETURN_IF_ERROR(crypto::AeadSeal(crypto::AeadAlgorithm::kAesGcm, key_.view(), nonce, {},
                                         buf_.view().subspan(0, used_),
@@ -251,7 +252,7 @@ Result<Decryptor> Decryptor::Create(const crypto::SecretBytes& file_key, const H
 }
 
 Status Decryptor::Open(ByteView sealed, bool last) {
-  const auto nonce = Nonce(counter_, last);
+  const auto nonce = SegmentNonce(counter_, last);
   const size_t n = sealed.size() - crypto::kAeadTagSize;
   Status s = crypto::AeadOpen(crypto::AeadAlgorithm::kAesGcm, key_.view(), nonce, {}, sealed,
                               std::span<uint8_t>(plain_.data(), n));

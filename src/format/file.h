@@ -83,6 +83,10 @@ Result<Header> ReadHeader(const ReadFn& read);
 
 using WriteFn = std::function<Status(ByteView data)>;
 
+// A body segment's AES-GCM nonce: the segment counter (11 bytes, big-endian) ‖ 0x01 for
+// the last segment, 0x00 otherwise. Shared with records (format/record.h).
+std::array<uint8_t, 12> SegmentNonce(uint64_t counter, bool last);
+
 // Encrypts a body. Write() may be called with any amount; Finish() seals the last
 // segment (possibly empty). Output goes to `out` segment by segment.
 class Encryptor {
