@@ -60,6 +60,13 @@ std::string MacInput(const Header& h) {
   return out;
 }
 
+// A record's body key on the stack, wiped when it goes.
+struct StackKey {
+  std::array<uint8_t, 32> bytes{};
+  ~StackKey() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+  ByteView view() const { return bytes; }
+};
+
 }  // namespace
 
 Result<RecordKeys> RecordKeys::Derive(ByteView data_key) {
@@ -71,8 +78,8 @@ Result<RecordKeys> RecordKeys::Derive(ByteView data_key) {
   return RecordKeys(std::move(enc), std::move(mac));
 }
 
-Result<crypto::SecretBytes> RecordKeys::PayloadKey(
-    std::span<const uint8_t, kNonceSize> nonce) const {
+Status RecordKeys::PayloadKey(std::span<const uint8_t, kNonceSize> nonce,
+                              std::span<uint8_t, 32> key) const {
   // RFC 8452 §4: block i = LE32(i) ‖ nonce; the key is the first 8 bytes of blocks 0..3.
   uint8_t in[64];
   for (uint32_t i = 0; i < 4; ++i) {
@@ -83,13 +90,11 @@ Result<crypto::SecretBytes> RecordKeys::PayloadKey(
   }
   uint8_t out[64];
   Status s = crypto::Aes256EncryptBlocks(enc_.view(), in, out);
-  crypto::SecretBytes key = crypto::SecretBytes::Locked(32);
   if (s.ok()) {
     for (int i = 0; i < 4; ++i) std::memcpy(key.data() + 8 * i, out + 16 * i, 8);
   }
   OPENSSL_cleanse(out, sizeof out);
-  KEEP_RETURN_IF_ERROR(s);
-  return key;
+  return s;
 }
 
 Status RecordKeys::Mac(ByteView header_bytes, const EncryptionContext& context,
@@ -125,7 +130,8 @@ Result<std::string> Seal(const RecordKeys& keys, Header h, const EncryptionConte
   out += static_cast<char>(h.wrapped.size() >> 8);
   out += static_cast<char>(h.wrapped.size() & 0xff);
   out += h.wrapped;
-  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes payload, keys.PayloadKey(h.nonce));
+  StackKey payload;
+  KEEP_RETURN_IF_ERROR(keys.PayloadKey(h.nonce, payload.bytes));
   const size_t segment = h.segment_size();
   const size_t body_at = out.size();
   out.resize(body_at + SealedSize(plaintext.size(), segment));
@@ -203,7 +209,8 @@ Result<crypto::SecretBytes> Open(const RecordKeys& keys, std::string_view r,
         "the record does not open with this data key and context (wrong context, or altered)",
         "wrong_key");
   }
-  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes payload, keys.PayloadKey(h.nonce));
+  StackKey payload;
+  KEEP_RETURN_IF_ERROR(keys.PayloadKey(h.nonce, payload.bytes));
   const ByteView body(reinterpret_cast<const uint8_t*>(r.data()) + body_at, r.size() - body_at);
   const size_t full = h.segment_size() + kTag;
   const size_t segments = (body.size() + full - 1) / full;  // body.size() >= kTag

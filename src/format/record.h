@@ -59,8 +59,9 @@ class RecordKeys {
  public:
   // Errors: kInvalidArgument unless the data key is 32 bytes.
   static Result<RecordKeys> Derive(ByteView data_key);
-  // The body key of the record with this nonce (32 bytes, locked memory).
-  Result<crypto::SecretBytes> PayloadKey(std::span<const uint8_t, kNonceSize> nonce) const;
+  // The body key of the record with this nonce, into `out` (the caller wipes it: a stack
+  // buffer per record costs nothing, a locked allocation per record would dominate).
+  Status PayloadKey(std::span<const uint8_t, kNonceSize> nonce, std::span<uint8_t, 32> out) const;
   // HMAC-SHA256 over `header_bytes` ‖ canonical `context`.
   Status Mac(ByteView header_bytes, const EncryptionContext& context,
              std::span<uint8_t, 32> out) const;

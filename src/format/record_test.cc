@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "crypto/random.h"
 
@@ -64,7 +66,10 @@ TEST(Record, EachRecordHasItsOwnNonceAndBodyKey) {
   auto hb = ParseHeader(*b, &bb);
   EXPECT_NE(ha->nonce, hb->nonce);
   EXPECT_NE(a->substr(ba), b->substr(bb));
-  EXPECT_FALSE(keys->PayloadKey(ha->nonce)->Equals(keys->PayloadKey(hb->nonce)->view()));
+  std::array<uint8_t, 32> ka{}, kb{};
+  ASSERT_TRUE(keys->PayloadKey(ha->nonce, ka).ok());
+  ASSERT_TRUE(keys->PayloadKey(hb->nonce, kb).ok());
+  EXPECT_NE(ka, kb);
 }
 
 TEST(Record, AnotherContextOrDataKeyIsWrongKey) {
@@ -191,6 +196,41 @@ TEST(Record, WrapContextTakesThePartitionAndMarksTheKey) {
   EXPECT_EQ(*w, (EncryptionContext{{"table", "cards"}, {"keep-record", "v1"}}));
   EXPECT_FALSE(WrapContext(kCtx, {"tenant"}).ok());
   EXPECT_FALSE(WrapContext({{"keep-record", "x"}}, {}).ok());
+}
+
+// docs/formats.md §9's vector, written by tests/interop/record_v1.py from the document
+// alone (which `make test` checks against the document): keep's own reader opens it.
+TEST(RecordFormat, PublishedVector) {
+  std::ifstream in(std::string(KEEP_SOURCE_DIR) + "/docs/formats.md");
+  std::stringstream doc;
+  doc << in.rdbuf();
+  const std::string text = doc.str();
+  const size_t at = text.find("<!-- record-vector-begin -->");
+  ASSERT_NE(at, std::string::npos);
+  const size_t rec = text.find("Record (", at);
+  const size_t end = text.find("<!-- record-vector-end -->", rec);
+  ASSERT_NE(rec, std::string::npos);
+  std::string hex;
+  for (size_t i = text.find('\n', rec); i < end; ++i) {
+    if (std::isxdigit(static_cast<unsigned char>(text[i]))) hex += text[i];
+  }
+  std::string record;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    record += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  }
+  ASSERT_EQ(record.size(), 134u);
+  auto keys = RecordKeys::Derive(Key(0));
+  auto plain = Open(*keys, record, {{"row", "42"}, {"table", "cards"}});
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  const std::string want = "keep record v1 test vector";
+  EXPECT_TRUE(plain->Equals(AsBytes(want)));
+  size_t body = 0;
+  auto h = ParseHeader(record, &body);
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->key_name, "orders");
+  EXPECT_EQ(h->partition_keys, std::vector<std::string>{"table"});
+  EXPECT_EQ(h->wrapped, "keep:vector-wrapped-key");
+  EXPECT_EQ(Open(*keys, record, {{"row", "41"}, {"table", "cards"}}).status().reason(), "wrong_key");
 }
 
 }  // namespace
