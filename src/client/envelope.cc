@@ -23,15 +23,6 @@ int64_t NowMs() {
       .count();
 }
 
-// The cache key of a wrapping context (its canonical encoding), optionally with a
-// wrapped key after it.
-std::string CacheKey(const format::EncryptionContext& wrap, std::string_view wrapped = {}) {
-  const Bytes c = format::CanonicalContext(wrap);
-  std::string k(reinterpret_cast<const char*>(c.data()), c.size());
-  k += wrapped;
-  return k;
-}
-
 Status WrongKey(std::string message) {
   return InvalidArgument(std::move(message), "wrong_key");
 }
@@ -75,9 +66,11 @@ struct Envelope::Impl {
 
   // The unwrapped keys of a record's data key: from the cache or from keepd.
   Result<std::shared_ptr<const DataKeyEntry>> Unwrap(const rec::Header& h,
-                                                     const format::EncryptionContext& wrap) {
-    const std::string k = CacheKey(wrap, h.wrapped);
+                                                     const EncryptionContext& ctx) {
+    KEEP_ASSIGN_OR_RETURN(std::string k, rec::WrapContextKey(ctx, h.partition_keys));
+    k += h.wrapped;
     if (auto hit = dec.Find(k, NowMs())) return hit;
+    KEEP_ASSIGN_OR_RETURN(format::EncryptionContext wrap, rec::WrapContext(ctx, h.partition_keys));
     KEEP_ASSIGN_OR_RETURN(Plaintext p, client.Decrypt(opt.key, h.wrapped, wrap));
     if (p.key != opt.key) {
       return WrongKey("keepd unwrapped the data key under '" + p.key + "', not '" + opt.key + "'");
@@ -105,11 +98,12 @@ Result<std::string> Envelope::Encrypt(std::string_view plaintext, const Encrypti
   h.segment_log2 = im.opt.segment_log2;
   h.key_name = im.opt.key;
   h.partition_keys = im.PartitionKeys(ctx);
-  KEEP_ASSIGN_OR_RETURN(format::EncryptionContext wrap, rec::WrapContext(ctx, h.partition_keys));
-  const std::string k = CacheKey(wrap);
+  KEEP_ASSIGN_OR_RETURN(const std::string k, rec::WrapContextKey(ctx, h.partition_keys));
   const int64_t now = NowMs();
   std::shared_ptr<const DataKeyEntry> e = im.enc.Acquire(k, plaintext.size(), now);
   if (!e) {
+    KEEP_ASSIGN_OR_RETURN(format::EncryptionContext wrap,
+                          rec::WrapContext(ctx, h.partition_keys));
     KEEP_ASSIGN_OR_RETURN(DataKey dk, im.client.GenerateDataKey(im.opt.key, 256, true, wrap));
     KEEP_ASSIGN_OR_RETURN(rec::RecordKeys keys,
                           rec::RecordKeys::Derive(AsBytes(dk.plaintext->view())));
@@ -117,7 +111,7 @@ Result<std::string> Envelope::Encrypt(std::string_view plaintext, const Encrypti
     fresh->Use(plaintext.size());
     im.enc.Insert(k, fresh);
     // What this process sealed it may read back without asking keepd again.
-    im.dec.Insert(CacheKey(wrap, dk.ciphertext), fresh);
+    im.dec.Insert(k + dk.ciphertext, fresh);
     e = fresh;
   }
   h.wrapped = e->wrapped;
@@ -133,8 +127,7 @@ Result<SecretString> Envelope::Decrypt(std::string_view record, const Encryption
     return WrongKey("the record is under the keep key '" + h.key_name + "', not '" + im.opt.key +
                     "'");
   }
-  KEEP_ASSIGN_OR_RETURN(format::EncryptionContext wrap, rec::WrapContext(ctx, h.partition_keys));
-  KEEP_ASSIGN_OR_RETURN(auto e, im.Unwrap(h, wrap));
+  KEEP_ASSIGN_OR_RETURN(auto e, im.Unwrap(h, ctx));
   KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes plain, rec::Open(e->keys, record, ctx));
   return SecretString(std::string_view(reinterpret_cast<const char*>(plain.data()), plain.size()));
 }

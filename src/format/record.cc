@@ -120,6 +120,42 @@ Result<EncryptionContext> WrapContext(const EncryptionContext& context,
   return out;
 }
 
+Result<std::string> WrapContextKey(const EncryptionContext& context,
+                                   const std::vector<std::string>& partition_keys) {
+  if (context.count(std::string(kWrapContextKey))) {
+    return InvalidArgument("the context key \"keep-record\" is reserved for records");
+  }
+  auto put32 = [](std::string& out, size_t v) {
+    const uint32_t n = static_cast<uint32_t>(v);
+    const char b[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                       static_cast<char>(n >> 8), static_cast<char>(n)};
+    out.append(b, 4);
+  };
+  auto pair = [&](std::string& out, std::string_view k, std::string_view v) {
+    put32(out, k.size());
+    out += k;
+    put32(out, v.size());
+    out += v;
+  };
+  std::string out;
+  out.reserve(64);
+  put32(out, partition_keys.size() + 1);
+  bool marker = false;  // "keep-record" goes in its sorted place
+  for (const auto& k : partition_keys) {  // sorted, as the context's own order
+    auto it = context.find(k);
+    if (it == context.end()) {
+      return InvalidArgument("the context has no \"" + k + "\", which partitions the data keys");
+    }
+    if (!marker && kWrapContextKey < std::string_view(k)) {
+      pair(out, kWrapContextKey, kWrapContextValue);
+      marker = true;
+    }
+    pair(out, k, it->second);
+  }
+  if (!marker) pair(out, kWrapContextKey, kWrapContextValue);
+  return out;
+}
+
 Result<std::string> Seal(const RecordKeys& keys, Header h, const EncryptionContext& context,
                          ByteView plaintext) {
   KEEP_RETURN_IF_ERROR(crypto::RandomFill(h.nonce));

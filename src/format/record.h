@@ -79,6 +79,11 @@ class RecordKeys {
 Result<EncryptionContext> WrapContext(const EncryptionContext& context,
                                       const std::vector<std::string>& partition_keys);
 
+// The canonical encoding (§1) of WrapContext(context, partition_keys), built without the
+// map: the cache key of a data key. Same errors as WrapContext.
+Result<std::string> WrapContextKey(const EncryptionContext& context,
+                                   const std::vector<std::string>& partition_keys);
+
 // Encrypts `plaintext` into a whole record: a random nonce, the header (MAC'd under
 // `keys` with `context`), `wrapped`, and the body. `header.key_name`,
 // `header.partition_keys` and `header.segment_log2` come from the caller.

@@ -195,6 +195,19 @@ TEST(Record, WrapContextTakesThePartitionAndMarksTheKey) {
   ASSERT_TRUE(w.ok());
   EXPECT_EQ(*w, (EncryptionContext{{"table", "cards"}, {"keep-record", "v1"}}));
   EXPECT_FALSE(WrapContext(kCtx, {"tenant"}).ok());
+  // The direct encoding is the map's, wherever "keep-record" sorts among the keys.
+  for (const std::vector<std::string>& keys : std::vector<std::vector<std::string>>{
+           {}, {"row"}, {"table"}, {"row", "table"}}) {
+    auto key = WrapContextKey(kCtx, keys);
+    ASSERT_TRUE(key.ok());
+    const Bytes want = CanonicalContext(*WrapContext(kCtx, keys));
+    EXPECT_EQ(*key, std::string(want.begin(), want.end()));
+  }
+  const EncryptionContext before{{"a", "1"}, {"keep-recorc", "2"}, {"zz", "3"}};
+  const std::vector<std::string> all{"a", "keep-recorc", "zz"};
+  const Bytes want = CanonicalContext(*WrapContext(before, all));
+  EXPECT_EQ(*WrapContextKey(before, all), std::string(want.begin(), want.end()));
+  EXPECT_FALSE(WrapContextKey(kCtx, {"tenant"}).ok());
   EXPECT_FALSE(WrapContext({{"keep-record", "x"}}, {}).ok());
 }
 
