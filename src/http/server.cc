@@ -42,6 +42,10 @@ struct Server::Impl {
   asio::ssl::context ssl;
   ServerOptions opt;
   asio::io_context ioc;
+  // The acceptor, the signal sets and the drain decision live on one strand: the accept
+  // loop, the signal handlers and Stop() run there, so closing the acceptor never races
+  // with the loop looking at it (ThreadSanitizer found that one).
+  asio::strand<asio::io_context::executor_type> control{asio::make_strand(ioc)};
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc};
   asio::signal_set user_signals{ioc};
@@ -370,15 +374,17 @@ struct Server::Impl {
   }
 
   void WaitUserSignals() {
-    user_signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+    user_signals.async_wait(asio::bind_executor(control, [this](const boost::system::error_code& ec,
+                                                                int sig) {
       if (ec || draining) return;
       log::Info("http: {}", sig == SIGHUP ? "SIGHUP" : "SIGUSR1");
       const auto& f = sig == SIGHUP ? on_hangup : on_user1;
       if (f) f();
       WaitUserSignals();
-    });
+    }));
   }
 
+  // Runs on `control` (signal handlers, Stop()).
   void BeginDrain() {
     if (draining.exchange(true)) return;
     log::Info("http: shutting down; finishing in-flight requests");
@@ -433,14 +439,15 @@ void Server::Run(bool handle_signals) {
   if (handle_signals) {
     im.signals.add(SIGTERM);
     im.signals.add(SIGINT);
-    im.signals.async_wait([&im](const boost::system::error_code& ec, int) {
+    im.signals.async_wait(asio::bind_executor(im.control, [&im](const boost::system::error_code& ec,
+                                                                   int) {
       if (!ec) im.BeginDrain();
-    });
+    }));
     im.user_signals.add(SIGHUP);
     im.user_signals.add(SIGUSR1);
     im.WaitUserSignals();
   }
-  asio::co_spawn(im.ioc, im.Accept(), asio::detached);
+  asio::co_spawn(im.control, im.Accept(), asio::detached);
   asio::co_spawn(im.ioc, im.TrimAfterBursts(), asio::detached);
   const int n =
       im.opt.threads > 0 ? im.opt.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -464,7 +471,7 @@ int Server::in_flight() const {
 }
 
 void Server::Stop() {
-  asio::post(impl_->ioc, [this] { impl_->BeginDrain(); });
+  asio::post(impl_->control, [this] { impl_->BeginDrain(); });
 }
 
 }  // namespace keep::http
