@@ -38,7 +38,8 @@ void BM_UnsealWithShares(benchmark::State& st) {
   for (const auto& s : init->shares) shares.push_back(Text(s));
   for (auto _ : st) {
     (void)svc.custody().Seal();
-    for (int i = 0; i < m; ++i) benchmark::DoNotOptimize(svc.custody().SubmitUnsealShare(shares[i]));
+    for (int i = 0; i < m; ++i)
+      benchmark::DoNotOptimize(svc.custody().SubmitUnsealShare(shares[i]));
     if (svc.custody().IsSealed()) st.SkipWithError("did not unseal");
   }
   fs::remove_all(dir);

@@ -74,7 +74,8 @@ void RequestCount(keep::Client& c, size_t records, keep::CacheLimits limits, con
 }
 
 void BulkRewrap(keep::Client& c, size_t records, size_t batch) {
-  keep::Envelope env(c, {.key = "bench", .cache = {.max_messages = 1000},
+  keep::Envelope env(c, {.key = "bench",
+                         .cache = {.max_messages = 1000},
                          .partition_by = std::vector<std::string>{"table"}});
   std::vector<std::pair<std::string, keep::EncryptionContext>> rows;
   for (size_t i = 0; i < records; ++i) {

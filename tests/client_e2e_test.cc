@@ -164,9 +164,8 @@ TEST_F(ClientE2e, CryptoCallsKeepTheServersErrorCodesApart) {
 TEST_F(ClientE2e, BatchesAnswerPerItem) {
   Client& c = *client_;
   ASSERT_TRUE(c.CreateKey({"k"}).ok());
-  const std::vector<EncryptItem> items = {{"one", {{"n", "1"}}, {}},
-                                          {"two", {{"n", "2"}}, {}},
-                                          {"", {}, {}}};
+  const std::vector<EncryptItem> items = {
+      {"one", {{"n", "1"}}, {}}, {"two", {{"n", "2"}}, {}}, {"", {}, {}}};
   auto enc = c.EncryptBatch("k", items);
   ASSERT_TRUE(enc.ok()) << enc.status().ToString();
   ASSERT_EQ(enc->size(), 3u);

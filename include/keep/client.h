@@ -58,7 +58,7 @@ struct ClientOptions {
   int max_attempts = 4;          // per call, across servers
   int backoff_initial_ms = 50;   // first backoff cap; doubles per attempt
   int backoff_max_ms = 2000;
-  int max_connections = 8;       // idle connections kept per server
+  int max_connections = 8;  // idle connections kept per server
 };
 
 // Per call: a deadline other than ClientOptions::timeout_ms (0: that one).
@@ -95,12 +95,12 @@ struct KeyInfo {
 
 struct KeyPage {
   std::vector<std::string> keys;  // names, in order
-  std::string next;  // pass as `after` for the next page; empty: the last page
+  std::string next;               // pass as `after` for the next page; empty: the last page
 };
 
 struct NewKey {
   std::string name;
-  std::string type;                // empty: the server's default (aes256-gcm)
+  std::string type;  // empty: the server's default (aes256-gcm)
   std::string description;
   std::string auto_rotate_period;  // empty: never
 };
@@ -168,11 +168,10 @@ class Client {
   Result<KeyInfo> GetKey(std::string_view name, CallOptions o = {});
   // `limit` 1–1000 (0: the server's default, 100); keys whose name starts with `prefix`
   // and comes after `after`.
-  Result<KeyPage> ListKeys(std::string_view prefix = {}, std::string_view after = {},
-                           int limit = 0, CallOptions o = {});
+  Result<KeyPage> ListKeys(std::string_view prefix = {}, std::string_view after = {}, int limit = 0,
+                           CallOptions o = {});
   Result<KeyInfo> RotateKey(std::string_view name, CallOptions o = {});
-  Result<KeyInfo> UpdateKey(std::string_view name, const KeyChanges& changes,
-                            CallOptions o = {});
+  Result<KeyInfo> UpdateKey(std::string_view name, const KeyChanges& changes, CallOptions o = {});
   // Schedules deletion in `pending_days` (7–365; 0: the server's default, 30).
   Result<KeyInfo> DeleteKey(std::string_view name, int pending_days = 0, CallOptions o = {});
   Result<KeyInfo> UndeleteKey(std::string_view name, CallOptions o = {});
@@ -187,8 +186,7 @@ class Client {
   Result<Ciphertext> Rewrap(std::string_view key, std::string_view ciphertext,
                             const EncryptionContext& context = {}, CallOptions o = {});
   // `bits` 128, 256 or 512; `with_plaintext` false needs only the `datakey` capability.
-  Result<DataKey> GenerateDataKey(std::string_view key, int bits = 256,
-                                  bool with_plaintext = true,
+  Result<DataKey> GenerateDataKey(std::string_view key, int bits = 256, bool with_plaintext = true,
                                   const EncryptionContext& context = {}, CallOptions o = {});
   Result<SecretString> Random(int bytes, CallOptions o = {});
 
@@ -210,15 +208,15 @@ class Client {
   // The raw request under the typed calls, for endpoints without one (policies, tokens,
   // sys) and for tests. `idempotent` allows the retries above. HTTP error statuses are not
   // errors here: StatusOf() turns them into a Status.
-  Result<HttpResult> Send(std::string_view method, std::string_view target,
-                          std::string_view body, bool idempotent = false, CallOptions o = {});
+  Result<HttpResult> Send(std::string_view method, std::string_view target, std::string_view body,
+                          bool idempotent = false, CallOptions o = {});
 
  private:
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
   // Sends and turns an error status into its Status; the answer's body otherwise.
-  Result<HttpResult> Call(std::string_view method, std::string_view target,
-                          std::string_view body, bool idempotent, CallOptions o);
+  Result<HttpResult> Call(std::string_view method, std::string_view target, std::string_view body,
+                          bool idempotent, CallOptions o);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -46,10 +46,10 @@
 namespace keep {
 
 struct CacheLimits {
-  int64_t max_age_s = 300;                       // 0: no caching
-  uint64_t max_messages = 1'000'000;             // records per data key (at most 2^32)
-  uint64_t max_bytes = uint64_t{1} << 36;        // plaintext bytes per data key (64 GiB)
-  size_t capacity = 1000;                        // entries per side (LRU)
+  int64_t max_age_s = 300;                 // 0: no caching
+  uint64_t max_messages = 1'000'000;       // records per data key (at most 2^32)
+  uint64_t max_bytes = uint64_t{1} << 36;  // plaintext bytes per data key (64 GiB)
+  size_t capacity = 1000;                  // entries per side (LRU)
 };
 
 struct CacheStats {

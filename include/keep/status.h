@@ -15,7 +15,6 @@
 
 namespace keep {
 
-
 // A reason: one of the names in keep/reasons.h, and nothing else. From a literal the check
 // happens at compile time (an unknown name does not compile); FromTable takes a name read
 // at run time from those tables.

@@ -17,7 +17,10 @@ bool Has(const std::vector<std::string>& v, std::string_view s) {
 }  // namespace
 
 Directory::Directory(keys::Barrier& barrier, Custodian& custodian, TokenStore::Clock clock)
-    : custodian_(custodian), tokens_(barrier, std::move(clock)), policies_(barrier), locks_(barrier) {}
+    : custodian_(custodian),
+      tokens_(barrier, std::move(clock)),
+      policies_(barrier),
+      locks_(barrier) {}
 
 template <typename T, typename F>
 Result<T> Directory::Unsealed(F&& f) {
@@ -119,12 +122,11 @@ Status Directory::PutPolicy(const Identity& by, const Policy& p) {
 }
 
 Result<std::shared_ptr<const Policy>> Directory::GetPolicy(std::string_view name) {
-  return Unsealed<std::shared_ptr<const Policy>>(
-      [&]() -> Result<std::shared_ptr<const Policy>> {
-        auto p = policies_.Get(name);
-        if (!p) return NotFound("no policy named '" + std::string(name.substr(0, 64)) + "'");
-        return p;
-      });
+  return Unsealed<std::shared_ptr<const Policy>>([&]() -> Result<std::shared_ptr<const Policy>> {
+    auto p = policies_.Get(name);
+    if (!p) return NotFound("no policy named '" + std::string(name.substr(0, 64)) + "'");
+    return p;
+  });
 }
 
 Result<std::vector<std::string>> Directory::ListPolicies() {

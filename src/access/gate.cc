@@ -63,8 +63,8 @@ Status Gate::Admit(Passage& p, Operation op, std::string_view identity, std::str
   if (wait == RateLimiter::kNever) {  // no Retry-After: waiting does not help
     return Status(Code::kResourceExhausted, "rate_limited",
                   "a batch of " + std::to_string(items) +
-                      " items is more than the rate limit for " +
-                      std::string(OperationName(op)) + " admits in one request (" +
+                      " items is more than the rate limit for " + std::string(OperationName(op)) +
+                      " admits in one request (" +
                       std::to_string(limiter_.Capacity(ClassOf(op), identity, key)) +
                       "): send smaller batches");
   }
@@ -131,8 +131,7 @@ Status Gate::Record(Passage& p, int status, std::string_view outcome) {
   return audit_.Append(p.event);
 }
 
-std::shared_ptr<audit::Ticket> Gate::RecordAsync(Passage& p, int status,
-                                                 std::string_view outcome) {
+std::shared_ptr<audit::Ticket> Gate::RecordAsync(Passage& p, int status, std::string_view outcome) {
   Complete(p, status, outcome);
   return audit_.AppendAsync(p.event);
 }

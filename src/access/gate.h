@@ -43,8 +43,8 @@ struct Passage {
   Passage() = default;
   Passage(std::string request_id, std::string remote_address);
 
-  RequestContext ctx;   // what the service is called with
-  audit::Event event;   // what the trail gets; doors add version, items, target, context
+  RequestContext ctx;  // what the service is called with
+  audit::Event event;  // what the trail gets; doors add version, items, target, context
   bool authenticated = false;
   bool recorded = false;
   int retry_after = 0;  // seconds, when refused with rate_limited and waiting helps

@@ -9,8 +9,8 @@
 #include <iterator>
 
 #include "cli/cli_internal.h"
-#include "common/wiping_json.h"
 #include "cli/secret_input.h"
+#include "common/wiping_json.h"
 
 namespace keep::cli {
 namespace {
@@ -58,8 +58,7 @@ Result<json::value> Context::Call(std::string_view method, std::string_view targ
                   s.message() + " (" + std::string(s.reason()) + ")");
   }
   if (ec || !v.is_object()) {
-    return BadAnswer("the server's answer to " + std::string(method) + " " +
-                     std::string(target) +
+    return BadAnswer("the server's answer to " + std::string(method) + " " + std::string(target) +
                      " is malformed: not a JSON object (is KEEP_ADDR a keep server?)");
   }
   return v;
@@ -70,7 +69,9 @@ void Context::PrintJson(const json::value& v) {
   std::cout << "\n";
 }
 
-json::object SecretBody() { return json::object(WipingJsonStorage()); }
+json::object SecretBody() {
+  return json::object(WipingJsonStorage());
+}
 
 Result<json::object> ParseContext(const std::vector<std::string>& pairs) {
   json::object o;

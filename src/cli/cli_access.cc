@@ -22,17 +22,17 @@ Status PrintToken(const json::value& v) {
   TextOut out;
   if (r.Has("token")) out << "token:        " << r.View("token") << "\n";
   out << "accessor:     " << r.Text("accessor") << "\n"
-            << "display name: " << r.Text("display_name") << "\n"
-            << "policies:     " << Join(r.Strings("policies"), ", ") << "\n"
-            << "parent:       " << r.Text("parent") << "\n"
-            << "created:      " << r.Text("created_at") << "\n"
-            << "expires:      " << (r.Has("expires_at") ? r.Text("expires_at") : "never") << "\n";
+      << "display name: " << r.Text("display_name") << "\n"
+      << "policies:     " << Join(r.Strings("policies"), ", ") << "\n"
+      << "parent:       " << r.Text("parent") << "\n"
+      << "created:      " << r.Text("created_at") << "\n"
+      << "expires:      " << (r.Has("expires_at") ? r.Text("expires_at") : "never") << "\n";
   return r.Print(out);
 }
 
 // Runs a request and prints its result: the JSON answer, or what `text` makes of it.
-Status Do(Context& ctx, std::string_view method, const std::string& target,
-          const json::value* body, const std::function<Status(const json::value&)>& text) {
+Status Do(Context& ctx, std::string_view method, const std::string& target, const json::value* body,
+          const std::function<Status(const json::value&)>& text) {
   KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call(method, target, body));
   if (ctx.globals().json()) {
     ctx.PrintJson(v);

@@ -72,7 +72,8 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
     KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(a->in, a->out));
     KEEP_ASSIGN_OR_RETURN(std::string ct, ReadInput(a->in));
     KEEP_ASSIGN_OR_RETURN(json::object context, ParseContext(a->context));
-    json::value b = json::object{{"ciphertext", Trim(std::move(ct))}, {"context", std::move(context)}};
+    json::value b =
+        json::object{{"ciphertext", Trim(std::move(ct))}, {"context", std::move(context)}};
     // With --format json and no --out the JSON answer (plaintext in base64) is the output;
     // with --out the plaintext goes there and the answer without it to stdout.
     const bool to_file = !a->out.empty() && a->out != "-";
@@ -112,7 +113,8 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   Action(rw, rc, [&ctx, a]() -> Status {
     KEEP_ASSIGN_OR_RETURN(std::string ct, ReadInput(a->in));
     KEEP_ASSIGN_OR_RETURN(json::object context, ParseContext(a->context));
-    json::value b = json::object{{"ciphertext", Trim(std::move(ct))}, {"context", std::move(context)}};
+    json::value b =
+        json::object{{"ciphertext", Trim(std::move(ct))}, {"context", std::move(context)}};
     KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/keys/" + a->key + "/rewrap", &b));
     if (ctx.globals().json()) {
       ctx.PrintJson(v);

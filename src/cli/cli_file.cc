@@ -124,8 +124,8 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     KEEP_ASSIGN_OR_RETURN(const ff::Header h, ReadHeaderFrom(in));
     KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes key, FileKey(ctx, h, da->identities));
     KEEP_ASSIGN_OR_RETURN(Output out, Output::Open(da->out, 0600, &in));
-    KEEP_ASSIGN_OR_RETURN(
-        auto d, ff::Decryptor::Create(key, h, [&](ByteView b) { return out.Write(b); }));
+    KEEP_ASSIGN_OR_RETURN(auto d,
+                          ff::Decryptor::Create(key, h, [&](ByteView b) { return out.Write(b); }));
     KEEP_RETURN_IF_ERROR(
         Pump(in, ff::SerializeHeader(h).size(), [&](ByteView b) { return d.Write(b); }));
     KEEP_RETURN_IF_ERROR(d.Finish());

@@ -44,7 +44,8 @@ inline Status BadAnswer(std::string message) {
 }
 // `st` with `prefix` before its message (code and reason kept).
 inline Status Prefixed(const Status& st, const std::string& prefix) {
-  return st.ok() ? st : Status(st.code(), ReasonCode::FromTable(st.reason()), prefix + st.message());
+  return st.ok() ? st
+                 : Status(st.code(), ReasonCode::FromTable(st.reason()), prefix + st.message());
 }
 // `st` as a usage error, its message prefixed by `prefix` (OK stays OK).
 inline Status AsUsage(const Status& st, const std::string& prefix = "") {

@@ -17,15 +17,15 @@ Status PrintKey(Context& ctx, const json::value& v, const char* what) {
   const Reply r(v, what);
   TextOut out;
   out << "name:                   " << r.Text("name") << "\n"
-            << "id:                     " << r.Text("id") << "\n"
-            << "type:                   " << r.Text("type") << "\n"
-            << "state:                  " << r.Text("state") << "\n"
-            << "description:            " << r.Text("description") << "\n"
-            << "created:                " << r.Text("created_at") << "\n"
-            << "latest version:         " << r.Text("latest_version") << "\n"
-            << "min decryption version: " << r.Text("min_decryption_version") << "\n"
-            << "min encryption version: " << r.Text("min_encryption_version") << "\n"
-            << "auto-rotate period:     " << r.Text("auto_rotate_period") << "\n";
+      << "id:                     " << r.Text("id") << "\n"
+      << "type:                   " << r.Text("type") << "\n"
+      << "state:                  " << r.Text("state") << "\n"
+      << "description:            " << r.Text("description") << "\n"
+      << "created:                " << r.Text("created_at") << "\n"
+      << "latest version:         " << r.Text("latest_version") << "\n"
+      << "min decryption version: " << r.Text("min_decryption_version") << "\n"
+      << "min encryption version: " << r.Text("min_encryption_version") << "\n"
+      << "auto-rotate period:     " << r.Text("auto_rotate_period") << "\n";
   if (r.Has("deletion_date")) {
     out << "deletion date:          " << r.Text("deletion_date") << "\n";
   }

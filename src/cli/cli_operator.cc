@@ -52,8 +52,8 @@ void PrintShares(std::ostream& out, const Reply& r, const std::vector<std::strin
   }
   if (!shares.empty()) {
     out << "\nAny " << r.Int("threshold") << " of these " << shares.size() << " " << kind
-              << " shares rebuild the root key. Give each to a different custodian;\n"
-              << "they are shown only once and keep does not store them.\n";
+        << " shares rebuild the root key. Give each to a different custodian;\n"
+        << "they are shown only once and keep does not store them.\n";
   }
 }
 
@@ -63,12 +63,12 @@ void PrintShares(std::ostream& out, const Reply& r, const std::vector<std::strin
 void PrintStatus(std::ostream& out, const Reply& r) {
   const bool sealed = r.Bool("sealed");
   out << "initialized: " << (r.Bool("initialized") ? "true" : "false") << "\n"
-            << "sealed:      " << (sealed ? "true" : "false") << "\n"
-            << "seal type:   " << r.Str("seal_type") << "\n";
+      << "sealed:      " << (sealed ? "true" : "false") << "\n"
+      << "seal type:   " << r.Str("seal_type") << "\n";
   if (auto e = r.OptStr("seal_error")) out << "seal error:  " << *e << "\n";
   if (r.OptBool("auto_unseal_paused", false)) {
     out << "             automatic unseal stopped (the HSM refused the PIN): fix it, "
-                 "then keep operator unseal\n";
+           "then keep operator unseal\n";
   }
   if (r.OptBool("operator_sealed", false)) {
     out << "             sealed by an operator: unseal explicitly\n";
@@ -89,8 +89,7 @@ void PrintStatus(std::ostream& out, const Reply& r) {
   if (const auto kind = r.OptStr("share_kind"); kind && !kind->empty()) {
     out << "shares:      " << *kind << ", threshold " << r.Int("unseal_threshold");
     if (sealed) {
-      out << ", unseal progress " << r.Int("unseal_progress") << "/"
-                << r.Int("unseal_threshold");
+      out << ", unseal progress " << r.Int("unseal_progress") << "/" << r.Int("unseal_threshold");
     }
     out << "\n";
   }
@@ -101,7 +100,7 @@ void PrintStatus(std::ostream& out, const Reply& r) {
     out << "keyring:     term " << k.Int("active_term") << " active, terms [" << terms << "]";
     if (k.Bool("reencrypting")) {
       out << ", re-encrypting: " << k.Int("rewritten") << "/" << k.Int("old_records")
-                << " records moved";
+          << " records moved";
     } else if (k.Int("last_completed") > 0) {
       out << ", every record under the active term";
     }
@@ -110,8 +109,8 @@ void PrintStatus(std::ostream& out, const Reply& r) {
   if (r.Has("replication")) {
     const Reply rep = r.Object("replication");
     out << "replication: " << (rep.Bool("connected") ? "connected" : "DISCONNECTED") << ", "
-              << rep.Int("lag_ms") << " ms behind, " << rep.Int("changes_applied")
-              << " changes applied\n";
+        << rep.Int("lag_ms") << " ms behind, " << rep.Int("changes_applied")
+        << " changes applied\n";
   }
 }
 
@@ -121,10 +120,10 @@ void PrintRekeyStatus(std::ostream& out, const Reply& r) {
     return;
   }
   out << "nonce:     " << r.Str("nonce") << "\n"
-            << "progress:  " << r.Int("progress") << "/" << r.Int("required") << " current "
-            << r.Str("share_kind") << " shares\n"
-            << "new set:   " << r.Int("new_shares") << " shares, threshold "
-            << r.Int("new_threshold") << "\n";
+      << "progress:  " << r.Int("progress") << "/" << r.Int("required") << " current "
+      << r.Str("share_kind") << " shares\n"
+      << "new set:   " << r.Int("new_shares") << " shares, threshold " << r.Int("new_threshold")
+      << "\n";
 }
 
 void AddRekeyCommands(CLI::App& op, Context& ctx, int& rc) {
@@ -307,8 +306,7 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
       const Reply r(v, "operator unseal");
       if (r.Bool("sealed") && r.OptStr("share_kind").value_or("") == "recovery" && r.ok()) {
         if (auto e = r.OptStr("seal_error")) std::cerr << "automatic unseal failed: " << *e << "\n";
-        KEEP_ASSIGN_OR_RETURN(const SecretString text,
-                              ShareToSubmit("", "", "Recovery share: "));
+        KEEP_ASSIGN_OR_RETURN(const SecretString text, ShareToSubmit("", "", "Recovery share: "));
         json::object o = SecretBody();
         o["share"] = text.view();
         b = json::value(std::move(o));
@@ -328,8 +326,8 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
     return r.Print(out);
   });
 
-  Action(op->add_subcommand("seal", "seal the server: wipe the root key and keys from memory"),
-         rc, [&ctx]() -> Status {
+  Action(op->add_subcommand("seal", "seal the server: wipe the root key and keys from memory"), rc,
+         [&ctx]() -> Status {
            KEEP_RETURN_IF_ERROR(ctx.Call("POST", "/v1/sys/seal").status());
            if (!ctx.globals().json()) {
              std::cout << "sealed\n";

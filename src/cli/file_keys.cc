@@ -88,8 +88,7 @@ Result<crypto::SecretBytes> FileKey(Context& ctx, const ff::Header& h,
     }
   }
   if (!identity_files.empty()) {
-    return InvalidArgument("none of the given identities is a recipient of this file",
-                           "wrong_key");
+    return InvalidArgument("none of the given identities is a recipient of this file", "wrong_key");
   }
   for (const auto& s : h.stanzas) {
     if (s.type != ff::StanzaType::kKeep) continue;

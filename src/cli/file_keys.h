@@ -26,12 +26,12 @@ Result<format::file::Stanza> KeepStanzaFrom(const std::string& key, const json::
 // The keep stanza for an existing file key: the key encrypted by the server under `key`
 // (POST /v1/keys/NAME/encrypt; needs the `encrypt` capability).
 Result<format::file::Stanza> KeepStanza(Context& ctx, const std::string& key,
-                                               const crypto::SecretBytes& file_key);
+                                        const crypto::SecretBytes& file_key);
 // A new file key made by the server as a data key of `key` (POST /v1/keys/NAME/datakey;
 // needs `datakey` and `datakey-plaintext`): the plaintext becomes the file key and the
 // wrapped copy its keep stanza.
-Result<std::pair<crypto::SecretBytes, format::file::Stanza>> KeepDataKey(
-    Context& ctx, const std::string& key);
+Result<std::pair<crypto::SecretBytes, format::file::Stanza>> KeepDataKey(Context& ctx,
+                                                                         const std::string& key);
 // The file key: from a stanza one of `identity_files` opens, else from a keep stanza
 // through the server.
 // Errors: wrong_key when no identity given opens it, or there is no keep stanza.

@@ -29,7 +29,10 @@ class Input {
   static Result<Input> Open(const std::string& path);
   ~Input();
   Input(Input&& o) noexcept
-      : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)), size_(o.size_), mode_(o.mode_),
+      : path_(std::move(o.path_)),
+        fd_(std::exchange(o.fd_, -1)),
+        size_(o.size_),
+        mode_(o.mode_),
         id_(o.id_) {}
   Input& operator=(Input&&) = delete;
   Input(const Input&) = delete;

@@ -36,8 +36,8 @@ Status Reply::Print(const TextOut& text) const {
 
 void Reply::Malformed(std::string_view k, std::string_view problem) const {
   if (state_->problem) return;  // the first problem is the one reported
-  state_->problem = "the server's answer to " + state_->what + " is malformed: '" +
-                    std::string(k) + "' " + std::string(problem);
+  state_->problem = "the server's answer to " + state_->what + " is malformed: '" + std::string(k) +
+                    "' " + std::string(problem);
 }
 
 const json::value* Reply::Field(std::string_view k) const {

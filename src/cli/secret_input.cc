@@ -101,9 +101,9 @@ Result<crypto::SecretBytes> ReadPassphrase(const char* prompt, bool confirm) {
 }
 
 Result<crypto::SecretBytes> ReadShare(const char* prompt) {
-  KEEP_ASSIGN_OR_RETURN(
-      crypto::SecretBytes s,
-      isatty(STDIN_FILENO) ? AskHidden(prompt) : ReadLine(STDIN_FILENO, "the share"));
+  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes s, isatty(STDIN_FILENO)
+                                                   ? AskHidden(prompt)
+                                                   : ReadLine(STDIN_FILENO, "the share"));
   if (s.empty()) {
     return Usage(isatty(STDIN_FILENO) ? "no share given"
                                       : "no share given (stdin is empty and not a terminal)");

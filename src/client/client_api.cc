@@ -21,7 +21,9 @@ Status CheckName(std::string_view name) {
   for (char c : name) {
     const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '.' || c == '-';
-    if (!ok) return InvalidArgument("a key name has only A-Z a-z 0-9 _ . - (got '" + std::string(name) + "')");
+    if (!ok)
+      return InvalidArgument("a key name has only A-Z a-z 0-9 _ . - (got '" + std::string(name) +
+                             "')");
   }
   return Status::Ok();
 }
@@ -245,7 +247,8 @@ Result<DataKey> Client::GenerateDataKey(std::string_view key, int bits, bool wit
   if (with_plaintext) {
     d.plaintext = a.Secret("plaintext");
     if (a.ok() && d.plaintext->size() != static_cast<size_t>(bits / 8)) {
-      return Status(Code::kInternal, "bad_answer", "the server returned a data key of the wrong size");
+      return Status(Code::kInternal, "bad_answer",
+                    "the server returned a data key of the wrong size");
     }
   }
   d.ciphertext = a.Str("ciphertext");

@@ -86,8 +86,9 @@ Result<Answer> Answer::Parse(const HttpResult& r, std::string what) {
   boost::system::error_code ec;
   auto root = std::make_shared<json::value>(json::parse(r.body.view(), ec, WipingJsonStorage()));
   if (ec || !root->is_object()) {
-    return Status(Code::kInternal, "bad_answer",
-                  "the server's answer to " + what + " is not a JSON object (is it a keep server?)");
+    return Status(
+        Code::kInternal, "bad_answer",
+        "the server's answer to " + what + " is not a JSON object (is it a keep server?)");
   }
   const json::object* o = &root->get_object();
   return Answer(std::move(root), o, std::make_shared<std::string>(), std::move(what));

@@ -51,7 +51,7 @@ class Answer {
   uint32_t U32(std::string_view k);
   bool Bool(std::string_view k);
   bool OptBool(std::string_view k, bool otherwise);
-  SecretString Secret(std::string_view k);  // base64 decoded into wiping memory
+  SecretString Secret(std::string_view k);               // base64 decoded into wiping memory
   std::vector<Answer> Objects(std::string_view k);       // an array of objects
   std::vector<std::string> Strings(std::string_view k);  // an array of strings
   // This object's {"error":{"code","message"}} as the Status it names.

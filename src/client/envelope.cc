@@ -32,7 +32,7 @@ Status WrongKey(std::string message) {
 struct Envelope::Impl {
   Client& client;
   EnvelopeOptions opt;
-  Status invalid;  // options refused at construction
+  Status invalid;                         // options refused at construction
   std::vector<std::string> partition_by;  // sorted, distinct (when given)
   DataKeyCache enc, dec;
 
@@ -52,8 +52,7 @@ struct Envelope::Impl {
     if (opt.partition_by) {
       partition_by = *opt.partition_by;
       std::sort(partition_by.begin(), partition_by.end());
-      partition_by.erase(std::unique(partition_by.begin(), partition_by.end()),
-                         partition_by.end());
+      partition_by.erase(std::unique(partition_by.begin(), partition_by.end()), partition_by.end());
     }
   }
 
@@ -79,7 +78,8 @@ struct Envelope::Impl {
       return InvalidArgument("the record's wrapped data key is not a record data key",
                              "invalid_record");
     }
-    KEEP_ASSIGN_OR_RETURN(rec::RecordKeys keys, rec::RecordKeys::Derive(AsBytes(p.plaintext.view())));
+    KEEP_ASSIGN_OR_RETURN(rec::RecordKeys keys,
+                          rec::RecordKeys::Derive(AsBytes(p.plaintext.view())));
     auto e = std::make_shared<DataKeyEntry>(std::move(keys), h.wrapped, NowMs());
     dec.Insert(k, e);
     return std::shared_ptr<const DataKeyEntry>(e);
@@ -102,8 +102,7 @@ Result<std::string> Envelope::Encrypt(std::string_view plaintext, const Encrypti
   const int64_t now = NowMs();
   std::shared_ptr<const DataKeyEntry> e = im.enc.Acquire(k, plaintext.size(), now);
   if (!e) {
-    KEEP_ASSIGN_OR_RETURN(format::EncryptionContext wrap,
-                          rec::WrapContext(ctx, h.partition_keys));
+    KEEP_ASSIGN_OR_RETURN(format::EncryptionContext wrap, rec::WrapContext(ctx, h.partition_keys));
     KEEP_ASSIGN_OR_RETURN(DataKey dk, im.client.GenerateDataKey(im.opt.key, 256, true, wrap));
     KEEP_ASSIGN_OR_RETURN(rec::RecordKeys keys,
                           rec::RecordKeys::Derive(AsBytes(dk.plaintext->view())));
@@ -176,8 +175,12 @@ Result<std::vector<Result<std::string>>> Envelope::RewrapBatch(
   return out;
 }
 
-CacheStats Envelope::encrypt_cache() const { return impl_->enc.Stats(); }
-CacheStats Envelope::decrypt_cache() const { return impl_->dec.Stats(); }
+CacheStats Envelope::encrypt_cache() const {
+  return impl_->enc.Stats();
+}
+CacheStats Envelope::decrypt_cache() const {
+  return impl_->dec.Stats();
+}
 void Envelope::ClearCache() {
   impl_->enc.Clear();
   impl_->dec.Clear();

@@ -186,7 +186,8 @@ struct Client::Impl {
   void Give(size_t ep, std::unique_ptr<Connection> c) {
     if (!c->stream) return;
     std::lock_guard lock(mu);
-    if (idle[ep].size() < static_cast<size_t>(opt.max_connections)) idle[ep].push_back(std::move(c));
+    if (idle[ep].size() < static_cast<size_t>(opt.max_connections))
+      idle[ep].push_back(std::move(c));
   }
   size_t Preferred() {
     std::lock_guard lock(mu);
@@ -272,7 +273,8 @@ Result<HttpResult> Client::Send(std::string_view method, std::string_view target
   req.keep_alive(true);
   req.prepare_payload();
 
-  const auto timeout = std::chrono::milliseconds(o.timeout_ms > 0 ? o.timeout_ms : im.opt.timeout_ms);
+  const auto timeout =
+      std::chrono::milliseconds(o.timeout_ms > 0 ? o.timeout_ms : im.opt.timeout_ms);
   const auto deadline = Clock::now() + timeout;
   const size_t n = im.endpoints.size();
   size_t ep = im.Preferred();
@@ -289,7 +291,8 @@ Result<HttpResult> Client::Send(std::string_view method, std::string_view target
     Result<HttpResult> r = Unavailable("unavailable", "no attempt");
     try {
       Status c = reused ? Status::Ok() : conn->Connect(e, im.ssl, left);
-      r = c.ok() ? conn->Exchange(e, req, deadline - Clock::now(), &written) : Result<HttpResult>(c);
+      r = c.ok() ? conn->Exchange(e, req, deadline - Clock::now(), &written)
+                 : Result<HttpResult>(c);
     } catch (const std::exception& ex) {
       conn->stream.reset();
       r = Unavailable("unavailable", std::string("request failed: ") + ex.what());
@@ -303,7 +306,7 @@ Result<HttpResult> Client::Send(std::string_view method, std::string_view target
         continue;
       }
       if (written && !idempotent) return r;  // the server may have acted on it
-      ep = (ep + 1) % n;                      // fail over
+      ep = (ep + 1) % n;                     // fail over
     } else {
       im.Give(ep, std::move(conn));
       const int st = r->status;
@@ -329,8 +332,8 @@ Result<HttpResult> Client::Send(std::string_view method, std::string_view target
     }
   }
   if (last) return std::move(*last);
-  return Unavailable("unavailable", "no keep server answered within " +
-                                        std::to_string(timeout.count()) + " ms");
+  return Unavailable("unavailable",
+                     "no keep server answered within " + std::to_string(timeout.count()) + " ms");
 }
 
 }  // namespace keep

@@ -12,8 +12,8 @@
 #include <string_view>
 
 #include "common/bytes.h"
-#include "keep/secret_string.h"
 #include "keep/result.h"
+#include "keep/secret_string.h"
 
 namespace keep {
 

@@ -22,9 +22,7 @@ class WipingMemoryResource final : public boost::container::pmr::memory_resource
  private:
   void* do_allocate(std::size_t n, std::size_t align) override;
   void do_deallocate(void* p, std::size_t n, std::size_t align) override;
-  bool do_is_equal(const memory_resource& other) const noexcept override {
-    return this == &other;
-  }
+  bool do_is_equal(const memory_resource& other) const noexcept override { return this == &other; }
 };
 
 // A new reference-counted storage on a WipingMemoryResource.

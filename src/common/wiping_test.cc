@@ -23,8 +23,8 @@ struct Watch {
   const unsigned char* ptr = nullptr;
   size_t size = 0;
   bool armed = false;
-  bool seen = false;        // a delete covering the region happened
-  bool was_zero = false;    // and the region was all zero then
+  bool seen = false;      // a delete covering the region happened
+  bool was_zero = false;  // and the region was all zero then
 };
 Watch g_watch;
 
@@ -34,8 +34,8 @@ void Check(void* p) noexcept {
   const size_t usable = malloc_usable_size(p);
   if (g_watch.ptr < b || g_watch.ptr + g_watch.size > b + usable) return;
   g_watch.seen = true;
-  g_watch.was_zero = std::all_of(g_watch.ptr, g_watch.ptr + g_watch.size,
-                                 [](unsigned char c) { return c == 0; });
+  g_watch.was_zero =
+      std::all_of(g_watch.ptr, g_watch.ptr + g_watch.size, [](unsigned char c) { return c == 0; });
   g_watch.armed = false;
 }
 

@@ -18,8 +18,8 @@
 #include <span>
 #include <string_view>
 
-#include "keep/secret_string.h"
 #include "keep/result.h"
+#include "keep/secret_string.h"
 
 namespace keep::crypto {
 

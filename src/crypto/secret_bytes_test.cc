@@ -100,12 +100,16 @@ TEST(Random, DistinctAndRightSize) {
 
 // RFC 4648 §10 test vectors, both ways, through the secret forms.
 TEST(SecretBase64, Rfc4648Vectors) {
-  const std::pair<std::string_view, std::string_view> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<std::string_view, std::string_view> vectors[] = {{"", ""},
+                                                                   {"f", "Zg=="},
+                                                                   {"fo", "Zm8="},
+                                                                   {"foo", "Zm9v"},
+                                                                   {"foob", "Zm9vYg=="},
+                                                                   {"fooba", "Zm9vYmE="},
+                                                                   {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, text] : vectors) {
-    const auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(plain.data()),
-                                                plain.size());
+    const auto bytes =
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(plain.data()), plain.size());
     EXPECT_EQ(EncodeBase64Secret(bytes).view(), text) << plain;
     for (bool locked : {false, true}) {
       auto d = DecodeBase64Secret(text, locked);

@@ -81,7 +81,6 @@ Status CheckHeader(const Header& h) {
   return Status::Ok();
 }
 
-
 }  // namespace
 
 std::array<uint8_t, crypto::kAeadNonceSize> SegmentNonce(uint64_t counter, bool last) {

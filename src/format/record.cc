@@ -140,7 +140,7 @@ Result<std::string> WrapContextKey(const EncryptionContext& context,
   std::string out;
   out.reserve(64);
   put32(out, partition_keys.size() + 1);
-  bool marker = false;  // "keep-record" goes in its sorted place
+  bool marker = false;                    // "keep-record" goes in its sorted place
   for (const auto& k : partition_keys) {  // sorted, as the context's own order
     auto it = context.find(k);
     if (it == context.end()) {
@@ -178,8 +178,8 @@ Result<std::string> Seal(const RecordKeys& keys, Header h, const EncryptionConte
     const size_t n = std::min(segment, plaintext.size() - at);
     const bool last = at + n == plaintext.size();
     const auto nonce = file::SegmentNonce(counter++, last);
-    KEEP_RETURN_IF_ERROR(crypto::AeadSeal(crypto::AeadAlgorithm::kAesGcm, payload.view(), nonce,
-                                          {}, plaintext.subspan(at, n),
+    KEEP_RETURN_IF_ERROR(crypto::AeadSeal(crypto::AeadAlgorithm::kAesGcm, payload.view(), nonce, {},
+                                          plaintext.subspan(at, n),
                                           std::span<uint8_t>(dst, n + kTag)));
     dst += n + kTag;
     at += n;
@@ -201,7 +201,8 @@ Result<Header> ParseHeader(std::string_view r, size_t* body_offset) {
   KEEP_RETURN_IF_ERROR(need(2 + kNonceSize + 1, "header"));
   const uint8_t version = byte();
   if (version != kVersion) {
-    return Bad("record version " + std::to_string(version) + " is not supported (this keep reads 1)");
+    return Bad("record version " + std::to_string(version) +
+               " is not supported (this keep reads 1)");
   }
   Header h;
   h.segment_log2 = byte();

@@ -47,10 +47,10 @@ inline constexpr std::string_view kWrapContextValue = "v1";
 struct Header {
   uint8_t segment_log2 = kDefaultSegmentLog2;  // 12..24
   std::array<uint8_t, kNonceSize> nonce{};
-  std::string key_name;                       // the keep key (1–128 bytes)
-  std::vector<std::string> partition_keys;    // sorted, distinct, each 1–255 bytes
+  std::string key_name;                     // the keep key (1–128 bytes)
+  std::vector<std::string> partition_keys;  // sorted, distinct, each 1–255 bytes
   std::array<uint8_t, 32> mac{};
-  std::string wrapped;                        // the data key's keep ciphertext ("keep:…")
+  std::string wrapped;  // the data key's keep ciphertext ("keep:…")
   size_t segment_size() const { return size_t{1} << segment_log2; }
 };
 

@@ -196,8 +196,8 @@ TEST(Record, WrapContextTakesThePartitionAndMarksTheKey) {
   EXPECT_EQ(*w, (EncryptionContext{{"table", "cards"}, {"keep-record", "v1"}}));
   EXPECT_FALSE(WrapContext(kCtx, {"tenant"}).ok());
   // The direct encoding is the map's, wherever "keep-record" sorts among the keys.
-  for (const std::vector<std::string>& keys : std::vector<std::vector<std::string>>{
-           {}, {"row"}, {"table"}, {"row", "table"}}) {
+  for (const std::vector<std::string>& keys :
+       std::vector<std::vector<std::string>>{{}, {"row"}, {"table"}, {"row", "table"}}) {
     auto key = WrapContextKey(kCtx, keys);
     ASSERT_TRUE(key.ok());
     const Bytes want = CanonicalContext(*WrapContext(kCtx, keys));
@@ -243,7 +243,8 @@ TEST(RecordFormat, PublishedVector) {
   EXPECT_EQ(h->key_name, "orders");
   EXPECT_EQ(h->partition_keys, std::vector<std::string>{"table"});
   EXPECT_EQ(h->wrapped, "keep:vector-wrapped-key");
-  EXPECT_EQ(Open(*keys, record, {{"row", "41"}, {"table", "cards"}}).status().reason(), "wrong_key");
+  EXPECT_EQ(Open(*keys, record, {{"row", "41"}, {"table", "cards"}}).status().reason(),
+            "wrong_key");
 }
 
 }  // namespace

@@ -136,13 +136,15 @@ HttpResponse Api::PolicyWrite(Call& call) {
   if (Status st = access::ValidatePolicyName(call.param); !st.ok()) return Err(call, st);
   auto p = access::ParsePolicy(call.param, call.req.body);
   if (!p.ok()) return Err(call, p.status());
-  if (Status st = gate_.directory().PutPolicy(call.ctx.identity, *p); !st.ok()) return Err(call, st);
+  if (Status st = gate_.directory().PutPolicy(call.ctx.identity, *p); !st.ok())
+    return Err(call, st);
   return JsonResponse(204, "");
 }
 
 HttpResponse Api::PolicyDelete(Call& call) {
   if (Status st = access::ValidatePolicyName(call.param); !st.ok()) return Err(call, st);
-  if (Status st = gate_.directory().DeletePolicy(call.ctx.identity, call.param); !st.ok()) return Err(call, st);
+  if (Status st = gate_.directory().DeletePolicy(call.ctx.identity, call.param); !st.ok())
+    return Err(call, st);
   return JsonResponse(204, "");
 }
 

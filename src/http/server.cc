@@ -374,14 +374,14 @@ struct Server::Impl {
   }
 
   void WaitUserSignals() {
-    user_signals.async_wait(asio::bind_executor(control, [this](const boost::system::error_code& ec,
-                                                                int sig) {
-      if (ec || draining) return;
-      log::Info("http: {}", sig == SIGHUP ? "SIGHUP" : "SIGUSR1");
-      const auto& f = sig == SIGHUP ? on_hangup : on_user1;
-      if (f) f();
-      WaitUserSignals();
-    }));
+    user_signals.async_wait(
+        asio::bind_executor(control, [this](const boost::system::error_code& ec, int sig) {
+          if (ec || draining) return;
+          log::Info("http: {}", sig == SIGHUP ? "SIGHUP" : "SIGUSR1");
+          const auto& f = sig == SIGHUP ? on_hangup : on_user1;
+          if (f) f();
+          WaitUserSignals();
+        }));
   }
 
   // Runs on `control` (signal handlers, Stop()).
@@ -439,10 +439,10 @@ void Server::Run(bool handle_signals) {
   if (handle_signals) {
     im.signals.add(SIGTERM);
     im.signals.add(SIGINT);
-    im.signals.async_wait(asio::bind_executor(im.control, [&im](const boost::system::error_code& ec,
-                                                                   int) {
-      if (!ec) im.BeginDrain();
-    }));
+    im.signals.async_wait(
+        asio::bind_executor(im.control, [&im](const boost::system::error_code& ec, int) {
+          if (!ec) im.BeginDrain();
+        }));
     im.user_signals.add(SIGHUP);
     im.user_signals.add(SIGUSR1);
     im.WaitUserSignals();

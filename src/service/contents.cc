@@ -27,9 +27,13 @@ void Service::Clear() {
   audit_secret_.reset();
 }
 
-Result<crypto::SecretBytes> Service::CreateRootToken() { return directory_.CreateRoot(); }
+Result<crypto::SecretBytes> Service::CreateRootToken() {
+  return directory_.CreateRoot();
+}
 
-std::string Service::Summary() const { return std::to_string(keys_.size()) + " keys"; }
+std::string Service::Summary() const {
+  return std::to_string(keys_.size()) + " keys";
+}
 
 Status Service::LoadAccess() {
   KEEP_RETURN_IF_ERROR(directory_.Load());

@@ -1,4 +1,5 @@
-// Private to src/service: what custody.cc (init, unseal, seal) and rekey.cc share — the share collector, the rekey in progress, small helpers.
+// Private to src/service: what custody.cc (init, unseal, seal) and rekey.cc share — the share
+// collector, the rekey in progress, small helpers.
 #pragma once
 
 #include <map>

@@ -117,7 +117,8 @@ TEST_F(CustodyTest, ProgressResetForeignAlteredAndWrongKindShares) {
   EXPECT_NE(foreign.status().message().find("belongs to another share set"), std::string::npos);
   std::string typo = shares[1];
   typo[20] = typo[20] == 'a' ? 'b' : 'a';
-  EXPECT_NE(svc_->custody().SubmitUnsealShare(typo).status().message().find("mistyped"), std::string::npos);
+  EXPECT_NE(svc_->custody().SubmitUnsealShare(typo).status().message().find("mistyped"),
+            std::string::npos);
   EXPECT_EQ(svc_->custody().GetSealStatus()->progress, 1) << "refused shares do not count";
   // A forged share with a valid checksum but another y is caught by the verifier.
   auto decoded = seal::DecodeShare(shares[1]);
@@ -148,10 +149,12 @@ TEST_F(CustodyTest, ProgressResetForeignAlteredAndWrongKindShares) {
 
 TEST_F(CustodyTest, InitOptionsAreChecked) {
   Restart();
-  EXPECT_EQ(svc_->custody().Init({}).status().code(), Code::kInvalidArgument) << "shamir needs shares";
+  EXPECT_EQ(svc_->custody().Init({}).status().code(), Code::kInvalidArgument)
+      << "shamir needs shares";
   EXPECT_EQ(svc_->custody().Init({3, 4, {}}).status().code(), Code::kInvalidArgument);
   auto custodian = crypto::GeneratePrivateKey(crypto::KeyType::kX25519);
-  EXPECT_NE(svc_->custody().Init({2, 2, {custodian->public_key()}})
+  EXPECT_NE(svc_->custody()
+                .Init({2, 2, {custodian->public_key()}})
                 .status()
                 .message()
                 .find("one share recipient per share"),
@@ -168,7 +171,8 @@ TEST_F(CustodyTest, SharesEncryptedToCustodiansOpenOnlyWithTheirKeys) {
   const std::string s0 = Text(init->shares[0]), s1 = Text(init->shares[1]);
   EXPECT_EQ(s0.substr(0, 9), "kshare1e-");
   Restart();
-  EXPECT_NE(svc_->custody().SubmitUnsealShare(s0).status().message().find("encrypted"), std::string::npos);
+  EXPECT_NE(svc_->custody().SubmitUnsealShare(s0).status().message().find("encrypted"),
+            std::string::npos);
   EXPECT_FALSE(seal::DecryptShare(*r, s0).ok()) << "share 0 is for the X25519 custodian";
   auto p0 = seal::DecryptShare(*x, s0);
   auto p1 = seal::DecryptShare(*r, s1);
@@ -187,7 +191,8 @@ TEST_F(CustodyTest, RekeyReplacesTheShareSetAndOldSharesStopWorking) {
   EXPECT_EQ(start->required, 2);
   EXPECT_EQ(start->nonce.size(), 32u);
   EXPECT_EQ(svc_->custody().RekeyStart({5, 3, {}}).status().reason(), "rekey_in_progress");
-  EXPECT_EQ(svc_->custody().RekeySubmit("wrong", old_shares[0]).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(svc_->custody().RekeySubmit("wrong", old_shares[0]).status().code(),
+            Code::kInvalidArgument);
   auto u1 = svc_->custody().RekeySubmit(start->nonce, old_shares[2]);
   ASSERT_TRUE(u1.ok());
   EXPECT_FALSE(u1->complete);
@@ -204,7 +209,8 @@ TEST_F(CustodyTest, RekeyReplacesTheShareSetAndOldSharesStopWorking) {
   Restart();
   auto refused = svc_->custody().SubmitUnsealShare(old_shares[0]);
   EXPECT_NE(refused.status().message().find("another share set"), std::string::npos);
-  for (int i : {4, 1}) EXPECT_TRUE(svc_->custody().SubmitUnsealShare(Text(done->shares[i]))->sealed);
+  for (int i : {4, 1})
+    EXPECT_TRUE(svc_->custody().SubmitUnsealShare(Text(done->shares[i]))->sealed);
   EXPECT_FALSE(svc_->custody().SubmitUnsealShare(Text(done->shares[2]))->sealed);
   auto d = svc_->Decrypt(ctx_, "", ct->ciphertext, {});
   ASSERT_TRUE(d.ok());

@@ -8,8 +8,8 @@
 #include "common/log.h"
 #include "common/time.h"
 #include "crypto/random.h"
-#include "service/custody_internal.h"
 #include "service/custody.h"
+#include "service/custody_internal.h"
 
 namespace keep::service {
 RekeyStatus Custody::GetRekeyStatus() {

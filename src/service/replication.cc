@@ -71,13 +71,16 @@ void Service::Apply(const std::vector<std::string>& paths) {
     }
   }
   if (tokens) {
-    if (Status s = directory_.tokens().Load(); !s.ok()) log::Error("replication: tokens: {}", s.ToString());
+    if (Status s = directory_.tokens().Load(); !s.ok())
+      log::Error("replication: tokens: {}", s.ToString());
   }
   if (policies) {
-    if (Status s = directory_.policies().Load(); !s.ok()) log::Error("replication: policies: {}", s.ToString());
+    if (Status s = directory_.policies().Load(); !s.ok())
+      log::Error("replication: policies: {}", s.ToString());
   }
   if (locks) {
-    if (Status s = directory_.locks().Load(); !s.ok()) log::Error("replication: lockdown: {}", s.ToString());
+    if (Status s = directory_.locks().Load(); !s.ok())
+      log::Error("replication: lockdown: {}", s.ToString());
   }
   if (audit) {
     if (Status s = LoadAccess(); !s.ok()) log::Error("replication: audit key: {}", s.ToString());

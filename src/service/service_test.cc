@@ -54,7 +54,8 @@ TEST_F(ServiceTest, InitUnsealSealAndTokens) {
   auto id = svc_->directory().tokens().Lookup(token);
   ASSERT_TRUE(id.ok());
   EXPECT_TRUE(id->IsRoot());
-  EXPECT_EQ(svc_->directory().tokens().Lookup("keep_wrong").status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(svc_->directory().tokens().Lookup("keep_wrong").status().code(),
+            Code::kUnauthenticated);
   ASSERT_TRUE(svc_->custody().Seal().ok());
   EXPECT_EQ(svc_->CreateKey(ctx_, {"k"}).status().reason(), "sealed");
   EXPECT_EQ(svc_->Random(ctx_, 16).status().reason(), "sealed");
