@@ -14,34 +14,14 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
 TMP=$(mktemp -d /tmp/keep-bench.XXXXXX)
 trap 'kill $PID 2>/dev/null || true; wait 2>/dev/null; rm -rf "$TMP"' EXIT
-cat > "$TMP/keepd.toml" <<TOML
-[server]
-port = 0
-threads = $THREADS
-[tls]
-dev_dir = "tls"
-[storage]
-path = "keep.db"
-[seal]
-type = "dev-file"
-dev_key_file = "root.key"
-dev_auto_init = true
-dev_root_token_file = "root-token"
-[log]
-level = "warn"
-TOML
+write_dev_config "$TMP/keepd.toml" "$THREADS"
 case "${KEEP_BENCH_AUDIT:-file}" in
   file) printf '[audit]\npath = "audit.log"\n' >> "$TMP/keepd.toml" ;;
   file-nosync) printf '[audit]\npath = "audit.log"\nfsync = false\n' >> "$TMP/keepd.toml" ;;
   log) printf '[audit]\ntype = "log"\n' >> "$TMP/keepd.toml" ;;
   *) echo "KEEP_BENCH_AUDIT must be file, file-nosync or log" >&2; exit 2 ;;
 esac
-${KEEPD_WRAPPER:-} "$ROOT/$BUILD/cmd/keepd/keepd" --config "$TMP/keepd.toml" --ready-file "$TMP/ready" 2>"$TMP/keepd.log" &
-PID=$!
-for _ in $(seq 1 100); do [ -f "$TMP/ready" ] && break; sleep 0.1; done
-PORT=$(cat "$TMP/ready")
-TOKEN=$(cat "$TMP/root-token")
-URL="https://127.0.0.1:$PORT"
+start_keepd "$ROOT/$BUILD/cmd/keepd/keepd" "$TMP" ${KEEPD_WRAPPER:-}
 curl -sf --cacert "$TMP/tls/ca.pem" -H "Authorization: Bearer $TOKEN" "$URL/v1/keys" -d '{"name":"bench"}' >/dev/null
 
 PLAIN=$(head -c 64 /dev/urandom | base64 -w0)

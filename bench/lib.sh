@@ -10,3 +10,39 @@ wrk.headers["Authorization"] = "Bearer $2"
 wrk.headers["Content-Type"] = "application/json"
 LUA
 }
+
+# write_dev_config FILE [SERVER_THREADS]: a keepd config for a benchmark in FILE's folder —
+# a free port, dev TLS, SQLite, the dev-file seal initialized on first start, its root
+# token in root-token, warnings only. Callers append [audit] and other tables.
+write_dev_config() {
+  {
+    printf '[server]\nport = 0\n'
+    [ -n "${2:-}" ] && printf 'threads = %s\n' "$2"
+    cat <<TOML
+[tls]
+dev_dir = "tls"
+[storage]
+path = "keep.db"
+[seal]
+type = "dev-file"
+dev_key_file = "root.key"
+dev_auto_init = true
+dev_root_token_file = "root-token"
+[log]
+level = "warn"
+TOML
+  } > "$1"
+}
+
+# start_keepd KEEPD DIR [WRAPPER...]: starts KEEPD with DIR/keepd.toml, waits until it
+# listens; sets PID, PORT, TOKEN and URL.
+start_keepd() {
+  local keepd=$1 dir=$2
+  shift 2
+  "$@" "$keepd" --config "$dir/keepd.toml" --ready-file "$dir/ready" 2>"$dir/keepd.log" &
+  PID=$!
+  for _ in $(seq 1 100); do [ -f "$dir/ready" ] && break; sleep 0.1; done
+  PORT=$(cat "$dir/ready")
+  TOKEN=$(cat "$dir/root-token")
+  URL="https://127.0.0.1:$PORT"
+}

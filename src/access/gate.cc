@@ -4,18 +4,9 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "common/time.h"
 
 namespace keep::access {
-namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 Passage::Passage(std::string request_id, std::string remote_address) {
   event.request_id = request_id;
   event.remote_address = remote_address;
@@ -77,7 +68,7 @@ Status Gate::Admit(Passage& p, Operation op, std::string_view identity, std::str
 Status Gate::CountDecrypts(Passage& p, uint32_t n) {
   if (!budget_.enabled()) return Status::Ok();
   const Identity& who = p.ctx.identity;
-  auto trip = budget_.Record(who.id, n, NowMs());
+  auto trip = budget_.Record(who.id, n, NowUnixMs());
   const LockdownOptions& o = budget_.options();
   if (trip != DecryptBudget::Trip::kNone && !o.seal &&
       guard_.Authorize(who, Operation::kSysLockdown, "").ok()) {
@@ -117,7 +108,7 @@ Status Gate::Reinstate(Passage& p, std::string_view identity) {
 
 void Gate::Complete(Passage& p, int status, std::string_view outcome) const {
   p.recorded = true;
-  if (p.event.time_ms == 0) p.event.time_ms = NowMs();
+  if (p.event.time_ms == 0) p.event.time_ms = NowUnixMs();
   p.event.status = status;
   if (p.event.outcome.empty() || status >= 400) {
     // A door may have set "partial" (a batch with failed items) on a success.

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "client/codec.h"
+#include "common/key_name.h"
 #include "keep/client.h"
 
 namespace keep {
@@ -11,22 +12,6 @@ namespace {
 
 using client::Answer;
 using client::BodyWriter;
-
-// Key names are 1–128 of [A-Za-z0-9_.-] (docs/api.md): checked here so that a name can
-// never change the request's path.
-Status CheckName(std::string_view name) {
-  if (name.empty() || name.size() > 128) {
-    return InvalidArgument("a key name has 1 to 128 characters");
-  }
-  for (char c : name) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '.' || c == '-';
-    if (!ok)
-      return InvalidArgument("a key name has only A-Z a-z 0-9 _ . - (got '" + std::string(name) +
-                             "')");
-  }
-  return Status::Ok();
-}
 
 std::string KeyPath(std::string_view name, std::string_view op = {}) {
   std::string p = "/v1/keys/" + std::string(name);
@@ -114,7 +99,7 @@ Result<HttpResult> Client::Call(std::string_view method, std::string_view target
 }
 
 Result<KeyInfo> Client::CreateKey(const NewKey& key, CallOptions o) {
-  KEEP_RETURN_IF_ERROR(CheckName(key.name));
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(key.name));
   BodyWriter b;
   b.Str("name", key.name);
   if (!key.type.empty()) b.Str("type", key.type);
@@ -126,7 +111,7 @@ Result<KeyInfo> Client::CreateKey(const NewKey& key, CallOptions o) {
 }
 
 Result<KeyInfo> Client::GetKey(std::string_view name, CallOptions o) {
-  KEEP_RETURN_IF_ERROR(CheckName(name));
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(name));
   KEEP_ASSIGN_OR_RETURN(auto r, Call("GET", KeyPath(name), "", true, o));
   KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "key show"));
   return ReadKey(a);
@@ -153,14 +138,14 @@ Result<KeyPage> Client::ListKeys(std::string_view prefix, std::string_view after
 }
 
 Result<KeyInfo> Client::RotateKey(std::string_view name, CallOptions o) {
-  KEEP_RETURN_IF_ERROR(CheckName(name));
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(name));
   KEEP_ASSIGN_OR_RETURN(auto r, Call("POST", KeyPath(name, "rotate"), "", false, o));
   KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "key rotate"));
   return ReadKey(a);
 }
 
 Result<KeyInfo> Client::UpdateKey(std::string_view name, const KeyChanges& c, CallOptions o) {
-  KEEP_RETURN_IF_ERROR(CheckName(name));
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(name));
   BodyWriter b;
   if (c.description) b.Str("description", *c.description);
   if (c.enabled) b.Bool("enabled", *c.enabled);
@@ -174,7 +159,7 @@ Result<KeyInfo> Client::UpdateKey(std::string_view name, const KeyChanges& c, Ca
 }
 
 Result<KeyInfo> Client::DeleteKey(std::string_view name, int pending_days, CallOptions o) {
-  KEEP_RETURN_IF_ERROR(CheckName(name));
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(name));
   std::string target = KeyPath(name);
   if (pending_days > 0) target += "?pending_days=" + std::to_string(pending_days);
   KEEP_ASSIGN_OR_RETURN(auto r, Call("DELETE", target, "", false, o));
@@ -183,7 +168,7 @@ Result<KeyInfo> Client::DeleteKey(std::string_view name, int pending_days, CallO
 }
 
 Result<KeyInfo> Client::UndeleteKey(std::string_view name, CallOptions o) {
-  KEEP_RETURN_IF_ERROR(CheckName(name));
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(name));
   KEEP_ASSIGN_OR_RETURN(auto r, Call("POST", KeyPath(name, "cancel-deletion"), "", false, o));
   KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "key undelete"));
   return ReadKey(a);
@@ -192,7 +177,7 @@ Result<KeyInfo> Client::UndeleteKey(std::string_view name, CallOptions o) {
 Result<Ciphertext> Client::Encrypt(std::string_view key, std::string_view plaintext,
                                    const EncryptionContext& context,
                                    std::optional<uint32_t> version, CallOptions o) {
-  KEEP_RETURN_IF_ERROR(CheckName(key));
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(key));
   BodyWriter b;
   b.Base64("plaintext", plaintext);
   b.Context(context);
@@ -206,7 +191,7 @@ Result<Ciphertext> Client::Encrypt(std::string_view key, std::string_view plaint
 
 Result<Plaintext> Client::Decrypt(std::string_view key, std::string_view ciphertext,
                                   const EncryptionContext& context, CallOptions o) {
-  if (!key.empty()) KEEP_RETURN_IF_ERROR(CheckName(key));
+  if (!key.empty()) KEEP_RETURN_IF_ERROR(ValidateKeyName(key));
   BodyWriter b;
   b.Str("ciphertext", ciphertext);
   b.Context(context);
@@ -220,7 +205,7 @@ Result<Plaintext> Client::Decrypt(std::string_view key, std::string_view ciphert
 
 Result<Ciphertext> Client::Rewrap(std::string_view key, std::string_view ciphertext,
                                   const EncryptionContext& context, CallOptions o) {
-  KEEP_RETURN_IF_ERROR(CheckName(key));
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(key));
   BodyWriter b;
   b.Str("ciphertext", ciphertext);
   b.Context(context);
@@ -233,7 +218,7 @@ Result<Ciphertext> Client::Rewrap(std::string_view key, std::string_view ciphert
 
 Result<DataKey> Client::GenerateDataKey(std::string_view key, int bits, bool with_plaintext,
                                         const EncryptionContext& context, CallOptions o) {
-  KEEP_RETURN_IF_ERROR(CheckName(key));
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(key));
   if (bits != 128 && bits != 256 && bits != 512) {
     return InvalidArgument("bits must be 128, 256 or 512");
   }
@@ -272,7 +257,7 @@ Result<SecretString> Client::Random(int bytes, CallOptions o) {
 Result<BatchResult<Ciphertext>> Client::EncryptBatch(std::string_view key,
                                                      std::span<const EncryptItem> items,
                                                      CallOptions o) {
-  KEEP_RETURN_IF_ERROR(CheckName(key));
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(key));
   BodyWriter b;
   b.BeginBatch();
   for (const auto& it : items) {
@@ -306,7 +291,7 @@ SecretString DecryptItems(std::span<const DecryptItem> items) {
 Result<BatchResult<Plaintext>> Client::DecryptBatch(std::string_view key,
                                                     std::span<const DecryptItem> items,
                                                     CallOptions o) {
-  if (!key.empty()) KEEP_RETURN_IF_ERROR(CheckName(key));
+  if (!key.empty()) KEEP_RETURN_IF_ERROR(ValidateKeyName(key));
   const std::string target = key.empty() ? "/v1/decrypt" : KeyPath(key, "decrypt");
   KEEP_ASSIGN_OR_RETURN(auto r, Call("POST", target, DecryptItems(items), true, o));
   KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "decrypt batch"));
@@ -316,7 +301,7 @@ Result<BatchResult<Plaintext>> Client::DecryptBatch(std::string_view key,
 Result<BatchResult<Ciphertext>> Client::RewrapBatch(std::string_view key,
                                                     std::span<const DecryptItem> items,
                                                     CallOptions o) {
-  KEEP_RETURN_IF_ERROR(CheckName(key));
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(key));
   KEEP_ASSIGN_OR_RETURN(auto r, Call("POST", KeyPath(key, "rewrap"), DecryptItems(items), true, o));
   KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "rewrap batch"));
   return ReadBatch<Ciphertext>(a, items.size(), ReadCiphertext);

@@ -268,41 +268,15 @@ Status StatusOf(const HttpResult& r) {
   }
   if (known) return Status(known->code, ReasonCode::FromTable(known->name), std::move(message));
   // No known code: the code the status class implies (keep/reasons.h lists the statuses).
-  Code code = Code::kInternal;
-  switch (r.status) {
-    case 400:
-      code = Code::kInvalidArgument;
-      break;
-    case 401:
-      code = Code::kUnauthenticated;
-      break;
-    case 403:
-      code = Code::kPermissionDenied;
-      break;
-    case 404:
-      code = Code::kNotFound;
-      break;
-    case 405:
-      code = Code::kMethodNotAllowed;
-      break;
-    case 409:
-      code = Code::kFailedPrecondition;
-      break;
-    case 413:
-      code = Code::kTooLarge;
-      break;
-    case 429:
-      code = Code::kResourceExhausted;
-      break;
-    case 501:
-      code = Code::kUnimplemented;
-      break;
-    case 503:
-      code = Code::kUnavailable;
-      break;
-    default:
-      code = r.status >= 500 ? Code::kInternal : Code::kInvalidArgument;
-      break;
+  static constexpr std::pair<int, Code> kByStatus[] = {
+      {400, Code::kInvalidArgument}, {401, Code::kUnauthenticated},
+      {403, Code::kPermissionDenied}, {404, Code::kNotFound},
+      {405, Code::kMethodNotAllowed}, {409, Code::kFailedPrecondition},
+      {413, Code::kTooLarge},         {429, Code::kResourceExhausted},
+      {501, Code::kUnimplemented},    {503, Code::kUnavailable}};
+  Code code = r.status >= 500 ? Code::kInternal : Code::kInvalidArgument;
+  for (const auto& [status, c] : kByStatus) {
+    if (status == r.status) code = c;
   }
   return Status(code, std::move(message));
 }

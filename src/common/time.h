@@ -11,6 +11,8 @@
 namespace keep {
 
 int64_t NowUnix();
+// Milliseconds since the epoch (system clock).
+int64_t NowUnixMs();
 std::string FormatRfc3339(int64_t unix_seconds);
 // Parses a duration such as "90d", "12h", "30m", "45s" or "0" into seconds.
 // Rejects negative, empty, unknown units and values over 100 years.

@@ -90,7 +90,7 @@ Status Api::Enter(Call& call) {
   std::string_view key;
   if (route.key == KeyFrom::kPath) {
     key = call.param;
-    KEEP_RETURN_IF_ERROR(keys::ValidateKeyName(key));
+    KEEP_RETURN_IF_ERROR(ValidateKeyName(key));
   }
   if (route.key == KeyFrom::kHandler) return Status::Ok();  // the handler knows the key
   // Batches are charged once their items are counted (Crypto); everything else here.

@@ -43,18 +43,6 @@ crypto::AeadAlgorithm AlgorithmOf(KeyType t) {
                                   : crypto::AeadAlgorithm::kChaCha20Poly1305;
 }
 
-Status ValidateKeyName(std::string_view name) {
-  if (name.empty() || name.size() > 128) {
-    return InvalidArgument("key names are 1 to 128 characters long");
-  }
-  for (char c : name) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '.' || c == '-';
-    if (!ok) return InvalidArgument("key names may only contain A-Z, a-z, 0-9, '_', '.' and '-'");
-  }
-  return Status::Ok();
-}
-
 std::string EncodeKeyMeta(const KeyMeta& m) {
   json::array versions;
   for (const auto& v : m.versions) {

@@ -11,6 +11,7 @@
 #include "crypto/aead.h"
 #include "crypto/secret_bytes.h"
 #include "format/ciphertext.h"
+#include "common/key_name.h"  // ValidateKeyName
 #include "keep/result.h"
 
 namespace keep::keys {
@@ -23,8 +24,6 @@ Result<KeyType> ParseKeyType(std::string_view s);
 std::string_view KeyStateName(KeyState s);
 crypto::AeadAlgorithm AlgorithmOf(KeyType t);
 
-// 1–128 characters of [A-Za-z0-9_.-]. Errors: kInvalidArgument "bad_request".
-Status ValidateKeyName(std::string_view name);
 
 struct KeyVersionInfo {
   uint32_t version = 0;

@@ -4,18 +4,9 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "common/time.h"
 
 namespace keep::service {
-namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 void Replicator::Start() {
   Stop();
   {
@@ -67,7 +58,7 @@ void Replicator::Loop() {
       {
         std::lock_guard lock(mu_);
         if (stop_) return;
-        status_.last_sync_ms = NowMs();
+        status_.last_sync_ms = NowUnixMs();
       }
       auto paths = (*feed)->Wait(200);
       if (!paths.ok()) break;

@@ -8,6 +8,7 @@ print: prints the vector block (to paste into the document).
 """
 import hashlib
 import hmac
+import os
 import struct
 import sys
 
@@ -16,15 +17,10 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ciphertext_v1 import canonical_context  # noqa: E402  (§1's encoding, written once)
+
 MAGIC = b"KEEPREC"
-
-
-def canonical_context(ctx):
-    out = struct.pack(">I", len(ctx))
-    for k in sorted(ctx, key=lambda s: s.encode()):
-        kb, vb = k.encode(), ctx[k].encode()
-        out += struct.pack(">I", len(kb)) + kb + struct.pack(">I", len(vb)) + vb
-    return out
 
 
 def record_keys(data_key):

@@ -1,0 +1,17 @@
+#include "common/key_name.h"
+
+namespace keep {
+
+Status ValidateKeyName(std::string_view name) {
+  if (name.empty() || name.size() > 128) {
+    return InvalidArgument("key names are 1 to 128 characters long");
+  }
+  for (char c : name) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '.' || c == '-';
+    if (!ok) return InvalidArgument("key names may only contain A-Z, a-z, 0-9, '_', '.' and '-'");
+  }
+  return Status::Ok();
+}
+
+}  // namespace keep
