@@ -16,6 +16,7 @@
 #include "crypto/random.h"
 #include "format/ciphertext.h"
 #include "format/file.h"
+#include "format/record.h"
 #include "http/routes.h"
 #include "seal/shares.h"
 
@@ -70,6 +71,20 @@ void FileSeeds() {
     (void)e->Write(AsBytes(std::string(body, 'b')));
     (void)e->Finish();
     Seed("file", "body-" + std::to_string(body), out);
+  }
+}
+
+void RecordSeeds() {
+  auto keys = format::record::RecordKeys::Derive(Bytes(32, 0x17));  // the target's fixed key
+  const format::EncryptionContext ctx{{"table", "cards"}, {"row", "42"}};
+  for (size_t n : {0, 64, 5000}) {
+    format::record::Header h;
+    h.segment_log2 = 12;
+    h.key_name = "orders";
+    h.partition_keys = {"table"};
+    h.wrapped = "keep:seed-wrapped-key";
+    auto r = format::record::Seal(*keys, h, ctx, AsBytes(std::string(n, 'r')));
+    Seed("record", "record-" + std::to_string(n), *r);
   }
 }
 
@@ -182,6 +197,7 @@ int main(int argc, char** argv) {
   g_dir = argv[1];
   CiphertextSeeds();
   FileSeeds();
+  RecordSeeds();
   ShareSeeds();
   ConfigSeeds();
   TrailSeeds();
