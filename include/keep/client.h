@@ -16,8 +16,10 @@
 // it gives one; a Retry-After beyond the deadline ends the call at once. Retried: a
 // request that could not be sent or answered (connection refused, reset, TLS failure),
 // 503 and 429 — for idempotent calls only. Calls that are not idempotent (key create,
-// rotate, delete, undelete, the sys calls) are retried only when the connection failed
-// before the request was written, never after.
+// rotate, delete, undelete, raw Send by default) move to the next server only when the
+// connection failed before the request was written. One exception for every call: a
+// request on a kept-alive connection the server had already closed is sent once more, at
+// once, on a fresh connection (the server closed it idle, so it never read the request).
 //
 // Errors. A Status whose reason is the server's error code (keep/reasons.h): `not_found`,
 // `context_mismatch`, `invalid_ciphertext`, `key_disabled`, `sealed`, ... stay

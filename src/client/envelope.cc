@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "client/data_key_cache.h"
+#include "common/key_name.h"
 #include "format/record.h"
 
 namespace keep {
@@ -38,8 +39,8 @@ struct Envelope::Impl {
 
   Impl(Client& c, EnvelopeOptions o)
       : client(c), opt(std::move(o)), enc(opt.cache), dec(opt.cache) {
-    if (opt.key.empty() || opt.key.size() > 128) {
-      invalid = InvalidArgument("the envelope needs a keep key name (1 to 128 characters)");
+    if (Status name = ValidateKeyName(opt.key); !name.ok()) {
+      invalid = name;
     } else if (opt.cache.max_age_s < 0 || opt.cache.max_messages < 1 ||
                opt.cache.max_messages > (uint64_t{1} << 32) || opt.cache.max_bytes < 1 ||
                opt.cache.capacity < 1) {
