@@ -9,7 +9,7 @@ PKGS=(
   libsqlite3-dev libpq-dev postgresql
   libcli11-dev libtomlplusplus-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  wrk python3 python3-cryptography curl sqlite3
+  wrk python3 python3-cryptography python3-venv python3-pip curl sqlite3
   softhsm2 libp11-kit-dev
   age bsdutils
 )
