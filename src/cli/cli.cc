@@ -27,8 +27,7 @@ void Serialize(const json::value& v, const std::function<void(std::string_view)>
 
 }  // namespace
 
-Result<json::value> Context::Call(std::string_view method, std::string_view target,
-                                  const json::value* body, int* status) {
+Result<Client*> Context::client() {
   if (!client_) {
     ClientOptions o;
     o.address = g_.addr;
@@ -40,6 +39,12 @@ Result<json::value> Context::Call(std::string_view method, std::string_view targ
     if (!c.ok()) return Usage(c.status().message());
     client_ = std::move(c).value();
   }
+  return client_.get();
+}
+
+Result<json::value> Context::Call(std::string_view method, std::string_view target,
+                                  const json::value* body, int* status) {
+  KEEP_RETURN_IF_ERROR(client().status());
   // The request may carry a plaintext: serialized into wiping memory, not a std::string.
   SecretString payload;
   if (body) Serialize(*body, [&](std::string_view piece) { payload.append(piece); });

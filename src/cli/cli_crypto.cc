@@ -110,7 +110,23 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   rw->add_option("--key", a->key, "key name")->required();
   rw->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
   rw->add_option("--in", a->in, "read the ciphertext from FILE (default stdin)");
-  Action(rw, rc, [&ctx, a]() -> Status {
+  auto stream = std::make_shared<RewrapStreamArgs>();
+  auto streaming = std::make_shared<bool>(false);
+  rw->add_flag("--stream", *streaming,
+               "rewrap many: one keep ciphertext, base64 record or JSON object "
+               "{\"ciphertext\"|\"record\", \"context\"} per line, stdin to stdout, in batches");
+  rw->add_option("--rate", stream->rate, "with --stream: at most this many items per second")
+      ->check(CLI::NonNegativeNumber);
+  rw->add_option("--batch", stream->batch, "with --stream: items per request (default 1000)")
+      ->check(CLI::Range(1, 10000));
+  rw->add_option("--out", stream->out, "with --stream: write to FILE (default stdout)");
+  Action(rw, rc, [&ctx, a, stream, streaming]() -> Status {
+    if (*streaming) {
+      stream->key = a->key;
+      stream->context = a->context;
+      stream->in = a->in;
+      return RewrapStream(ctx, *stream);
+    }
     KEEP_ASSIGN_OR_RETURN(std::string ct, ReadInput(a->in));
     KEEP_ASSIGN_OR_RETURN(json::object context, ParseContext(a->context));
     json::value b =

@@ -69,6 +69,9 @@ class Context {
                            const json::value* body = nullptr, int* status = nullptr);
   // Prints `v` as JSON (for --format json), serialized piece by piece into a wiped buffer.
   void PrintJson(const json::value& v);
+  // libkeep's typed client on the global options (made once). Errors: usage when the
+  // client options are wrong.
+  Result<Client*> client();
 
  private:
   Globals& g_;
@@ -99,6 +102,16 @@ Status WriteAndCommit(OutputFile& out, std::string_view data);
 void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc);
 void AddKeygenCommand(CLI::App& app, Context& ctx, int& rc);
 void AddKeyCommands(CLI::App& app, Context& ctx, int& rc);
+// keep rewrap --stream (cli_rewrap.cc): rewraps a stream of keep ciphertexts and envelope
+// records, one per line, stdin to stdout, through the batch endpoint.
+struct RewrapStreamArgs {
+  std::string key;
+  std::vector<std::string> context;  // KEY=VALUE for lines that carry none
+  double rate = 0;                   // items per second at most; 0: as fast as keepd allows
+  int batch = 1000;
+  std::string in, out;
+};
+Status RewrapStream(Context& ctx, const RewrapStreamArgs& args);
 void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc);
 // keep file … (cli_file.cc).
 void AddFileCommands(CLI::App& app, Context& ctx, int& rc);
