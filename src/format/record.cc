@@ -44,9 +44,9 @@ Status CheckFields(const Header& h) {
   return Status::Ok();
 }
 
-// The header bytes the MAC covers (everything before it).
-std::string MacInput(const Header& h) {
-  std::string out(kMagic, sizeof kMagic);
+// Appends the header bytes the MAC covers (everything before it) to `out`.
+void AppendMacInput(const Header& h, std::string& out) {
+  out.append(kMagic, sizeof kMagic);
   out += static_cast<char>(kVersion);
   out += static_cast<char>(h.segment_log2);
   out.append(reinterpret_cast<const char*>(h.nonce.data()), h.nonce.size());
@@ -57,7 +57,6 @@ std::string MacInput(const Header& h) {
     out += static_cast<char>(k.size());
     out += k;
   }
-  return out;
 }
 
 // A record's body key on the stack, wiped when it goes.
@@ -160,7 +159,13 @@ Result<std::string> Seal(const RecordKeys& keys, Header h, const EncryptionConte
                          ByteView plaintext) {
   KEEP_RETURN_IF_ERROR(crypto::RandomFill(h.nonce));
   KEEP_RETURN_IF_ERROR(CheckFields(h));
-  std::string out = MacInput(h);
+  const size_t segment = h.segment_size();
+  size_t size = sizeof kMagic + 2 + kNonceSize + 2 + h.key_name.size() + 32 + 2 +
+                h.wrapped.size() + SealedSize(plaintext.size(), segment);
+  for (const auto& k : h.partition_keys) size += 1 + k.size();
+  std::string out;  // one allocation: the whole record's size is known
+  out.reserve(size);
+  AppendMacInput(h, out);
   KEEP_RETURN_IF_ERROR(keys.Mac(AsBytes(out), context, h.mac));
   out.append(reinterpret_cast<const char*>(h.mac.data()), h.mac.size());
   out += static_cast<char>(h.wrapped.size() >> 8);
@@ -168,7 +173,6 @@ Result<std::string> Seal(const RecordKeys& keys, Header h, const EncryptionConte
   out += h.wrapped;
   StackKey payload;
   KEEP_RETURN_IF_ERROR(keys.PayloadKey(h.nonce, payload.bytes));
-  const size_t segment = h.segment_size();
   const size_t body_at = out.size();
   out.resize(body_at + SealedSize(plaintext.size(), segment));
   auto* dst = reinterpret_cast<uint8_t*>(out.data() + body_at);
@@ -238,7 +242,8 @@ Result<crypto::SecretBytes> Open(const RecordKeys& keys, std::string_view r,
                                  const EncryptionContext& context) {
   size_t body_at = 0;
   KEEP_ASSIGN_OR_RETURN(Header h, ParseHeader(r, &body_at));
-  const std::string mac_input = MacInput(h);
+  std::string mac_input;
+  AppendMacInput(h, mac_input);
   std::array<uint8_t, 32> mac{};
   KEEP_RETURN_IF_ERROR(keys.Mac(AsBytes(mac_input), context, mac));
   if (!crypto::ConstantTimeEquals(mac, h.mac)) {
