@@ -26,9 +26,11 @@ TEST(Examples, BuildAgainstTheInstalledLibkeepAndRun) {
   auto build = Shell(server.dir(),
                      "cmake --install '" KEEP_BUILD_ROOT "' --prefix prefix > install.log && "
                      "cmake -S '" + src + "/examples' -B examples -G Ninja "
-                     "-DCMAKE_PREFIX_PATH=$PWD/prefix > configure.log && "
+                     "-DCMAKE_PREFIX_PATH=$PWD/prefix -DCMAKE_CXX_FLAGS='" KEEP_EXAMPLE_FLAGS "' "
+                     "-DCMAKE_EXE_LINKER_FLAGS='" KEEP_EXAMPLE_FLAGS "' > configure.log && "
                      "cmake --build examples > build.log && "
-                     "PKG_CONFIG_PATH=$PWD/prefix/lib/pkgconfig g++ -std=c++20 -o envelope-pc '" +
+                     "PKG_CONFIG_PATH=$PWD/prefix/lib/pkgconfig g++ -std=c++20 " KEEP_EXAMPLE_FLAGS
+                     " -o envelope-pc '" +
                          src + "/examples/envelope.cc' $(PKG_CONFIG_PATH=$PWD/prefix/lib/pkgconfig "
                          "pkg-config --cflags --libs keep)");
   ASSERT_EQ(build.exit_code, 0) << build.out << build.err << testing::Slurp(server.dir() + "/build.log");
