@@ -3,6 +3,9 @@
 // key, a record under another key, wrong contexts and a multi-segment value.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "format/record.h"
 #include "harness.h"
 #include "keep/envelope.h"
@@ -168,6 +171,41 @@ TEST_F(EnvelopeE2e, LargeValuesStreamInSegments) {
   auto back = env.Decrypt(*blob, {{"file", "f"}});
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->view(), big);
+}
+
+}  // namespace
+}  // namespace keep
+
+namespace keep {
+namespace {
+
+// One Envelope shared by threads: the cache's counters add up, every record opens.
+TEST_F(EnvelopeE2e, OneEnvelopeServesManyThreads) {
+  Envelope env(*client_, {.key = "orders", .cache = {.max_messages = 50},
+                          .partition_by = std::vector<std::string>{"table"}});
+  constexpr int kThreads = 8, kEach = 100;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const EncryptionContext ctx{{"table", "t" + std::to_string(t % 2)},
+                                    {"row", std::to_string(i)}};
+        const std::string msg = std::to_string(t) + "/" + std::to_string(i);
+        auto b = env.Encrypt(msg, ctx);
+        auto p = b.ok() ? env.Decrypt(*b, ctx) : Result<SecretString>(b.status());
+        if (!p.ok() || p->view() != msg) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  const CacheStats s = env.encrypt_cache();
+  EXPECT_EQ(s.hits + s.misses, static_cast<uint64_t>(kThreads * kEach));
+  // At most 50 records per data key: at least 800 / 50 keepd calls; threads that miss at
+  // once for one partition each fetch a key, so a few more — far from one per record.
+  EXPECT_GE(s.misses, 16u);
+  EXPECT_LE(s.misses, 200u);
 }
 
 }  // namespace
