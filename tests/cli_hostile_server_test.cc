@@ -2,6 +2,8 @@
 // with missing or mistyped fields, an array, a string, broken JSON, an empty body, HTML
 // from a proxy, an error without a code. Each must end with exit status 1 and a message
 // on stderr — never an uncaught exception (abort, status 134) or a crash.
+// libkeep's typed client meets the same server: bad_answer naming the field, and failover
+// past a 503 for idempotent calls only.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -137,6 +139,63 @@ TEST_F(HostileServer, EveryCommandFailsCleanlyOnNonsense) {
     }
   }
   EXPECT_EQ(ran, static_cast<int>(commands.size() * answers.size()));
+}
+
+}  // namespace
+}  // namespace keep::testing
+
+namespace keep::testing {
+namespace {
+
+// libkeep's typed client against the same hostile server: every malformed answer is
+// bad_answer naming the field, never a crash; and a server answering 503 is failed over
+// for idempotent calls only.
+TEST_F(HostileServer, TypedClientRefusesMalformedAnswersAndFailsOverPast503) {
+  ClientOptions o;
+  o.address = "https://127.0.0.1:" + Trimmed(Slurp(dir_ + "/port"));
+  o.ca_cert_file = dir_ + "/cert.pem";
+  o.backoff_initial_ms = 1;
+  auto c = Client::Create(o);
+  ASSERT_TRUE(c.ok());
+  Set(200, "{}");
+  auto k = (*c)->GetKey("k");
+  ASSERT_FALSE(k.ok());
+  EXPECT_EQ(k.status().reason(), "bad_answer");
+  EXPECT_NE(k.status().message().find("'name' is missing"), std::string::npos);
+  Set(200, "not json");
+  EXPECT_EQ((*c)->Encrypt("k", "x").status().reason(), "bad_answer");
+  Set(200, R"({"plaintext":"!!","key":"k","version":1})");
+  auto d = (*c)->Decrypt("k", "keep:x");
+  EXPECT_NE(d.status().message().find("'plaintext' is not base64"), std::string::npos)
+      << d.status().ToString();
+  Set(200, R"({"batch":[{"ciphertext":"keep:a","key":"k","version":1}]})");
+  const std::vector<EncryptItem> two = {{"a", {}, {}}, {"b", {}, {}}};
+  EXPECT_EQ((*c)->EncryptBatch("k", two).status().reason(), "bad_answer");
+  Set(200, R"({"keys":[1,2]})");
+  EXPECT_EQ((*c)->ListKeys().status().reason(), "bad_answer");
+  Set(418, R"({"error":{"code":"context_mismatch","message":"no"}})");
+  EXPECT_EQ((*c)->Decrypt("k", "keep:x").status().reason(), "context_mismatch");
+
+  // Failover: this server answers 503, a real keepd stands behind it.
+  Keepd real;
+  real.Start();
+  ASSERT_TRUE(real.NewClient()->CreateKey({"k"}).ok());
+  Set(503, R"({"error":{"code":"sealed","message":"keep is sealed"}})");
+  o.addresses = {o.address, real.addr()};
+  o.token = real.token();
+  o.ca_cert_file.clear();
+  // Two CAs: the fake's self-signed certificate and keepd's dev CA, in one bundle.
+  std::ofstream(dir_ + "/both.pem") << Slurp(dir_ + "/cert.pem") << Slurp(real.ca());
+  o.ca_cert_file = dir_ + "/both.pem";
+  auto both = Client::Create(o);
+  ASSERT_TRUE(both.ok());
+  auto created = (*both)->CreateKey({"other"});  // not idempotent: the 503 is the answer
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().reason(), "sealed");
+  auto e = (*both)->Encrypt("k", "x");  // idempotent: on to the next server
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  // The server that answered is tried first from now on, for every call.
+  EXPECT_TRUE((*both)->CreateKey({"other"}).ok());
 }
 
 }  // namespace
