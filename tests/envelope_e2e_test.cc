@@ -181,7 +181,8 @@ namespace {
 
 // One Envelope shared by threads: the cache's counters add up, every record opens.
 TEST_F(EnvelopeE2e, OneEnvelopeServesManyThreads) {
-  Envelope env(*client_, {.key = "orders", .cache = {.max_messages = 50},
+  Envelope env(*client_, {.key = "orders",
+                          .cache = {.max_messages = 50},
                           .partition_by = std::vector<std::string>{"table"}});
   constexpr int kThreads = 8, kEach = 100;
   std::atomic<int> failures{0};

@@ -23,22 +23,30 @@ TEST(Examples, BuildAgainstTheInstalledLibkeepAndRun) {
   ASSERT_EQ(server.Cli({"key", "create", "orders"}).exit_code, 0);
   const std::string dir = server.dir() + "/examples";
   const std::string src = KEEP_SOURCE_ROOT;
-  auto build = Shell(server.dir(),
-                     "cmake --install '" KEEP_BUILD_ROOT "' --prefix prefix > install.log && "
-                     "cmake -S '" + src + "/examples' -B examples -G Ninja "
-                     "-DCMAKE_PREFIX_PATH=$PWD/prefix -DCMAKE_CXX_FLAGS='" KEEP_EXAMPLE_FLAGS "' "
-                     "-DCMAKE_EXE_LINKER_FLAGS='" KEEP_EXAMPLE_FLAGS "' > configure.log && "
-                     "cmake --build examples > build.log && "
-                     "PKG_CONFIG_PATH=$PWD/prefix/lib/pkgconfig g++ -std=c++20 " KEEP_EXAMPLE_FLAGS
-                     " -o envelope-pc '" +
-                         src + "/examples/envelope.cc' $(PKG_CONFIG_PATH=$PWD/prefix/lib/pkgconfig "
-                         "pkg-config --cflags --libs keep)");
-  ASSERT_EQ(build.exit_code, 0) << build.out << build.err << testing::Slurp(server.dir() + "/build.log");
+  auto build =
+      Shell(server.dir(),
+            "cmake --install '" KEEP_BUILD_ROOT
+            "' --prefix prefix > install.log && "
+            "cmake -S '" +
+                src +
+                "/examples' -B examples -G Ninja "
+                "-DCMAKE_PREFIX_PATH=$PWD/prefix -DCMAKE_CXX_FLAGS='" KEEP_EXAMPLE_FLAGS
+                "' "
+                "-DCMAKE_EXE_LINKER_FLAGS='" KEEP_EXAMPLE_FLAGS
+                "' > configure.log && "
+                "cmake --build examples > build.log && "
+                "PKG_CONFIG_PATH=$PWD/prefix/lib/pkgconfig g++ -std=c++20 " KEEP_EXAMPLE_FLAGS
+                " -o envelope-pc '" +
+                src +
+                "/examples/envelope.cc' $(PKG_CONFIG_PATH=$PWD/prefix/lib/pkgconfig "
+                "pkg-config --cflags --libs keep)");
+  ASSERT_EQ(build.exit_code, 0) << build.out << build.err
+                                << testing::Slurp(server.dir() + "/build.log");
 
   auto env = CliEnv(server);
   env.push_back("LD_LIBRARY_PATH=" + server.dir() + "/prefix/lib");
-  auto run = Shell(dir, "./envelope orders 'hello from an application' && ../envelope-pc orders pc",
-                   env);
+  auto run =
+      Shell(dir, "./envelope orders 'hello from an application' && ../envelope-pc orders pc", env);
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("libkeep 0.1.0: record of"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("1 keepd call(s) for 2 records\nhello from an application\n"),
@@ -48,8 +56,9 @@ TEST(Examples, BuildAgainstTheInstalledLibkeepAndRun) {
   // The static build needs no LD_LIBRARY_PATH.
   auto rows = Shell(dir, "./sqlite_records orders cards.db 50", CliEnv(server));
   ASSERT_EQ(rows.exit_code, 0) << rows.out << rows.err;
-  EXPECT_NE(rows.out.find("50 rows written and read back, 1 keepd call(s); row 1 as row 2: wrong_key"),
-            std::string::npos)
+  EXPECT_NE(
+      rows.out.find("50 rows written and read back, 1 keepd call(s); row 1 as row 2: wrong_key"),
+      std::string::npos)
       << rows.out;
 
   std::ofstream(server.dir() + "/submit.json")

@@ -31,11 +31,14 @@ TEST(PythonClient, InstallsOfflineAndExchangesRecordsWithLibkeep) {
   fs::create_directories(dir);
   std::ofstream(dir + "/cpp.rec", std::ios::binary) << *blob;
 
-  const std::string src = fs::current_path().string() + "/clients/python";  // ctest runs in the source tree
+  const std::string src =
+      fs::current_path().string() + "/clients/python";  // ctest runs in the source tree
   auto install = Shell(dir,
                        "python3 -m venv --system-site-packages venv && "
-                       "venv/bin/pip install --no-index --quiet '" + src + "' && "
-                       "venv/bin/python -c 'import keep; print(keep.__version__)'");
+                       "venv/bin/pip install --no-index --quiet '" +
+                           src +
+                           "' && "
+                           "venv/bin/python -c 'import keep; print(keep.__version__)'");
   ASSERT_EQ(install.exit_code, 0) << install.out << install.err;
   EXPECT_EQ(testing::Trimmed(install.out), "0.1.0");
 
@@ -44,7 +47,8 @@ TEST(PythonClient, InstallsOfflineAndExchangesRecordsWithLibkeep) {
                     "KEEP_CACERT=" + server.ca(), "KEEP_XLANG_DIR=" + dir});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_EQ(run.err.find("skipped"), std::string::npos) << "every live test ran:\n" << run.err;
-  EXPECT_NE(run.err.find("Live.test_records_cross_languages) ... ok"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("Live.test_records_cross_languages) ... ok"), std::string::npos)
+      << run.err;
 
   const std::string from_python = Slurp(dir + "/py.rec");
   ASSERT_FALSE(from_python.empty());

@@ -42,6 +42,16 @@ Result<Client*> Context::client() {
   return client_.get();
 }
 
+Status Context::Refused(const Status& s) {
+  if (s.ok() || s.reason() == "usage" || s.reason() == "bad_answer") return s;
+  if (g_.json()) {
+    PrintJson(json::object{
+        {"error", json::object{{"code", s.reason()}, {"message", s.message()}}}});
+  }
+  return Status(s.code(), ReasonCode::FromTable(s.reason()),
+                s.message() + " (" + std::string(s.reason()) + ")");
+}
+
 Result<json::value> Context::Call(std::string_view method, std::string_view target,
                                   const json::value* body, int* status) {
   KEEP_RETURN_IF_ERROR(client().status());

@@ -72,6 +72,10 @@ class Context {
   // libkeep's typed client on the global options (made once). Errors: usage when the
   // client options are wrong.
   Result<Client*> client();
+  // A typed call's failure as the CLI reports it (as Call does): a refusal keeps its
+  // reason at the end of the message, and with --format json its error object is printed
+  // first. OK stays OK.
+  Status Refused(const Status& s);
 
  private:
   Globals& g_;

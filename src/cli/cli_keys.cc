@@ -1,7 +1,5 @@
-// keep key create|list|show|rotate|set|delete|undelete
-#include <cctype>
+// keep key create|list|show|rotate|set|delete|undelete — through libkeep's typed calls.
 #include <iostream>
-#include <sstream>
 
 #include "cli/cli_internal.h"
 #include "cli/reply.h"
@@ -9,46 +7,51 @@
 namespace keep::cli {
 namespace {
 
-Status PrintKey(Context& ctx, const json::value& v, const char* what) {
+// The key as the API answers it (docs/api.md, "Keys"), for --format json.
+json::object KeyJson(const KeyInfo& k) {
+  json::array versions;
+  for (const auto& v : k.versions) {
+    versions.push_back(json::object{{"version", v.version}, {"created_at", v.created_at}});
+  }
+  json::object o{{"name", k.name},
+                 {"id", k.id},
+                 {"type", k.type},
+                 {"description", k.description},
+                 {"created_at", k.created_at},
+                 {"state", k.state},
+                 {"latest_version", k.latest_version},
+                 {"min_decryption_version", k.min_decryption_version},
+                 {"min_encryption_version", k.min_encryption_version},
+                 {"auto_rotate_period", k.auto_rotate_period},
+                 {"versions", std::move(versions)}};
+  if (k.deletion_date) {
+    o["deletion_date"] = *k.deletion_date;
+  } else {
+    o["deletion_date"] = nullptr;
+  }
+  return o;
+}
+
+Status PrintKey(Context& ctx, const Result<KeyInfo>& k) {
+  KEEP_RETURN_IF_ERROR(ctx.Refused(k.status()));
   if (ctx.globals().json()) {
-    ctx.PrintJson(v);
+    ctx.PrintJson(KeyJson(*k));
     return Status::Ok();
   }
-  const Reply r(v, what);
   TextOut out;
-  out << "name:                   " << r.Text("name") << "\n"
-      << "id:                     " << r.Text("id") << "\n"
-      << "type:                   " << r.Text("type") << "\n"
-      << "state:                  " << r.Text("state") << "\n"
-      << "description:            " << r.Text("description") << "\n"
-      << "created:                " << r.Text("created_at") << "\n"
-      << "latest version:         " << r.Text("latest_version") << "\n"
-      << "min decryption version: " << r.Text("min_decryption_version") << "\n"
-      << "min encryption version: " << r.Text("min_encryption_version") << "\n"
-      << "auto-rotate period:     " << r.Text("auto_rotate_period") << "\n";
-  if (r.Has("deletion_date")) {
-    out << "deletion date:          " << r.Text("deletion_date") << "\n";
-  }
-  return r.Print(out);
-}
-
-std::string UrlEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string KeyPath(const std::string& name, const char* suffix = "") {
-  return "/v1/keys/" + UrlEncode(name) + suffix;
+  out << "name:                   " << k->name << "\n"
+      << "id:                     " << k->id << "\n"
+      << "type:                   " << k->type << "\n"
+      << "state:                  " << k->state << "\n"
+      << "description:            " << k->description << "\n"
+      << "created:                " << k->created_at << "\n"
+      << "latest version:         " << k->latest_version << "\n"
+      << "min decryption version: " << k->min_decryption_version << "\n"
+      << "min encryption version: " << k->min_encryption_version << "\n"
+      << "auto-rotate period:     " << k->auto_rotate_period << "\n";
+  if (k->deletion_date) out << "deletion date:          " << *k->deletion_date << "\n";
+  std::cout << out.view();
+  return Status::Ok();
 }
 
 }  // namespace
@@ -68,31 +71,23 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
   create->add_option("--description", ca->description, "description");
   create->add_option("--auto-rotate", ca->auto_rotate, "rotate automatically, e.g. 90d");
   Action(create, rc, [&ctx, ca]() -> Status {
-    json::object body{{"name", ca->name}, {"type", ca->type}};
-    if (!ca->description.empty()) body["description"] = ca->description;
-    if (!ca->auto_rotate.empty()) body["auto_rotate_period"] = ca->auto_rotate;
-    json::value b = body;
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/keys", &b));
-    return PrintKey(ctx, v, "key create");
+    KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
+    return PrintKey(ctx, c->CreateKey({ca->name, ca->type, ca->description, ca->auto_rotate}));
   });
 
   auto prefix = std::make_shared<std::string>();
   auto* list = key->add_subcommand("list", "list key names");
   list->add_option("--prefix", *prefix, "only names starting with this");
   Action(list, rc, [&ctx, prefix]() -> Status {
+    KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
     json::array all;
     std::string after;
-    for (;;) {
-      std::string target = "/v1/keys?limit=1000&prefix=" + UrlEncode(*prefix);
-      if (!after.empty()) target += "&after=" + UrlEncode(after);
-      KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("GET", target));
-      const Reply r(v, "key list");
-      for (auto& n : r.Strings("keys")) all.emplace_back(std::move(n));
-      const auto next = r.OptStr("next");
-      KEEP_RETURN_IF_ERROR(r.status());
-      if (!next) break;
-      after = *next;
-    }
+    do {
+      auto page = c->ListKeys(*prefix, after, 1000);
+      KEEP_RETURN_IF_ERROR(ctx.Refused(page.status()));
+      for (auto& n : page->keys) all.emplace_back(n);
+      after = page->next;
+    } while (!after.empty());
     if (ctx.globals().json()) {
       ctx.PrintJson(json::object{{"keys", all}});
     } else {
@@ -102,18 +97,18 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
   });
 
   auto name = std::make_shared<std::string>();
-  auto simple = [&](const char* cmd, const char* help, const char* method, const char* suffix) {
+  using Call = Result<KeyInfo> (Client::*)(std::string_view, CallOptions);
+  auto simple = [&](const char* cmd, const char* help, Call call) {
     auto* sc = key->add_subcommand(cmd, help);
     sc->add_option("name", *name, "key name")->required();
-    Action(sc, rc, [&ctx, name, method, suffix, cmd]() -> Status {
-      KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call(method, KeyPath(*name, suffix)));
-      return PrintKey(ctx, v, cmd);
+    Action(sc, rc, [&ctx, name, call]() -> Status {
+      KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
+      return PrintKey(ctx, (c->*call)(*name, CallOptions{}));
     });
   };
-  simple("show", "show a key", "GET", "");
-  simple("rotate", "add a new version and make it the latest", "POST", "/rotate");
-  simple("undelete", "cancel a scheduled deletion (the key stays disabled)", "POST",
-         "/cancel-deletion");
+  simple("show", "show a key", &Client::GetKey);
+  simple("rotate", "add a new version and make it the latest", &Client::RotateKey);
+  simple("undelete", "cancel a scheduled deletion (the key stays disabled)", &Client::UndeleteKey);
 
   struct SetArgs {
     int min_dec = 0, min_enc = -1;
@@ -133,17 +128,19 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
   set->add_option("--auto-rotate", sa->auto_rotate, "rotation period, e.g. 90d (0: never)");
   set->add_option("--description", sa->description, "description");
   Action(set, rc, [&ctx, name, sa]() -> Status {
-    json::object body;
-    if (sa->min_dec) body["min_decryption_version"] = sa->min_dec;
-    if (sa->min_enc >= 0) body["min_encryption_version"] = sa->min_enc;
-    if (sa->enable) body["enabled"] = true;
-    if (sa->disable) body["enabled"] = false;
-    if (!sa->auto_rotate.empty()) body["auto_rotate_period"] = sa->auto_rotate;
-    if (!sa->description.empty()) body["description"] = sa->description;
-    if (body.empty()) return Usage("key set: nothing to change");
-    json::value b = body;
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("PATCH", KeyPath(*name), &b));
-    return PrintKey(ctx, v, "key set");
+    KeyChanges ch;
+    if (sa->min_dec) ch.min_decryption_version = static_cast<uint32_t>(sa->min_dec);
+    if (sa->min_enc >= 0) ch.min_encryption_version = static_cast<uint32_t>(sa->min_enc);
+    if (sa->enable) ch.enabled = true;
+    if (sa->disable) ch.enabled = false;
+    if (!sa->auto_rotate.empty()) ch.auto_rotate_period = sa->auto_rotate;
+    if (!sa->description.empty()) ch.description = sa->description;
+    if (!ch.min_decryption_version && !ch.min_encryption_version && !ch.enabled &&
+        !ch.auto_rotate_period && !ch.description) {
+      return Usage("key set: nothing to change");
+    }
+    KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
+    return PrintKey(ctx, c->UpdateKey(*name, ch));
   });
 
   auto days = std::make_shared<int>(30);
@@ -152,9 +149,8 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
   del->add_option("--pending-days", *days, "days until the key is destroyed (7-365)")
       ->check(CLI::Range(7, 365));
   Action(del, rc, [&ctx, name, days]() -> Status {
-    KEEP_ASSIGN_OR_RETURN(
-        auto v, ctx.Call("DELETE", KeyPath(*name) + "?pending_days=" + std::to_string(*days)));
-    return PrintKey(ctx, v, "key delete");
+    KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
+    return PrintKey(ctx, c->DeleteKey(*name, *days));
   });
 }
 

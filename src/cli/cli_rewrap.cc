@@ -75,7 +75,8 @@ Status Parse(Item& it, const EncryptionContext& fallback) {
     return Status::Ok();
   }
   auto bytes = Base64Decode(value);
-  if (!bytes.ok() || bytes->size() < 7 || std::string_view(AsChars(*bytes)).substr(0, 7) != "KEEPREC") {
+  if (!bytes.ok() || bytes->size() < 7 ||
+      std::string_view(AsChars(*bytes)).substr(0, 7) != "KEEPREC") {
     return BadLine(it.number, "neither a keep ciphertext (keep:…) nor a base64 keep record");
   }
   it.value.assign(AsChars(*bytes));
@@ -93,8 +94,8 @@ std::string Render(const Item& it, const std::string& value) {
 }
 
 // Rewraps the parseable items of one batch; each gets its result line.
-Status RewrapBatch(Client& client, Envelope& env, const std::string& key,
-                   std::vector<Item>& items, size_t* failed) {
+Status RewrapBatch(Client& client, Envelope& env, const std::string& key, std::vector<Item>& items,
+                   size_t* failed) {
   std::vector<DecryptItem> cts;
   std::vector<std::pair<std::string, EncryptionContext>> recs;
   std::vector<Item*> ct_of, rec_of;

@@ -160,8 +160,8 @@ Result<std::string> Seal(const RecordKeys& keys, Header h, const EncryptionConte
   KEEP_RETURN_IF_ERROR(crypto::RandomFill(h.nonce));
   KEEP_RETURN_IF_ERROR(CheckFields(h));
   const size_t segment = h.segment_size();
-  size_t size = sizeof kMagic + 2 + kNonceSize + 2 + h.key_name.size() + 32 + 2 +
-                h.wrapped.size() + SealedSize(plaintext.size(), segment);
+  size_t size = sizeof kMagic + 2 + kNonceSize + 2 + h.key_name.size() + 32 + 2 + h.wrapped.size() +
+                SealedSize(plaintext.size(), segment);
   for (const auto& k : h.partition_keys) size += 1 + k.size();
   std::string out;  // one allocation: the whole record's size is known
   out.reserve(size);
