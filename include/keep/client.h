@@ -15,7 +15,9 @@
 // `backoff_initial_ms`, doubling up to `backoff_max_ms`) or the server's Retry-After when
 // it gives one; a Retry-After beyond the deadline ends the call at once. Retried: a
 // request that could not be sent or answered (connection refused, reset, TLS failure),
-// 503 and 429 — for idempotent calls only. Calls that are not idempotent (key create,
+// 429, and a 503 that may pass (overloaded, unavailable, store_unavailable,
+// audit_unavailable; sealed only with another server to try — never locked_down or
+// hsm_pin_rejected, which are decisions) — for idempotent calls only. Calls that are not idempotent (key create,
 // rotate, delete, undelete, raw Send by default) move to the next server only when the
 // connection failed before the request was written. One exception for every call: a
 // request on a kept-alive connection the server had already closed is sent once more, at

@@ -45,8 +45,8 @@ Result<Client*> Context::client() {
 Status Context::Refused(const Status& s) {
   if (s.ok() || s.reason() == "usage" || s.reason() == "bad_answer") return s;
   if (g_.json()) {
-    PrintJson(json::object{
-        {"error", json::object{{"code", s.reason()}, {"message", s.message()}}}});
+    PrintJson(
+        json::object{{"error", json::object{{"code", s.reason()}, {"message", s.message()}}}});
   }
   return Status(s.code(), ReasonCode::FromTable(s.reason()),
                 s.message() + " (" + std::string(s.reason()) + ")");
@@ -100,6 +100,13 @@ Result<json::object> ParseContext(const std::vector<std::string>& pairs) {
     o[key] = p.substr(eq + 1);
   }
   return o;
+}
+
+Result<EncryptionContext> ParseContextMap(const std::vector<std::string>& pairs) {
+  KEEP_ASSIGN_OR_RETURN(json::object o, ParseContext(pairs));
+  EncryptionContext out;
+  for (const auto& kv : o) out.emplace(kv.key(), kv.value().as_string());
+  return out;
 }
 
 Result<SecretString> ReadSecretInput(const std::string& path) {

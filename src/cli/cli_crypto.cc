@@ -36,9 +36,7 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   enc->add_option("--in", a->in, "read plaintext from FILE (default stdin)");
   enc->add_option("--out", a->out, "write the ciphertext to FILE (default stdout)");
   Action(enc, rc, [&ctx, a]() -> Status {
-    KEEP_ASSIGN_OR_RETURN(json::object context, ParseContext(a->context));
-    json::object body = SecretBody();
-    body["context"] = std::move(context);
+    KEEP_ASSIGN_OR_RETURN(EncryptionContext context, ParseContextMap(a->context));
     KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(a->in, a->out));
     KEEP_ASSIGN_OR_RETURN(SecretString plain, ReadSecretInput(a->in));
     // With --format json and no --out the JSON answer is the output; with --out the
@@ -49,17 +47,15 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       KEEP_ASSIGN_OR_RETURN(OutputFile f, OpenOutput(a->out, 0644));
       out.emplace(std::move(f));
     }
-    body["plaintext"] = crypto::EncodeBase64Secret(AsBytes(plain.view())).view();
+    KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
+    auto e = c->Encrypt(a->key, plain.view(), context);
     plain.Wipe();
-    json::value b(std::move(body));  // keeps the wiping storage
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/keys/" + a->key + "/encrypt", &b));
-    if (out) {
-      const Reply r(v, "encrypt");
-      const std::string ct = r.Str("ciphertext");
-      KEEP_RETURN_IF_ERROR(r.status());
-      KEEP_RETURN_IF_ERROR(WriteAndCommit(*out, ct + "\n"));
+    KEEP_RETURN_IF_ERROR(ctx.Refused(e.status()));
+    if (out) KEEP_RETURN_IF_ERROR(WriteAndCommit(*out, e->ciphertext + "\n"));
+    if (ctx.globals().json()) {
+      ctx.PrintJson(
+          json::object{{"ciphertext", e->ciphertext}, {"key", e->key}, {"version", e->version}});
     }
-    if (ctx.globals().json()) ctx.PrintJson(v);
     return Status::Ok();
   });
 
@@ -71,9 +67,7 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   Action(dec, rc, [&ctx, a]() -> Status {
     KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(a->in, a->out));
     KEEP_ASSIGN_OR_RETURN(std::string ct, ReadInput(a->in));
-    KEEP_ASSIGN_OR_RETURN(json::object context, ParseContext(a->context));
-    json::value b =
-        json::object{{"ciphertext", Trim(std::move(ct))}, {"context", std::move(context)}};
+    KEEP_ASSIGN_OR_RETURN(EncryptionContext context, ParseContextMap(a->context));
     // With --format json and no --out the JSON answer (plaintext in base64) is the output;
     // with --out the plaintext goes there and the answer without it to stdout.
     const bool to_file = !a->out.empty() && a->out != "-";
@@ -82,26 +76,20 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       KEEP_ASSIGN_OR_RETURN(OutputFile f, OpenOutput(a->out, 0600));
       out.emplace(std::move(f));
     }
-    KEEP_ASSIGN_OR_RETURN(
-        auto v,
-        ctx.Call("POST", a->key.empty() ? "/v1/decrypt" : "/v1/keys/" + a->key + "/decrypt", &b));
-    const Reply r(v, "decrypt");
-    if (out) {
-      const std::string_view b64 = r.View("plaintext");
-      KEEP_RETURN_IF_ERROR(r.status());
-      auto plain = crypto::DecodeBase64Secret(b64);
-      if (!plain.ok()) return BadAnswer("the server's answer to decrypt is malformed: bad base64");
-      KEEP_RETURN_IF_ERROR(WriteAndCommit(*out, AsChars(plain->view())));
-    }
+    KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
+    auto p = c->Decrypt(a->key, Trim(std::move(ct)), context);
+    KEEP_RETURN_IF_ERROR(ctx.Refused(p.status()));
+    if (out) KEEP_RETURN_IF_ERROR(WriteAndCommit(*out, p->plaintext.view()));
     if (ctx.globals().json()) {
-      if (!to_file) {
-        ctx.PrintJson(v);
-        return Status::Ok();
+      json::object o = SecretBody();  // the plaintext, base64, in wiping memory
+      if (to_file) {
+        o["output"] = a->out;
+      } else {
+        o["plaintext"] = crypto::EncodeBase64Secret(AsBytes(p->plaintext.view())).view();
       }
-      json::object meta = r.object();  // on the answer's wiping storage
-      meta.erase("plaintext");
-      meta["output"] = a->out;
-      ctx.PrintJson(meta);
+      o["key"] = p->key;
+      o["version"] = p->version;
+      ctx.PrintJson(o);
     }
     return Status::Ok();
   });
@@ -128,18 +116,17 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
       return RewrapStream(ctx, *stream);
     }
     KEEP_ASSIGN_OR_RETURN(std::string ct, ReadInput(a->in));
-    KEEP_ASSIGN_OR_RETURN(json::object context, ParseContext(a->context));
-    json::value b =
-        json::object{{"ciphertext", Trim(std::move(ct))}, {"context", std::move(context)}};
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/keys/" + a->key + "/rewrap", &b));
+    KEEP_ASSIGN_OR_RETURN(EncryptionContext context, ParseContextMap(a->context));
+    KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
+    auto w = c->Rewrap(a->key, Trim(std::move(ct)), context);
+    KEEP_RETURN_IF_ERROR(ctx.Refused(w.status()));
     if (ctx.globals().json()) {
-      ctx.PrintJson(v);
-      return Status::Ok();
+      ctx.PrintJson(
+          json::object{{"ciphertext", w->ciphertext}, {"key", w->key}, {"version", w->version}});
+    } else {
+      std::cout << w->ciphertext << "\n";
     }
-    const Reply r(v, "rewrap");
-    TextOut out;
-    out << r.Str("ciphertext") << "\n";
-    return r.Print(out);
+    return Status::Ok();
   });
 
   auto* dk =
@@ -149,22 +136,24 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   dk->add_flag("--no-plaintext", a->no_plaintext, "return only the wrapped copy");
   dk->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
   Action(dk, rc, [&ctx, a]() -> Status {
-    KEEP_ASSIGN_OR_RETURN(json::object context, ParseContext(a->context));
-    json::value b = json::object{
-        {"bits", a->bits}, {"plaintext", !a->no_plaintext}, {"context", std::move(context)}};
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/keys/" + a->key + "/datakey", &b));
+    KEEP_ASSIGN_OR_RETURN(EncryptionContext context, ParseContextMap(a->context));
+    KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
+    auto d = c->GenerateDataKey(a->key, a->bits, !a->no_plaintext, context);
+    KEEP_RETURN_IF_ERROR(ctx.Refused(d.status()));
+    // The plaintext goes from wiping memory straight to stdout.
+    SecretString b64;
+    if (d->plaintext) b64 = crypto::EncodeBase64Secret(AsBytes(d->plaintext->view()));
     if (ctx.globals().json()) {
-      ctx.PrintJson(v);
+      json::object o = SecretBody();
+      if (d->plaintext) o["plaintext"] = b64.view();
+      o["ciphertext"] = d->ciphertext;
+      o["key"] = d->key;
+      o["version"] = d->version;
+      ctx.PrintJson(o);
       return Status::Ok();
     }
-    // Checked before anything is printed; the plaintext goes straight to stdout, never
-    // through a buffer of ours.
-    const Reply r(v, "datakey");
-    const std::string ct = r.Str("ciphertext");
-    const std::string_view plain = r.Has("plaintext") ? r.View("plaintext") : std::string_view();
-    KEEP_RETURN_IF_ERROR(r.status());
-    if (r.Has("plaintext")) std::cout << "plaintext:  " << plain << "\n";
-    std::cout << "ciphertext: " << ct << "\n";
+    if (d->plaintext) std::cout << "plaintext:  " << b64.view() << "\n";
+    std::cout << "ciphertext: " << d->ciphertext << "\n";
     return Status::Ok();
   });
 
@@ -172,16 +161,18 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   auto* rnd = app.add_subcommand("random", "N random bytes from the server, base64");
   rnd->add_option("bytes", *n, "how many bytes (1-1024)")->required()->check(CLI::Range(1, 1024));
   Action(rnd, rc, [&ctx, n]() -> Status {
-    json::value b = json::object{{"bytes", *n}};
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/random", &b));
+    KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
+    auto r = c->Random(*n);
+    KEEP_RETURN_IF_ERROR(ctx.Refused(r.status()));
+    const SecretString b64 = crypto::EncodeBase64Secret(AsBytes(r->view()));
     if (ctx.globals().json()) {
-      ctx.PrintJson(v);
-      return Status::Ok();
+      json::object o = SecretBody();
+      o["random"] = b64.view();
+      ctx.PrintJson(o);
+    } else {
+      std::cout << b64.view() << "\n";
     }
-    const Reply r(v, "random");
-    TextOut out;
-    out << r.Str("random") << "\n";
-    return r.Print(out);
+    return Status::Ok();
   });
 }
 

@@ -88,6 +88,8 @@ void Action(CLI::App* sc, int& rc, std::function<Status()> f);
 
 // Parses repeated "k=v" options into a JSON object. Errors: usage.
 Result<json::object> ParseContext(const std::vector<std::string>& pairs);
+// The same as the map libkeep takes.
+Result<EncryptionContext> ParseContextMap(const std::vector<std::string>& pairs);
 // Reads a whole file ("-" or empty: stdin) as bytes. Errors: usage naming the file.
 // An empty JSON object on wiping storage, for request bodies that carry secrets.
 json::object SecretBody();

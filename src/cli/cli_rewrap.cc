@@ -141,9 +141,7 @@ Status RewrapBatch(Client& client, Envelope& env, const std::string& key, std::v
 }  // namespace
 
 Status RewrapStream(Context& ctx, const RewrapStreamArgs& a) {
-  KEEP_ASSIGN_OR_RETURN(json::object c, ParseContext(a.context));
-  EncryptionContext fallback;
-  for (const auto& kv : c) fallback.emplace(kv.key(), kv.value().as_string());
+  KEEP_ASSIGN_OR_RETURN(const EncryptionContext fallback, ParseContextMap(a.context));
   KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
   Envelope env(*client, {.key = a.key, .cache = {.max_age_s = 0}});
   std::ifstream file;

@@ -164,6 +164,20 @@ struct Connection {
   }
 };
 
+// Whether an answer is worth another attempt: a rate limit (429), or a 503 that another
+// moment or another server may not give — overloaded, the store or the server briefly
+// unavailable, audit not writable; sealed only when there is another server to try. Not a
+// decision: a decrypt lockdown (locked_down), an HSM that refused its PIN, a store that is
+// not initialized.
+bool Transient(const HttpResult& r, size_t servers) {
+  if (r.status == 429) return true;
+  if (r.status != 503) return false;
+  const Status s = StatusOf(r);
+  if (s.reason() == "sealed") return servers > 1;
+  return s.reason() == "overloaded" || s.reason() == "unavailable" ||
+         s.reason() == "store_unavailable" || s.reason() == "audit_unavailable";
+}
+
 }  // namespace
 
 struct Client::Impl {
@@ -310,7 +324,7 @@ Result<HttpResult> Client::Send(std::string_view method, std::string_view target
     } else {
       im.Give(ep, std::move(conn));
       const int st = r->status;
-      if (!idempotent || (st != 503 && st != 429)) {
+      if (!idempotent || !Transient(*r, n)) {
         im.Prefer(ep);
         return r;
       }

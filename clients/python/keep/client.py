@@ -3,7 +3,7 @@
 Configuration from keyword arguments, else the environment: KEEP_ADDR (one address, or
 several separated by commas, tried in order with failover), KEEP_TOKEN, KEEP_CACERT.
 One Client may be shared by threads: connections are kept alive in a small pool. Idempotent
-calls are retried on connection failures, 503 and 429 with jittered exponential backoff
+calls are retried on connection failures, 429 and passing 503s with jittered exponential backoff
 (or the server's Retry-After) within the call's deadline; other calls move to the next
 server only when the connection could not be made. Errors are keep.KeepError with the
 server's error code. Plaintexts and data keys are returned as bytes (Python cannot wipe
@@ -162,7 +162,7 @@ class Client:
             except ValueError:
                 parsed = None
             answer = (resp.status, parsed, resp)
-            if not idempotent or resp.status not in (429, 503):
+            if not idempotent or not self._transient(resp.status, parsed):
                 with self._lock:
                     self._preferred = ep
                 return answer
@@ -181,6 +181,19 @@ class Client:
         if isinstance(last, KeepError) or last is None:
             raise last or KeepError("unavailable", "no keep server answered in time")
         return last
+
+    def _transient(self, status, answer):
+        """429, or a 503 that may pass (as libkeep: never locked_down or hsm_pin_rejected;
+        sealed only with another server to try)."""
+        if status == 429:
+            return True
+        if status != 503:
+            return False
+        err = answer.get("error") if isinstance(answer, dict) else None
+        code = err.get("code") if isinstance(err, dict) else None
+        if code == "sealed":
+            return len(self._endpoints) > 1
+        return code in ("overloaded", "unavailable", "store_unavailable", "audit_unavailable")
 
     def _sleep(self, attempt, deadline):
         if attempt >= self.max_attempts:
