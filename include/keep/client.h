@@ -17,8 +17,8 @@
 // request that could not be sent or answered (connection refused, reset, TLS failure),
 // 429, and a 503 that may pass (overloaded, unavailable, store_unavailable,
 // audit_unavailable; sealed only with another server to try — never locked_down or
-// hsm_pin_rejected, which are decisions) — for idempotent calls only. Calls that are not idempotent (key create,
-// rotate, delete, undelete, raw Send by default) move to the next server only when the
+// hsm_pin_rejected, which are decisions) — for idempotent calls only. Calls that are not idempotent
+// (key create, rotate, delete, undelete, raw Send by default) move to the next server only when the
 // connection failed before the request was written. One exception for every call: a
 // request on a kept-alive connection the server had already closed is sent once more, at
 // once, on a fresh connection (the server closed it idle, so it never read the request).
@@ -148,12 +148,101 @@ struct DecryptItem {
   EncryptionContext context;
 };
 
+struct StoreStatus {
+  bool reachable = true;
+  std::string error;  // why not, when unreachable
+};
+
+struct KeyringStatus {
+  int64_t active_term = 0;
+  std::vector<int64_t> terms;
+  bool reencrypting = false;
+  int64_t old_records = 0, rewritten = 0;
+  int64_t last_completed = 0;  // seconds since the epoch; 0: never
+};
+
+struct ReplicationStatus {
+  bool connected = false;
+  int64_t lag_ms = 0, changes_applied = 0, reconnects = 0;
+};
+
 struct ServerStatus {
   int http_status = 0;  // 200 active or degraded, 503 sealed, 501 not initialized
   bool initialized = false;
   bool sealed = true;
   bool degraded = false;
   std::string seal_type, version, node_id;
+  std::optional<StoreStatus> store;
+  // Once initialized: "unseal", "recovery" or "" (no shares: dev-file).
+  std::string share_kind;
+  int unseal_progress = 0, unseal_threshold = 0;
+  std::string seal_error;           // why an automatic unseal failed
+  bool auto_unseal_paused = false;  // the HSM refused the PIN
+  bool operator_sealed = false;
+  std::optional<KeyringStatus> keyring;          // when unsealed
+  std::optional<ReplicationStatus> replication;  // on PostgreSQL
+};
+
+// Custody (docs/api.md, "System"). Shares and root tokens are secrets: wiping memory.
+struct InitRequest {
+  int shares = 0, threshold = 0;  // 0: not sent (dev-file refuses them, shamir needs them)
+  std::vector<std::string> share_recipients;  // PEM public keys, one per share
+};
+
+struct InitResult {
+  std::vector<SecretString> shares;  // "kshare1-…" ("kshare1e-…" when encrypted)
+  SecretString root_token;
+  std::string share_kind;  // "unseal", "recovery" or ""
+  int threshold = 0;
+  bool encrypted = false;
+};
+
+struct UnsealStatus {
+  bool sealed = true;
+  int progress = 0, threshold = 0, shares = 0;
+  std::string share_kind, seal_type;
+  bool duplicate = false;  // the share was already counted
+  std::string seal_error;
+};
+
+struct RekeyStatus {
+  bool started = false;
+  std::string nonce, share_kind;
+  int progress = 0, required = 0, new_shares = 0, new_threshold = 0;
+  bool complete = false;             // after the last share: the new set is below
+  std::vector<SecretString> shares;  // the new shares, once complete
+  int threshold = 0;                 // the new threshold, once complete
+};
+
+// Access control (docs/api.md, "Access control").
+struct PolicyRule {
+  std::string keys;  // an exact name, a prefix ending in '*', or '*'
+  std::vector<std::string> capabilities;
+};
+
+struct Policy {
+  std::string name;  // filled by GetPolicy; PutPolicy takes the name apart
+  std::vector<PolicyRule> rules;
+  std::vector<std::string> system;               // system capabilities
+  std::vector<std::string> assignable_policies;  // names or prefixes ending in '*'
+};
+
+struct NewToken {
+  std::vector<std::string> policies;  // empty: the creator's
+  std::string ttl;                    // e.g. "1h", "30d"; empty: the creator's remaining life
+  std::string display_name;
+  bool orphan = false;
+};
+
+struct TokenInfo {
+  std::optional<SecretString> token;  // only in CreateToken's answer: shown once
+  std::string accessor, display_name, parent, created_at;
+  std::vector<std::string> policies;
+  std::optional<std::string> expires_at;  // absent: never
+};
+
+struct LockedIdentity {
+  std::string identity, reason, locked_at;
 };
 
 // Batch answers: one Result per item, in order (an item's error does not fail the rest).
@@ -209,8 +298,47 @@ class Client {
   // error; unreachable is an error.
   Result<ServerStatus> Health(CallOptions o = {});
 
-  // The raw request under the typed calls, for endpoints without one (policies, tokens,
-  // sys) and for tests. `idempotent` allows the retries above. HTTP error statuses are not
+  // Custody. Init, Unseal and RekeyUpdate need no token (the shares are the authority);
+  // the rest need a token with `sys`. None is retried (each changes state) except the
+  // status reads.
+  Result<InitResult> Init(const InitRequest& request, CallOptions o = {});
+  // One share (`share` empty: retry the automatic unseal of an HSM seal).
+  Result<UnsealStatus> Unseal(std::string_view share, CallOptions o = {});
+  Result<UnsealStatus> ResetUnseal(CallOptions o = {});  // discard the shares entered so far
+  Status Seal(CallOptions o = {});
+  Result<int64_t> RotateKeyring(CallOptions o = {});  // the new keyring term
+  Result<RekeyStatus> StartRekey(const InitRequest& new_set, CallOptions o = {});
+  Result<RekeyStatus> GetRekey(CallOptions o = {});
+  Status CancelRekey(CallOptions o = {});
+  Result<RekeyStatus> SubmitRekeyShare(std::string_view nonce, std::string_view share,
+                                       CallOptions o = {});
+
+  // Tokens: `accessor` empty means the caller's own token (…/self).
+  Result<TokenInfo> CreateToken(const NewToken& token, CallOptions o = {});
+  Result<std::vector<TokenInfo>> ListTokens(CallOptions o = {});
+  Result<TokenInfo> LookupToken(std::string_view accessor, CallOptions o = {});
+  Result<int64_t> RevokeToken(std::string_view accessor, CallOptions o = {});  // how many went
+
+  // Policies.
+  Result<std::vector<std::string>> ListPolicies(CallOptions o = {});
+  Result<Policy> GetPolicy(std::string_view name, CallOptions o = {});
+  Status PutPolicy(std::string_view name, const Policy& policy, CallOptions o = {});
+  // The policy as its JSON document (docs/api.md, "Policies"), as AWS's PutKeyPolicy takes
+  // one: the server reads it strictly (an unknown field or capability is invalid_argument
+  // naming it), so a typo is never dropped on the way.
+  Status PutPolicyDocument(std::string_view name, std::string_view json, CallOptions o = {});
+  Status DeletePolicy(std::string_view name, CallOptions o = {});
+
+  // Decrypt lockdown and audit.
+  Result<std::vector<LockedIdentity>> ListLockdowns(CallOptions o = {});
+  Status Reinstate(std::string_view identity, CallOptions o = {});
+  // The HMAC the trail records for a value ("token:…") or for a context.
+  Result<std::string> AuditHash(std::string_view value, CallOptions o = {});
+  Result<std::string> AuditHashContext(const EncryptionContext& context, CallOptions o = {});
+  Result<std::string> AuditPublicKey(CallOptions o = {});  // PEM (Ed25519)
+
+  // The raw request under the typed calls, for tests and endpoints newer than this
+  // library. `idempotent` allows the retries above. HTTP error statuses are not
   // errors here: StatusOf() turns them into a Status.
   Result<HttpResult> Send(std::string_view method, std::string_view target, std::string_view body,
                           bool idempotent = false, CallOptions o = {});

@@ -108,17 +108,6 @@ const Policy& RootPolicy() {
   return root;
 }
 
-Status ValidatePolicyName(std::string_view name) {
-  if (name.empty() || name.size() > 64)
-    return InvalidArgument("a policy name must be 1–64 characters");
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
-      return InvalidArgument("a policy name may hold only [a-z0-9_-]");
-    }
-  }
-  return Status::Ok();
-}
-
 Result<Policy> ParsePolicy(std::string_view name, std::string_view text) {
   KEEP_RETURN_IF_ERROR(ValidatePolicyName(name));
   boost::system::error_code ec;

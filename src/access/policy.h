@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/names.h"
 #include "keep/result.h"
 
 namespace keep::access {
@@ -74,9 +75,9 @@ struct Policy {
 // "root": every capability on every key and the system.
 const Policy& RootPolicy();
 
-// Policy names: 1–64 characters of [a-z0-9_-]; "root" is reserved (checked by callers
-// that write). Errors: bad_request.
-Status ValidatePolicyName(std::string_view name);
+// Policy names: common/names.h (1–64 characters of [a-z0-9_-]); "root" is reserved
+// (checked by callers that write).
+using keep::ValidatePolicyName;
 // Parses the JSON form strictly: unknown fields, unknown capabilities, bad patterns,
 // duplicate capabilities or more than 256 rules are bad_request naming the problem.
 Result<Policy> ParsePolicy(std::string_view name, std::string_view json_text);

@@ -52,33 +52,6 @@ Status Context::Refused(const Status& s) {
                 s.message() + " (" + std::string(s.reason()) + ")");
 }
 
-Result<json::value> Context::Call(std::string_view method, std::string_view target,
-                                  const json::value* body, int* status) {
-  KEEP_RETURN_IF_ERROR(client().status());
-  // The request may carry a plaintext: serialized into wiping memory, not a std::string.
-  SecretString payload;
-  if (body) Serialize(*body, [&](std::string_view piece) { payload.append(piece); });
-  auto r = client_->Send(method, target, payload.view());
-  if (!r.ok()) return r.status();
-  if (status) *status = r->status;
-  Status s = StatusOf(*r);
-  boost::system::error_code ec;
-  json::value v = r->body.empty() ? json::value(json::object(WipingJsonStorage()))
-                                  : json::parse(r->body.view(), ec, WipingJsonStorage());
-  // Callers that ask for the status (health) accept non-2xx answers that are not errors.
-  const bool plain_answer = status && !ec && v.is_object() && !v.as_object().contains("error");
-  if (!s.ok() && !plain_answer) {
-    if (g_.json() && !ec) PrintJson(v);
-    return Status(s.code(), ReasonCode::FromTable(s.reason()),
-                  s.message() + " (" + std::string(s.reason()) + ")");
-  }
-  if (ec || !v.is_object()) {
-    return BadAnswer("the server's answer to " + std::string(method) + " " + std::string(target) +
-                     " is malformed: not a JSON object (is KEEP_ADDR a keep server?)");
-  }
-  return v;
-}
-
 void Context::PrintJson(const json::value& v) {
   Serialize(v, [](std::string_view piece) { std::cout << piece; });
   std::cout << "\n";
@@ -88,24 +61,18 @@ json::object SecretBody() {
   return json::object(WipingJsonStorage());
 }
 
-Result<json::object> ParseContext(const std::vector<std::string>& pairs) {
-  json::object o;
+Result<EncryptionContext> ParseContextMap(const std::vector<std::string>& pairs) {
+  EncryptionContext out;
   for (const auto& p : pairs) {
     const size_t eq = p.find('=');
     if (eq == std::string::npos || eq == 0) {
       return Usage("--context takes KEY=VALUE (got '" + p + "')");
     }
     const std::string key = p.substr(0, eq);
-    if (o.contains(key)) return Usage("--context key '" + key + "' given twice");
-    o[key] = p.substr(eq + 1);
+    if (!out.emplace(key, p.substr(eq + 1)).second) {
+      return Usage("--context key '" + key + "' given twice");
+    }
   }
-  return o;
-}
-
-Result<EncryptionContext> ParseContextMap(const std::vector<std::string>& pairs) {
-  KEEP_ASSIGN_OR_RETURN(json::object o, ParseContext(pairs));
-  EncryptionContext out;
-  for (const auto& kv : o) out.emplace(kv.key(), kv.value().as_string());
   return out;
 }
 

@@ -5,7 +5,6 @@
 
 #include "cli/cli_internal.h"
 #include "cli/file_stream.h"
-#include "cli/reply.h"
 #include "common/encoding.h"
 #include "crypto/secret_bytes.h"
 

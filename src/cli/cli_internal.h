@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@
 namespace keep::cli {
 
 namespace json = boost::json;
+
+// What a command prints, built before anything is printed: it may hold a root token,
+// shares or a plaintext, so its buffer is wiping memory (keep::WipingAllocator).
+using TextOut = std::basic_ostringstream<char, std::char_traits<char>, WipingAllocator<char>>;
 
 struct Globals {
   std::string addr = "https://127.0.0.1:8443";
@@ -56,25 +61,14 @@ class Context {
  public:
   explicit Context(Globals& g) : g_(g) {}
   Globals& globals() { return g_; }
-  // Sends a request and returns the answer, a JSON object. Errors: the server's refusal
-  // (its reason; the message ends with "(reason)"; with --format json its error body is
-  // printed first), kUnavailable when the server cannot be reached, bad_answer when the
-  // answer is not a JSON object, usage when the client options are wrong (address, CA).
-  // With `status`, answers that are not errors whatever their status (health: 503 when
-  // sealed) are returned, and their HTTP status stored there. The answer is parsed into
-  // wiping storage (WipingJsonStorage): it may hold plaintexts, data keys, shares, tokens,
-  // and copies of it keep that storage. A `body` holding secrets should be built on
-  // SecretBody(); it is serialized into wiping memory.
-  Result<json::value> Call(std::string_view method, std::string_view target,
-                           const json::value* body = nullptr, int* status = nullptr);
   // Prints `v` as JSON (for --format json), serialized piece by piece into a wiped buffer.
   void PrintJson(const json::value& v);
   // libkeep's typed client on the global options (made once). Errors: usage when the
   // client options are wrong.
   Result<Client*> client();
-  // A typed call's failure as the CLI reports it (as Call does): a refusal keeps its
-  // reason at the end of the message, and with --format json its error object is printed
-  // first. OK stays OK.
+  // A typed call's failure as the CLI reports it: a refusal keeps its reason at the end of
+  // the message ("… (not_found)"), and with --format json its error object is printed
+  // first; usage and bad_answer pass unchanged. OK stays OK.
   Status Refused(const Status& s);
 
  private:
@@ -86,12 +80,11 @@ class Context {
 // after printing its message.
 void Action(CLI::App* sc, int& rc, std::function<Status()> f);
 
-// Parses repeated "k=v" options into a JSON object. Errors: usage.
-Result<json::object> ParseContext(const std::vector<std::string>& pairs);
-// The same as the map libkeep takes.
+// Parses repeated "k=v" options into the context libkeep takes. Errors: usage (not k=v, a
+// key given twice).
 Result<EncryptionContext> ParseContextMap(const std::vector<std::string>& pairs);
 // Reads a whole file ("-" or empty: stdin) as bytes. Errors: usage naming the file.
-// An empty JSON object on wiping storage, for request bodies that carry secrets.
+// An empty JSON object on wiping storage, for --format json output that carries secrets.
 json::object SecretBody();
 Result<std::string> ReadInput(const std::string& path);
 // The same for input that may be secret (a plaintext to encrypt): read into wiping memory.

@@ -2,7 +2,6 @@
 #include <iostream>
 
 #include "cli/cli_internal.h"
-#include "cli/reply.h"
 
 namespace keep::cli {
 namespace {

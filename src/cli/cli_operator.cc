@@ -5,22 +5,23 @@
 #include <sstream>
 
 #include "cli/cli_internal.h"
-#include "cli/reply.h"
 #include "cli/secret_input.h"
+#include "common/wiping_json.h"
 #include "crypto/pubkey.h"
 #include "seal/shares.h"
 
 namespace keep::cli {
 namespace {
 
-// Reads the custodians' public keys given with --share-recipient.
-Result<json::array> ReadRecipients(const std::vector<std::string>& files) {
-  json::array out;
+// Reads the custodians' public keys given with --share-recipient (checked here, so a wrong
+// file is named before anything is sent).
+Result<std::vector<std::string>> ReadRecipients(const std::vector<std::string>& files) {
+  std::vector<std::string> out;
   for (const auto& f : files) {
-    KEEP_ASSIGN_OR_RETURN(const std::string pem, ReadInput(f));
+    KEEP_ASSIGN_OR_RETURN(std::string pem, ReadInput(f));
     auto key = crypto::ParsePublicKeyPem(pem);
     if (!key.ok()) return Usage(f + ": " + std::string(key.status().message()));
-    out.emplace_back(pem);
+    out.push_back(std::move(pem));
   }
   return out;
 }
@@ -42,89 +43,142 @@ Result<SecretString> ShareToSubmit(const std::string& given, const std::string& 
   return SecretString(AsChars(share->view()));
 }
 
-void PrintShares(std::ostream& out, const Reply& r, const std::vector<std::string>& recipients) {
-  const std::string kind = r.OptStr("share_kind").value_or("");
-  const auto shares = r.Strings("shares");
+// Shares as JSON strings on wiping storage (the answer to init and a completed rekey).
+json::array SharesJson(const std::vector<SecretString>& shares) {
+  json::array a(WipingJsonStorage());
+  for (const auto& sh : shares) a.emplace_back(json::string_view(sh.data(), sh.size()));
+  return a;
+}
+
+void PrintShares(std::ostream& out, const std::vector<SecretString>& shares,
+                 const std::string& kind, int threshold,
+                 const std::vector<std::string>& recipients) {
   for (size_t i = 0; i < shares.size(); ++i) {
     out << kind << " share " << i + 1;
     if (i < recipients.size()) out << " (for " << recipients[i] << ")";
-    out << ": " << shares[i] << "\n";
+    out << ": " << shares[i].view() << "\n";
   }
   if (!shares.empty()) {
-    out << "\nAny " << r.Int("threshold") << " of these " << shares.size() << " " << kind
+    out << "\nAny " << threshold << " of these " << shares.size() << " " << kind
         << " shares rebuild the root key. Give each to a different custodian;\n"
         << "they are shown only once and keep does not store them.\n";
   }
 }
 
-}  // namespace
+// The health answer as the API gives it (docs/api.md, "System"), for --format json.
+json::object StatusJson(const ServerStatus& s) {
+  json::object o{{"initialized", s.initialized}, {"sealed", s.sealed},   {"degraded", s.degraded},
+                 {"seal_type", s.seal_type},     {"version", s.version}, {"node_id", s.node_id}};
+  if (s.store) {
+    json::object st{{"reachable", s.store->reachable}};
+    if (!s.store->reachable) st["error"] = s.store->error;
+    o["store"] = std::move(st);
+  }
+  if (s.initialized) {
+    o["share_kind"] = s.share_kind;
+    o["unseal_progress"] = s.unseal_progress;
+    o["unseal_threshold"] = s.unseal_threshold;
+  }
+  if (!s.seal_error.empty()) o["seal_error"] = s.seal_error;
+  if (s.operator_sealed) o["operator_sealed"] = true;
+  if (s.auto_unseal_paused) o["auto_unseal_paused"] = true;
+  if (const auto& k = s.keyring) {
+    json::array terms;
+    for (int64_t t : k->terms) terms.emplace_back(t);
+    o["keyring"] =
+        json::object{{"active_term", k->active_term},   {"terms", std::move(terms)},
+                     {"reencrypting", k->reencrypting}, {"old_records", k->old_records},
+                     {"rewritten", k->rewritten},       {"last_completed", k->last_completed}};
+  }
+  if (const auto& r = s.replication) {
+    o["replication"] = json::object{{"connected", r->connected},
+                                    {"lag_ms", r->lag_ms},
+                                    {"changes_applied", r->changes_applied},
+                                    {"reconnects", r->reconnects}};
+  }
+  return o;
+}
+
+json::object UnsealJson(const UnsealStatus& u) {
+  json::object o{{"sealed", u.sealed}, {"progress", u.progress},     {"threshold", u.threshold},
+                 {"shares", u.shares}, {"share_kind", u.share_kind}, {"seal_type", u.seal_type}};
+  if (u.duplicate) o["duplicate"] = true;
+  if (!u.seal_error.empty()) o["seal_error"] = u.seal_error;
+  return o;
+}
+
+json::object RekeyJson(const RekeyStatus& r) {
+  if (r.complete) {
+    json::object o(WipingJsonStorage());
+    o["complete"] = true;
+    o["shares"] = SharesJson(r.shares);
+    o["threshold"] = r.threshold;
+    o["share_kind"] = r.share_kind;
+    return o;
+  }
+  return json::object{{"started", r.started},       {"nonce", r.nonce},
+                      {"progress", r.progress},     {"required", r.required},
+                      {"new_shares", r.new_shares}, {"new_threshold", r.new_threshold},
+                      {"share_kind", r.share_kind}, {"complete", false}};
+}
 
 // `keep status` in text (the health answer).
-void PrintStatus(std::ostream& out, const Reply& r) {
-  const bool sealed = r.Bool("sealed");
-  out << "initialized: " << (r.Bool("initialized") ? "true" : "false") << "\n"
-      << "sealed:      " << (sealed ? "true" : "false") << "\n"
-      << "seal type:   " << r.Str("seal_type") << "\n";
-  if (auto e = r.OptStr("seal_error")) out << "seal error:  " << *e << "\n";
-  if (r.OptBool("auto_unseal_paused", false)) {
+void PrintStatus(std::ostream& out, const ServerStatus& s) {
+  out << "initialized: " << (s.initialized ? "true" : "false") << "\n"
+      << "sealed:      " << (s.sealed ? "true" : "false") << "\n"
+      << "seal type:   " << s.seal_type << "\n";
+  if (!s.seal_error.empty()) out << "seal error:  " << s.seal_error << "\n";
+  if (s.auto_unseal_paused) {
     out << "             automatic unseal stopped (the HSM refused the PIN): fix it, "
            "then keep operator unseal\n";
   }
-  if (r.OptBool("operator_sealed", false)) {
-    out << "             sealed by an operator: unseal explicitly\n";
-  }
-  if (r.Has("store")) {
-    const Reply st = r.Object("store");
-    if (!st.Bool("reachable")) {
+  if (s.operator_sealed) out << "             sealed by an operator: unseal explicitly\n";
+  if (s.store) {
+    if (!s.store->reachable) {
       out << "store:       UNREACHABLE";
-      if (auto e = st.OptStr("error")) out << " (" << *e << ")";
-      if (r.OptBool("degraded", false)) out << "; degraded: serving keys already in memory";
+      if (!s.store->error.empty()) out << " (" << s.store->error << ")";
+      if (s.degraded) out << "; degraded: serving keys already in memory";
       out << "\n";
     } else {
       out << "store:       reachable\n";
     }
   }
-  out << "version:     " << r.Str("version") << "\n";
-  if (auto id = r.OptStr("node_id")) out << "node id:     " << *id << "\n";
-  if (const auto kind = r.OptStr("share_kind"); kind && !kind->empty()) {
-    out << "shares:      " << *kind << ", threshold " << r.Int("unseal_threshold");
-    if (sealed) {
-      out << ", unseal progress " << r.Int("unseal_progress") << "/" << r.Int("unseal_threshold");
-    }
+  out << "version:     " << s.version << "\n";
+  if (!s.node_id.empty()) out << "node id:     " << s.node_id << "\n";
+  if (!s.share_kind.empty()) {
+    out << "shares:      " << s.share_kind << ", threshold " << s.unseal_threshold;
+    if (s.sealed) out << ", unseal progress " << s.unseal_progress << "/" << s.unseal_threshold;
     out << "\n";
   }
-  if (r.Has("keyring")) {
-    const Reply k = r.Object("keyring");
+  if (const auto& k = s.keyring) {
     std::string terms;
-    for (int64_t t : k.Ints("terms")) terms += (terms.empty() ? "" : ",") + std::to_string(t);
-    out << "keyring:     term " << k.Int("active_term") << " active, terms [" << terms << "]";
-    if (k.Bool("reencrypting")) {
-      out << ", re-encrypting: " << k.Int("rewritten") << "/" << k.Int("old_records")
-          << " records moved";
-    } else if (k.Int("last_completed") > 0) {
+    for (int64_t t : k->terms) terms += (terms.empty() ? "" : ",") + std::to_string(t);
+    out << "keyring:     term " << k->active_term << " active, terms [" << terms << "]";
+    if (k->reencrypting) {
+      out << ", re-encrypting: " << k->rewritten << "/" << k->old_records << " records moved";
+    } else if (k->last_completed > 0) {
       out << ", every record under the active term";
     }
     out << "\n";
   }
-  if (r.Has("replication")) {
-    const Reply rep = r.Object("replication");
-    out << "replication: " << (rep.Bool("connected") ? "connected" : "DISCONNECTED") << ", "
-        << rep.Int("lag_ms") << " ms behind, " << rep.Int("changes_applied")
-        << " changes applied\n";
+  if (const auto& r = s.replication) {
+    out << "replication: " << (r->connected ? "connected" : "DISCONNECTED") << ", " << r->lag_ms
+        << " ms behind, " << r->changes_applied << " changes applied\n";
   }
 }
 
-void PrintRekeyStatus(std::ostream& out, const Reply& r) {
-  if (!r.Bool("started")) {
+void PrintRekeyStatus(std::ostream& out, const RekeyStatus& r) {
+  if (!r.started) {
     out << "no rekey in progress\n";
     return;
   }
-  out << "nonce:     " << r.Str("nonce") << "\n"
-      << "progress:  " << r.Int("progress") << "/" << r.Int("required") << " current "
-      << r.Str("share_kind") << " shares\n"
-      << "new set:   " << r.Int("new_shares") << " shares, threshold " << r.Int("new_threshold")
-      << "\n";
+  out << "nonce:     " << r.nonce << "\n"
+      << "progress:  " << r.progress << "/" << r.required << " current " << r.share_kind
+      << " shares\n"
+      << "new set:   " << r.new_shares << " shares, threshold " << r.new_threshold << "\n";
 }
+
+}  // namespace
 
 void AddRekeyCommands(CLI::App& op, Context& ctx, int& rc) {
   auto* rekey = op.add_subcommand(
@@ -144,35 +198,37 @@ void AddRekeyCommands(CLI::App& op, Context& ctx, int& rc) {
   start->add_option("--share-recipient", *recipients,
                     "a custodian's public key (PEM); repeat once per new share");
   Action(start, rc, [&ctx, shares, threshold, recipients]() -> Status {
-    json::object body{{"shares", *shares}, {"threshold", *threshold}};
-    if (!recipients->empty()) {
-      KEEP_ASSIGN_OR_RETURN(body["share_recipients"], ReadRecipients(*recipients));
-    }
-    json::value b = body;
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/sys/rekey/init", &b));
+    InitRequest set{*shares, *threshold, {}};
+    KEEP_ASSIGN_OR_RETURN(set.share_recipients, ReadRecipients(*recipients));
+    KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
+    auto r = client->StartRekey(set);
+    KEEP_RETURN_IF_ERROR(ctx.Refused(r.status()));
     if (ctx.globals().json()) {
-      ctx.PrintJson(v);
+      ctx.PrintJson(RekeyJson(*r));
       return Status::Ok();
     }
-    const Reply r(v, "operator rekey init");
     TextOut out;
-    PrintRekeyStatus(out, r);
-    out << "Custodians now run: keep operator rekey submit --nonce " << r.Str("nonce") << "\n";
-    return r.Print(out);
+    PrintRekeyStatus(out, *r);
+    out << "Custodians now run: keep operator rekey submit --nonce " << r->nonce << "\n";
+    std::cout << out.view();
+    return Status::Ok();
   });
   Action(rekey->add_subcommand("status", "show the rekey in progress"), rc, [&ctx]() -> Status {
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("GET", "/v1/sys/rekey"));
+    KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
+    auto r = client->GetRekey();
+    KEEP_RETURN_IF_ERROR(ctx.Refused(r.status()));
     if (ctx.globals().json()) {
-      ctx.PrintJson(v);
+      ctx.PrintJson(RekeyJson(*r));
       return Status::Ok();
     }
-    const Reply r(v, "operator rekey status");
     TextOut out;
-    PrintRekeyStatus(out, r);
-    return r.Print(out);
+    PrintRekeyStatus(out, *r);
+    std::cout << out.view();
+    return Status::Ok();
   });
   Action(rekey->add_subcommand("cancel", "cancel the rekey in progress"), rc, [&ctx]() -> Status {
-    KEEP_RETURN_IF_ERROR(ctx.Call("DELETE", "/v1/sys/rekey").status());
+    KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
+    KEEP_RETURN_IF_ERROR(ctx.Refused(client->CancelRekey()));
     if (ctx.globals().json()) {
       ctx.PrintJson(json::object{{"cancelled", true}});
     } else {
@@ -191,46 +247,42 @@ void AddRekeyCommands(CLI::App& op, Context& ctx, int& rc) {
   Action(submit, rc, [&ctx, nonce, share, identity]() -> Status {
     KEEP_ASSIGN_OR_RETURN(const SecretString text,
                           ShareToSubmit(*share, *identity, "Current share: "));
-    json::object o = SecretBody();
-    o["nonce"] = *nonce;
-    o["share"] = text.view();
-    const json::value b(std::move(o));
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/sys/rekey/update", &b));
+    KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
+    auto r = client->SubmitRekeyShare(*nonce, text.view());
+    KEEP_RETURN_IF_ERROR(ctx.Refused(r.status()));
     if (ctx.globals().json()) {
-      ctx.PrintJson(v);
+      ctx.PrintJson(RekeyJson(*r));
       return Status::Ok();
     }
-    const Reply r(v, "operator rekey submit");
     TextOut out;
-    if (!r.Bool("complete")) {
-      PrintRekeyStatus(out, r);
+    if (!r->complete) {
+      PrintRekeyStatus(out, *r);
     } else {
       out << "Rekey complete. The previous shares no longer work.\n\n";
-      PrintShares(out, r, {});
+      PrintShares(out, r->shares, r->share_kind, r->threshold, {});
     }
-    return r.Print(out);
+    std::cout << out.view();
+    return Status::Ok();
   });
 }
 
 void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
   auto* status = app.add_subcommand("status", "show whether the server is initialized and sealed");
   Action(status, rc, [&ctx, &rc]() -> Status {
-    int code = 0;
+    KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
     // Health answers 503/501 with a body when sealed or uninitialized: still a status.
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("GET", "/v1/sys/health", nullptr, &code));
-    const Reply r(v, "status");
-    TextOut out;
-    if (!ctx.globals().json()) PrintStatus(out, r);
-    const bool serving = r.Bool("initialized") && !r.Bool("sealed");
-    KEEP_RETURN_IF_ERROR(r.status());
+    auto s = client->Health();
+    KEEP_RETURN_IF_ERROR(ctx.Refused(s.status()));
     if (ctx.globals().json()) {
-      ctx.PrintJson(v);
+      ctx.PrintJson(StatusJson(*s));
     } else {
+      TextOut out;
+      PrintStatus(out, *s);
       std::cout << out.view();
     }
     // As `vault status`: 2 when sealed or not initialized (a degraded node serves: 0). Not
     // an error: the status was shown.
-    rc = serving ? 0 : 2;
+    rc = s->initialized && !s->sealed ? 0 : 2;
     return Status::Ok();
   });
 
@@ -246,24 +298,27 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
                    "a custodian's public key (PEM, X25519 or RSA); repeat once per share: "
                    "share i is encrypted to the i-th key");
   Action(init, rc, [&ctx, shares, threshold, recipients]() -> Status {
-    json::object body;
-    if (*shares) body["shares"] = *shares;
-    if (*threshold) body["threshold"] = *threshold;
-    if (!recipients->empty()) {
-      KEEP_ASSIGN_OR_RETURN(body["share_recipients"], ReadRecipients(*recipients));
-    }
-    json::value b = body;
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/sys/init", &b));
+    InitRequest req{*shares, *threshold, {}};
+    KEEP_ASSIGN_OR_RETURN(req.share_recipients, ReadRecipients(*recipients));
+    KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
+    auto r = client->Init(req);
+    KEEP_RETURN_IF_ERROR(ctx.Refused(r.status()));
     if (ctx.globals().json()) {
-      ctx.PrintJson(v);
+      json::object o(WipingJsonStorage());
+      o["shares"] = SharesJson(r->shares);
+      o["root_token"] = json::string_view(r->root_token.data(), r->root_token.size());
+      o["share_kind"] = r->share_kind;
+      o["threshold"] = r->threshold;
+      o["encrypted"] = r->encrypted;
+      ctx.PrintJson(o);
       return Status::Ok();
     }
-    const Reply r(v, "operator init");
     TextOut out;
-    PrintShares(out, r, *recipients);
-    out << "root token: " << r.View("root_token") << "\n"
+    PrintShares(out, r->shares, r->share_kind, r->threshold, *recipients);
+    out << "root token: " << r->root_token.view() << "\n"
         << "Store the root token safely; it is shown only once.\n";
-    return r.Print(out);
+    std::cout << out.view();
+    return Status::Ok();
   });
 
   auto* unseal =
@@ -278,57 +333,48 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
                      "decrypted here and the key never leaves this machine");
   unseal->add_flag("--reset", *reset, "discard the shares entered so far");
   Action(unseal, rc, [&ctx, share, reset, identity]() -> Status {
-    json::object body = SecretBody();
+    KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
+    Result<UnsealStatus> u = Status::Ok();
+    bool asked = false;  // a share (or a reset) was given
     if (*reset) {
-      body["reset"] = true;
-    } else if (!share->empty() || !identity->empty()) {
-      KEEP_ASSIGN_OR_RETURN(const SecretString text,
-                            ShareToSubmit(*share, *identity, "Unseal share: "));
-      body["share"] = text.view();
+      u = client->ResetUnseal();
+      asked = true;
     } else {
-      int health_status = 0;
-      auto h = ctx.Call("GET", "/v1/sys/health", nullptr, &health_status);
-      if (h.ok()) {
-        const Reply r(*h, "health");
-        const bool needs_share = r.OptStr("share_kind").value_or("") != "" && r.Bool("sealed") &&
-                                 r.Str("seal_type") == "shamir";
-        if (needs_share && r.ok()) {
-          KEEP_ASSIGN_OR_RETURN(const SecretString text, ShareToSubmit("", "", "Unseal share: "));
-          body["share"] = text.view();
-        }
+      SecretString text;
+      if (!share->empty() || !identity->empty()) {
+        KEEP_ASSIGN_OR_RETURN(text, ShareToSubmit(*share, *identity, "Unseal share: "));
+      } else if (auto h = client->Health();
+                 h.ok() && h->sealed && !h->share_kind.empty() && h->seal_type == "shamir") {
+        KEEP_ASSIGN_OR_RETURN(text, ShareToSubmit("", "", "Unseal share: "));
       }
+      asked = !text.empty();
+      // No share: the server retries its automatic unseal (an HSM seal).
+      u = client->Unseal(text.view());
     }
-    const bool asked = !body.empty();
-    json::value b(std::move(body));  // keeps the wiping storage
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/sys/unseal", &b));
+    KEEP_RETURN_IF_ERROR(ctx.Refused(u.status()));
     // An HSM seal that still cannot unseal itself (HSM lost): ask for a recovery share.
-    if (!asked && isatty(STDIN_FILENO)) {
-      const Reply r(v, "operator unseal");
-      if (r.Bool("sealed") && r.OptStr("share_kind").value_or("") == "recovery" && r.ok()) {
-        if (auto e = r.OptStr("seal_error")) std::cerr << "automatic unseal failed: " << *e << "\n";
-        KEEP_ASSIGN_OR_RETURN(const SecretString text, ShareToSubmit("", "", "Recovery share: "));
-        json::object o = SecretBody();
-        o["share"] = text.view();
-        b = json::value(std::move(o));
-        KEEP_ASSIGN_OR_RETURN(v, ctx.Call("POST", "/v1/sys/unseal", &b));
-      }
+    if (!asked && isatty(STDIN_FILENO) && u->sealed && u->share_kind == "recovery") {
+      if (!u->seal_error.empty()) std::cerr << "automatic unseal failed: " << u->seal_error << "\n";
+      KEEP_ASSIGN_OR_RETURN(const SecretString text, ShareToSubmit("", "", "Recovery share: "));
+      u = client->Unseal(text.view());
+      KEEP_RETURN_IF_ERROR(ctx.Refused(u.status()));
     }
     if (ctx.globals().json()) {
-      ctx.PrintJson(v);
+      ctx.PrintJson(UnsealJson(*u));
       return Status::Ok();
     }
-    const Reply r(v, "operator unseal");
     TextOut out;
-    const bool sealed = r.Bool("sealed");
-    out << "sealed:   " << (sealed ? "true" : "false") << "\n";
-    if (sealed) out << "progress: " << r.Int("progress") << "/" << r.Int("threshold") << "\n";
-    if (r.OptBool("duplicate", false)) out << "that share was already given: not counted again\n";
-    return r.Print(out);
+    out << "sealed:   " << (u->sealed ? "true" : "false") << "\n";
+    if (u->sealed) out << "progress: " << u->progress << "/" << u->threshold << "\n";
+    if (u->duplicate) out << "that share was already given: not counted again\n";
+    std::cout << out.view();
+    return Status::Ok();
   });
 
   Action(op->add_subcommand("seal", "seal the server: wipe the root key and keys from memory"), rc,
          [&ctx]() -> Status {
-           KEEP_RETURN_IF_ERROR(ctx.Call("POST", "/v1/sys/seal").status());
+           KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
+           KEEP_RETURN_IF_ERROR(ctx.Refused(client->Seal()));
            if (!ctx.globals().json()) {
              std::cout << "sealed\n";
            } else {
@@ -341,15 +387,15 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
                             "add a keyring term: new records use it, older records are "
                             "re-encrypted to it in the background (see keep status)"),
          rc, [&ctx]() -> Status {
-           KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/sys/rotate"));
+           KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
+           auto term = client->RotateKeyring();
+           KEEP_RETURN_IF_ERROR(ctx.Refused(term.status()));
            if (ctx.globals().json()) {
-             ctx.PrintJson(v);
-             return Status::Ok();
+             ctx.PrintJson(json::object{{"term", *term}});
+           } else {
+             std::cout << "keyring term: " << *term << "\n";
            }
-           const Reply r(v, "operator rotate");
-           TextOut out;
-           out << "keyring term: " << r.Int("term") << "\n";
-           return r.Print(out);
+           return Status::Ok();
          });
 
   AddRekeyCommands(*op, ctx, rc);

@@ -11,8 +11,8 @@ namespace keep::cli {
 namespace ff = format::file;
 
 // The keep stanza's file key is a keep ciphertext bound to this context.
-const json::object& KeepStanzaContext() {
-  static const json::object c{{"keep-file", "v1"}};
+const EncryptionContext& KeepStanzaContext() {
+  static const EncryptionContext c{{"keep-file", "v1"}};
   return c;
 }
 
@@ -27,50 +27,40 @@ Result<std::vector<crypto::PublicKey>> LoadRecipients(const std::vector<std::str
   return out;
 }
 
-// The file key in a server response's "plaintext" (base64), moved into locked memory;
-// the response's copy is wiped. A missing or malformed key is a bad answer (exit 1).
-Result<crypto::SecretBytes> FileKeyFrom(json::object& response) {
-  auto* p = response.if_contains("plaintext");
-  if (p == nullptr || !p->is_string()) return BadAnswer("the server returned no file key");
-  auto key = crypto::DecodeBase64Secret(std::string_view(p->as_string()), /*locked=*/true);
-  if (!key.ok() || key->size() != ff::kFileKeySize) {
+namespace {
+
+// A file key the server returned (a data key's or a decrypted stanza's plaintext), moved
+// into locked memory; the answer's copy is wiped with it. A key of the wrong size is a bad
+// answer (exit 1).
+Result<crypto::SecretBytes> FileKeyFrom(const SecretString& plaintext) {
+  if (plaintext.size() != ff::kFileKeySize) {
     return BadAnswer("the server returned a malformed file key");
   }
-  return key;
+  return crypto::SecretBytes::LockedCopyOf(AsBytes(plaintext.view()));
 }
 
-// A keep stanza naming `key` and holding the response's ciphertext.
-Result<ff::Stanza> KeepStanzaFrom(const std::string& key, const json::object& response) {
-  const auto* ct = response.if_contains("ciphertext");
-  if (ct == nullptr || !ct->is_string()) return BadAnswer("the server returned no ciphertext");
-  const std::string_view text = ct->as_string();
+ff::Stanza KeepStanzaFrom(const std::string& key, std::string_view ciphertext) {
   return ff::Stanza{ff::StanzaType::kKeep, Bytes(key.begin(), key.end()),
-                    Bytes(text.begin(), text.end())};
+                    Bytes(ciphertext.begin(), ciphertext.end())};
 }
 
-// The keep stanza for an existing file key: the key encrypted by the server under `key`
-// (POST /v1/keys/NAME/encrypt; needs the `encrypt` capability).
+}  // namespace
+
 Result<ff::Stanza> KeepStanza(Context& ctx, const std::string& key,
                               const crypto::SecretBytes& file_key) {
-  json::object o = SecretBody();
-  o["plaintext"] = crypto::EncodeBase64Secret(file_key.view()).view();
-  o["context"] = KeepStanzaContext();
-  const json::value body(std::move(o));
-  auto v = ctx.Call("POST", "/v1/keys/" + key + "/encrypt", &body);
-  KEEP_RETURN_IF_ERROR(v.status());
-  return KeepStanzaFrom(key, v->as_object());
+  KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
+  auto c = client->Encrypt(key, AsChars(file_key.view()), KeepStanzaContext());
+  KEEP_RETURN_IF_ERROR(ctx.Refused(c.status()));
+  return KeepStanzaFrom(key, c->ciphertext);
 }
 
-// A new file key made by the server as a data key of `key` (POST /v1/keys/NAME/datakey;
-// needs `datakey` and `datakey-plaintext`): the plaintext becomes the file key and the
-// wrapped copy its keep stanza.
 Result<std::pair<crypto::SecretBytes, ff::Stanza>> KeepDataKey(Context& ctx,
                                                                const std::string& key) {
-  json::value body = json::object{{"bits", 256}, {"context", KeepStanzaContext()}};
-  KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/keys/" + key + "/datakey", &body));
-  KEEP_ASSIGN_OR_RETURN(auto file_key, FileKeyFrom(v.as_object()));
-  KEEP_ASSIGN_OR_RETURN(auto stanza, KeepStanzaFrom(key, v.as_object()));
-  return std::pair{std::move(file_key), std::move(stanza)};
+  KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
+  auto d = client->GenerateDataKey(key, 256, true, KeepStanzaContext());
+  KEEP_RETURN_IF_ERROR(ctx.Refused(d.status()));
+  KEEP_ASSIGN_OR_RETURN(auto file_key, FileKeyFrom(*d->plaintext));
+  return std::pair{std::move(file_key), KeepStanzaFrom(key, d->ciphertext)};
 }
 
 // The file key: from a stanza one of `identities` opens, else from a keep stanza through
@@ -92,12 +82,11 @@ Result<crypto::SecretBytes> FileKey(Context& ctx, const ff::Header& h,
   }
   for (const auto& s : h.stanzas) {
     if (s.type != ff::StanzaType::kKeep) continue;
-    json::value body = json::object{{"ciphertext", std::string(AsChars(s.body))},
-                                    {"context", KeepStanzaContext()}};
-    KEEP_ASSIGN_OR_RETURN(auto v, ctx.Call("POST", "/v1/decrypt", &body));
-    KEEP_ASSIGN_OR_RETURN(auto key, FileKeyFrom(v.as_object()));
-    if (const auto* k = v.as_object().if_contains("key");
-        k == nullptr || !k->is_string() || k->as_string() != AsChars(s.recipient)) {
+    KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());
+    auto p = client->Decrypt("", AsChars(s.body), KeepStanzaContext());
+    KEEP_RETURN_IF_ERROR(ctx.Refused(p.status()));
+    KEEP_ASSIGN_OR_RETURN(auto key, FileKeyFrom(p->plaintext));
+    if (p->key != AsChars(s.recipient)) {
       return InvalidArgument("the keep stanza names key '" + std::string(AsChars(s.recipient)) +
                                  "' but its ciphertext is under another key",
                              "invalid_file");

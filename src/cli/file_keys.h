@@ -16,18 +16,13 @@
 namespace keep::cli {
 
 // The keep stanza's file key is a keep ciphertext bound to this context.
-const json::object& KeepStanzaContext();
+const EncryptionContext& KeepStanzaContext();
 Result<std::vector<crypto::PublicKey>> LoadRecipients(const std::vector<std::string>& files);
-// The file key in a server response's "plaintext" (base64), moved into locked memory; the
-// response's copy is wiped. Errors: bad_answer for a missing or malformed key.
-Result<crypto::SecretBytes> FileKeyFrom(json::object& response);
-// A keep stanza naming `key` and holding the response's ciphertext. Errors: bad_answer.
-Result<format::file::Stanza> KeepStanzaFrom(const std::string& key, const json::object& response);
 // The keep stanza for an existing file key: the key encrypted by the server under `key`
-// (POST /v1/keys/NAME/encrypt; needs the `encrypt` capability).
+// (libkeep's Encrypt; needs the `encrypt` capability).
 Result<format::file::Stanza> KeepStanza(Context& ctx, const std::string& key,
                                         const crypto::SecretBytes& file_key);
-// A new file key made by the server as a data key of `key` (POST /v1/keys/NAME/datakey;
+// A new file key made by the server as a data key of `key` (libkeep's GenerateDataKey;
 // needs `datakey` and `datakey-plaintext`): the plaintext becomes the file key and the
 // wrapped copy its keep stanza.
 Result<std::pair<crypto::SecretBytes, format::file::Stanza>> KeepDataKey(Context& ctx,

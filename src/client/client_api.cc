@@ -4,7 +4,7 @@
 #include <string>
 
 #include "client/codec.h"
-#include "common/key_name.h"
+#include "common/names.h"
 #include "keep/client.h"
 
 namespace keep {
@@ -322,6 +322,26 @@ Result<ServerStatus> Client::Health(CallOptions o) {
   s.seal_type = a.OptStr("seal_type");
   s.version = a.OptStr("version");
   s.node_id = a.OptStr("node_id");
+  if (a.Has("store")) {
+    Answer st = a.Object("store");
+    s.store = StoreStatus{st.Bool("reachable"), st.OptStr("error")};
+  }
+  s.share_kind = a.OptStr("share_kind");
+  s.unseal_progress = static_cast<int>(a.OptInt("unseal_progress", 0));
+  s.unseal_threshold = static_cast<int>(a.OptInt("unseal_threshold", 0));
+  s.seal_error = a.OptStr("seal_error");
+  s.auto_unseal_paused = a.OptBool("auto_unseal_paused", false);
+  s.operator_sealed = a.OptBool("operator_sealed", false);
+  if (a.Has("keyring")) {
+    Answer k = a.Object("keyring");
+    s.keyring = KeyringStatus{k.Int("active_term"), k.Ints("terms"),    k.Bool("reencrypting"),
+                              k.Int("old_records"), k.Int("rewritten"), k.Int("last_completed")};
+  }
+  if (a.Has("replication")) {
+    Answer rep = a.Object("replication");
+    s.replication = ReplicationStatus{rep.Bool("connected"), rep.Int("lag_ms"),
+                                      rep.Int("changes_applied"), rep.OptInt("reconnects", 0)};
+  }
   KEEP_RETURN_IF_ERROR(a.status());
   return s;
 }

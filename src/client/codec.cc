@@ -1,6 +1,7 @@
 #include "client/codec.h"
 
 #include <limits>
+#include <optional>
 
 #include "common/encoding.h"
 #include "common/json_text.h"
@@ -55,8 +56,18 @@ void BodyWriter::Context(const EncryptionContext& c) {
   out_ += '}';
 }
 
-void BodyWriter::BeginBatch() {
-  Key("batch");
+void BodyWriter::Strings(std::string_view k, const std::vector<std::string>& v) {
+  Key(k);
+  out_ += '[';
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out_ += ',';
+    AppendJsonString(out_, v[i]);
+  }
+  out_ += ']';
+}
+
+void BodyWriter::BeginArray(std::string_view k) {
+  Key(k);
   out_ += '[';
   first_ = true;
 }
@@ -72,7 +83,7 @@ void BodyWriter::EndItem() {
   first_ = false;
 }
 
-void BodyWriter::EndBatch() {
+void BodyWriter::EndArray() {
   out_ += ']';
   first_ = false;
 }
@@ -152,6 +163,86 @@ uint32_t Answer::U32(std::string_view k) {
   }
   Bad(k, "is not a version number");
   return 0;
+}
+
+namespace {
+std::optional<int64_t> AsInt(const json::value& v) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+    return static_cast<int64_t>(v.get_uint64());
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+int64_t Answer::Int(std::string_view k) {
+  const json::value* v = Field(k, true);
+  if (v == nullptr) return 0;
+  if (auto i = AsInt(*v)) return *i;
+  Bad(k, "is not an integer");
+  return 0;
+}
+
+int64_t Answer::OptInt(std::string_view k, int64_t otherwise) {
+  const json::value* v = Field(k, false);
+  if (v == nullptr) return otherwise;
+  if (auto i = AsInt(*v)) return *i;
+  Bad(k, "is not an integer");
+  return otherwise;
+}
+
+std::vector<int64_t> Answer::Ints(std::string_view k) {
+  std::vector<int64_t> out;
+  const json::value* v = Field(k, true);
+  if (v == nullptr) return out;
+  if (!v->is_array()) {
+    Bad(k, "is not an array");
+    return out;
+  }
+  for (const auto& e : v->get_array()) {
+    auto i = AsInt(e);
+    if (!i) {
+      Bad(k, "holds something other than integers");
+      return {};
+    }
+    out.push_back(*i);
+  }
+  return out;
+}
+
+SecretString Answer::SecretText(std::string_view k) {
+  const json::value* v = Field(k, true);
+  if (v == nullptr) return {};
+  if (!v->is_string()) {
+    Bad(k, "is not a string");
+    return {};
+  }
+  return SecretString(std::string_view(v->get_string()));
+}
+
+std::vector<SecretString> Answer::SecretTexts(std::string_view k) {
+  std::vector<SecretString> out;
+  const json::value* v = Field(k, true);
+  if (v == nullptr) return out;
+  if (!v->is_array()) {
+    Bad(k, "is not an array");
+    return out;
+  }
+  for (const auto& e : v->get_array()) {
+    if (!e.is_string()) {
+      Bad(k, "holds something other than strings");
+      return {};
+    }
+    out.emplace_back(std::string_view(e.get_string()));
+  }
+  return out;
+}
+
+Answer Answer::Object(std::string_view k) {
+  const json::value* v = Field(k, true);
+  if (v != nullptr && !v->is_object()) Bad(k, "is not an object");
+  const json::object* o = (v != nullptr && v->is_object()) ? &v->get_object() : nullptr;
+  return Answer(root_, o, problem_, what_);
 }
 
 bool Answer::Bool(std::string_view k) {
@@ -269,7 +360,7 @@ Status StatusOf(const HttpResult& r) {
   if (known) return Status(known->code, ReasonCode::FromTable(known->name), std::move(message));
   // No known code: the code the status class implies (keep/reasons.h lists the statuses).
   static constexpr std::pair<int, Code> kByStatus[] = {
-      {400, Code::kInvalidArgument}, {401, Code::kUnauthenticated},
+      {400, Code::kInvalidArgument},  {401, Code::kUnauthenticated},
       {403, Code::kPermissionDenied}, {404, Code::kNotFound},
       {405, Code::kMethodNotAllowed}, {409, Code::kFailedPrecondition},
       {413, Code::kTooLarge},         {429, Code::kResourceExhausted},

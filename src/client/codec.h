@@ -24,12 +24,15 @@ class BodyWriter {
   void Base64(std::string_view k, std::string_view bytes);
   void Int(std::string_view k, int64_t v);
   void Bool(std::string_view k, bool v);
+  void Strings(std::string_view k, const std::vector<std::string>& v);
   void Context(const EncryptionContext& c);  // nothing when empty
-  // {"batch":[{…},{…}]}
-  void BeginBatch();
+  // "k":[{…},{…}] — BeginArray, then BeginItem … EndItem per object, then EndArray.
+  void BeginArray(std::string_view k);
   void BeginItem();
   void EndItem();
-  void EndBatch();
+  void EndArray();
+  void BeginBatch() { BeginArray("batch"); }  // {"batch":[…]}
+  void EndBatch() { EndArray(); }
   SecretString Done();
 
  private:
@@ -49,11 +52,17 @@ class Answer {
   std::string Str(std::string_view k);
   std::string OptStr(std::string_view k);  // "" when absent or null
   uint32_t U32(std::string_view k);
+  int64_t Int(std::string_view k);
+  int64_t OptInt(std::string_view k, int64_t otherwise);
+  std::vector<int64_t> Ints(std::string_view k);  // an array of integers
   bool Bool(std::string_view k);
   bool OptBool(std::string_view k, bool otherwise);
-  SecretString Secret(std::string_view k);               // base64 decoded into wiping memory
-  std::vector<Answer> Objects(std::string_view k);       // an array of objects
-  std::vector<std::string> Strings(std::string_view k);  // an array of strings
+  SecretString Secret(std::string_view k);                    // base64 decoded into wiping memory
+  SecretString SecretText(std::string_view k);                // a string copied into wiping memory
+  std::vector<SecretString> SecretTexts(std::string_view k);  // an array of those
+  Answer Object(std::string_view k);                          // a nested object (required)
+  std::vector<Answer> Objects(std::string_view k);            // an array of objects
+  std::vector<std::string> Strings(std::string_view k);       // an array of strings
   // This object's {"error":{"code","message"}} as the Status it names.
   Status Error();
 

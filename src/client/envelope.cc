@@ -7,7 +7,7 @@
 #include <chrono>
 
 #include "client/data_key_cache.h"
-#include "common/key_name.h"
+#include "common/names.h"
 #include "format/record.h"
 
 namespace keep {

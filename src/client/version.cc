@@ -2,6 +2,8 @@
 
 namespace keep {
 
-const char* LibraryVersion() { return KEEP_VERSION_STRING; }
+const char* LibraryVersion() {
+  return KEEP_VERSION_STRING;
+}
 
 }  // namespace keep

@@ -11,7 +11,7 @@
 #include "crypto/aead.h"
 #include "crypto/secret_bytes.h"
 #include "format/ciphertext.h"
-#include "common/key_name.h"  // ValidateKeyName
+#include "common/names.h"  // ValidateKeyName
 #include "keep/result.h"
 
 namespace keep::keys {
