@@ -12,6 +12,7 @@ PKGS=(
   wrk python3 python3-cryptography python3-venv python3-pip curl sqlite3
   softhsm2 libp11-kit-dev
   age bsdutils
+  awscli python3-boto3
 )
 # `make fuzz` also needs clang and libFuzzer's runtime.
 if [ "${1:-}" = "--fuzz" ]; then PKGS+=(clang-14 libclang-rt-14-dev); fi

@@ -2,6 +2,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "crypto/ossl.h"
 
@@ -20,6 +21,17 @@ EVP_MAC* Hmac() {
 }
 
 }  // namespace
+
+Status Sha256(ByteView data, std::span<uint8_t, kSha256Size> out) {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  unsigned int n = 0;
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), out.data(), &n, md, nullptr) != 1 ||
+      n != kSha256Size) {
+    DrainOpenSslErrors("Sha256");
+    return Internal("SHA-256 failed");
+  }
+  return Status::Ok();
+}
 
 Status HkdfSha256(ByteView ikm, ByteView salt, ByteView info, std::span<uint8_t> out) {
   if (out.empty() || out.size() > 255 * kSha256Size) {

@@ -1,4 +1,4 @@
-// HKDF-SHA256 (RFC 5869) and HMAC-SHA256 (RFC 2104) through OpenSSL 3's EVP_KDF and
+// SHA-256, HKDF-SHA256 (RFC 5869) and HMAC-SHA256 (RFC 2104) through OpenSSL 3's EVP_KDF and
 // EVP_MAC, fetched once per process. Thread-safe.
 #pragma once
 
@@ -17,6 +17,9 @@ inline constexpr size_t kSha256Size = 32;
 // Extract-and-expand HKDF into `out` (1..8160 bytes). An empty salt means HashLen zero
 // bytes, as the RFC says. Errors: kInvalidArgument for an output size out of range.
 Status HkdfSha256(ByteView ikm, ByteView salt, ByteView info, std::span<uint8_t> out);
+
+// SHA-256 of `data` into `out`.
+Status Sha256(ByteView data, std::span<uint8_t, kSha256Size> out);
 
 // out must be exactly 32 bytes. The key may be any length (including empty).
 Status HmacSha256(ByteView key, ByteView message, std::span<uint8_t> out);
