@@ -241,6 +241,14 @@ struct TokenInfo {
   std::optional<std::string> expires_at;  // absent: never
 };
 
+// An AWS access key (docs/api.md, "AWS access keys"): what AWS SDKs sign with.
+struct AwsKeyInfo {
+  std::optional<SecretString> secret_access_key;  // only in CreateAwsKey's answer: shown once
+  std::string access_key_id, display_name, creator, created_at;
+  std::vector<std::string> policies;
+  std::optional<std::string> expires_at;  // absent: never
+};
+
 struct LockedIdentity {
   std::string identity, reason, locked_at;
 };
@@ -318,6 +326,11 @@ class Client {
   Result<std::vector<TokenInfo>> ListTokens(CallOptions o = {});
   Result<TokenInfo> LookupToken(std::string_view accessor, CallOptions o = {});
   Result<int64_t> RevokeToken(std::string_view accessor, CallOptions o = {});  // how many went
+
+  // AWS access keys for the AWS KMS door (`orphan` is not used).
+  Result<AwsKeyInfo> CreateAwsKey(const NewToken& key, CallOptions o = {});
+  Result<std::vector<AwsKeyInfo>> ListAwsKeys(CallOptions o = {});
+  Status RevokeAwsKey(std::string_view access_key_id, CallOptions o = {});
 
   // Policies.
   Result<std::vector<std::string>> ListPolicies(CallOptions o = {});

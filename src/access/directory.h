@@ -1,5 +1,5 @@
-// Directory: the access model's records and the rules for changing them — tokens,
-// policies and identity locks, held under the barrier.
+// Directory: the access model's records and the rules for changing them — tokens, AWS
+// access keys, policies and identity locks, held under the barrier.
 //
 // The service owns the Directory because its records live under the barrier: it loads
 // them at unseal (Load), follows other nodes' changes (the stores' own Load) and wipes
@@ -21,6 +21,7 @@
 
 #include "access/custodian.h"
 #include "access/identity.h"
+#include "access/aws_key_store.h"
 #include "access/lock_store.h"
 #include "access/policy_store.h"
 #include "access/token_store.h"
@@ -57,6 +58,14 @@ class Directory {
   // Revokes a token and its descendants; returns how many. Errors: not_found.
   Result<size_t> RevokeToken(const Identity& by, std::string_view accessor);
 
+  // An AWS access key for `creator` (the AWS KMS door's SigV4 credential), with the same
+  // rules as a token for its policies, ttl and display name (`orphan` is ignored: a key
+  // never outlives an expiring creator). Errors as CreateToken.
+  Result<NewAwsKey> CreateAwsKey(const Identity& creator, const TokenRequest& r);
+  Result<std::vector<AwsKeyInfo>> ListAwsKeys();
+  // Errors: not_found.
+  Status RevokeAwsKey(const Identity& by, std::string_view access_key_id);
+
   // Errors: bad_request (the policy is invalid, or "root").
   Status PutPolicy(const Identity& by, const Policy& p);
   // Errors: not_found.
@@ -75,6 +84,8 @@ class Directory {
   TokenStore& tokens() { return tokens_; }
   PolicyStore& policies() { return policies_; }
   LockStore& locks() { return locks_; }
+  AwsKeyStore& aws_keys() { return aws_keys_; }
+  const AwsKeyStore& aws_keys() const { return aws_keys_; }
   const TokenStore& tokens() const { return tokens_; }
   const PolicyStore& policies() const { return policies_; }
   const LockStore& locks() const { return locks_; }
@@ -83,6 +94,11 @@ class Directory {
   // Runs `f` under Custodian::RunUnsealed and returns its result.
   template <typename T, typename F>
   Result<T> Unsealed(F&& f);
+  // The policies a credential made by `me` gets for `requested` (empty: me's own): each
+  // one me holds or may assign, existing. Errors: bad_request, permission_denied,
+  // not_found.
+  Result<std::vector<std::string>> Grantable(const Identity& me,
+                                             std::vector<std::string> requested) const;
   // Whether one of `who`'s policies lists `policy` in assignable_policies.
   bool MayAssign(const Identity& who, std::string_view policy) const;
 
@@ -90,6 +106,7 @@ class Directory {
   TokenStore tokens_;
   PolicyStore policies_;
   LockStore locks_;
+  AwsKeyStore aws_keys_;
 };
 
 }  // namespace keep::access

@@ -18,7 +18,8 @@ Gate::Gate(Directory& directory, Custodian& custodian, audit::Sink& audit, GateO
     : directory_(directory),
       custodian_(custodian),
       audit_(audit),
-      guard_(directory.tokens(), directory.policies(), directory.locks(), std::move(options.guard)),
+      guard_(directory.tokens(), directory.aws_keys(), directory.policies(), directory.locks(),
+             std::move(options.guard)),
       limiter_(options.rate_limits),
       budget_(options.lockdown) {}
 

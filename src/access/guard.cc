@@ -3,6 +3,7 @@
 namespace keep::access {
 
 Result<Identity> Guard::Authenticate(const Credentials& c) const {
+  if (c.sigv4 != nullptr) return aws_keys_.Verify(*c.sigv4);
   if (c.bearer) {
     if (c.bearer->empty()) return Unauthenticated("the bearer token is empty");
     return tokens_.Lookup(*c.bearer);

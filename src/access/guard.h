@@ -1,6 +1,7 @@
 // Guard: the authenticate and authorize stages of the request pipeline.
 //
-// Authenticate maps the request's credentials to an Identity: a bearer token first; else
+// Authenticate maps the request's credentials to an Identity: a SigV4 signature (the AWS
+// door; its access key must exist and the signature match); else a bearer token; else
 // a verified client certificate mapped by subject or SPKI fingerprint (GuardOptions);
 // else, when the request presents no credential at all, the anonymous identity when
 // enabled; else kUnauthenticated. A credential that fails (a bad token, an unmapped
@@ -17,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "access/aws_key_store.h"
 #include "access/identity.h"
 #include "access/lock_store.h"
 #include "access/operation.h"
@@ -42,6 +44,7 @@ struct GuardOptions {
 
 // What the transport knows about the caller.
 struct Credentials {
+  const SigV4Claim* sigv4 = nullptr;  // the AWS door's decoded signature
   std::optional<std::string_view> bearer;
   std::string_view cert_subject;      // empty: no verified client certificate
   std::string_view cert_spki_sha256;  // hex
@@ -51,9 +54,13 @@ class Guard {
  public:
   // The stores are the service's (loaded under the barrier while unsealed); the Guard only
   // reads them.
-  Guard(const TokenStore& tokens, const PolicyStore& policies, const LockStore& locks,
-        GuardOptions options)
-      : tokens_(tokens), policies_(policies), locks_(locks), options_(std::move(options)) {}
+  Guard(const TokenStore& tokens, const AwsKeyStore& aws_keys, const PolicyStore& policies,
+        const LockStore& locks, GuardOptions options)
+      : tokens_(tokens),
+        aws_keys_(aws_keys),
+        policies_(policies),
+        locks_(locks),
+        options_(std::move(options)) {}
   Result<Identity> Authenticate(const Credentials& creds) const;
   // Errors: permission_denied naming the missing capability; 503 locked_down.
   Status Authorize(const Identity& who, Operation op, std::string_view key) const;
@@ -64,6 +71,7 @@ class Guard {
  private:
   bool Allows(const Identity& who, Requirement req, std::string_view key) const;
   const TokenStore& tokens_;
+  const AwsKeyStore& aws_keys_;
   const PolicyStore& policies_;
   const LockStore& locks_;
   GuardOptions options_;

@@ -39,6 +39,8 @@ constexpr OperationSpec kSpecs[] = {
     {O::kPolicyRead, "policy.read", {false, kSysCapPolicies}, true, false, true, kX},
     {O::kPolicyDelete, "policy.delete", {false, kSysCapPolicies}, true, false, true, kX},
     {O::kAuditHash, "audit.hash", {false, kSysCapAudit}, true, false, true, kX},
+    {O::kAwsKeyCreate, "aws_key.create", {false, kSysCapTokens}, true, false, true, kX},
+    {O::kAwsKeyManage, "aws_key.manage", {false, kSysCapTokens}, true, false, true, kX},
 };
 
 constexpr bool InEnumOrder() {
@@ -48,7 +50,7 @@ constexpr bool InEnumOrder() {
   return true;
 }
 static_assert(InEnumOrder(), "kSpecs must list every Operation in enum order");
-static_assert(std::size(kSpecs) == static_cast<size_t>(O::kAuditHash) + 1,
+static_assert(std::size(kSpecs) == static_cast<size_t>(O::kAwsKeyManage) + 1,
               "kSpecs must list every Operation");
 
 }  // namespace

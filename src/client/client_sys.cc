@@ -198,6 +198,49 @@ Result<int64_t> Client::RevokeToken(std::string_view accessor, CallOptions o) {
   return n;
 }
 
+namespace {
+AwsKeyInfo ReadAwsKey(Answer& a) {
+  AwsKeyInfo k;
+  if (a.Has("secret_access_key")) k.secret_access_key = a.SecretText("secret_access_key");
+  k.access_key_id = a.Str("access_key_id");
+  k.display_name = a.OptStr("display_name");
+  k.policies = a.Strings("policies");
+  k.creator = a.OptStr("creator");
+  k.created_at = a.Str("created_at");
+  if (a.Has("expires_at")) k.expires_at = a.Str("expires_at");
+  return k;
+}
+}  // namespace
+
+Result<AwsKeyInfo> Client::CreateAwsKey(const NewToken& t, CallOptions o) {
+  BodyWriter b;
+  if (!t.policies.empty()) b.Strings("policies", t.policies);
+  if (!t.ttl.empty()) b.Str("ttl", t.ttl);
+  if (!t.display_name.empty()) b.Str("display_name", t.display_name);
+  KEEP_ASSIGN_OR_RETURN(auto r, Call("POST", "/v1/auth/aws-keys", b.Done(), false, o));
+  KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "aws-key create"));
+  AwsKeyInfo k = ReadAwsKey(a);
+  if (a.ok() && !k.secret_access_key) a.SecretText("secret_access_key");  // records it missing
+  KEEP_RETURN_IF_ERROR(a.status());
+  return k;
+}
+
+Result<std::vector<AwsKeyInfo>> Client::ListAwsKeys(CallOptions o) {
+  KEEP_ASSIGN_OR_RETURN(auto r, Call("GET", "/v1/auth/aws-keys", "", true, o));
+  KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "aws-key list"));
+  std::vector<AwsKeyInfo> out;
+  for (Answer& k : a.Objects("aws_keys")) out.push_back(ReadAwsKey(k));
+  KEEP_RETURN_IF_ERROR(a.status());
+  return out;
+}
+
+Status Client::RevokeAwsKey(std::string_view id, CallOptions o) {
+  bool ok = id.size() >= 16 && id.size() <= 128;
+  for (char c : id) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'));
+  if (!ok) return InvalidArgument("an AWS access key id is 16–128 of [A-Z0-9]");
+  return Call("DELETE", "/v1/auth/aws-keys/" + std::string(id), "", false, o).status();
+}
+
 Result<std::vector<std::string>> Client::ListPolicies(CallOptions o) {
   KEEP_ASSIGN_OR_RETURN(auto r, Call("GET", "/v1/sys/policies", "", true, o));
   KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "policy list"));

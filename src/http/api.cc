@@ -54,6 +54,7 @@ HttpResponse Api::Handle(HttpRequest& req) {
     if (name == "key") call.event.key = std::string(m.param.substr(0, 128));
     if (name == "accessor") call.event.target = "token:" + std::string(m.param.substr(0, 16));
     if (name == "name") call.event.target = "policy:" + std::string(m.param.substr(0, 64));
+    if (name == "access_key_id") call.event.target = "aws:" + std::string(m.param.substr(0, 40));
   }
   HttpResponse resp;
   bool audited = true;
@@ -143,6 +144,12 @@ HttpResponse Api::Run(Call& call) {
       return TokenLookup(call);
     case Handler::kTokenRevoke:
       return TokenRevoke(call);
+    case Handler::kAwsKeyList:
+      return AwsKeyList(call);
+    case Handler::kAwsKeyCreate:
+      return AwsKeyCreate(call);
+    case Handler::kAwsKeyRevoke:
+      return AwsKeyRevoke(call);
     case Handler::kKeyList:
       return KeyList(call);
     case Handler::kKeyCreate:

@@ -117,6 +117,9 @@ class Api {
   HttpResponse TokenCreate(Call& call);
   HttpResponse TokenLookup(Call& call);
   HttpResponse TokenRevoke(Call& call);
+  HttpResponse AwsKeyList(Call& call);
+  HttpResponse AwsKeyCreate(Call& call);
+  HttpResponse AwsKeyRevoke(Call& call);
   HttpResponse KeyList(Call& call);
   HttpResponse KeyCreate(Call& call);
   HttpResponse KeyRead(Call& call);

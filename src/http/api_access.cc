@@ -45,35 +45,58 @@ HttpResponse Api::TokenList(Call& call) {
   return JsonResponse(200, json::serialize(json::object{{"tokens", std::move(a)}}));
 }
 
+namespace {
+
+// The body of a token or AWS access key request: policies, ttl, display_name (and orphan
+// for tokens). Errors: bad_request naming the field.
+Result<access::TokenRequest> CredentialRequest(const json::value& body, bool token) {
+  static constexpr std::string_view kToken[] = {"policies", "ttl", "display_name", "orphan"};
+  KEEP_ASSIGN_OR_RETURN(const json::object* o,
+                        AsObject(body, std::span(kToken).first(token ? 4 : 3)));
+  access::TokenRequest r;
+  KEEP_ASSIGN_OR_RETURN(r.policies, StringArray(*o, "policies"));
+  KEEP_ASSIGN_OR_RETURN(auto ttl, OptString(*o, "ttl"));
+  KEEP_ASSIGN_OR_RETURN(auto name, OptString(*o, "display_name"));
+  KEEP_ASSIGN_OR_RETURN(auto orphan, OptBool(*o, "orphan"));
+  if (ttl) {
+    auto d = ParseDuration(*ttl);
+    if (!d.ok()) return InvalidArgument("ttl: " + d.status().message());
+    if (*d < 1) return InvalidArgument("ttl must be at least 1s");
+    r.ttl_seconds = *d;
+  }
+  if (name) r.display_name = std::string(*name);
+  r.orphan = orphan.value_or(false);
+  return r;
+}
+
+std::string Granted(const std::vector<std::string>& policies) {
+  std::string granted;
+  for (const auto& pol : policies) granted += (granted.empty() ? "" : ",") + pol;
+  return "policies: " + granted;  // who gave which role is in the trail
+}
+
+json::object AwsKeyJson(const access::AwsKeyInfo& k) {
+  json::array pols;
+  for (const auto& p : k.policies) pols.emplace_back(p);
+  return json::object{{"access_key_id", k.access_key_id},
+                      {"display_name", k.display_name},
+                      {"policies", std::move(pols)},
+                      {"creator", k.creator},
+                      {"created_at", Time(k.created_at)},
+                      {"expires_at", Time(k.expires_at)}};
+}
+
+}  // namespace
+
 HttpResponse Api::TokenCreate(Call& call) {
   ParsedBody body;
   if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
-  auto o = AsObject(body.value(), {"policies", "ttl", "display_name", "orphan"});
-  if (!o.ok()) return Err(call, o.status());
-  access::TokenRequest r;
-  auto pols = StringArray(**o, "policies");
-  auto ttl = OptString(**o, "ttl");
-  auto name = OptString(**o, "display_name");
-  auto orphan = OptBool(**o, "orphan");
-  if (!pols.ok()) return Err(call, pols.status());
-  if (!ttl.ok()) return Err(call, ttl.status());
-  if (!name.ok()) return Err(call, name.status());
-  if (!orphan.ok()) return Err(call, orphan.status());
-  r.policies = std::move(*pols);
-  if (*ttl) {
-    auto d = ParseDuration(**ttl);
-    if (!d.ok()) return Err(call, InvalidArgument("ttl: " + d.status().message()));
-    if (*d < 1) return Err(call, InvalidArgument("ttl must be at least 1s"));
-    r.ttl_seconds = *d;
-  }
-  if (*name) r.display_name = std::string(**name);
-  r.orphan = orphan->value_or(false);
-  auto t = gate_.directory().CreateToken(call.ctx.identity, r);
+  auto r = CredentialRequest(body.value(), /*token=*/true);
+  if (!r.ok()) return Err(call, r.status());
+  auto t = gate_.directory().CreateToken(call.ctx.identity, *r);
   if (!t.ok()) return Err(call, t.status());
   call.event.target = "token:" + t->info.accessor;
-  std::string granted;
-  for (const auto& pol : t->info.policies) granted += (granted.empty() ? "" : ",") + pol;
-  call.event.detail = "policies: " + granted;  // who gave which role is in the trail
+  call.event.detail = Granted(t->info.policies);
   json::object info = TokenJson(t->info);
   HttpResponse resp = JsonResponse(201, "{\"token\":\"");
   resp.body += AsChars(t->token.view());  // "keep_" + base64url: nothing to escape
@@ -81,6 +104,38 @@ HttpResponse Api::TokenCreate(Call& call) {
   const std::string rest = json::serialize(info);
   resp.body.append(rest, 1, std::string::npos);
   return resp;
+}
+
+HttpResponse Api::AwsKeyCreate(Call& call) {
+  ParsedBody body;
+  if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
+  auto r = CredentialRequest(body.value(), /*token=*/false);
+  if (!r.ok()) return Err(call, r.status());
+  auto k = gate_.directory().CreateAwsKey(call.ctx.identity, *r);
+  if (!k.ok()) return Err(call, k.status());
+  call.event.target = "aws:" + k->info.access_key_id;
+  call.event.detail = Granted(k->info.policies);
+  HttpResponse resp = JsonResponse(201, "{\"secret_access_key\":\"");
+  resp.body += AsChars(k->secret.view());  // base64: nothing to escape
+  resp.body += "\",";
+  const std::string rest = json::serialize(AwsKeyJson(k->info));
+  resp.body.append(rest, 1, std::string::npos);
+  return resp;
+}
+
+HttpResponse Api::AwsKeyList(Call& call) {
+  auto list = gate_.directory().ListAwsKeys();
+  if (!list.ok()) return Err(call, list.status());
+  json::array a;
+  for (const auto& k : *list) a.push_back(AwsKeyJson(k));
+  return JsonResponse(200, json::serialize(json::object{{"aws_keys", std::move(a)}}));
+}
+
+HttpResponse Api::AwsKeyRevoke(Call& call) {
+  Status st = gate_.directory().RevokeAwsKey(call.ctx.identity, call.param);
+  if (!st.ok()) return Err(call, st);
+  HttpResponse r = JsonResponse(204, "");
+  return r;
 }
 
 namespace {

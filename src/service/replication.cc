@@ -1,5 +1,6 @@
 // Service: what the changes other nodes make to a shared store mean here (the Replicator
-// delivers them): reload the keyring, keys, tokens, policies, locks; seal on a lockdown.
+// delivers them): reload the keyring, keys, tokens, AWS access keys, policies, locks; seal
+// on a lockdown.
 #include <algorithm>
 #include <set>
 
@@ -41,6 +42,7 @@ void Service::ApplyChanges(const std::vector<std::string>& paths) {
 void Service::Apply(const std::vector<std::string>& paths) {
   std::set<std::string> keys;
   bool keyring = false, tokens = false, policies = false, locks = false, audit = false;
+  bool aws_keys = false;
   for (const auto& p : paths) {
     if (p == "core/keyring") {
       keyring = true;
@@ -48,6 +50,8 @@ void Service::Apply(const std::vector<std::string>& paths) {
       tokens = true;
     } else if (StartsWith(p, "policy/")) {
       policies = true;
+    } else if (StartsWith(p, "awskey/")) {
+      aws_keys = true;
     } else if (StartsWith(p, "lockdown/")) {
       locks = true;
     } else if (p == "core/audit") {
@@ -77,6 +81,10 @@ void Service::Apply(const std::vector<std::string>& paths) {
   if (policies) {
     if (Status s = directory_.policies().Load(); !s.ok())
       log::Error("replication: policies: {}", s.ToString());
+  }
+  if (aws_keys) {
+    if (Status s = directory_.aws_keys().Load(); !s.ok())
+      log::Error("replication: AWS access keys: {}", s.ToString());
   }
   if (locks) {
     if (Status s = directory_.locks().Load(); !s.ok())
