@@ -221,6 +221,9 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   b.Duration("lockdown.window", &c.api.lockdown.window_s, 1, 1);
   b.Str("lockdown.action", &c.lockdown_action);
   b.Bool("metrics.require_token", &c.api.metrics_require_token);
+  b.Bool("aws.enabled", &c.api.aws.enabled);
+  b.Str("aws.region", &c.api.aws.region);
+  b.Str("aws.account_id", &c.api.aws.account_id);
 
   c.storage_path = (fs::path(base_dir) / c.storage_path).string();
   c.audit_path = (fs::path(base_dir) / c.audit_path).string();
@@ -276,6 +279,19 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
     return b.Err("lockdown.action", "must be \"revoke\" (lock the identity) or \"seal\"");
   }
   c.api.lockdown.seal = c.lockdown_action == "seal";
+  {
+    const std::string& a = c.api.aws.account_id;
+    if (a.size() != 12 ||
+        !std::all_of(a.begin(), a.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+      return b.Err("aws.account_id", "must be 12 digits (it appears in key ARNs)");
+    }
+    const std::string& r = c.api.aws.region;
+    if (r.empty() || r.size() > 32 || !std::all_of(r.begin(), r.end(), [](char ch) {
+          return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+        })) {
+      return b.Err("aws.region", "must be a region name such as us-east-1");
+    }
+  }
   if (c.audit_type != "file" && c.audit_type != "log") {
     return b.Err("audit.type", "must be \"file\" or \"log\"");
   }

@@ -38,7 +38,8 @@ Result<std::pair<AwsKeyInfo, crypto::SecretBytes>> ParseRecord(std::string_view 
   const auto& o = v.get_object();
   AwsKeyInfo k;
   k.access_key_id = std::string(id);
-  if (auto* d = o.if_contains("display_name"); d && d->is_string()) k.display_name = d->get_string();
+  if (auto* d = o.if_contains("display_name"); d && d->is_string())
+    k.display_name = d->get_string();
   if (auto* p = o.if_contains("policies"); p && p->is_array()) {
     for (const auto& pol : p->get_array()) {
       if (pol.is_string()) k.policies.emplace_back(pol.get_string());

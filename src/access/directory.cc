@@ -57,7 +57,7 @@ bool Directory::MayAssign(const Identity& who, std::string_view policy) const {
 }
 
 Result<std::vector<std::string>> Directory::Grantable(const Identity& me,
-                                                     std::vector<std::string> pols) const {
+                                                      std::vector<std::string> pols) const {
   if (pols.empty()) pols = me.policies;
   if (pols.empty()) return InvalidArgument("a credential needs at least one policy");
   for (size_t i = 0; i < pols.size(); ++i) {

@@ -19,9 +19,9 @@
 #include <string_view>
 #include <vector>
 
+#include "access/aws_key_store.h"
 #include "access/custodian.h"
 #include "access/identity.h"
-#include "access/aws_key_store.h"
 #include "access/lock_store.h"
 #include "access/policy_store.h"
 #include "access/token_store.h"

@@ -42,7 +42,7 @@ enum class Operation {
   kPolicyWrite,
   kPolicyRead,  // read and list
   kPolicyDelete,
-  kAuditHash,  // HMAC of a value with the trail key, the checkpoint public key
+  kAuditHash,     // HMAC of a value with the trail key, the checkpoint public key
   kAwsKeyCreate,  // an AWS access key (the AWS KMS door's credential)
   kAwsKeyManage,  // list and revoke AWS access keys
 };

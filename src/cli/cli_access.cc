@@ -189,7 +189,8 @@ void AddAwsKeyCommands(CLI::App& app, Context& ctx, int& rc) {
            return Status::Ok();
          });
   auto id = std::make_shared<std::string>();
-  auto* revoke = aws->add_subcommand("revoke", "revoke an access key (its signatures stop working)");
+  auto* revoke =
+      aws->add_subcommand("revoke", "revoke an access key (its signatures stop working)");
   revoke->add_option("id", *id, "the access key id")->required();
   Action(revoke, rc, [&ctx, id]() -> Status {
     KEEP_ASSIGN_OR_RETURN(Client * client, ctx.client());

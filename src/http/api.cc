@@ -19,7 +19,8 @@ Api::Api(service::Service& service, audit::Sink& audit, ApiOptions options)
       options_(std::move(options)),
       audit_(audit),
       gate_(service.directory(), service.custody(), audit,
-            {options_.guard, options_.rate_limits, options_.lockdown}) {
+            {options_.guard, options_.rate_limits, options_.lockdown}),
+      aws_(service, gate_, options_.aws, [this] { return NextRequestId(); }) {
   uint8_t rnd[4];
   if (!crypto::RandomFill(rnd).ok()) rnd[0] = rnd[1] = rnd[2] = rnd[3] = 0;
   id_prefix_ = HexEncode(rnd) + "-";
@@ -40,6 +41,11 @@ HttpResponse JsonResponse(int status, SecretString body) {
 }
 
 HttpResponse Api::Handle(HttpRequest& req) {
+  if (AwsDoor::Claims(req)) {  // the AWS KMS door: its own protocol, the same Gate
+    HttpResponse resp = aws_.Handle(req);
+    status_counts_[std::min(resp.status / 100, 5)].fetch_add(1, std::memory_order_relaxed);
+    return resp;
+  }
   const std::string_view target = req.target;
   const size_t q = target.find('?');
   Call call(req, NextRequestId());

@@ -21,6 +21,7 @@
 
 #include "access/gate.h"
 #include "audit/sink.h"
+#include "http/aws_door.h"
 #include "http/message.h"
 #include "service/service.h"
 
@@ -42,6 +43,7 @@ struct ApiOptions {
   // Responses carry their audit record's ticket instead of waiting for it (the server
   // waits without blocking a thread, so concurrent records share one write and fsync).
   bool async_audit = false;
+  AwsOptions aws;  // the AWS KMS door ([aws])
 };
 
 // What the transport reports about itself (/metrics).
@@ -146,6 +148,7 @@ class Api {
   ApiOptions options_;
   audit::Sink& audit_;
   access::Gate gate_;
+  AwsDoor aws_;
   std::string id_prefix_;
   std::atomic<uint64_t> counter_{0};
   std::atomic<uint64_t> status_counts_[6] = {};

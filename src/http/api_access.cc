@@ -78,12 +78,9 @@ std::string Granted(const std::vector<std::string>& policies) {
 json::object AwsKeyJson(const access::AwsKeyInfo& k) {
   json::array pols;
   for (const auto& p : k.policies) pols.emplace_back(p);
-  return json::object{{"access_key_id", k.access_key_id},
-                      {"display_name", k.display_name},
-                      {"policies", std::move(pols)},
-                      {"creator", k.creator},
-                      {"created_at", Time(k.created_at)},
-                      {"expires_at", Time(k.expires_at)}};
+  return json::object{{"access_key_id", k.access_key_id}, {"display_name", k.display_name},
+                      {"policies", std::move(pols)},      {"creator", k.creator},
+                      {"created_at", Time(k.created_at)}, {"expires_at", Time(k.expires_at)}};
 }
 
 }  // namespace

@@ -106,11 +106,11 @@ Result<std::optional<bool>> OptBool(const json::object& o, std::string_view name
   return std::optional<bool>(v->get_bool());
 }
 
-Result<format::EncryptionContext> OptContext(const json::object& o) {
+Result<format::EncryptionContext> OptContext(const json::object& o, std::string_view name) {
   format::EncryptionContext ctx;
-  const json::value* v = o.if_contains("context");
+  const json::value* v = o.if_contains(name);
   if (v == nullptr || v->is_null()) return ctx;
-  if (!v->is_object()) return Bad("field 'context' must be an object of strings");
+  if (!v->is_object()) return Bad("field '" + std::string(name) + "' must be an object of strings");
   for (const auto& kv : v->get_object()) {
     if (!kv.value().is_string()) return Bad("context values must be strings");
     const auto& s = kv.value().get_string();

@@ -51,8 +51,10 @@ Result<std::optional<std::string_view>> OptString(const json::object& o, std::st
 Result<std::string_view> ReqString(const json::object& o, std::string_view name);
 Result<std::optional<int64_t>> OptInt(const json::object& o, std::string_view name);
 Result<std::optional<bool>> OptBool(const json::object& o, std::string_view name);
-// "context": an object of string → string, validated (format::ValidateContext).
-Result<format::EncryptionContext> OptContext(const json::object& o);
+// "context" (or `name`): an object of string → string, validated
+// (format::ValidateContext).
+Result<format::EncryptionContext> OptContext(const json::object& o,
+                                             std::string_view name = "context");
 // A required standard-base64 field decoded into secret memory.
 Result<crypto::SecretBytes> ReqBase64(const json::object& o, std::string_view name);
 

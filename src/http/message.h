@@ -26,6 +26,9 @@ struct HttpRequest {
   // its subject (RFC 2253) and the SHA-256 of its SubjectPublicKeyInfo (hex). Empty: none.
   std::string client_cert_subject;
   std::string client_cert_spki_sha256;
+  // The other headers (names as received) — filled only for requests to "/", the AWS KMS
+  // door, whose signature covers them; other endpoints need none.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct HttpResponse {

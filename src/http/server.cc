@@ -312,6 +312,13 @@ struct Server::Impl {
       req.remote_address = remote;
       req.client_cert_subject = peer.subject;
       req.client_cert_spki_sha256 = peer.spki_sha256;
+      // The AWS KMS door ("/") signs its headers: it gets them all (others need none).
+      if (const std::string_view t = req.target; t == "/" || t.substr(0, 2) == "/?") {
+        for (const auto& f : msg) {
+          if (f.name() == bhttp::field::authorization) continue;
+          req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+        }
+      }
       HttpResponse resp = api.Handle(req);
       if (resp.audit_ticket) co_await AwaitAudit(resp);
       // The read buffer still holds the raw request (token, plaintext): wipe all of its

@@ -71,6 +71,11 @@ Result<crypto::SecretBytes> Service::Random(const RequestContext&, int bytes) {
   return custody_.Guarded([&] { return crypto::RandomSecret(static_cast<size_t>(bytes)); });
 }
 
+Result<std::string> Service::KeyOfId(const format::KeyId& id) {
+  KEEP_RETURN_IF_ERROR(custody_.RequireUnsealed());
+  return keys_.NameOf(id);
+}
+
 Result<std::string> Service::KeyOfCiphertext(std::string_view ciphertext) {
   KEEP_RETURN_IF_ERROR(custody_.RequireUnsealed());
   Bytes blob;

@@ -118,6 +118,8 @@ class Service final : private Custody::Contents {
 
   // The key name a ciphertext belongs to (for authorization of /v1/decrypt).
   Result<std::string> KeyOfCiphertext(std::string_view ciphertext);
+  // The key name of a key id (the AWS door's KeyId). Errors: not_found, sealed.
+  Result<std::string> KeyOfId(const format::KeyId& id);
 
  private:
   // Custody::Contents (contents.cc): the keys, the directory, the audit secret.

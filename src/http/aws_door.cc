@@ -1,0 +1,401 @@
+// AwsDoor: dispatch, SigV4 through the Gate, errors, key names and ARNs. The operations
+// are in aws_ops.cc (cryptographic) and aws_keys.cc (keys).
+#include "http/aws_door.h"
+
+#include <strings.h>
+
+#include "common/log.h"
+#include "common/names.h"
+#include "common/time.h"
+#include "http/aws_internal.h"
+#include "http/errors.h"
+
+namespace keep::http {
+namespace {
+
+constexpr std::string_view kTargetPrefix = "TrentService.";
+constexpr std::string_view kContentType = "application/x-amz-json-1.1";
+
+std::optional<std::string_view> Header(const HttpRequest& r, std::string_view name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), name.size()) == 0) {
+      return std::string_view(v);
+    }
+  }
+  return std::nullopt;
+}
+
+// The operations, by AWS name: the access operation whose capability and audit name
+// they take, and the handler.
+enum class Act {
+  kEncrypt,
+  kDecrypt,
+  kReEncrypt,
+  kGenerateDataKey,
+  kGenerateDataKeyWithoutPlaintext,
+  kGenerateRandom,
+  kCreateKey,
+  kDescribeKey,
+  kListKeys,
+  kListAliases,
+  kEnableKey,
+  kDisableKey,
+  kUpdateKeyDescription,
+  kScheduleKeyDeletion,
+  kCancelKeyDeletion,
+  kEnableKeyRotation,
+  kDisableKeyRotation,
+  kGetKeyRotationStatus,
+  kRotateKeyOnDemand,
+};
+
+struct ActSpec {
+  std::string_view name;
+  Act act;
+  access::Operation op;  // the capability; names the audit record
+};
+
+using O = access::Operation;
+constexpr ActSpec kActs[] = {
+    {"Encrypt", Act::kEncrypt, O::kEncrypt},
+    {"Decrypt", Act::kDecrypt, O::kDecrypt},
+    {"ReEncrypt", Act::kReEncrypt, O::kRewrap},
+    {"GenerateDataKey", Act::kGenerateDataKey, O::kDataKey},
+    {"GenerateDataKeyWithoutPlaintext", Act::kGenerateDataKeyWithoutPlaintext, O::kDataKey},
+    {"GenerateRandom", Act::kGenerateRandom, O::kRandom},
+    {"CreateKey", Act::kCreateKey, O::kKeyCreate},
+    {"DescribeKey", Act::kDescribeKey, O::kKeyRead},
+    {"ListKeys", Act::kListKeys, O::kKeyList},
+    {"ListAliases", Act::kListAliases, O::kKeyList},
+    {"EnableKey", Act::kEnableKey, O::kKeyUpdate},
+    {"DisableKey", Act::kDisableKey, O::kKeyUpdate},
+    {"UpdateKeyDescription", Act::kUpdateKeyDescription, O::kKeyUpdate},
+    {"ScheduleKeyDeletion", Act::kScheduleKeyDeletion, O::kKeyDelete},
+    {"CancelKeyDeletion", Act::kCancelKeyDeletion, O::kKeyDelete},
+    {"EnableKeyRotation", Act::kEnableKeyRotation, O::kKeyUpdate},
+    {"DisableKeyRotation", Act::kDisableKeyRotation, O::kKeyUpdate},
+    {"GetKeyRotationStatus", Act::kGetKeyRotationStatus, O::kKeyRead},
+    {"RotateKeyOnDemand", Act::kRotateKeyOnDemand, O::kKeyRotate},
+};
+
+const ActSpec* FindAct(std::string_view name) {
+  for (const auto& a : kActs) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// "1234abcd-12ab-34cd-56ef-1234567890ab" → the 16 bytes.
+std::optional<format::KeyId> ParseUuid(std::string_view s) {
+  if (s.size() != 36) return std::nullopt;
+  format::KeyId id{};
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-') return std::nullopt;
+      continue;
+    }
+    const int hi = HexDigit(s[i]), lo = i + 1 < s.size() ? HexDigit(s[i + 1]) : -1;
+    if (hi < 0 || lo < 0) return std::nullopt;
+    id[n++] = static_cast<uint8_t>(hi * 16 + lo);
+    ++i;
+  }
+  return n == 16 ? std::optional(id) : std::nullopt;
+}
+
+}  // namespace
+
+// keep's reasons as AWS errors. AWS KMS answers client errors with 400 whatever the kind.
+AwsError AwsErrorFor(const Status& s) {
+  const std::string_view r = s.reason();
+  if (r == "not_found") return {"NotFoundException", 400};
+  if (r == "key_disabled") return {"DisabledException", 400};
+  if (r == "key_pending_deletion" || r == "failed_precondition" || r == "version_retired" ||
+      r == "conflict" || r == "rekey_in_progress") {
+    return {"KMSInvalidStateException", 400};
+  }
+  if (r == "invalid_ciphertext" || r == "context_mismatch") {
+    return {"InvalidCiphertextException", 400};
+  }
+  if (r == "key_mismatch") return {"IncorrectKeyException", 400};
+  if (r == "already_exists" || r == "already_initialized") return {"AlreadyExistsException", 400};
+  if (r == "permission_denied" || r == "locked_down") return {"AccessDeniedException", 400};
+  if (r == "unauthenticated") return {"UnrecognizedClientException", 400};
+  if (r == "rate_limited") return {"ThrottlingException", 400};
+  if (r == "not_implemented" || r == "method_not_allowed") {
+    return {"UnsupportedOperationException", 400};
+  }
+  if (r == "bad_request" || r == "payload_too_large" || r == "invalid_share") {
+    return {"ValidationException", 400};
+  }
+  if (r == "sealed" || r == "not_initialized" || r == "audit_unavailable" || r == "overloaded" ||
+      r == "hsm_pin_rejected" || r == "store_unavailable" || r == "unavailable") {
+    return {"KMSInternalException", 503};
+  }
+  return {"KMSInternalException", 500};
+}
+
+HttpResponse AwsErr(AwsDoor::Call& call, const Status& st, AwsError as) {
+  call.audit_status = HttpStatusFor(st);
+  HttpResponse r;
+  r.status = as.status;
+  r.content_type = std::string(kContentType);
+  const bool internal = st.code() == Code::kInternal || st.code() == Code::kDataLoss;
+  r.error_code = internal ? "internal" : std::string(st.reason());
+  r.body = "{\"__type\":";
+  AppendJsonString(r.body, as.type);
+  r.body += ",\"message\":";
+  AppendJsonString(r.body, PublicMessage(st));
+  r.body += "}";
+  return r;
+}
+
+HttpResponse AwsErr(AwsDoor::Call& call, const Status& st) {
+  return AwsErr(call, st, AwsErrorFor(st));
+}
+
+HttpResponse AwsOk(SecretString body) {
+  HttpResponse r;
+  r.status = 200;
+  r.content_type = std::string(kContentType);
+  r.body = std::move(body);
+  return r;
+}
+
+Status Fields(AwsDoor::Call& call, std::initializer_list<std::string_view> allowed) {
+  auto o = AsObject(call.body.value(), allowed);
+  if (!o.ok()) return o.status();
+  call.in = *o;
+  return Status::Ok();
+}
+
+Result<std::string_view> Req(const json::object& o, std::string_view name) {
+  auto v = OptString(o, name);
+  if (!v.ok()) return v.status();
+  if (!*v || (*v)->empty()) {
+    return InvalidArgument("1 validation error detected: Value null at '" + std::string(name) +
+                           "' failed to satisfy constraint: Member must not be null");
+  }
+  return **v;
+}
+
+std::string KeyIdUuid(const format::KeyId& id) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += kHex[id[i] >> 4];
+    out += kHex[id[i] & 15];
+  }
+  return out;
+}
+
+AwsDoor::AwsDoor(service::Service& service, access::Gate& gate, AwsOptions options,
+                 std::function<std::string()> next_request_id)
+    : service_(service),
+      gate_(gate),
+      options_(std::move(options)),
+      next_request_id_(std::move(next_request_id)) {}
+
+bool AwsDoor::Claims(const HttpRequest& req) {
+  const std::string_view t = req.target;
+  return (t == "/" || t.substr(0, 2) == "/?") && Header(req, "x-amz-target").has_value();
+}
+
+HttpResponse AwsDoor::Handle(HttpRequest& req) {
+  Call call(req, next_request_id_());
+  HttpResponse resp;
+  const std::string_view target = Header(req, "x-amz-target").value_or("");
+  call.action = std::string(target.substr(0, 100));
+  const ActSpec* spec = nullptr;
+  if (target.substr(0, kTargetPrefix.size()) == kTargetPrefix) {
+    spec = FindAct(target.substr(kTargetPrefix.size()));
+    call.action = std::string(target.substr(kTargetPrefix.size(), 64));
+  }
+  // The trail names the operation as for every door; the AWS name goes in its detail.
+  call.event.operation = spec ? std::string(access::OperationName(spec->op)) : "aws " + call.action;
+  call.event.detail = "aws " + call.action;
+  if (!options_.enabled) {
+    resp = AwsErr(call, Status(Code::kUnimplemented, "not_implemented",
+                               "the AWS KMS API is turned off on this server ([aws] enabled)"));
+    return Finish(call, std::move(resp));
+  }
+  // Authentication first: nothing about the request is answered to an unknown caller.
+  access::SigV4Error kind = access::SigV4Error::kNone;
+  const std::string_view query =
+      req.target.size() > 2 ? std::string_view(req.target).substr(2) : "";
+  const access::SigV4Request sr{req.method,
+                                "/",
+                                query,
+                                req.headers,
+                                req.authorization ? req.authorization->view() : std::string_view(),
+                                AsBytes(req.body.view())};
+  access::SigV4Expect expect;
+  expect.region = options_.region;
+  expect.now_unix = NowUnix();
+  auto claim = access::DecodeSigV4(sr, expect, &kind);
+  Result<access::Credentials> creds = access::Credentials{};
+  if (claim.ok()) {
+    creds->sigv4 = &*claim;
+  } else {
+    creds = claim.status();
+  }
+  if (Status st = gate_.Authenticate(call, creds); !st.ok()) {
+    AwsError as = AwsErrorFor(st);
+    if (st.code() == Code::kUnauthenticated) {
+      as = kind == access::SigV4Error::kMissing
+               ? AwsError{"MissingAuthenticationTokenException", 403}
+           : kind == access::SigV4Error::kIncomplete ? AwsError{"IncompleteSignatureException", 400}
+           : st.message() == access::kUnknownAccessKey
+               ? AwsError{"UnrecognizedClientException", 400}
+               : AwsError{"InvalidSignatureException", 400};
+    }
+    return Finish(call, AwsErr(call, st, as));
+  }
+  if (spec == nullptr) {
+    resp = AwsErr(call, InvalidArgument("unknown or unsupported operation '" + call.action + "'"),
+                  {"UnknownOperationException", 400});
+    return Finish(call, std::move(resp));
+  }
+  if (auto ct = Header(req, "content-type");
+      !ct || ct->substr(0, kContentType.size()) != kContentType) {
+    return Finish(
+        call, AwsErr(call, InvalidArgument("Content-Type must be " + std::string(kContentType))));
+  }
+  if (Status st = call.body.Parse(req.body.view()); !st.ok()) {
+    return Finish(call, AwsErr(call, st, {"SerializationException", 400}));
+  }
+  if (!call.body.value().is_object()) {
+    return Finish(call, AwsErr(call, InvalidArgument("the request body is not a JSON object"),
+                               {"SerializationException", 400}));
+  }
+  switch (spec->act) {
+    case Act::kEncrypt:
+      resp = Encrypt(call);
+      break;
+    case Act::kDecrypt:
+      resp = Decrypt(call);
+      break;
+    case Act::kReEncrypt:
+      resp = ReEncrypt(call);
+      break;
+    case Act::kGenerateDataKey:
+      resp = GenerateDataKey(call, true);
+      break;
+    case Act::kGenerateDataKeyWithoutPlaintext:
+      resp = GenerateDataKey(call, false);
+      break;
+    case Act::kGenerateRandom:
+      resp = GenerateRandom(call);
+      break;
+    case Act::kCreateKey:
+      resp = CreateKey(call);
+      break;
+    case Act::kDescribeKey:
+      resp = DescribeKey(call);
+      break;
+    case Act::kListKeys:
+      resp = ListKeys(call);
+      break;
+    case Act::kListAliases:
+      resp = ListAliases(call);
+      break;
+    case Act::kEnableKey:
+      resp = SetEnabled(call, true);
+      break;
+    case Act::kDisableKey:
+      resp = SetEnabled(call, false);
+      break;
+    case Act::kUpdateKeyDescription:
+      resp = UpdateKeyDescription(call);
+      break;
+    case Act::kScheduleKeyDeletion:
+      resp = ScheduleKeyDeletion(call);
+      break;
+    case Act::kCancelKeyDeletion:
+      resp = CancelKeyDeletion(call);
+      break;
+    case Act::kEnableKeyRotation:
+      resp = SetRotation(call, true);
+      break;
+    case Act::kDisableKeyRotation:
+      resp = SetRotation(call, false);
+      break;
+    case Act::kGetKeyRotationStatus:
+      resp = GetKeyRotationStatus(call);
+      break;
+    case Act::kRotateKeyOnDemand:
+      resp = RotateKeyOnDemand(call);
+      break;
+  }
+  return Finish(call, std::move(resp));
+}
+
+HttpResponse AwsDoor::Finish(Call& call, HttpResponse response) {
+  Status s = gate_.Record(call, call.audit_status, response.error_code);
+  if (!s.ok()) {
+    log::Error("audit append failed for {}: {}", call.request_id, s.ToString());
+    response.body.Wipe();
+    response = AwsErr(call, s);
+  }
+  response.headers.emplace_back("x-amzn-RequestId", call.request_id);
+  response.headers.emplace_back("X-Request-Id", call.request_id);
+  return response;
+}
+
+Status AwsDoor::Authorize(Call& call, access::Operation op, std::string_view key) {
+  if (!key.empty()) call.event.key = std::string(key);
+  return gate_.Authorize(call, op, key);
+}
+
+Result<std::string> AwsDoor::ResolveKey(std::string_view key_id) {
+  const std::string shown(key_id.substr(0, 300));
+  std::string_view k = key_id;
+  const std::string arn_prefix = "arn:aws:kms:" + options_.region + ":" + options_.account_id + ":";
+  if (k.substr(0, 4) == "arn:") {
+    if (k.substr(0, arn_prefix.size()) != arn_prefix) {
+      return NotFound("Invalid arn " + shown + ": not a key of this server (region " +
+                      options_.region + ", account " + options_.account_id + ")");
+    }
+    k.remove_prefix(arn_prefix.size());
+    if (k.substr(0, 4) == "key/") {
+      k.remove_prefix(4);
+    } else if (k.substr(0, 6) != "alias/") {
+      return NotFound("Invalid arn " + shown);
+    }
+  }
+  if (k.substr(0, 6) == "alias/") {
+    const std::string_view name = k.substr(6);
+    if (!ValidateKeyName(name).ok()) return NotFound("Alias " + shown + " is not found.");
+    return std::string(name);
+  }
+  if (auto id = ParseUuid(k)) {
+    auto name = service_.KeyOfId(*id);
+    if (!name.ok() && name.status().code() != Code::kUnavailable) {
+      return NotFound("Key '" + arn_prefix + "key/" + std::string(k) + "' does not exist");
+    }
+    return name;
+  }
+  return NotFound("Invalid keyId '" + shown + "'");
+}
+
+std::string AwsDoor::KeyArn(const keys::KeyMeta& m) const {
+  return "arn:aws:kms:" + options_.region + ":" + options_.account_id + ":key/" + KeyIdUuid(m.id);
+}
+
+std::string AwsDoor::KeyArnOf(std::string_view key_name) {
+  auto m = service_.GetKey({}, key_name);
+  if (!m.ok())
+    return "arn:aws:kms:" + options_.region + ":" + options_.account_id + ":alias/" +
+           std::string(key_name);
+  return KeyArn(*m);
+}
+
+}  // namespace keep::http

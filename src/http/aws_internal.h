@@ -1,0 +1,45 @@
+// Private to the AWS KMS door (aws_door.cc, aws_ops.cc, aws_keys.cc): one request's state
+// and the helpers the operations share.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "access/sigv4.h"
+#include "http/aws_door.h"
+#include "http/json_fields.h"
+
+namespace keep::http {
+
+struct AwsDoor::Call : access::Passage {
+  Call(HttpRequest& r, std::string id)
+      : access::Passage(id, std::string(r.remote_address)), req(r), request_id(std::move(id)) {}
+  HttpRequest& req;
+  std::string request_id;
+  std::string action;  // "Encrypt", from X-Amz-Target
+  ParsedBody body;
+  const json::object* in = nullptr;  // the request's JSON object
+  int audit_status = 200;            // keep's status of the answer, for the trail
+};
+
+// An AWS error answer for `st` (its `__type` from AwsErrorFor), recorded for the trail
+// with keep's reason and status.
+HttpResponse AwsErr(AwsDoor::Call& call, const Status& st);
+HttpResponse AwsErr(AwsDoor::Call& call, const Status& st, AwsError as);
+// A JSON 1.1 answer (200).
+HttpResponse AwsOk(SecretString body);
+
+// The request's fields: strict (an unknown field is ValidationException naming it).
+Status Fields(AwsDoor::Call& call, std::initializer_list<std::string_view> allowed);
+// Required/optional fields, AWS-named in messages.
+Result<std::string_view> Req(const json::object& o, std::string_view name);
+
+// A key id as AWS shows it: the 16-byte id as a UUID.
+std::string KeyIdUuid(const format::KeyId& id);
+// Seconds since the epoch as AWS's JSON timestamps (a number).
+inline std::string Epoch(int64_t t) {
+  return std::to_string(t);
+}
+
+}  // namespace keep::http
