@@ -78,6 +78,9 @@ std::string KeyJson(const keys::KeyMeta& m) {
   } else {
     o["deletion_date"] = nullptr;
   }
+  json::object tags;
+  for (const auto& [k, v] : m.tags) tags[k] = v;
+  o["tags"] = std::move(tags);
   return json::serialize(o);
 }
 

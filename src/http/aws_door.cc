@@ -47,6 +47,13 @@ enum class Act {
   kDisableKeyRotation,
   kGetKeyRotationStatus,
   kRotateKeyOnDemand,
+  kListKeyRotations,
+  kCreateAlias,
+  kUpdateAlias,
+  kDeleteAlias,
+  kTagResource,
+  kUntagResource,
+  kListResourceTags,
 };
 
 struct ActSpec {
@@ -76,6 +83,13 @@ constexpr ActSpec kActs[] = {
     {"DisableKeyRotation", Act::kDisableKeyRotation, O::kKeyUpdate},
     {"GetKeyRotationStatus", Act::kGetKeyRotationStatus, O::kKeyRead},
     {"RotateKeyOnDemand", Act::kRotateKeyOnDemand, O::kKeyRotate},
+    {"ListKeyRotations", Act::kListKeyRotations, O::kKeyRead},
+    {"CreateAlias", Act::kCreateAlias, O::kKeyUpdate},
+    {"UpdateAlias", Act::kUpdateAlias, O::kKeyUpdate},
+    {"DeleteAlias", Act::kDeleteAlias, O::kKeyUpdate},
+    {"TagResource", Act::kTagResource, O::kKeyUpdate},
+    {"UntagResource", Act::kUntagResource, O::kKeyUpdate},
+    {"ListResourceTags", Act::kListResourceTags, O::kKeyRead},
 };
 
 const ActSpec* FindAct(std::string_view name) {
@@ -334,6 +348,27 @@ HttpResponse AwsDoor::Handle(HttpRequest& req) {
     case Act::kRotateKeyOnDemand:
       resp = RotateKeyOnDemand(call);
       break;
+    case Act::kListKeyRotations:
+      resp = ListKeyRotations(call);
+      break;
+    case Act::kCreateAlias:
+      resp = CreateAlias(call);
+      break;
+    case Act::kUpdateAlias:
+      resp = UpdateAlias(call);
+      break;
+    case Act::kDeleteAlias:
+      resp = DeleteAlias(call);
+      break;
+    case Act::kTagResource:
+      resp = TagResource(call);
+      break;
+    case Act::kUntagResource:
+      resp = UntagResource(call);
+      break;
+    case Act::kListResourceTags:
+      resp = ListResourceTags(call);
+      break;
   }
   return Finish(call, std::move(resp));
 }
@@ -373,8 +408,8 @@ Result<std::string> AwsDoor::ResolveKey(std::string_view key_id) {
   }
   if (k.substr(0, 6) == "alias/") {
     const std::string_view name = k.substr(6);
-    if (!ValidateKeyName(name).ok()) return NotFound("Alias " + shown + " is not found.");
-    return std::string(name);
+    if (name.empty() || name.size() > 250) return NotFound("Alias " + shown + " is not found.");
+    return service_.ResolveAlias(name);
   }
   if (auto id = ParseUuid(k)) {
     auto name = service_.KeyOfId(*id);
@@ -384,6 +419,24 @@ Result<std::string> AwsDoor::ResolveKey(std::string_view key_id) {
     return name;
   }
   return NotFound("Invalid keyId '" + shown + "'");
+}
+
+Result<std::string> AwsDoor::KeyOf(Call& call, access::Operation op, std::string_view field) {
+  KEEP_ASSIGN_OR_RETURN(std::string_view id, Req(*call.in, field));
+  KEEP_ASSIGN_OR_RETURN(std::string key, ResolveKey(id));
+  KEEP_RETURN_IF_ERROR(Authorize(call, op, key));
+  return key;
+}
+
+Result<std::string> AwsDoor::AliasName(std::string_view alias) const {
+  const std::string arn_prefix = "arn:aws:kms:" + options_.region + ":" + options_.account_id + ":";
+  if (alias.substr(0, arn_prefix.size()) == arn_prefix) alias.remove_prefix(arn_prefix.size());
+  if (alias.substr(0, 6) != "alias/") {
+    return InvalidArgument("an alias name starts with 'alias/'");
+  }
+  alias.remove_prefix(6);
+  KEEP_RETURN_IF_ERROR(keys::AliasStore::ValidateName(alias));
+  return std::string(alias);
 }
 
 std::string AwsDoor::KeyArn(const keys::KeyMeta& m) const {

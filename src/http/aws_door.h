@@ -68,6 +68,18 @@ class AwsDoor {
   HttpResponse SetRotation(Call& call, bool enabled);
   HttpResponse GetKeyRotationStatus(Call& call);
   HttpResponse RotateKeyOnDemand(Call& call);
+  HttpResponse ListKeyRotations(Call& call);
+  // aws_aliases.cc: aliases and tags.
+  HttpResponse CreateAlias(Call& call);
+  HttpResponse UpdateAlias(Call& call);
+  HttpResponse DeleteAlias(Call& call);
+  HttpResponse TagResource(Call& call);
+  HttpResponse UntagResource(Call& call);
+  HttpResponse ListResourceTags(Call& call);
+  // The request's KeyId resolved and authorized for `op`. Errors as ResolveKey, Authorize.
+  Result<std::string> KeyOf(Call& call, access::Operation op, std::string_view field = "KeyId");
+  // "alias/NAME" (or its ARN) → NAME. Errors: ValidationException (bad_request).
+  Result<std::string> AliasName(std::string_view alias) const;
 
   // The keep key a KeyId names (a key id, alias/NAME, or either's ARN). Errors:
   // NotFoundException (not_found), ValidationException (bad_request).

@@ -1,6 +1,8 @@
 // AwsDoor: the key operations — CreateKey, DescribeKey, ListKeys, ListAliases, Enable/
 // DisableKey, UpdateKeyDescription, Schedule/CancelKeyDeletion, Enable/DisableKeyRotation,
 // GetKeyRotationStatus, RotateKeyOnDemand — on keep's keys, through the Gate.
+#include <cstdlib>
+
 #include "common/encoding.h"
 #include "crypto/random.h"
 #include "http/aws_internal.h"
@@ -164,33 +166,62 @@ HttpResponse AwsDoor::ListAliases(Call& call) {
   if (Status st = Paging(*call.in, &limit, &marker); !st.ok()) return AwsErr(call, st);
   const std::string arn_prefix =
       "arn:aws:kms:" + options_.region + ":" + options_.account_id + ":alias/";
-  auto alias = [&](const keys::KeyMeta& m) {
-    return json::object{{"AliasName", "alias/" + m.name},
-                        {"AliasArn", arn_prefix + m.name},
-                        {"TargetKeyId", KeyIdUuid(m.id)},
-                        {"CreationDate", m.created_at}};
+  auto entry = [&](std::string_view name, const format::KeyId& target, int64_t created) {
+    return json::object{{"AliasName", "alias/" + std::string(name)},
+                        {"AliasArn", arn_prefix + std::string(name)},
+                        {"TargetKeyId", KeyIdUuid(target)},
+                        {"CreationDate", created}};
   };
+  auto custom = service_.ListAliases(call.ctx);
+  if (!custom.ok()) return AwsErr(call, custom.status());
   json::array aliases;
   std::optional<std::string> next;
   auto key_id = OptString(*call.in, "KeyId");
   if (!key_id.ok()) return AwsErr(call, key_id.status());
-  if (*key_id) {  // the aliases of one key: its name
+  if (*key_id) {  // one key's aliases: its own name and those pointing at it
     auto key = ResolveKey(**key_id);
     if (!key.ok()) return AwsErr(call, key.status());
     if (gate_.CanReadKey(call.ctx.identity, *key)) {
       auto m = service_.GetKey(call.ctx, *key);
       if (!m.ok()) return AwsErr(call, m.status());
-      aliases.push_back(alias(*m));
+      aliases.push_back(entry(m->name, m->id, m->created_at));
+      for (const auto& a : *custom) {
+        if (a.key == *key) aliases.push_back(entry(a.name, m->id, a.created_at));
+      }
     }
-  } else {
-    auto page = service_.ListKeys(call.ctx, "", marker, limit);
+  } else if (marker.empty() || marker.substr(0, 2) == "k:") {
+    // Keys' own names first (Marker "k:<key>"), then the aliases made with CreateAlias.
+    auto page = service_.ListKeys(call.ctx, "", marker.empty() ? "" : marker.substr(2), limit);
     if (!page.ok()) return AwsErr(call, page.status());
     for (const auto& name : page->names) {
       if (!gate_.CanReadKey(call.ctx.identity, name)) continue;
       auto m = service_.GetKey(call.ctx, name);
-      if (m.ok()) aliases.push_back(alias(*m));
+      if (m.ok()) aliases.push_back(entry(m->name, m->id, m->created_at));
     }
-    next = page->next;
+    if (page->next) {
+      next = "k:" + *page->next;
+    } else if (!custom->empty()) {
+      next = "a:";
+    }
+  } else if (marker.substr(0, 2) == "a:") {
+    const std::string after = marker.substr(2);
+    size_t n = 0;
+    for (const auto& a : *custom) {
+      if (!after.empty() && a.name <= after) continue;
+      if (n == limit) {
+        next =
+            "a:" +
+            std::string(aliases.back().as_object().at("AliasName").as_string().subview().substr(6));
+        break;
+      }
+      if (!gate_.CanReadKey(call.ctx.identity, a.key)) continue;
+      auto m = service_.GetKey(call.ctx, a.key);
+      if (!m.ok()) continue;  // its key was deleted
+      aliases.push_back(entry(a.name, m->id, a.created_at));
+      ++n;
+    }
+  } else {
+    return AwsErr(call, InvalidArgument("Marker is not one this server gave"));
   }
   json::object out{{"Aliases", std::move(aliases)}};
   PageEnd(out, next);
@@ -316,6 +347,33 @@ HttpResponse AwsDoor::GetKeyRotationStatus(Call& call) {
     out["RotationPeriodInDays"] = (m->auto_rotate_period + kDay - 1) / kDay;
     out["NextRotationDate"] = m->LatestVersionCreatedAt() + m->auto_rotate_period;
   }
+  return AwsOk(json::serialize(out));
+}
+
+HttpResponse AwsDoor::ListKeyRotations(Call& call) {
+  if (Status st = Fields(call, {"KeyId", "Limit", "Marker"}); !st.ok()) return AwsErr(call, st);
+  auto key = KeyOf(call, access::Operation::kKeyRead);
+  if (!key.ok()) return AwsErr(call, key.status());
+  size_t limit = 0;
+  std::string marker;
+  if (Status st = Paging(*call.in, &limit, &marker); !st.ok()) return AwsErr(call, st);
+  auto m = service_.GetKey(call.ctx, *key);
+  if (!m.ok()) return AwsErr(call, m.status());
+  const uint32_t after = marker.empty() ? 1 : static_cast<uint32_t>(std::atoi(marker.c_str()));
+  json::array rotations;
+  std::optional<std::string> next;
+  for (const auto& v : m->versions) {
+    if (v.version <= after) continue;  // version 1 is the key's creation, not a rotation
+    if (rotations.size() == limit) {
+      next = std::to_string(v.version - 1);
+      break;
+    }
+    rotations.push_back(json::object{{"KeyId", KeyArn(*m)},
+                                     {"RotationDate", v.created_at},
+                                     {"RotationType", v.automatic ? "AUTOMATIC" : "ON_DEMAND"}});
+  }
+  json::object out{{"Rotations", std::move(rotations)}};
+  PageEnd(out, next);
   return AwsOk(json::serialize(out));
 }
 

@@ -46,7 +46,9 @@ crypto::AeadAlgorithm AlgorithmOf(KeyType t) {
 std::string EncodeKeyMeta(const KeyMeta& m) {
   json::array versions;
   for (const auto& v : m.versions) {
-    versions.push_back(json::object{{"version", v.version}, {"created_at", v.created_at}});
+    json::object ver{{"version", v.version}, {"created_at", v.created_at}};
+    if (v.automatic) ver["automatic"] = true;
+    versions.push_back(std::move(ver));
   }
   json::object o{{"name", m.name},
                  {"id", HexEncode(m.id)},
@@ -61,6 +63,11 @@ std::string EncodeKeyMeta(const KeyMeta& m) {
                  {"deletion_date", m.deletion_date},
                  {"revision", m.revision},
                  {"versions", std::move(versions)}};
+  if (!m.tags.empty()) {
+    json::object tags;
+    for (const auto& [k, v] : m.tags) tags[k] = v;
+    o["tags"] = std::move(tags);
+  }
   return json::serialize(o);
 }
 
@@ -89,11 +96,18 @@ Result<KeyMeta> DecodeKeyMeta(ByteView bytes) {
     m.deletion_date = o.at("deletion_date").to_number<int64_t>();
     if (const auto* rev = o.if_contains("revision")) m.revision = rev->to_number<uint64_t>();
     for (const auto& ver : o.at("versions").as_array()) {
-      m.versions.push_back(
-          {ver.at("version").to_number<uint32_t>(), ver.at("created_at").to_number<int64_t>()});
+      const auto* a = ver.as_object().if_contains("automatic");
+      m.versions.push_back({ver.at("version").to_number<uint32_t>(),
+                            ver.at("created_at").to_number<int64_t>(),
+                            a != nullptr && a->as_bool()});
     }
     if (m.versions.size() != m.latest_version)
       return DataLoss("stored key versions are inconsistent");
+    if (const auto* tags = o.if_contains("tags")) {
+      for (const auto& kv : tags->as_object()) {
+        m.tags.emplace(std::string(kv.key()), json::value_to<std::string>(kv.value()));
+      }
+    }
     return m;
   } catch (const std::exception&) {
     return DataLoss("stored key metadata is malformed");

@@ -2,16 +2,17 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/names.h"  // ValidateKeyName
 #include "crypto/aead.h"
 #include "crypto/secret_bytes.h"
 #include "format/ciphertext.h"
-#include "common/names.h"  // ValidateKeyName
 #include "keep/result.h"
 
 namespace keep::keys {
@@ -24,10 +25,10 @@ Result<KeyType> ParseKeyType(std::string_view s);
 std::string_view KeyStateName(KeyState s);
 crypto::AeadAlgorithm AlgorithmOf(KeyType t);
 
-
 struct KeyVersionInfo {
   uint32_t version = 0;
   int64_t created_at = 0;
+  bool automatic = false;  // made by auto-rotation (not by creation or an on-demand rotate)
 };
 
 // Non-secret description of a key, as stored and as returned by the API.
@@ -45,6 +46,7 @@ struct KeyMeta {
   int64_t deletion_date = 0;            // unix seconds when pending deletion, else 0
   uint64_t revision = 0;                // bumped by every write (optimistic concurrency)
   std::vector<KeyVersionInfo> versions;
+  std::map<std::string, std::string> tags;  // labels (the AWS door's TagResource)
 
   int64_t LatestVersionCreatedAt() const {
     return versions.empty() ? 0 : versions.back().created_at;

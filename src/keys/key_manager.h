@@ -37,6 +37,10 @@ struct KeyPatch {
   std::optional<uint32_t> min_decryption_version;
   std::optional<uint32_t> min_encryption_version;
   std::optional<int64_t> auto_rotate_period;
+  // Tags: set (added or replaced) and removed. Keys 1–128 bytes, values up to 256, at most
+  // 50 per key; keys starting "aws:" are reserved (as in AWS).
+  std::map<std::string, std::string> set_tags;
+  std::vector<std::string> remove_tags;
 };
 
 struct KeyListPage {
@@ -92,7 +96,10 @@ class KeyManager {
   using EntryPtr = std::shared_ptr<const KeyEntry>;
   // Applies a change to a copy of the metadata; returns whether to write it, and sets
   // the flag to add a new version.
-  using Change = std::function<Result<bool>(KeyMeta&, bool& new_version)>;
+  // Whether a mutation adds a version, and how it was asked for (ListKeyRotations tells
+  // automatic rotations from on-demand ones).
+  enum class NewVersion { kNo, kOnDemand, kAutomatic };
+  using Change = std::function<Result<bool>(KeyMeta&, NewVersion& new_version)>;
   Result<KeyMeta> Mutate(std::string_view name, const Change& change);
   Result<EntryPtr> Find(std::string_view name) const;
   Status Publish(EntryPtr entry);

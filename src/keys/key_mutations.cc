@@ -78,15 +78,15 @@ Result<KeyMeta> KeyManager::Mutate(std::string_view name, const Change& change) 
     if (attempt > 0) Backoff(attempt);
     KEEP_ASSIGN_OR_RETURN(EntryPtr cur, attempt == 0 ? Find(name) : ReloadLocked(name));
     KeyMeta m = cur->meta;
-    bool new_version = false;
+    NewVersion new_version = NewVersion::kNo;
     KEEP_ASSIGN_OR_RETURN(bool write, change(m, new_version));
     if (!write) return m;
     m.revision = cur->meta.revision + 1;
     std::optional<crypto::SecretBytes> material;
     std::shared_ptr<const VersionMaterial> vm;
-    if (new_version) {
+    if (new_version != NewVersion::kNo) {
       m.latest_version = cur->meta.latest_version + 1;
-      m.versions.push_back({m.latest_version, clock_()});
+      m.versions.push_back({m.latest_version, clock_(), new_version == NewVersion::kAutomatic});
       KEEP_ASSIGN_OR_RETURN(material, crypto::RandomSecret(32));
       KEEP_ASSIGN_OR_RETURN(vm, VersionMaterial::Make(material->Clone()));
     }
@@ -120,7 +120,7 @@ Result<KeyMeta> KeyManager::Mutate(std::string_view name, const Change& change) 
 }
 
 Result<KeyMeta> KeyManager::Update(std::string_view name, const KeyPatch& p) {
-  return Mutate(name, [&p](KeyMeta& m, bool&) -> Result<bool> {
+  return Mutate(name, [&p](KeyMeta& m, NewVersion&) -> Result<bool> {
     if (m.state == KeyState::kPendingDeletion && p.enabled.has_value()) {
       return FailedPrecondition("key_pending_deletion",
                                 "key '" + m.name + "' is scheduled for deletion; cancel it first");
@@ -145,6 +145,15 @@ Result<KeyMeta> KeyManager::Update(std::string_view name, const KeyPatch& p) {
     if (m.min_encryption_version != 0 && m.min_encryption_version < m.min_decryption_version) {
       return InvalidArgument("min_encryption_version must be 0 or at least min_decryption_version");
     }
+    for (const auto& k : p.remove_tags) m.tags.erase(k);
+    for (const auto& [k, v] : p.set_tags) {
+      if (k.empty() || k.size() > 128 || v.size() > 256) {
+        return InvalidArgument("a tag key is 1–128 bytes and its value at most 256");
+      }
+      if (k.substr(0, 4) == "aws:") return InvalidArgument("tag keys starting 'aws:' are reserved");
+      m.tags[k] = v;
+    }
+    if (m.tags.size() > 50) return InvalidArgument("a key holds at most 50 tags");
     if (p.auto_rotate_period) {
       if (*p.auto_rotate_period != 0 && *p.auto_rotate_period < kMinAutoRotatePeriod) {
         return InvalidArgument("auto_rotate_period must be 0 or at least 1h");
@@ -156,9 +165,9 @@ Result<KeyMeta> KeyManager::Update(std::string_view name, const KeyPatch& p) {
 }
 
 Result<KeyMeta> KeyManager::Rotate(std::string_view name) {
-  return Mutate(name, [](KeyMeta& m, bool& new_version) -> Result<bool> {
+  return Mutate(name, [](KeyMeta& m, NewVersion& new_version) -> Result<bool> {
     if (m.state == KeyState::kPendingDeletion) KEEP_RETURN_IF_ERROR(CheckUsable(m));
-    new_version = true;
+    new_version = NewVersion::kOnDemand;
     return true;
   });
 }
@@ -168,7 +177,7 @@ Result<KeyMeta> KeyManager::ScheduleDeletion(std::string_view name, int days) {
     return InvalidArgument("pending_days must be between 7 and 365");
   }
   const int64_t date = clock_() + int64_t{days} * 86400;
-  return Mutate(name, [date](KeyMeta& m, bool&) -> Result<bool> {
+  return Mutate(name, [date](KeyMeta& m, NewVersion&) -> Result<bool> {
     if (m.state == KeyState::kPendingDeletion) KEEP_RETURN_IF_ERROR(CheckUsable(m));
     m.state = KeyState::kPendingDeletion;
     m.deletion_date = date;
@@ -177,7 +186,7 @@ Result<KeyMeta> KeyManager::ScheduleDeletion(std::string_view name, int days) {
 }
 
 Result<KeyMeta> KeyManager::CancelDeletion(std::string_view name) {
-  return Mutate(name, [](KeyMeta& m, bool&) -> Result<bool> {
+  return Mutate(name, [](KeyMeta& m, NewVersion&) -> Result<bool> {
     if (m.state != KeyState::kPendingDeletion) {
       return FailedPrecondition("failed_precondition",
                                 "key '" + m.name + "' is not scheduled for deletion");
@@ -223,10 +232,10 @@ Result<int> KeyManager::RunMaintenance() {
       // Decided again on the freshest state: when several nodes race, one rotates and
       // the others find nothing left to do.
       bool rotated = false;
-      auto r = Mutate(m.name, [&](KeyMeta& fresh, bool& new_version) -> Result<bool> {
+      auto r = Mutate(m.name, [&](KeyMeta& fresh, NewVersion& new_version) -> Result<bool> {
         rotated = fresh.state == KeyState::kEnabled && fresh.auto_rotate_period > 0 &&
                   fresh.LatestVersionCreatedAt() + fresh.auto_rotate_period <= clock_();
-        new_version = rotated;
+        new_version = rotated ? NewVersion::kAutomatic : NewVersion::kNo;
         return rotated;
       });
       if (!r.ok()) return r.status();

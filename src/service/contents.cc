@@ -17,11 +17,13 @@ constexpr size_t kAuditSecretSize = 64;
 
 Status Service::Load() {
   KEEP_RETURN_IF_ERROR(keys_.Load());
+  KEEP_RETURN_IF_ERROR(aliases_.Load());
   return LoadAccess();
 }
 
 void Service::Clear() {
   keys_.Clear();
+  aliases_.Clear();
   directory_.Clear();
   std::lock_guard lock(audit_mu_);
   audit_secret_.reset();

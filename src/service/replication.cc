@@ -42,7 +42,7 @@ void Service::ApplyChanges(const std::vector<std::string>& paths) {
 void Service::Apply(const std::vector<std::string>& paths) {
   std::set<std::string> keys;
   bool keyring = false, tokens = false, policies = false, locks = false, audit = false;
-  bool aws_keys = false;
+  bool aws_keys = false, aliases = false;
   for (const auto& p : paths) {
     if (p == "core/keyring") {
       keyring = true;
@@ -52,6 +52,8 @@ void Service::Apply(const std::vector<std::string>& paths) {
       policies = true;
     } else if (StartsWith(p, "awskey/")) {
       aws_keys = true;
+    } else if (StartsWith(p, "alias/")) {
+      aliases = true;
     } else if (StartsWith(p, "lockdown/")) {
       locks = true;
     } else if (p == "core/audit") {
@@ -81,6 +83,9 @@ void Service::Apply(const std::vector<std::string>& paths) {
   if (policies) {
     if (Status s = directory_.policies().Load(); !s.ok())
       log::Error("replication: policies: {}", s.ToString());
+  }
+  if (aliases) {
+    if (Status s = aliases_.Load(); !s.ok()) log::Error("replication: aliases: {}", s.ToString());
   }
   if (aws_keys) {
     if (Status s = directory_.aws_keys().Load(); !s.ok())

@@ -14,6 +14,7 @@ Service::Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::Seal
     : store_(std::move(store)),
       barrier_(*store_),
       keys_(barrier_, clock),
+      aliases_(barrier_, clock),
       custody_(*store_, std::move(seal), barrier_, *this, reenc_),
       directory_(barrier_, custody_, clock),
       reenc_(barrier_),
@@ -69,6 +70,42 @@ Result<keys::KeyMeta> Service::DeleteKey(const RequestContext&, std::string_view
 
 Result<keys::KeyMeta> Service::CancelKeyDeletion(const RequestContext&, std::string_view name) {
   return custody_.Guarded([&] { return keys_.CancelDeletion(name); });
+}
+
+Result<keys::Alias> Service::CreateAlias(const RequestContext&, std::string_view alias,
+                                         std::string_view key) {
+  return custody_.Guarded([&]() -> Result<keys::Alias> {
+    KEEP_RETURN_IF_ERROR(keys::AliasStore::ValidateName(alias));
+    if (keys_.Get(alias).ok()) {
+      return AlreadyExists("alias/" + std::string(alias) + " is a key's own name");
+    }
+    KEEP_RETURN_IF_ERROR(keys_.Get(key).status());
+    return aliases_.Create(alias, key);
+  });
+}
+
+Result<keys::Alias> Service::UpdateAlias(const RequestContext&, std::string_view alias,
+                                         std::string_view key) {
+  return custody_.Guarded([&]() -> Result<keys::Alias> {
+    KEEP_RETURN_IF_ERROR(keys_.Get(key).status());
+    return aliases_.Update(alias, key);
+  });
+}
+
+Status Service::DeleteAlias(const RequestContext&, std::string_view alias) {
+  return custody_.Guarded([&] { return aliases_.Delete(alias); });
+}
+
+Result<std::vector<keys::Alias>> Service::ListAliases(const RequestContext&) {
+  return custody_.Guarded([&]() -> Result<std::vector<keys::Alias>> { return aliases_.List(); });
+}
+
+Result<std::string> Service::ResolveAlias(std::string_view alias) {
+  return custody_.Guarded([&]() -> Result<std::string> {
+    if (keys_.Get(alias).ok()) return std::string(alias);  // a key's own name wins
+    if (auto a = aliases_.Get(alias)) return a->key;
+    return NotFound("Alias alias/" + std::string(alias.substr(0, 250)) + " is not found.");
+  });
 }
 
 }  // namespace keep::service

@@ -18,6 +18,7 @@
 #include "access/directory.h"
 #include "access/identity.h"
 #include "format/context.h"
+#include "keys/alias_store.h"
 #include "keys/barrier.h"
 #include "keys/key_manager.h"
 #include "seal/provider.h"
@@ -101,6 +102,18 @@ class Service final : private Custody::Contents {
   Result<keys::KeyMeta> DeleteKey(const RequestContext& ctx, std::string_view name, int days);
   Result<keys::KeyMeta> CancelKeyDeletion(const RequestContext& ctx, std::string_view name);
 
+  // Aliases: more names for keys (keys/alias_store.h). Errors: not_found (the key, the
+  // alias), already_exists (an alias, or a key, by that name), bad_request, sealed.
+  Result<keys::Alias> CreateAlias(const RequestContext& ctx, std::string_view alias,
+                                  std::string_view key);
+  Result<keys::Alias> UpdateAlias(const RequestContext& ctx, std::string_view alias,
+                                  std::string_view key);
+  Status DeleteAlias(const RequestContext& ctx, std::string_view alias);
+  Result<std::vector<keys::Alias>> ListAliases(const RequestContext& ctx);
+  // The key `alias` names: an alias entry, else the key of that name (every key is
+  // alias/<its name>). Errors: not_found, sealed.
+  Result<std::string> ResolveAlias(std::string_view alias);
+
   // Cryptographic operations
   Result<EncryptResult> Encrypt(const RequestContext& ctx, std::string_view key, ByteView plaintext,
                                 const format::EncryptionContext& context,
@@ -139,6 +152,7 @@ class Service final : private Custody::Contents {
   std::unique_ptr<store::Store> store_;
   keys::Barrier barrier_;
   keys::KeyManager keys_;
+  keys::AliasStore aliases_;
   Custody custody_;
   access::Directory directory_;
   mutable std::mutex audit_mu_;

@@ -187,6 +187,44 @@ def tour():
     kms.cancel_key_deletion(KeyId=kid)
     assert kms.describe_key(KeyId=kid)["KeyMetadata"]["KeyState"] == "Disabled"
 
+    # Aliases: more names for keys; a key's own name is one that cannot be moved.
+    kms.create_alias(AliasName="alias/billing", TargetKeyId=kid)
+    assert kms.describe_key(KeyId="alias/billing")["KeyMetadata"]["KeyId"] == kid
+    expect("AlreadyExistsException", kms.create_alias, AliasName="alias/billing",
+           TargetKeyId=kid)
+    expect("AlreadyExistsException", kms.create_alias, AliasName="alias/orders",
+           TargetKeyId=kid)
+    expect("ValidationException", kms.create_alias, AliasName="alias/aws/x", TargetKeyId=kid)
+    mine = {a["AliasName"] for a in kms.list_aliases(KeyId=kid)["Aliases"]}
+    assert "alias/billing" in mine and len(mine) == 2, mine
+    every = [a["AliasName"] for p in kms.get_paginator("list_aliases").paginate(
+        PaginationConfig={"PageSize": 1}) for a in p["Aliases"]]
+    assert "alias/billing" in every and "alias/orders" in every and len(every) == len(set(every))
+    kms.update_alias(AliasName="alias/billing", TargetKeyId="alias/orders")
+    assert kms.describe_key(KeyId="alias/billing")["KeyMetadata"]["KeyId"] == orders["KeyId"]
+    expect("ValidationException", kms.update_alias, AliasName="alias/orders", TargetKeyId=kid)
+    expect("ValidationException", kms.delete_alias, AliasName="alias/orders")
+    kms.delete_alias(AliasName="alias/billing")
+    expect("NotFoundException", kms.describe_key, KeyId="alias/billing")
+
+    # Tags: set, replace, list in pages, remove; "aws:" keys are reserved.
+    kms.tag_resource(KeyId=kid, Tags=[{"TagKey": "team", "TagValue": "billing"},
+                                      {"TagKey": "env", "TagValue": "test"}])
+    kms.tag_resource(KeyId=kid, Tags=[{"TagKey": "env", "TagValue": "prod"}])
+    tags = kms.list_resource_tags(KeyId=kid)
+    assert tags["Tags"] == [{"TagKey": "env", "TagValue": "prod"},
+                            {"TagKey": "team", "TagValue": "billing"}], tags
+    first = kms.list_resource_tags(KeyId=kid, Limit=1)
+    assert first["Truncated"] and len(first["Tags"]) == 1
+    rest = kms.list_resource_tags(KeyId=kid, Limit=1, Marker=first["NextMarker"])
+    assert rest["Tags"] == [{"TagKey": "team", "TagValue": "billing"}] and not rest["Truncated"]
+    expect("TagException", kms.tag_resource, KeyId=kid,
+           Tags=[{"TagKey": "aws:x", "TagValue": "y"}])
+    kms.untag_resource(KeyId=kid, TagKeys=["team"])
+    assert kms.list_resource_tags(KeyId=kid)["Tags"] == [{"TagKey": "env", "TagValue": "prod"}]
+    status, rot = raw("ListKeyRotations", {"KeyId": kid})
+    assert status == 200 and [r["RotationType"] for r in rot["Rotations"]] == ["ON_DEMAND"], rot
+
     # What keep does not do is refused, not ignored.
     expect("UnsupportedOperationException", kms.create_key, Policy="{}")
     expect("UnsupportedOperationException", kms.create_key, KeySpec="RSA_2048",
