@@ -172,6 +172,28 @@ TEST_F(AwsDoor, AnAccessKeyHasItsPoliciesBudgetAndRevocation) {
   EXPECT_NE(denied.err.find("permission_denied"), std::string::npos) << denied.err;
 }
 
+// Like the native API, a caller that cannot authenticate does not get to send a body: the
+// answer comes on the headers alone (the body is announced and never sent).
+TEST_F(AwsDoor, UnknownCallersAreAnsweredBeforeTheirBody) {
+  Start();
+  auto head = [](const std::string& auth) {
+    return "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: TrentService.Encrypt\r\n"
+           "Content-Type: application/x-amz-json-1.1\r\nContent-Length: 900000\r\n" +
+           auth + "\r\n";
+  };
+  std::string r = RawTls(server_->port(), server_->ca(), head(""), 1500);
+  EXPECT_NE(r.find("403"), std::string::npos) << r;
+  EXPECT_NE(r.find("MissingAuthenticationTokenException"), std::string::npos) << r;
+  r = RawTls(server_->port(), server_->ca(),
+             head("Authorization: AWS4-HMAC-SHA256 Credential=KEEPAAAAAAAAAAAAAAAA/20261201/"
+                  "us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=" +
+                  std::string(64, 'a') + "\r\n"),
+             1500);
+  EXPECT_NE(r.find("UnrecognizedClientException"), std::string::npos) << r;
+  const std::string trail = Slurp(server_->audit_path());
+  EXPECT_NE(trail.find("\"detail\":\"aws Encrypt\""), std::string::npos) << "both audited";
+}
+
 TEST_F(AwsDoor, SealedAndRestartedKeepsTheKeys) {
   Start();
   const auto env = AwsKey({"root"});

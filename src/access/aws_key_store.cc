@@ -119,6 +119,14 @@ Result<Identity> AwsKeyStore::Verify(const SigV4Claim& claim) const {
   return Identity{"aws:" + k.access_key_id, k.display_name, k.policies, "", k.expires_at};
 }
 
+Result<bool> AwsKeyStore::Known(std::string_view id) const {
+  std::shared_lock lock(mu_);
+  if (!loaded_) return Unavailable("sealed", "keep is sealed");
+  auto it = keys_.find(id);
+  return it != keys_.end() &&
+         (it->second.info.expires_at == 0 || clock_() < it->second.info.expires_at);
+}
+
 std::vector<AwsKeyInfo> AwsKeyStore::List() const {
   std::shared_lock lock(mu_);
   std::vector<AwsKeyInfo> out;

@@ -48,6 +48,9 @@ class AwsKeyStore {
   // The identity that signed `claim`. Errors: kUnauthenticated — kUnknownAccessKey for an
   // unknown, revoked or expired key; the signature mismatch otherwise; "sealed".
   Result<Identity> Verify(const SigV4Claim& claim) const;
+  // Whether `access_key_id` names a key that has not expired (the check that can be made
+  // before a request's body is read). Errors: "sealed".
+  Result<bool> Known(std::string_view access_key_id) const;
   std::vector<AwsKeyInfo> List() const;
   // Errors: not_found.
   Result<AwsKeyInfo> Info(std::string_view access_key_id) const;

@@ -33,6 +33,14 @@ Status Gate::Authenticate(Passage& p, const Result<Credentials>& creds) {
   return Status::Ok();
 }
 
+Status Gate::ScreenAwsKey(Passage& p, std::string_view access_key_id) const {
+  if (custodian_.IsSealed()) return Unavailable("sealed", "keep is sealed");
+  KEEP_ASSIGN_OR_RETURN(const bool known, directory_.aws_keys().Known(access_key_id));
+  if (!known) return Unauthenticated(std::string(kUnknownAccessKey));
+  p.event.identity = "aws:" + std::string(access_key_id.substr(0, 40));
+  return Status::Ok();
+}
+
 Status Gate::Authorize(Passage& p, Operation op, std::string_view key, uint32_t items) {
   p.event.operation = std::string(OperationName(op));
   p.event.key = std::string(key);

@@ -60,6 +60,9 @@ class Gate {
   // sealed the answer is "sealed" either way. Errors: kUnavailable "sealed";
   // kUnauthenticated.
   Status Authenticate(Passage& p, const Result<Credentials>& creds);
+  // Before a SigV4 request's body is read: sealed, or an unknown access key, is answered
+  // without receiving the body. Errors: "sealed"; kUnauthenticated kUnknownAccessKey.
+  Status ScreenAwsKey(Passage& p, std::string_view access_key_id) const;
   // `p`'s identity may do `op` on `key` ("" for operations on no key), and the rate
   // limits admit `items` units (0: charged later, once a batch is counted). Names the
   // operation and key in the record. Errors: permission_denied, 503 locked_down,

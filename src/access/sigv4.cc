@@ -318,6 +318,22 @@ Result<SigV4Claim> DecodeSigV4(const SigV4Request& r, const SigV4Expect& expect,
   return c;
 }
 
+Result<std::string> SigV4AccessKeyId(std::string_view authorization, SigV4Error* kind) {
+  Refusal why{SigV4Error::kNone, ""};
+  auto parsed = ParseAuthorization(authorization, why);
+  if (!parsed.ok()) {
+    if (kind) *kind = why.kind;
+    return parsed.status();
+  }
+  const std::string_view id = parsed->credential.substr(0, parsed->credential.find('/'));
+  if (id.empty() || id.size() > 128) {
+    if (kind) *kind = SigV4Error::kIncomplete;
+    return Unauthenticated("the Credential has no access key id");
+  }
+  if (kind) *kind = SigV4Error::kNone;
+  return std::string(id);
+}
+
 Result<std::string> SignSigV4(ByteView secret, std::string_view date, std::string_view region,
                               std::string_view service, std::string_view string_to_sign) {
   crypto::SecretBytes k = crypto::SecretBytes::Locked(4 + secret.size());

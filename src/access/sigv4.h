@@ -69,6 +69,10 @@ struct SigV4Expect {
 
 Result<SigV4Claim> DecodeSigV4(const SigV4Request& r, const SigV4Expect& expect,
                                SigV4Error* kind = nullptr);
+// The access key id of an Authorization header, before the body is read (to refuse an
+// unknown key without receiving its body). Errors as DecodeSigV4, with `kind`.
+Result<std::string> SigV4AccessKeyId(std::string_view authorization, SigV4Error* kind = nullptr);
+
 // OK when `claim.signature` is the signature of `claim.string_to_sign` under `secret`.
 Status VerifySigV4(const SigV4Claim& claim, ByteView secret);
 

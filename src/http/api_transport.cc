@@ -36,6 +36,11 @@ HttpResponse Api::Reject(const Status& status, std::string_view remote_address, 
 }
 
 std::optional<HttpResponse> Api::Screen(HttpRequest& head) {
+  if (AwsDoor::Claims(head)) {
+    auto refused = aws_.Screen(head);
+    if (refused) status_counts_[std::min(refused->status / 100, 5)].fetch_add(1);
+    return refused;
+  }
   const RouteMatch m = FindRoute(head.method, CleanPath(head.target));
   // Unknown routes are refused after the body (a 404 needs no credentials), and routes
   // that take no credentials read theirs.

@@ -373,6 +373,28 @@ HttpResponse AwsDoor::Handle(HttpRequest& req) {
   return Finish(call, std::move(resp));
 }
 
+std::optional<HttpResponse> AwsDoor::Screen(HttpRequest& head) {
+  if (!options_.enabled) return std::nullopt;  // Handle answers
+  access::SigV4Error kind = access::SigV4Error::kNone;
+  auto id = access::SigV4AccessKeyId(
+      head.authorization ? head.authorization->view() : std::string_view(), &kind);
+  Call call(head, next_request_id_());
+  Status st = id.ok() ? gate_.ScreenAwsKey(call, *id) : id.status();
+  if (st.ok()) return std::nullopt;
+  const std::string_view target = Header(head, "x-amz-target").value_or("");
+  call.action = std::string(target.substr(std::min(target.size(), kTargetPrefix.size()), 64));
+  const ActSpec* spec = FindAct(call.action);
+  call.event.operation = spec ? std::string(access::OperationName(spec->op)) : "aws " + call.action;
+  call.event.detail = "aws " + call.action;
+  AwsError as = AwsErrorFor(st);
+  if (st.code() == Code::kUnauthenticated) {
+    as = kind == access::SigV4Error::kMissing ? AwsError{"MissingAuthenticationTokenException", 403}
+         : kind == access::SigV4Error::kIncomplete ? AwsError{"IncompleteSignatureException", 400}
+                                                   : AwsError{"UnrecognizedClientException", 400};
+  }
+  return Finish(call, AwsErr(call, st, as));
+}
+
 HttpResponse AwsDoor::Finish(Call& call, HttpResponse response) {
   Status s = gate_.Record(call, call.audit_status, response.error_code);
   if (!s.ok()) {

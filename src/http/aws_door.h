@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "access/gate.h"
@@ -44,6 +45,11 @@ class AwsDoor {
   // Whether `req` is for this door (POST to "/" carrying X-Amz-Target).
   static bool Claims(const HttpRequest& req);
   HttpResponse Handle(HttpRequest& req);
+  // Before the body is read (`head` has headers, no body): a request with no SigV4
+  // Authorization, or signed with an unknown access key, or to a sealed keep, is answered
+  // (and audited) here, so an unknown caller cannot make keepd receive its body.
+  // nullopt: read the body and Handle() it.
+  std::optional<HttpResponse> Screen(HttpRequest& head);
 
   struct Call;  // one request (aws_internal.h)
 

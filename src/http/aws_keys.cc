@@ -105,9 +105,27 @@ HttpResponse AwsDoor::CreateKey(Call& call) {
     return AwsErr(call, Unsupported("key policies are not supported: keep's policies decide "
                                     "(docs/operations.md, \"Using AWS SDKs\")"));
   }
-  if (const json::value* t = o.if_contains("Tags");
-      t && !(t->is_null() || (t->is_array() && t->get_array().empty()))) {
-    return AwsErr(call, Unsupported("tags are not supported yet"));
+  keys::KeyPatch tags;  // set once the key exists; checked here first
+  if (const json::value* t = o.if_contains("Tags"); t && !t->is_null()) {
+    if (!t->is_array()) return AwsErr(call, InvalidArgument("Tags must be a list"));
+    for (const auto& e : t->get_array()) {
+      auto tag = AsObject(e, {"TagKey", "TagValue"}, "a tag");
+      if (!tag.ok()) return AwsErr(call, tag.status());
+      auto k = ReqString(**tag, "TagKey");
+      auto v = ReqString(**tag, "TagValue");
+      if (!k.ok()) return AwsErr(call, k.status());
+      if (!v.ok()) return AwsErr(call, v.status());
+      if (k->empty() || k->size() > 128 || v->size() > 256 || k->substr(0, 4) == "aws:") {
+        return AwsErr(call,
+                      InvalidArgument("a tag key is 1–128 bytes, not starting 'aws:', and "
+                                      "its value at most 256"),
+                      {"TagException", 400});
+      }
+      tags.set_tags[std::string(*k)] = std::string(*v);
+    }
+    if (tags.set_tags.size() > 50) {
+      return AwsErr(call, InvalidArgument("a key holds at most 50 tags"), {"TagException", 400});
+    }
   }
   keys::CreateKeyOptions opts;
   opts.name = name;
@@ -117,6 +135,10 @@ HttpResponse AwsDoor::CreateKey(Call& call) {
   auto created = service_.CreateKey(call.ctx, opts);
   if (!created.ok()) return AwsErr(call, created.status());
   call.event.version = created->latest_version;
+  if (!tags.set_tags.empty()) {
+    created = service_.UpdateKey(call.ctx, name, tags);
+    if (!created.ok()) return AwsErr(call, created.status());
+  }
   return AwsOk(KeyMetadataJson(*created));
 }
 

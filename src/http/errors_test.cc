@@ -3,6 +3,9 @@
 // gets back (code, reason and message).
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "http/aws_door.h"
 #include "http/errors.h"
 #include "keep/client.h"
 #include "keep/reasons.h"
@@ -35,6 +38,42 @@ TEST(Reasons, AnUnknownCodeFromANewerServerKeepsItsText) {
   EXPECT_EQ(StatusOf(HttpResult{502, "<html>bad gateway</html>", "", 0}).code(), Code::kInternal);
   EXPECT_EQ(FindApiReason("brand_new_reason"), nullptr);
   EXPECT_NE(FindApiReason("sealed"), nullptr);
+}
+
+// The AWS door's one table (AwsErrorFor): every API reason becomes an error type of the
+// AWS KMS API reference, client errors as 4xx, and only keep's own failures as 5xx.
+TEST(Reasons, EveryApiReasonHasAnAwsKmsErrorType) {
+  const std::set<std::string_view> kms_types = {
+      "NotFoundException",        "DisabledException",
+      "KMSInvalidStateException", "InvalidCiphertextException",
+      "IncorrectKeyException",    "AlreadyExistsException",
+      "AccessDeniedException",    "UnrecognizedClientException",
+      "ThrottlingException",      "UnsupportedOperationException",
+      "ValidationException",      "KMSInternalException"};
+  for (const Reason& r : kApiReasons) {
+    SCOPED_TRACE(std::string(r.name));
+    const AwsError e = AwsErrorFor(Status(r.code, ReasonCode::FromTable(r.name), "x"));
+    EXPECT_TRUE(kms_types.count(e.type)) << e.type;
+    // A lockdown is a decision and an operation keep does not offer is the client's to
+    // change: AWS answers both as client errors.
+    const bool decision = r.name == "locked_down" || r.name == "not_implemented";
+    if (r.http_status < 500 || decision) {
+      EXPECT_EQ(e.status, 400) << "AWS KMS answers client errors with 400";
+    } else {
+      EXPECT_GE(e.status, 500);
+    }
+    if (r.name == "internal") {
+      EXPECT_EQ(e.type, "KMSInternalException");
+    }
+  }
+  // The distinctions AWS SDKs act on.
+  EXPECT_EQ(AwsErrorFor(Status(Code::kInvalidArgument, "context_mismatch", "")).type,
+            "InvalidCiphertextException");
+  EXPECT_EQ(AwsErrorFor(Status(Code::kResourceExhausted, "rate_limited", "")).type,
+            "ThrottlingException");
+  EXPECT_EQ(AwsErrorFor(Status(Code::kUnavailable, "locked_down", "")).type,
+            "AccessDeniedException")
+      << "a lockdown is a decision, not a reason to retry";
 }
 
 }  // namespace

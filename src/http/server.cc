@@ -253,6 +253,12 @@ struct Server::Impl {
           screened.authorization.emplace(std::string_view(it->value()));
         }
         screened.remote_address = remote;
+        if (const std::string_view t = screened.target; t == "/" || t.substr(0, 2) == "/?") {
+          for (const auto& f : head) {  // the AWS KMS door's: X-Amz-Target, the signature
+            if (f.name() == bhttp::field::authorization) continue;
+            screened.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+          }
+        }
         screened.client_cert_subject = peer.subject;
         screened.client_cert_spki_sha256 = peer.spki_sha256;
         std::optional<HttpResponse> refused = api.Screen(screened);

@@ -232,6 +232,10 @@ def tour():
     expect("UnsupportedOperationException", kms.encrypt, KeyId="alias/orders", Plaintext=b"x",
            GrantTokens=["t"])
 
+    tagged = kms.create_key(Tags=[{"TagKey": "made", "TagValue": "tagged"}])["KeyMetadata"]
+    assert kms.list_resource_tags(KeyId=tagged["KeyId"])["Tags"] == [
+        {"TagKey": "made", "TagValue": "tagged"}]
+
     # Paging: the paginator walks every page.
     for i in range(3):
         kms.create_key(Description=f"page {i}")
