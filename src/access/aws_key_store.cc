@@ -102,7 +102,8 @@ Result<NewAwsKey> AwsKeyStore::Create(std::string display_name, std::vector<std:
   const keys::BarrierWrite w{store::WriteOp::Kind::kCreate,
                              std::string(kPrefix) + out.info.access_key_id, rec.view()};
   KEEP_RETURN_IF_ERROR(barrier_.Commit({&w, 1}));
-  keys_[out.info.access_key_id] = Entry{out.info, out.secret.Clone()};
+  keys_[out.info.access_key_id] =
+      Entry{out.info, out.secret.Clone(), std::make_shared<SigningCache>()};
   return out;
 }
 
@@ -115,7 +116,17 @@ Result<Identity> AwsKeyStore::Verify(const SigV4Claim& claim) const {
   if (k.expires_at != 0 && clock_() >= k.expires_at) {
     return Unauthenticated(std::string(kUnknownAccessKey));
   }
-  KEEP_RETURN_IF_ERROR(VerifySigV4(claim, it->second.secret.view()));
+  {
+    SigningCache& c = *it->second.cache;
+    const std::string scope = claim.date + "/" + claim.region + "/" + claim.service;
+    std::lock_guard cache_lock(c.mu);
+    if (c.scope != scope || c.key.empty()) {
+      KEEP_ASSIGN_OR_RETURN(c.key, SigV4SigningKey(it->second.secret.view(), claim.date,
+                                                   claim.region, claim.service));
+      c.scope = scope;
+    }
+    KEEP_RETURN_IF_ERROR(VerifySigV4With(claim, c.key.view()));
+  }
   return Identity{"aws:" + k.access_key_id, k.display_name, k.policies, "", k.expires_at};
 }
 
@@ -163,7 +174,8 @@ Status AwsKeyStore::Load() {
     for (const auto& rec : page) {
       const std::string id = rec.path.substr(kPrefix.size());
       KEEP_ASSIGN_OR_RETURN(auto parsed, ParseRecord(id, rec.value.view()));
-      loaded[id] = Entry{std::move(parsed.first), std::move(parsed.second)};
+      loaded[id] = Entry{std::move(parsed.first), std::move(parsed.second),
+                         std::make_shared<SigningCache>()};
     }
     if (page.size() < 500) break;
     after = page.back().path;

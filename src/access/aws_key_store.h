@@ -12,6 +12,8 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -60,9 +62,17 @@ class AwsKeyStore {
   void Clear();   // on seal
 
  private:
+  // The signing key of the last scope (day/region/service) this key signed for: four
+  // HMACs saved per request, as AWS SDKs cache it. Wiped with the entry.
+  struct SigningCache {
+    std::mutex mu;
+    std::string scope;
+    crypto::SecretBytes key;
+  };
   struct Entry {
     AwsKeyInfo info;
     crypto::SecretBytes secret;
+    std::shared_ptr<SigningCache> cache = std::make_shared<SigningCache>();
   };
   keys::Barrier& barrier_;
   Clock clock_;

@@ -334,27 +334,36 @@ Result<std::string> SigV4AccessKeyId(std::string_view authorization, SigV4Error*
   return std::string(id);
 }
 
-Result<std::string> SignSigV4(ByteView secret, std::string_view date, std::string_view region,
-                              std::string_view service, std::string_view string_to_sign) {
+Result<crypto::SecretBytes> SigV4SigningKey(ByteView secret, std::string_view date,
+                                            std::string_view region, std::string_view service) {
   crypto::SecretBytes k = crypto::SecretBytes::Locked(4 + secret.size());
   std::copy_n("AWS4", 4, k.data());
   std::copy(secret.begin(), secret.end(), k.data() + 4);
-  uint8_t a[crypto::kSha256Size], b[crypto::kSha256Size];
-  Status st = crypto::HmacSha256(k.view(), AsBytes(date), a);
-  st = st.ok() ? crypto::HmacSha256(a, AsBytes(region), b) : st;
-  st = st.ok() ? crypto::HmacSha256(b, AsBytes(service), a) : st;
-  st = st.ok() ? crypto::HmacSha256(a, AsBytes(kTerminator), b) : st;
-  st = st.ok() ? crypto::HmacSha256(b, AsBytes(string_to_sign), a) : st;
-  std::string out = st.ok() ? HexEncode(a) : std::string();
+  uint8_t a[crypto::kSha256Size];
+  crypto::SecretBytes out = crypto::SecretBytes::Locked(crypto::kSha256Size);
+  Status st = crypto::HmacSha256(k.view(), AsBytes(date), out.mutable_view());
+  st = st.ok() ? crypto::HmacSha256(out.view(), AsBytes(region), a) : st;
+  st = st.ok() ? crypto::HmacSha256(a, AsBytes(service), out.mutable_view()) : st;
+  st = st.ok() ? crypto::HmacSha256(out.view(), AsBytes(kTerminator), a) : st;
+  if (st.ok()) std::copy(a, a + sizeof a, out.data());
   OPENSSL_cleanse(a, sizeof a);
-  OPENSSL_cleanse(b, sizeof b);
   KEEP_RETURN_IF_ERROR(st);
   return out;
 }
 
-Status VerifySigV4(const SigV4Claim& claim, ByteView secret) {
-  KEEP_ASSIGN_OR_RETURN(const std::string expected, SignSigV4(secret, claim.date, claim.region,
-                                                              claim.service, claim.string_to_sign));
+Result<std::string> SignSigV4(ByteView secret, std::string_view date, std::string_view region,
+                              std::string_view service, std::string_view string_to_sign) {
+  KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes key,
+                        SigV4SigningKey(secret, date, region, service));
+  uint8_t sig[crypto::kSha256Size];
+  KEEP_RETURN_IF_ERROR(crypto::HmacSha256(key.view(), AsBytes(string_to_sign), sig));
+  return HexEncode(sig);
+}
+
+Status VerifySigV4With(const SigV4Claim& claim, ByteView signing_key) {
+  uint8_t sig[crypto::kSha256Size];
+  KEEP_RETURN_IF_ERROR(crypto::HmacSha256(signing_key, AsBytes(claim.string_to_sign), sig));
+  const std::string expected = HexEncode(sig);
   if (expected.size() != claim.signature.size() ||
       CRYPTO_memcmp(expected.data(), claim.signature.data(), expected.size()) != 0) {
     return Unauthenticated(
@@ -362,6 +371,12 @@ Status VerifySigV4(const SigV4Claim& claim, ByteView secret) {
         "your AWS Secret Access Key and signing method.");
   }
   return Status::Ok();
+}
+
+Status VerifySigV4(const SigV4Claim& claim, ByteView secret) {
+  KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes key,
+                        SigV4SigningKey(secret, claim.date, claim.region, claim.service));
+  return VerifySigV4With(claim, key.view());
 }
 
 }  // namespace keep::access

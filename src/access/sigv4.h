@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "crypto/secret_bytes.h"
 #include "keep/result.h"
 
 namespace keep::access {
@@ -75,6 +76,11 @@ Result<std::string> SigV4AccessKeyId(std::string_view authorization, SigV4Error*
 
 // OK when `claim.signature` is the signature of `claim.string_to_sign` under `secret`.
 Status VerifySigV4(const SigV4Claim& claim, ByteView secret);
+// The two halves of VerifySigV4: the signing key of a scope (valid for that day, region
+// and service: callers may cache it per access key), and the check with it.
+Result<crypto::SecretBytes> SigV4SigningKey(ByteView secret, std::string_view date,
+                                            std::string_view region, std::string_view service);
+Status VerifySigV4With(const SigV4Claim& claim, ByteView signing_key);
 
 // The signature of `string_to_sign` (hex), for tests and clients.
 Result<std::string> SignSigV4(ByteView secret, std::string_view date, std::string_view region,

@@ -20,7 +20,8 @@ Api::Api(service::Service& service, audit::Sink& audit, ApiOptions options)
       audit_(audit),
       gate_(service.directory(), service.custody(), audit,
             {options_.guard, options_.rate_limits, options_.lockdown}),
-      aws_(service, gate_, options_.aws, [this] { return NextRequestId(); }) {
+      aws_(
+          service, gate_, options_.aws, [this] { return NextRequestId(); }, options_.async_audit) {
   uint8_t rnd[4];
   if (!crypto::RandomFill(rnd).ok()) rnd[0] = rnd[1] = rnd[2] = rnd[3] = 0;
   id_prefix_ = HexEncode(rnd) + "-";

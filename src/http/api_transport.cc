@@ -60,6 +60,17 @@ std::optional<HttpResponse> Api::Screen(HttpRequest& head) {
 
 HttpResponse Api::AuditFailed(HttpResponse& original, std::string_view request_id) {
   original.body.Wipe();
+  if (original.content_type == "application/x-amz-json-1.1") {  // the AWS door's answer
+    HttpResponse r;
+    r.status = 503;
+    r.content_type = original.content_type;
+    r.error_code = "audit_unavailable";
+    r.body = R"({"__type":"KMSInternalException","message":"the request was refused because its )"
+             R"(audit record could not be written"})";
+    r.headers.emplace_back("x-amzn-RequestId", std::string(request_id));
+    status_counts_[5].fetch_add(1, std::memory_order_relaxed);
+    return r;
+  }
   HttpResponse r = ErrorResponse(
       Unavailable("audit_unavailable",
                   "the request was refused because its audit record could not be written"),

@@ -212,11 +212,12 @@ std::string KeyIdUuid(const format::KeyId& id) {
 }
 
 AwsDoor::AwsDoor(service::Service& service, access::Gate& gate, AwsOptions options,
-                 std::function<std::string()> next_request_id)
+                 std::function<std::string()> next_request_id, bool async_audit)
     : service_(service),
       gate_(gate),
       options_(std::move(options)),
-      next_request_id_(std::move(next_request_id)) {}
+      next_request_id_(std::move(next_request_id)),
+      async_audit_(async_audit) {}
 
 bool AwsDoor::Claims(const HttpRequest& req) {
   const std::string_view t = req.target;
@@ -396,14 +397,23 @@ std::optional<HttpResponse> AwsDoor::Screen(HttpRequest& head) {
 }
 
 HttpResponse AwsDoor::Finish(Call& call, HttpResponse response) {
-  Status s = gate_.Record(call, call.audit_status, response.error_code);
+  response.headers.emplace_back("x-amzn-RequestId", call.request_id);
+  response.headers.emplace_back("X-Request-Id", call.request_id);
+  if (async_audit_) {
+    // The server sends the answer once the record is written (group commit), or
+    // Api::AuditFailed's answer instead.
+    response.audit_ticket = gate_.RecordAsync(call, call.audit_status, response.error_code);
+    if (!response.audit_ticket->done() || response.audit_ticket->status().ok()) return response;
+  }
+  Status s = response.audit_ticket ? response.audit_ticket->status()
+                                   : gate_.Record(call, call.audit_status, response.error_code);
   if (!s.ok()) {
     log::Error("audit append failed for {}: {}", call.request_id, s.ToString());
     response.body.Wipe();
     response = AwsErr(call, s);
+    response.headers.emplace_back("x-amzn-RequestId", call.request_id);
+    response.headers.emplace_back("X-Request-Id", call.request_id);
   }
-  response.headers.emplace_back("x-amzn-RequestId", call.request_id);
-  response.headers.emplace_back("X-Request-Id", call.request_id);
   return response;
 }
 
@@ -466,11 +476,9 @@ std::string AwsDoor::KeyArn(const keys::KeyMeta& m) const {
 }
 
 std::string AwsDoor::KeyArnOf(std::string_view key_name) {
-  auto m = service_.GetKey({}, key_name);
-  if (!m.ok())
-    return "arn:aws:kms:" + options_.region + ":" + options_.account_id + ":alias/" +
-           std::string(key_name);
-  return KeyArn(*m);
+  const std::string prefix = "arn:aws:kms:" + options_.region + ":" + options_.account_id;
+  auto id = service_.IdOfKey(key_name);
+  return id.ok() ? prefix + ":key/" + KeyIdUuid(*id) : prefix + ":alias/" + std::string(key_name);
 }
 
 }  // namespace keep::http

@@ -39,8 +39,9 @@ AwsError AwsErrorFor(const Status& s);
 
 class AwsDoor {
  public:
+  // `async_audit`: as ApiOptions::async_audit (responses carry their audit ticket).
   AwsDoor(service::Service& service, access::Gate& gate, AwsOptions options,
-          std::function<std::string()> next_request_id);
+          std::function<std::string()> next_request_id, bool async_audit = false);
 
   // Whether `req` is for this door (POST to "/" carrying X-Amz-Target).
   static bool Claims(const HttpRequest& req);
@@ -100,6 +101,7 @@ class AwsDoor {
   access::Gate& gate_;
   AwsOptions options_;
   std::function<std::string()> next_request_id_;
+  bool async_audit_;
 };
 
 }  // namespace keep::http

@@ -185,6 +185,11 @@ Result<KeyHandle> KeyManager::ForDecrypt(const format::Header& h,
   return KeyHandle{std::move(e), h.key_version};
 }
 
+Result<format::KeyId> KeyManager::IdOf(std::string_view name) const {
+  KEEP_ASSIGN_OR_RETURN(EntryPtr e, Find(name));
+  return e->meta.id;
+}
+
 Result<std::string> KeyManager::NameOf(const format::KeyId& id) const {
   std::shared_lock lock(mu_);
   auto it = by_id_.find(id);

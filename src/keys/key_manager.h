@@ -81,6 +81,8 @@ class KeyManager {
   // The name of the key with this id, whatever its state (for authorization before the
   // operation). Errors: invalid_ciphertext when no key has this id.
   Result<std::string> NameOf(const format::KeyId& id) const;
+  // The id of the key named `name` (no copy of its metadata). Errors: not_found.
+  Result<format::KeyId> IdOf(std::string_view name) const;
 
   // Re-reads one key from the store (after another node changed it); removes it from
   // memory when it no longer exists.

@@ -76,6 +76,11 @@ Result<std::string> Service::KeyOfId(const format::KeyId& id) {
   return keys_.NameOf(id);
 }
 
+Result<format::KeyId> Service::IdOfKey(std::string_view name) {
+  KEEP_RETURN_IF_ERROR(custody_.RequireUnsealed());
+  return keys_.IdOf(name);
+}
+
 Result<std::string> Service::KeyOfCiphertext(std::string_view ciphertext) {
   KEEP_RETURN_IF_ERROR(custody_.RequireUnsealed());
   Bytes blob;

@@ -133,6 +133,8 @@ class Service final : private Custody::Contents {
   Result<std::string> KeyOfCiphertext(std::string_view ciphertext);
   // The key name of a key id (the AWS door's KeyId). Errors: not_found, sealed.
   Result<std::string> KeyOfId(const format::KeyId& id);
+  // The id of the key named `name`. Errors: not_found, sealed.
+  Result<format::KeyId> IdOfKey(std::string_view name);
 
  private:
   // Custody::Contents (contents.cc): the keys, the directory, the audit secret.
