@@ -2,6 +2,9 @@
 // (Boost.Beast, the same limits), screened on its headers, then handled by the REST door
 // against a real, unsealed service on an in-memory SQLite store. "ROOT" in the input is
 // replaced by the root token, so the fuzzer reaches what only an authorized client can.
+// Requests to "/" go to the AWS KMS door; "AWSSIGN" in the Authorization header is replaced
+// by a valid SigV4 signature of the request (an access key with the root policy), so the
+// fuzzer reaches the AWS operations, not only the signature check.
 // Checks, on every answer: never 500 — a client's bytes never cause an internal error
 // (501 not_implemented and 503 sealed/locked down/overloaded are documented answers); a body that
 // is valid UTF-8 and strict JSON; an X-Request-Id.
@@ -11,8 +14,12 @@
 #include <filesystem>
 #include <string>
 
+#include <strings.h>
+
+#include "access/sigv4.h"
 #include "audit/sink.h"
 #include "common/json_text.h"
+#include "common/time.h"
 #include "fuzz_check.h"
 #include "http/api.h"
 #include "seal/dev_file_seal.h"
@@ -28,6 +35,8 @@ struct World {
   audit::LogSink sink;
   std::unique_ptr<http::Api> api;
   std::string root;
+  std::string aws_id;
+  crypto::SecretBytes aws_secret;
 };
 
 World& TheWorld() {
@@ -46,6 +55,11 @@ World& TheWorld() {
     http::ApiOptions o;
     o.max_batch_items = 64;
     world->api = std::make_unique<http::Api>(*world->svc, world->sink, o);
+    access::Identity root{"token:root", "root", {"root"}, "", 0};
+    auto aws = world->svc->directory().CreateAwsKey(root, {});
+    FUZZ_CHECK(aws.ok());
+    world->aws_id = aws->info.access_key_id;
+    world->aws_secret = std::move(aws->secret);
     return world;
   }();
   return *w;
@@ -60,12 +74,44 @@ void CheckAnswer(const http::HttpResponse& r) {
   bool id = false;
   for (const auto& [k, v] : r.headers) id = id || (k == "X-Request-Id" && !v.empty());
   FUZZ_CHECK(id);
-  if (!r.body.empty() && r.content_type == "application/json") {
+  if (!r.body.empty() &&
+      (r.content_type == "application/json" || r.content_type == "application/x-amz-json-1.1")) {
     FUZZ_CHECK(IsValidUtf8(r.body));
     boost::system::error_code ec;
     boost::json::parse(r.body, ec);
     FUZZ_CHECK(!ec);
   }
+}
+
+// Replaces "AWSSIGN" in the Authorization header by the request's valid SigV4 signature
+// under the world's access key (dated now), so signed requests reach the operations.
+void Sign(World& w, http::HttpRequest& req, const std::string& body) {
+  if (!req.authorization || req.authorization->view().find("AWSSIGN") == std::string_view::npos) {
+    return;
+  }
+  std::string date = FormatRfc3339(NowUnix());  // 2026-12-01T12:00:00Z → 20261201T120000Z
+  std::string amz;
+  for (char c : date) {
+    if (c != '-' && c != ':') amz += c;
+  }
+  std::erase_if(req.headers,
+                [](const auto& h) { return strcasecmp(h.first.c_str(), "x-amz-date") == 0; });
+  req.headers.emplace_back("X-Amz-Date", amz);
+  std::string auth = "AWS4-HMAC-SHA256 Credential=" + w.aws_id + "/" + amz.substr(0, 8) +
+                     "/us-east-1/kms/aws4_request, SignedHeaders=host;x-amz-date, Signature=" +
+                     std::string(64, '0');
+  bool host = false;
+  for (const auto& h : req.headers) host = host || strcasecmp(h.first.c_str(), "host") == 0;
+  if (!host) req.headers.emplace_back("Host", "127.0.0.1");
+  access::SigV4Expect e;
+  e.now_unix = NowUnix();
+  const std::string query = req.target.size() > 2 ? req.target.substr(2) : "";
+  auto claim = access::DecodeSigV4({req.method, "/", query, req.headers, auth, AsBytes(body)}, e);
+  if (!claim.ok()) return;
+  auto sig = access::SignSigV4(w.aws_secret.view(), claim->date, claim->region, claim->service,
+                               claim->string_to_sign);
+  FUZZ_CHECK(sig.ok());
+  req.authorization = SecretString(auth.substr(0, auth.size() - 64) + *sig);
 }
 
 }  // namespace
@@ -95,6 +141,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     req.authorization = std::string(it->value());
   }
   req.remote_address = "127.0.0.1";
+  if (req.target == "/" || req.target.rfind("/?", 0) == 0) {
+    for (const auto& f : msg) {
+      if (f.name() != bhttp::field::authorization) {
+        req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      }
+    }
+    Sign(w, req, msg.body());
+  }
   if (auto refused = w.api->Screen(req)) {
     CheckAnswer(*refused);
     return 0;

@@ -22,6 +22,7 @@
 #include "access/gate.h"
 #include "audit/sink.h"
 #include "http/aws_door.h"
+#include "http/door.h"
 #include "http/message.h"
 #include "service/service.h"
 
@@ -52,11 +53,11 @@ struct ServerStats {
   int in_flight = 0;  // requests read and not yet answered
 };
 
-class Api {
+class Api final : public Door {
  public:
   Api(service::Service& service, audit::Sink& audit, ApiOptions options);
 
-  HttpResponse Handle(HttpRequest& request);
+  HttpResponse Handle(HttpRequest& request) override;
 
   // Called by the transport once the headers are in, before the body is read. A request
   // that will need credentials and carries none that authenticate (and anonymous access is
@@ -64,19 +65,23 @@ class Api {
   // without credentials cannot make keepd receive and hold its body. nullopt: read the
   // body and Handle() it. `head` has no body yet. Endpoints that take no credentials
   // (health, metrics, init, unseal, rekey update) always pass.
-  std::optional<HttpResponse> Screen(HttpRequest& head);
+  std::optional<HttpResponse> Screen(HttpRequest& head) override;
 
   // The body limit for a request (the batch limit for batch-capable operations).
-  size_t BodyLimitFor(std::string_view method, std::string_view target) const;
+  size_t BodyLimitFor(std::string_view method, std::string_view target) const override;
   // For the server: a request whose body exceeded the limit, a malformed request, or one
   // refused for load (`retry_after_s` > 0 adds Retry-After). Also recorded in the audit
   // trail (without waiting for it).
   HttpResponse Reject(const Status& status, std::string_view remote_address = "",
-                      int retry_after_s = 0);
+                      int retry_after_s = 0) override;
   // What to send instead of `original` when its audit record failed: 503
   // audit_unavailable (the original's body is wiped when sensitive).
-  HttpResponse AuditFailed(HttpResponse& original, std::string_view request_id);
-  int audit_timeout_ms() const { return audit_.write_timeout_ms(); }
+  HttpResponse AuditFailed(HttpResponse& original, std::string_view request_id) override;
+  int audit_timeout_ms() const override { return audit_.write_timeout_ms(); }
+  // The AWS door's requests ("/") carry signed headers.
+  bool WantsHeaders(std::string_view target) const override {
+    return target == "/" || target.substr(0, 2) == "/?";
+  }
   // Where /metrics gets the server's connection and in-flight counts; set once, before
   // requests are served.
   void SetServerStats(std::function<ServerStats()> f) { server_stats_ = std::move(f); }

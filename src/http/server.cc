@@ -37,16 +37,29 @@ using Fields = bhttp::basic_fields<Wiping>;
 using Buffer = beast::basic_flat_buffer<Wiping>;
 using namespace std::chrono_literals;
 
+// One listening socket and what serves it: its Door and TLS, or none (plain HTTP,
+// for a door that allows it).
+struct Listener {
+  Listener(asio::io_context& ioc, Door& h, SSL_CTX* tls, std::string addr, uint16_t p)
+      : handler(h), acceptor(ioc), address(std::move(addr)), port(p) {
+    if (tls != nullptr && SSL_CTX_up_ref(tls) == 1) ssl.emplace(tls);
+  }
+  Door& handler;
+  std::optional<asio::ssl::context> ssl;
+  tcp::acceptor acceptor;
+  std::string address;
+  uint16_t port;
+  uint16_t bound_port = 0;
+};
+
 struct Server::Impl {
-  Api& api;
-  asio::ssl::context ssl;
   ServerOptions opt;
   asio::io_context ioc;
   // The acceptor, the signal sets and the drain decision live on one strand: the accept
   // loop, the signal handlers and Stop() run there, so closing the acceptor never races
   // with the loop looking at it (ThreadSanitizer found that one).
   asio::strand<asio::io_context::executor_type> control{asio::make_strand(ioc)};
-  tcp::acceptor acceptor{ioc};
+  std::vector<std::unique_ptr<Listener>> listeners;  // [0]: the main HTTPS listener
   asio::signal_set signals{ioc};
   asio::signal_set user_signals{ioc};
   std::function<void()> on_hangup, on_user1;
@@ -55,14 +68,12 @@ struct Server::Impl {
   std::atomic<int> connections{0};
   std::atomic<int> peak_connections{0};  // since the last heap trim
   std::atomic<uint64_t> body_bytes{0};   // reserved for bodies being read or handled
-  uint16_t bound_port = 0;
   log::Throttle accept_log{10000}, full_log{10000}, overload_log{10000};
 
-  Impl(Api& a, SSL_CTX* tls, ServerOptions o)
-      : api(a),
-        ssl(SSL_CTX_up_ref(tls) == 1 ? tls : nullptr),
-        opt(std::move(o)),
+  Impl(Door& main, SSL_CTX* tls, ServerOptions o)
+      : opt(std::move(o)),
         ioc(opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency())) {
+    listeners.push_back(std::make_unique<Listener>(ioc, main, tls, opt.address, opt.port));
   }
 
   // Errors that mean "out of descriptors or memory for now": retrying at once would spin.
@@ -71,7 +82,8 @@ struct Server::Impl {
            ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
   }
 
-  awaitable<void> Accept() {
+  awaitable<void> Accept(Listener& l) {
+    tcp::acceptor& acceptor = l.acceptor;
     asio::steady_timer backoff(ioc);
     auto delay = 10ms;
     for (;;) {
@@ -114,7 +126,7 @@ struct Server::Impl {
       for (int p = peak_connections.load();
            open > p && !peak_connections.compare_exchange_weak(p, open);) {
       }
-      asio::co_spawn(ex, Session(std::move(sock)), asio::detached);
+      asio::co_spawn(ex, Session(l, std::move(sock)), asio::detached);
     }
   }
 
@@ -147,7 +159,7 @@ struct Server::Impl {
   }
 
   // An overload answer (503 "overloaded", Retry-After: 1), audited as a refused request.
-  HttpResponse Overloaded(std::string_view why, const std::string& remote) {
+  HttpResponse Overloaded(Door& api, std::string_view why, const std::string& remote) {
     if (uint64_t dropped = 0; overload_log.Allow(&dropped)) {
       log::Warn("http: refusing requests: {} ({} more not logged)", why, dropped);
     }
@@ -164,8 +176,8 @@ struct Server::Impl {
     return r;
   }
 
-  awaitable<bool> Write(beast::ssl_stream<beast::tcp_stream>& stream, HttpResponse& r,
-                        unsigned version, bool keep_alive) {
+  template <class Stream>
+  awaitable<bool> Write(Stream& stream, HttpResponse& r, unsigned version, bool keep_alive) {
     bhttp::response<Body, Fields> res{static_cast<bhttp::status>(r.status), version};
     res.set(bhttp::field::server, "keep");
     res.set(bhttp::field::content_type, r.content_type);
@@ -181,7 +193,7 @@ struct Server::Impl {
     co_return !ec;
   }
 
-  awaitable<void> Session(tcp::socket sock) {
+  awaitable<void> Session(Listener& l, tcp::socket sock) {
     struct Counted {
       std::atomic<int>& n;
       ~Counted() { n.fetch_sub(1); }
@@ -190,13 +202,28 @@ struct Server::Impl {
     boost::system::error_code rec;
     auto ep = sock.remote_endpoint(rec);
     if (!rec) remote = ep.address().to_string();
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(sock), ssl);
+    if (!l.ssl) {  // plain HTTP (a door on loopback, or allowed explicitly)
+      beast::tcp_stream stream(std::move(sock));
+      co_await Serve(l.handler, stream, remote, PeerCertificate{});
+      beast::error_code sec;
+      stream.socket().shutdown(tcp::socket::shutdown_send, sec);
+      co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(sock), *l.ssl);
     beast::get_lowest_layer(stream).expires_after(
         std::chrono::milliseconds(opt.handshake_timeout_ms));
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
                                                  asio::as_tuple(use_awaitable));
     if (hec) co_return;
-    const PeerCertificate peer = PeerOf(stream.native_handle());
+    co_await Serve(l.handler, stream, remote, PeerOf(stream.native_handle()));
+    beast::get_lowest_layer(stream).expires_after(1s);
+    co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
+  }
+
+  // Requests on one connection, until it closes, fails or keepd drains.
+  template <class Stream>
+  awaitable<void> Serve(Door& api, Stream& stream, const std::string& remote,
+                        const PeerCertificate peer) {
     Buffer buffer;
     bool first = true;
     while (!draining) {
@@ -230,7 +257,7 @@ struct Server::Impl {
       const bool has_credentials =
           head.find(bhttp::field::authorization) != head.end() || !peer.spki_sha256.empty();
       if (InReserve() && !has_credentials && head.target() != "/v1/sys/health") {
-        HttpResponse r = Overloaded("connections near server.max_connections", remote);
+        HttpResponse r = Overloaded(api, "connections near server.max_connections", remote);
         co_await Write(stream, r, head.version(), false);
         if (has_body) co_await Drain(stream, buffer, parser.content_length().value_or(1 << 20));
         break;
@@ -253,7 +280,7 @@ struct Server::Impl {
           screened.authorization.emplace(std::string_view(it->value()));
         }
         screened.remote_address = remote;
-        if (const std::string_view t = screened.target; t == "/" || t.substr(0, 2) == "/?") {
+        if (api.WantsHeaders(screened.target)) {
           for (const auto& f : head) {  // the AWS KMS door's: X-Amz-Target, the signature
             if (f.name() == bhttp::field::authorization) continue;
             screened.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
@@ -263,7 +290,7 @@ struct Server::Impl {
         screened.client_cert_spki_sha256 = peer.spki_sha256;
         std::optional<HttpResponse> refused = api.Screen(screened);
         if (refused) {
-          if (refused->audit_ticket) co_await AwaitAudit(*refused);
+          if (refused->audit_ticket) co_await AwaitAudit(api, *refused);
           co_await Write(stream, *refused, head.version(), false);
           co_await Drain(stream, buffer, parser.content_length().value_or(1 << 20));
           break;
@@ -274,7 +301,8 @@ struct Server::Impl {
       if (reserve > 0 && opt.max_body_memory_bytes > 0 &&
           body_bytes.fetch_add(reserve) + reserve > opt.max_body_memory_bytes) {
         body_bytes.fetch_sub(reserve);
-        HttpResponse r = Overloaded("request bodies in flight at server.max_body_memory", remote);
+        HttpResponse r =
+            Overloaded(api, "request bodies in flight at server.max_body_memory", remote);
         co_await Write(stream, r, head.version(), false);
         co_await Drain(stream, buffer, parser.content_length().value_or(1 << 20));
         break;
@@ -319,14 +347,14 @@ struct Server::Impl {
       req.client_cert_subject = peer.subject;
       req.client_cert_spki_sha256 = peer.spki_sha256;
       // The AWS KMS door ("/") signs its headers: it gets them all (others need none).
-      if (const std::string_view t = req.target; t == "/" || t.substr(0, 2) == "/?") {
+      if (api.WantsHeaders(req.target)) {
         for (const auto& f : msg) {
           if (f.name() == bhttp::field::authorization) continue;
           req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
         }
       }
       HttpResponse resp = api.Handle(req);
-      if (resp.audit_ticket) co_await AwaitAudit(resp);
+      if (resp.audit_ticket) co_await AwaitAudit(api, resp);
       // The read buffer still holds the raw request (token, plaintext): wipe all of its
       // storage unless a pipelined request is waiting in it.
       if (buffer.size() == 0 && buffer.capacity() > 0) {
@@ -336,8 +364,6 @@ struct Server::Impl {
       const bool keep_alive = msg.keep_alive() && !draining;
       if (!co_await Write(stream, resp, msg.version(), keep_alive) || !keep_alive) break;
     }
-    beast::get_lowest_layer(stream).expires_after(1s);
-    co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
   }
 
   // Waits, without holding a thread, until the response's audit record is written (the
@@ -354,7 +380,7 @@ struct Server::Impl {
         token);
   }
 
-  awaitable<void> AwaitAudit(HttpResponse& resp) {
+  awaitable<void> AwaitAudit(Door& api, HttpResponse& resp) {
     auto ticket = resp.audit_ticket;
     if (!ticket->done()) co_await AsyncWaitTicket(ticket, use_awaitable);
     if (!ticket->status().ok()) {
@@ -371,8 +397,8 @@ struct Server::Impl {
 
   // After refusing an upload, read and discard what the client is still sending (up to
   // 128 MiB or 2 s) so it can read our answer instead of meeting a reset connection.
-  awaitable<void> Drain(beast::ssl_stream<beast::tcp_stream>& stream, Buffer& buffer,
-                        uint64_t expected) {
+  template <class Stream>
+  awaitable<void> Drain(Stream& stream, Buffer& buffer, uint64_t expected) {
     uint64_t left = std::min<uint64_t>(expected, 128ull << 20);
     left -= std::min<uint64_t>(left, buffer.size());
     buffer.clear();
@@ -402,7 +428,7 @@ struct Server::Impl {
     if (draining.exchange(true)) return;
     log::Info("http: shutting down; finishing in-flight requests");
     boost::system::error_code ec;
-    acceptor.close(ec);
+    for (auto& l : listeners) l->acceptor.close(ec);
     signals.cancel(ec);
     user_signals.cancel(ec);
     auto deadline =
@@ -420,31 +446,39 @@ struct Server::Impl {
   }
 };
 
-Server::Server(Api& api, SSL_CTX* tls, ServerOptions options)
-    : impl_(std::make_unique<Impl>(api, tls, std::move(options))) {}
+Server::Server(Door& handler, SSL_CTX* tls, ServerOptions options)
+    : impl_(std::make_unique<Impl>(handler, tls, std::move(options))) {}
+
+size_t Server::AddListener(Door& handler, SSL_CTX* tls, std::string address, uint16_t port) {
+  impl_->listeners.push_back(
+      std::make_unique<Listener>(impl_->ioc, handler, tls, std::move(address), port));
+  return impl_->listeners.size() - 1;
+}
 
 Server::~Server() = default;
 
 Status Server::Listen() {
-  boost::system::error_code ec;
-  auto addr = asio::ip::make_address(impl_->opt.address, ec);
-  if (ec) return InvalidArgument("invalid listen address " + impl_->opt.address);
-  tcp::endpoint ep(addr, impl_->opt.port);
-  auto& a = impl_->acceptor;
-  a.open(ep.protocol(), ec);
-  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) a.bind(ep, ec);
-  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return Unavailable("listen_failed", "cannot listen on " + impl_->opt.address + ":" +
-                                            std::to_string(impl_->opt.port) + ": " + ec.message());
+  for (auto& l : impl_->listeners) {
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(l->address, ec);
+    if (ec) return InvalidArgument("invalid listen address " + l->address);
+    tcp::endpoint ep(addr, l->port);
+    auto& a = l->acceptor;
+    a.open(ep.protocol(), ec);
+    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) a.bind(ep, ec);
+    if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Unavailable("listen_failed", "cannot listen on " + l->address + ":" +
+                                              std::to_string(l->port) + ": " + ec.message());
+    }
+    l->bound_port = a.local_endpoint().port();
   }
-  impl_->bound_port = a.local_endpoint().port();
   return Status::Ok();
 }
 
-uint16_t Server::port() const {
-  return impl_->bound_port;
+uint16_t Server::port(size_t listener) const {
+  return listener < impl_->listeners.size() ? impl_->listeners[listener]->bound_port : 0;
 }
 
 void Server::Run(bool handle_signals) {
@@ -460,7 +494,7 @@ void Server::Run(bool handle_signals) {
     im.user_signals.add(SIGUSR1);
     im.WaitUserSignals();
   }
-  asio::co_spawn(im.control, im.Accept(), asio::detached);
+  for (auto& l : im.listeners) asio::co_spawn(im.control, im.Accept(*l), asio::detached);
   asio::co_spawn(im.ioc, im.TrimAfterBursts(), asio::detached);
   const int n =
       im.opt.threads > 0 ? im.opt.threads : std::max(1u, std::thread::hardware_concurrency());

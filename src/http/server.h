@@ -1,5 +1,8 @@
-// Server: the HTTPS listener (Boost.Beast over Asio), kept behind this small header so
-// only server.cc compiles Beast.
+// Server: keepd's listeners (Boost.Beast over Asio), kept behind this small header so only
+// server.cc compiles Beast. The main listener (ServerOptions' address and port, TLS) serves
+// the native API and the AWS door; AddListener adds a port for another door (keas.kmi),
+// with TLS or, when the door allows it, plain HTTP. All share one io_context, the limits
+// below and one graceful shutdown.
 //
 // One io_context run by `threads` threads; each connection on its own strand;
 // keep-alive; a timeout on every handshake, read and write; per-target body limits
@@ -17,7 +20,8 @@
 #include <memory>
 #include <string>
 
-#include "http/api.h"
+#include "http/door.h"
+#include "keep/status.h"
 
 namespace keep::http {
 
@@ -42,11 +46,17 @@ struct ServerOptions {
 
 class Server {
  public:
-  Server(Api& api, SSL_CTX* tls, ServerOptions options);
+  // `door` serves the main listener; `tls` must not be null (the main listener is
+  // HTTPS). Both must outlive the Server.
+  Server(Door& door, SSL_CTX* tls, ServerOptions options);
   ~Server();
-  // Binds and listens. Errors: kUnavailable when the address cannot be bound.
+  // Another listener, before Listen(): `tls` null means plain HTTP. Returns its index for
+  // port().
+  size_t AddListener(Door& door, SSL_CTX* tls, std::string address, uint16_t port);
+  // Binds and listens on every listener. Errors: kUnavailable when an address cannot be
+  // bound.
   Status Listen();
-  uint16_t port() const;
+  uint16_t port(size_t listener = 0) const;  // the bound port (0 before Listen)
   // Serves until Stop() (or SIGTERM/SIGINT when `handle_signals`), then drains. With
   // `handle_signals`, SIGHUP and SIGUSR1 call their OnSignal callbacks (on a server thread)
   // and never stop the server.

@@ -1,0 +1,35 @@
+// Door: what a listener's connections are served by — a door on its own port (the
+// native API with the AWS door on the HTTPS listener: Api; the keas.kmi door on its
+// listener: KeasDoor). The server reads a request's headers, asks Screen (credentials
+// before the body) and BodyLimitFor, reads the body, calls Handle, waits for the audit
+// ticket, and answers with Reject or AuditFailed when it must. Every method may be called
+// from every server thread at once.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "http/message.h"
+#include "keep/status.h"
+
+namespace keep::http {
+
+class Door {
+ public:
+  virtual ~Door() = default;
+  virtual HttpResponse Handle(HttpRequest& request) = 0;
+  // `head` has its headers and no body. nullopt: read the body and Handle() it.
+  virtual std::optional<HttpResponse> Screen(HttpRequest& head) = 0;
+  virtual size_t BodyLimitFor(std::string_view method, std::string_view target) const = 0;
+  // A request refused by the transport (malformed, too large, overloaded), audited.
+  virtual HttpResponse Reject(const Status& status, std::string_view remote_address = "",
+                              int retry_after_s = 0) = 0;
+  // What to send instead of `original` when its audit record failed.
+  virtual HttpResponse AuditFailed(HttpResponse& original, std::string_view request_id) = 0;
+  virtual int audit_timeout_ms() const = 0;
+  // Whether requests to `target` need all their headers in HttpRequest::headers (a door
+  // that signs them); the others need none.
+  virtual bool WantsHeaders(std::string_view target) const = 0;
+};
+
+}  // namespace keep::http
