@@ -12,7 +12,10 @@
 
 #include "access/policy.h"
 #include "common/encoding.h"
+#include "common/names.h"
 #include "common/time.h"
+
+#include <boost/asio/ip/address.hpp>
 
 namespace keep::keepd {
 namespace {
@@ -221,6 +224,13 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   b.Duration("lockdown.window", &c.api.lockdown.window_s, 1, 1);
   b.Str("lockdown.action", &c.lockdown_action);
   b.Bool("metrics.require_token", &c.api.metrics_require_token);
+  b.Bool("keas.enabled", &c.keas.enabled);
+  b.Str("keas.address", &c.keas.address);
+  b.Int("keas.port", &c.keas.port, 0, 65535);
+  b.Bool("keas.tls", &c.keas.tls);
+  b.Bool("keas.allow_plain_http", &c.keas.allow_plain_http);
+  b.Str("keas.key", &c.keas.key);
+  b.StrList("keas.policies", &c.api.guard.keas_policies);
   b.Bool("aws.enabled", &c.api.aws.enabled);
   b.Str("aws.region", &c.api.aws.region);
   b.Str("aws.account_id", &c.api.aws.account_id);
@@ -279,6 +289,18 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
     return b.Err("lockdown.action", "must be \"revoke\" (lock the identity) or \"seal\"");
   }
   c.api.lockdown.seal = c.lockdown_action == "seal";
+  if (c.keas.enabled) {
+    boost::system::error_code ec;
+    const auto addr = boost::asio::ip::make_address(c.keas.address, ec);
+    if (ec) return b.Err("keas.address", "must be an IP address");
+    if (!c.keas.tls && !addr.is_loopback() && !c.keas.allow_plain_http) {
+      return b.Err("keas.tls",
+                   "plain HTTP is allowed only on a loopback address or with "
+                   "allow_plain_http = true (keas.kmi clients send the key encrypting key in the "
+                   "request body)");
+    }
+    if (Status st = ValidateKeyName(c.keas.key); !st.ok()) return b.Err("keas.key", st.message());
+  }
   {
     const std::string& a = c.api.aws.account_id;
     if (a.size() != 12 ||

@@ -9,6 +9,7 @@
 
 #include "audit/trail.h"
 #include "http/api.h"
+#include "http/keas_door.h"
 #include "http/server.h"
 #include "keep/result.h"
 
@@ -17,6 +18,7 @@ namespace keep::keepd {
 struct Config {
   http::ServerOptions server;
   http::ApiOptions api;
+  http::KeasOptions keas;  // [keas]: the keas.kmi door's listener
   // server.max_connections before resolution: 0 derives it from the open-file limit
   // (main.cc, ResolveConnectionLimit).
   int max_connections = 0;

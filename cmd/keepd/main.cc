@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/output_file.h"
 #include "config.h"
+#include "http/keas_door.h"
 #include "http/server.h"
 #include "http/tls.h"
 #include "seal/dev_file_seal.h"
@@ -218,6 +219,14 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
   api_options.version = KEEP_VERSION;
   http::Api api(svc, *audit, api_options);
   http::Server server(api, tls.get(), server_options);
+  // The keas.kmi door on its own port, with the same Gate (docs/operations.md, "keas.kmi").
+  std::optional<http::KeasDoor> keas;
+  size_t keas_listener = 0;
+  if (cfg.keas.enabled) {
+    keas.emplace(svc, api.gate(), cfg.keas, /*async_audit=*/true);
+    keas_listener = server.AddListener(*keas, cfg.keas.tls ? tls.get() : nullptr, cfg.keas.address,
+                                       cfg.keas.port);
+  }
   // SIGHUP: the operator has acted (for instance corrected the HSM PIN file): try the
   // automatic unseal again, which also resumes retries stopped after a refused PIN.
   server.OnSignal(SIGHUP, [&svc] {
@@ -231,7 +240,16 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
   });
   KEEP_RETURN_IF_ERROR(server.Listen());
   log::Info("keepd listening on https://{}:{}", cfg.server.address, server.port());
+  if (keas) {
+    log::Info("keas.kmi door listening on {}://{}:{}", cfg.keas.tls ? "https" : "http",
+              cfg.keas.address, server.port(keas_listener));
+  }
   if (!ready_file.empty()) {
+    if (keas) {  // beside the ready file: the keas door's port (written first)
+      const std::string kp = std::to_string(server.port(keas_listener)) + "\n";
+      KEEP_RETURN_IF_ERROR(
+          OutputFile::WriteWhole(ready_file + ".keas", AsBytes(kp), {.mode = 0644}));
+    }
     const std::string port = std::to_string(server.port());
     KEEP_RETURN_IF_ERROR(OutputFile::WriteWhole(ready_file, AsBytes(port + "\n"), {.mode = 0644}));
   }

@@ -19,6 +19,12 @@ Result<Identity> Guard::Authenticate(const Credentials& c) const {
     return Unauthenticated(
         "the client certificate is not mapped to an identity ([[auth.certificate]])");
   }
+  if (c.door == "keas") {
+    if (options_.keas_policies.empty()) {
+      return Unauthenticated("the keas.kmi door has no policies for its callers ([keas] policies)");
+    }
+    return Identity{"keas:anonymous", "keas:anonymous", options_.keas_policies, "", 0};
+  }
   if (options_.anonymous) {
     return Identity{"anonymous", "anonymous", options_.anonymous_policies, "", 0};
   }

@@ -40,6 +40,9 @@ struct GuardOptions {
   bool anonymous = false;  // requests without credentials get the "anonymous" identity
   std::vector<std::string> anonymous_policies;
   std::vector<CertIdentity> certificates;
+  // The keas.kmi door: its clients present no credential; without a client certificate they
+  // are "keas:anonymous" with these policies (none: refused).
+  std::vector<std::string> keas_policies;
 };
 
 // What the transport knows about the caller.
@@ -48,6 +51,8 @@ struct Credentials {
   std::optional<std::string_view> bearer;
   std::string_view cert_subject;      // empty: no verified client certificate
   std::string_view cert_spki_sha256;  // hex
+  // The door asking when it is not the native API's ("keas"): its anonymous identity.
+  std::string_view door;
 };
 
 class Guard {

@@ -86,6 +86,9 @@ class Api final : public Door {
   // requests are served.
   void SetServerStats(std::function<ServerStats()> f) { server_stats_ = std::move(f); }
 
+  // The Gate every door walks (the keas door on its own listener shares this one).
+  access::Gate& gate() { return gate_; }
+
   // One request's state through the pipeline (api_internal.h).
   struct Call;
 

@@ -204,7 +204,9 @@ struct Server::Impl {
     if (!rec) remote = ep.address().to_string();
     if (!l.ssl) {  // plain HTTP (a door on loopback, or allowed explicitly)
       beast::tcp_stream stream(std::move(sock));
-      co_await Serve(l.handler, stream, remote, PeerCertificate{});
+      // Named, not a temporary: GCC 12 destroys temporaries in a co_await's arguments twice.
+      const PeerCertificate none;
+      co_await Serve(l.handler, stream, remote, none);
       beast::error_code sec;
       stream.socket().shutdown(tcp::socket::shutdown_send, sec);
       co_return;
@@ -215,7 +217,8 @@ struct Server::Impl {
     auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server,
                                                  asio::as_tuple(use_awaitable));
     if (hec) co_return;
-    co_await Serve(l.handler, stream, remote, PeerOf(stream.native_handle()));
+    const PeerCertificate peer = PeerOf(stream.native_handle());
+    co_await Serve(l.handler, stream, remote, peer);
     beast::get_lowest_layer(stream).expires_after(1s);
     co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
   }
@@ -223,7 +226,7 @@ struct Server::Impl {
   // Requests on one connection, until it closes, fails or keepd drains.
   template <class Stream>
   awaitable<void> Serve(Door& api, Stream& stream, const std::string& remote,
-                        const PeerCertificate peer) {
+                        const PeerCertificate& peer) {
     Buffer buffer;
     bool first = true;
     while (!draining) {

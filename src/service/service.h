@@ -114,6 +114,17 @@ class Service final : private Custody::Contents {
   // alias/<its name>). Errors: not_found, sealed.
   Result<std::string> ResolveAlias(std::string_view alias);
 
+  // keas.kmi data keys (the keas door; http/keas_door.h): sealed entries under the barrier
+  // at "keas/<id>", and legacy entries imported from a keas.kmi master at
+  // "keas-legacy/<md5 hex>" until first use. Errors: already_exists, sealed.
+  Status KeasPut(std::string_view id, ByteView sealed);
+  Result<std::optional<crypto::SecretBytes>> KeasGet(std::string_view id);
+  Result<size_t> KeasCount();
+  Status KeasPutLegacy(std::string_view md5_hex, ByteView blob);
+  Result<std::optional<crypto::SecretBytes>> KeasGetLegacy(std::string_view md5_hex);
+  // Replaces a legacy entry by its re-protected form, in one transaction.
+  Status KeasReplaceLegacy(std::string_view md5_hex, std::string_view id, ByteView sealed);
+
   // Cryptographic operations
   Result<EncryptResult> Encrypt(const RequestContext& ctx, std::string_view key, ByteView plaintext,
                                 const format::EncryptionContext& context,
