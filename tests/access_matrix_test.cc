@@ -198,6 +198,7 @@ TEST_F(AccessMatrix, EveryRoleAgainstEveryEndpoint) {
       {"token lookup self", "GET", "/v1/auth/tokens/self", "", 200, "DAAAAA"},
       {"aws key create", "POST", "/v1/auth/aws-keys", "{}", 201, "DDDADA"},
       {"aws key list", "GET", "/v1/auth/aws-keys", "", 200, "DDDADA"},
+      {"keas import", "POST", "/v1/keas/import", R"({"entries":[]})", 200, "DDDADA"},
       {"aws key revoke", "DELETE", "/v1/auth/aws-keys/KEEPNONEXISTENT00000", "", 404, "DDDADA"},
       {"policy list", "GET", "/v1/sys/policies", "", 200, "DDDADA"},
       {"policy read", "GET", "/v1/sys/policies/staff", "", 200, "DDDADA"},

@@ -102,5 +102,44 @@ TEST_F(KeasDoor, PoliciesBudgetsAndLockdownApply) {
   EXPECT_NE(r.err.find("403"), std::string::npos) << r.err;
 }
 
+// A keas.kmi master's storage directory, imported: the applications' key encrypting keys
+// resolve to the same data keys through keep, their old data still decrypts, and each
+// entry is re-protected in keep's format on first use.
+TEST_F(KeasDoor, AnImportedMasterKeepsEveryApplicationsDataKeys) {
+  Start(/*tls=*/false);
+  const std::string master =
+      "/usr/bin/python3 " + fs::current_path().string() + "/tests/interop/keas_master.py";
+  auto r = Shell(server_->dir(), master + " storage app 3", CliEnv(*server_));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Old data, encrypted the way keas.kmi's clients do with the data key.
+  r = Shell(server_->dir(), "touch storage/README.txt && $KEEP import keas-kmi storage",
+            CliEnv(*server_));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "imported 3 keas.kmi entries from storage\n");
+  EXPECT_EQ(Trimmed(Sh("status").out), "KMS server holding 3 keys");
+  for (int i = 0; i < 3; ++i) {
+    const std::string n = std::to_string(i);
+    const std::string want = Trimmed(Slurp(server_->dir() + "/app/datakey-" + n + ".hex"));
+    r = Sh("key app/kek-" + n + ".pem");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(Trimmed(r.out), want) << "entry " << i;
+    // Re-protected: the second time comes from keep's own entry, still the same key.
+    EXPECT_EQ(Trimmed(Sh("key app/kek-" + n + ".pem").out), want);
+  }
+  EXPECT_EQ(Trimmed(Sh("status").out), "KMS server holding 3 keys");
+  // Data encrypted with an imported key keeps decrypting with the client's scheme.
+  r = Sh("encrypt app/kek-1.pem 'from before'");
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(Sh("decrypt app/kek-1.pem " + Trimmed(r.out)).out, "from before");
+  const std::string trail = Slurp(server_->audit_path());
+  EXPECT_NE(trail.find("imported entry re-protected"), std::string::npos);
+  EXPECT_NE(trail.find(R"("operation":"keas.import")"), std::string::npos);
+  // A key encrypting key from elsewhere finds nothing; a bad directory is refused.
+  r = Shell(server_->dir(), master + " other app2 1", CliEnv(*server_));
+  EXPECT_NE(Sh("key app2/kek-0.pem").exit_code, 0);
+  r = Shell(server_->dir(), "$KEEP import keas-kmi nowhere", CliEnv(*server_));
+  EXPECT_EQ(r.exit_code, 2);
+}
+
 }  // namespace
 }  // namespace keep::testing

@@ -249,6 +249,12 @@ struct AwsKeyInfo {
   std::optional<std::string> expires_at;  // absent: never
 };
 
+// One entry of a keas.kmi master's storage: "<md5>.dek" and its bytes.
+struct KeasEntry {
+  std::string md5;  // 32 lowercase hex digits (the file name without ".dek")
+  std::string dek;  // the file's bytes (the data key under RSA PKCS#1 v1.5)
+};
+
 struct LockedIdentity {
   std::string identity, reason, locked_at;
 };
@@ -331,6 +337,9 @@ class Client {
   Result<AwsKeyInfo> CreateAwsKey(const NewToken& key, CallOptions o = {});
   Result<std::vector<AwsKeyInfo>> ListAwsKeys(CallOptions o = {});
   Status RevokeAwsKey(std::string_view access_key_id, CallOptions o = {});
+
+  // Imports keas.kmi master entries (at most 1000 per call); returns how many. Needs `sys`.
+  Result<int64_t> ImportKeasEntries(std::span<const KeasEntry> entries, CallOptions o = {});
 
   // Policies.
   Result<std::vector<std::string>> ListPolicies(CallOptions o = {});

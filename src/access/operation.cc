@@ -41,6 +41,7 @@ constexpr OperationSpec kSpecs[] = {
     {O::kAuditHash, "audit.hash", {false, kSysCapAudit}, true, false, true, kX},
     {O::kAwsKeyCreate, "aws_key.create", {false, kSysCapTokens}, true, false, true, kX},
     {O::kAwsKeyManage, "aws_key.manage", {false, kSysCapTokens}, true, false, true, kX},
+    {O::kKeasImport, "keas.import", {false, kSysCapSys}, true, false, true, kX},
 };
 
 constexpr bool InEnumOrder() {
@@ -50,7 +51,7 @@ constexpr bool InEnumOrder() {
   return true;
 }
 static_assert(InEnumOrder(), "kSpecs must list every Operation in enum order");
-static_assert(std::size(kSpecs) == static_cast<size_t>(O::kAwsKeyManage) + 1,
+static_assert(std::size(kSpecs) == static_cast<size_t>(O::kKeasImport) + 1,
               "kSpecs must list every Operation");
 
 }  // namespace

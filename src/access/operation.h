@@ -45,6 +45,7 @@ enum class Operation {
   kAuditHash,     // HMAC of a value with the trail key, the checkpoint public key
   kAwsKeyCreate,  // an AWS access key (the AWS KMS door's credential)
   kAwsKeyManage,  // list and revoke AWS access keys
+  kKeasImport,    // import a keas.kmi master's entries
 };
 
 // Rate-limit classes.

@@ -219,6 +219,7 @@ int Run(int argc, char** argv) {
   AddKeyCommands(app, ctx, rc);
   AddCryptoCommands(app, ctx, rc);
   AddAccessCommands(app, ctx, rc);
+  AddImportCommands(app, ctx, rc);
   AddFileCommands(app, ctx, rc);
   AddKeygenCommand(app, ctx, rc);
   if (!CheckCommands(app, argc, argv)) return 2;

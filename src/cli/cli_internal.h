@@ -117,6 +117,8 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc);
 // A private key (PEM) from a file; a passphrase comes from KEEP_PASSPHRASE,
 // --passphrase-file or a prompt. Errors: usage naming the file.
 Result<crypto::PrivateKey> LoadIdentity(const std::string& path);
+// keep import keas-kmi (cli_import.cc).
+void AddImportCommands(CLI::App& app, Context& ctx, int& rc);
 // token, policy, lockdown, audit (cli_access.cc).
 void AddAccessCommands(CLI::App& app, Context& ctx, int& rc);
 

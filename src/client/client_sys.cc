@@ -241,6 +241,25 @@ Status Client::RevokeAwsKey(std::string_view id, CallOptions o) {
   return Call("DELETE", "/v1/auth/aws-keys/" + std::string(id), "", false, o).status();
 }
 
+Result<int64_t> Client::ImportKeasEntries(std::span<const KeasEntry> entries, CallOptions o) {
+  if (entries.size() > 1000) return InvalidArgument("at most 1000 entries per call");
+  BodyWriter b;
+  b.BeginArray("entries");
+  for (const auto& e : entries) {
+    b.BeginItem();
+    b.Str("md5", e.md5);
+    b.Base64("dek", e.dek);
+    b.EndItem();
+  }
+  b.EndArray();
+  // Storing the same entries again changes nothing: safe to retry.
+  KEEP_ASSIGN_OR_RETURN(auto r, Call("POST", "/v1/keas/import", b.Done(), true, o));
+  KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "keas import"));
+  const int64_t n = a.Int("imported");
+  KEEP_RETURN_IF_ERROR(a.status());
+  return n;
+}
+
 Result<std::vector<std::string>> Client::ListPolicies(CallOptions o) {
   KEEP_ASSIGN_OR_RETURN(auto r, Call("GET", "/v1/sys/policies", "", true, o));
   KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "policy list"));

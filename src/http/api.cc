@@ -157,6 +157,8 @@ HttpResponse Api::Run(Call& call) {
       return AwsKeyCreate(call);
     case Handler::kAwsKeyRevoke:
       return AwsKeyRevoke(call);
+    case Handler::kKeasImport:
+      return KeasImport(call);
     case Handler::kKeyList:
       return KeyList(call);
     case Handler::kKeyCreate:

@@ -130,6 +130,7 @@ class Api final : public Door {
   HttpResponse AwsKeyList(Call& call);
   HttpResponse AwsKeyCreate(Call& call);
   HttpResponse AwsKeyRevoke(Call& call);
+  HttpResponse KeasImport(Call& call);
   HttpResponse KeyList(Call& call);
   HttpResponse KeyCreate(Call& call);
   HttpResponse KeyRead(Call& call);

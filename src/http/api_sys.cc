@@ -260,4 +260,39 @@ HttpResponse Api::RekeyUpdate(Call& call) {
   return SharesResponse(r->shares, std::move(st), nullptr);
 }
 
+// keas.kmi master entries (`keep import keas-kmi`): stored as they are, under the barrier,
+// until the key encrypting key that opens each is presented to the keas door.
+HttpResponse Api::KeasImport(Call& call) {
+  ParsedBody body;
+  if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
+  auto o = AsObject(body.value(), {"entries"});
+  if (!o.ok()) return Err(call, o.status());
+  const json::value* entries = (*o)->if_contains("entries");
+  if (entries == nullptr || !entries->is_array() || entries->get_array().size() > 1000) {
+    return Err(call, InvalidArgument("'entries' must be an array of at most 1000 entries"));
+  }
+  // Every entry is checked before any is stored: a bad batch stores nothing.
+  std::vector<std::pair<std::string, crypto::SecretBytes>> checked;
+  for (const auto& e : entries->get_array()) {
+    auto eo = AsObject(e, {"md5", "dek"}, "an entry");
+    if (!eo.ok()) return Err(call, eo.status());
+    auto md5 = ReqString(**eo, "md5");
+    if (!md5.ok()) return Err(call, md5.status());
+    bool hex = md5->size() == 32;
+    for (char c : *md5) hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    if (!hex) return Err(call, InvalidArgument("'md5' must be 32 lowercase hex digits"));
+    auto dek = ReqBase64(**eo, "dek");
+    if (!dek.ok()) return Err(call, dek.status());
+    if (dek->size() < 64 || dek->size() > 1024) {
+      return Err(call, InvalidArgument("'dek' must be an RSA block of 64 to 1024 bytes"));
+    }
+    checked.emplace_back(std::string(*md5), std::move(*dek));
+  }
+  for (const auto& [md5, dek] : checked) {
+    if (Status st = service_.KeasPutLegacy(md5, dek.view()); !st.ok()) return Err(call, st);
+  }
+  call.event.items = static_cast<uint32_t>(checked.size());
+  return JsonResponse(200, json::serialize(json::object{{"imported", checked.size()}}));
+}
+
 }  // namespace keep::http

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "crypto/aead.h"
 #include "crypto/kdf.h"
+#include "crypto/legacy.h"
 #include "crypto/pubkey.h"
 #include "crypto/random.h"
 #include "format/context.h"
@@ -189,14 +190,43 @@ Result<SecretString> KeasDoor::New(Call& call) {
   const std::string id = IdOf(pem.view());
   call.event.target = "keas:" + id.substr(0, 16);
   KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes data_key, crypto::RandomSecret(kDataKeySize));
-  // Inner layer: under the PEM's key, bound to the id.
-  KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes k, PemKey(pem.view()));
-  crypto::SecretBytes inner(crypto::kAeadNonceSize + kDataKeySize + crypto::kAeadTagSize);
+  KEEP_ASSIGN_OR_RETURN(const std::string sealed, Seal(call, pem.view(), id, data_key));
+  KEEP_RETURN_IF_ERROR(service_.KeasPut(id, AsBytes(sealed)));
+  return SecretString(AsChars(pem.view()));
+}
+
+Result<SecretString> KeasDoor::Key(Call& call) {
+  const ByteView pem = AsBytes(call.req.body.view());
+  if (pem.empty()) return NotFound("Key not found");
+  const std::string id = IdOf(pem);
+  call.event.target = "keas:" + id.substr(0, 16);
+  KEEP_ASSIGN_OR_RETURN(auto stored, service_.KeasGet(id));
+  if (!stored) return Legacy(call, pem, id);
+  KEEP_RETURN_IF_ERROR(gate_.CountDecrypts(call, 1));
+  auto inner = service_.Decrypt(call.ctx, options_.key, AsChars(stored->view()), ContextOf(id));
+  if (!inner.ok()) return inner.status();
+  call.event.version = inner->version;
+  if (inner->plaintext.size() <= crypto::kAeadNonceSize + crypto::kAeadTagSize) {
+    return DataLoss("a keas entry is malformed");
+  }
+  KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes k, PemKey(pem));
+  SecretString out(inner->plaintext.size() - crypto::kAeadNonceSize - crypto::kAeadTagSize, '\0');
+  KEEP_RETURN_IF_ERROR(
+      crypto::AeadOpen(crypto::AeadAlgorithm::kAesGcm, k.view(),
+                       inner->plaintext.view().first(crypto::kAeadNonceSize), AsBytes(id),
+                       inner->plaintext.view().subspan(crypto::kAeadNonceSize),
+                       std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size())));
+  return out;
+}
+
+Result<std::string> KeasDoor::Seal(Call& call, ByteView pem, const std::string& id,
+                                   const crypto::SecretBytes& data_key) {
+  KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes k, PemKey(pem));
+  crypto::SecretBytes inner(crypto::kAeadNonceSize + data_key.size() + crypto::kAeadTagSize);
   KEEP_RETURN_IF_ERROR(crypto::RandomFill(inner.mutable_view().first(crypto::kAeadNonceSize)));
   KEEP_RETURN_IF_ERROR(crypto::AeadSeal(
       crypto::AeadAlgorithm::kAesGcm, k.view(), inner.view().first(crypto::kAeadNonceSize),
       AsBytes(id), data_key.view(), inner.mutable_view().subspan(crypto::kAeadNonceSize)));
-  // Outer layer: a keep ciphertext under the keas key (made the first time).
   auto outer = service_.Encrypt(call.ctx, options_.key, inner.view(), ContextOf(id));
   if (!outer.ok() && outer.status().reason() == "not_found") {
     keys::CreateKeyOptions o;
@@ -209,32 +239,29 @@ Result<SecretString> KeasDoor::New(Call& call) {
   }
   if (!outer.ok()) return outer.status();
   call.event.version = outer->version;
-  KEEP_RETURN_IF_ERROR(service_.KeasPut(id, AsBytes(outer->ciphertext)));
-  return SecretString(AsChars(pem.view()));
+  return std::move(outer->ciphertext);
 }
 
-Result<SecretString> KeasDoor::Key(Call& call) {
-  const ByteView pem = AsBytes(call.req.body.view());
-  if (pem.empty()) return NotFound("Key not found");
-  const std::string id = IdOf(pem);
-  call.event.target = "keas:" + id.substr(0, 16);
-  KEEP_ASSIGN_OR_RETURN(auto stored, service_.KeasGet(id));
-  if (!stored) return NotFound("Key not found");
+// An entry imported from a keas.kmi master (`keep import keas-kmi`): found by the MD5 of
+// the PEM as keas.kmi named it, opened once with the PEM (its passphrase is keas.kmi's),
+// then re-protected in keep's format and the legacy entry deleted, in one transaction.
+// Every failure is "Key not found", whatever went wrong (no padding oracle).
+Result<SecretString> KeasDoor::Legacy(Call& call, ByteView pem, const std::string& id) {
+  const Status unknown = NotFound("Key not found");
+  const std::string md5 = crypto::Md5HexLegacy(pem);
+  if (md5.empty()) return unknown;
+  KEEP_ASSIGN_OR_RETURN(auto blob, service_.KeasGetLegacy(md5));
+  if (!blob) return unknown;
   KEEP_RETURN_IF_ERROR(gate_.CountDecrypts(call, 1));
-  auto inner = service_.Decrypt(call.ctx, options_.key, AsChars(stored->view()), ContextOf(id));
-  if (!inner.ok()) return inner.status();
-  call.event.version = inner->version;
-  if (inner->plaintext.size() != crypto::kAeadNonceSize + kDataKeySize + crypto::kAeadTagSize) {
-    return DataLoss("a keas entry is malformed");
-  }
-  KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes k, PemKey(pem));
-  SecretString out(kDataKeySize, '\0');
-  KEEP_RETURN_IF_ERROR(
-      crypto::AeadOpen(crypto::AeadAlgorithm::kAesGcm, k.view(),
-                       inner->plaintext.view().first(crypto::kAeadNonceSize), AsBytes(id),
-                       inner->plaintext.view().subspan(crypto::kAeadNonceSize),
-                       std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size())));
-  return out;
+  auto kek = crypto::ParsePrivateKeyPem(AsChars(pem), AsBytes(kPassphrase));
+  if (!kek.ok()) return unknown;
+  auto data_key = crypto::RsaPkcs1v15DecryptLegacy(*kek, blob->view());
+  if (!data_key.ok() || data_key->empty() || data_key->size() > 512) return unknown;
+  KEEP_ASSIGN_OR_RETURN(const std::string sealed, Seal(call, pem, id, *data_key));
+  KEEP_RETURN_IF_ERROR(service_.KeasReplaceLegacy(md5, id, AsBytes(sealed)));
+  log::Info("keas: re-protected an imported keas.kmi entry ({})", id.substr(0, 16));
+  call.event.detail += " (imported entry re-protected)";
+  return SecretString(AsChars(data_key->view()));
 }
 
 Result<std::string> KeasDoor::Count(Call&) {

@@ -59,6 +59,10 @@ class KeasDoor final : public Door {
   Result<SecretString> New(Call& call);
   Result<SecretString> Key(Call& call);
   Result<std::string> Count(Call& call);
+  Result<SecretString> Legacy(Call& call, ByteView pem, const std::string& id);
+  // The sealed entry of `data_key` for the PEM (the keas key made on first use).
+  Result<std::string> Seal(Call& call, ByteView pem, const std::string& id,
+                           const crypto::SecretBytes& data_key);
   HttpResponse Finish(Call& call, HttpResponse response);
   std::string NextRequestId();
 

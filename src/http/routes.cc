@@ -36,6 +36,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/v1/auth/aws-keys", O::kAwsKeyCreate, KeyFrom::kNone, H::kAwsKeyCreate},
     {"DELETE", "/v1/auth/aws-keys/{access_key_id}", O::kAwsKeyManage, KeyFrom::kNone,
      H::kAwsKeyRevoke},
+    {"POST", "/v1/keas/import", O::kKeasImport, KeyFrom::kNone, H::kKeasImport},
     {"GET", "/v1/keys", O::kKeyList, KeyFrom::kNone, H::kKeyList},
     {"POST", "/v1/keys", O::kKeyCreate, KeyFrom::kHandler, H::kKeyCreate},
     {"GET", "/v1/keys/{key}", O::kKeyRead, KeyFrom::kPath, H::kKeyRead},

@@ -49,6 +49,7 @@ enum class Handler {
   kAwsKeyList,
   kAwsKeyCreate,
   kAwsKeyRevoke,
+  kKeasImport,
   kTokenLookup,
   kTokenRevoke,
   kKeyList,
