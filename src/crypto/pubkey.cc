@@ -146,11 +146,15 @@ Result<PrivateKey> GeneratePrivateKey(KeyType type, int rsa_bits) {
   return PrivateFromKey(Share(raw));
 }
 
-Result<SecretBytes> PrivateKeyPem(const PrivateKey& key, ByteView passphrase) {
+Result<SecretBytes> PrivateKeyPem(const PrivateKey& key, ByteView passphrase, PemKdf kdf) {
   OsslPtr<BIO> bio(BIO_new(BIO_s_secmem()));
   int ok = 0;
   if (bio && passphrase.empty()) {
     ok = PEM_write_bio_PKCS8PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  } else if (bio && kdf == PemKdf::kPbkdf2) {
+    ok = PEM_write_bio_PKCS8PrivateKey(bio.get(), key.get(), EVP_aes_256_cbc(),
+                                       reinterpret_cast<const char*>(passphrase.data()),
+                                       static_cast<int>(passphrase.size()), nullptr, nullptr);
   } else if (bio) {
     // PBES2 with scrypt (RFC 7914 §7) rather than OpenSSL's default PBKDF2 with 2,048
     // iterations: N = 2^14, r = 8 (16 MiB, the most OpenSSL readers accept by default)

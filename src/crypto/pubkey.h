@@ -75,7 +75,13 @@ Result<PrivateKey> GeneratePrivateKey(KeyType type, int rsa_bits = 3072);
 // PEM encodings: PKCS#8 private key (when `passphrase` is non-empty, encrypted with PBES2:
 // scrypt N=2^14 r=8 p=8 + AES-256-CBC, which `openssl pkcs8` and python3-cryptography read)
 // and SubjectPublicKeyInfo public key.
-Result<SecretBytes> PrivateKeyPem(const PrivateKey& key, ByteView passphrase = {});
+// `kdf` kPbkdf2 (OpenSSL's default PBES2: PBKDF2-HMAC-SHA256, 2,048 iterations) only where
+// the passphrase is not a secret and the encryption is a format requirement (the keas.kmi
+// door's PEMs, whose passphrase is keas.kmi's published one): scrypt's cost buys nothing
+// there.
+enum class PemKdf { kScrypt, kPbkdf2 };
+Result<SecretBytes> PrivateKeyPem(const PrivateKey& key, ByteView passphrase = {},
+                                  PemKdf kdf = PemKdf::kScrypt);
 std::string PublicKeyPem(const PublicKey& key);
 
 // Encrypts `plaintext` to `recipient` (format above).

@@ -186,7 +186,7 @@ Result<SecretString> KeasDoor::New(Call& call) {
   KEEP_ASSIGN_OR_RETURN(const crypto::PrivateKey kek,
                         crypto::GeneratePrivateKey(crypto::KeyType::kRsa, 2048));
   KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes pem,
-                        crypto::PrivateKeyPem(kek, AsBytes(kPassphrase)));
+                        crypto::PrivateKeyPem(kek, AsBytes(kPassphrase), crypto::PemKdf::kPbkdf2));
   const std::string id = IdOf(pem.view());
   call.event.target = "keas:" + id.substr(0, 16);
   KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes data_key, crypto::RandomSecret(kDataKeySize));
