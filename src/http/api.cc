@@ -221,15 +221,23 @@ HttpResponse Api::Finish(Call& call, HttpResponse response) {
     }
     call.event.operation = std::string(call.req.method.substr(0, 10)) + " " + shown;
   }
-  if (options_.async_audit) {
-    response.audit_ticket = gate_.RecordAsync(call, response.status, response.error_code);
+  return FinishAudited(gate_, call, response.status, std::move(response), options_.async_audit,
+                       call.request_id,
+                       [&](HttpResponse& r) { return AuditFailed(r, call.request_id); });
+}
+
+HttpResponse FinishAudited(access::Gate& gate, access::Passage& p, int status,
+                           HttpResponse response, bool async, std::string_view request_id,
+                           const std::function<HttpResponse(HttpResponse&)>& failed) {
+  if (async) {
+    response.audit_ticket = gate.RecordAsync(p, status, response.error_code);
     if (!response.audit_ticket->done() || response.audit_ticket->status().ok()) return response;
   }
   Status s = response.audit_ticket ? response.audit_ticket->status()
-                                   : gate_.Record(call, response.status, response.error_code);
+                                   : gate.Record(p, status, response.error_code);
   if (!s.ok()) {
-    log::Error("audit append failed for {}: {}", call.request_id, s.ToString());
-    return AuditFailed(response, call.request_id);
+    log::Error("audit append failed for {}: {}", request_id, s.ToString());
+    return failed(response);
   }
   return response;
 }

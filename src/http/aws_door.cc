@@ -8,6 +8,7 @@
 #include "common/names.h"
 #include "common/time.h"
 #include "http/aws_internal.h"
+#include "http/door.h"
 #include "http/errors.h"
 
 namespace keep::http {
@@ -399,22 +400,17 @@ std::optional<HttpResponse> AwsDoor::Screen(HttpRequest& head) {
 HttpResponse AwsDoor::Finish(Call& call, HttpResponse response) {
   response.headers.emplace_back("x-amzn-RequestId", call.request_id);
   response.headers.emplace_back("X-Request-Id", call.request_id);
-  if (async_audit_) {
-    // The server sends the answer once the record is written (group commit), or
-    // Api::AuditFailed's answer instead.
-    response.audit_ticket = gate_.RecordAsync(call, call.audit_status, response.error_code);
-    if (!response.audit_ticket->done() || response.audit_ticket->status().ok()) return response;
-  }
-  Status s = response.audit_ticket ? response.audit_ticket->status()
-                                   : gate_.Record(call, call.audit_status, response.error_code);
-  if (!s.ok()) {
-    log::Error("audit append failed for {}: {}", call.request_id, s.ToString());
-    response.body.Wipe();
-    response = AwsErr(call, s);
-    response.headers.emplace_back("x-amzn-RequestId", call.request_id);
-    response.headers.emplace_back("X-Request-Id", call.request_id);
-  }
-  return response;
+  return FinishAudited(gate_, call, call.audit_status, std::move(response), async_audit_,
+                       call.request_id, [&](HttpResponse& r) {
+                         r.body.Wipe();
+                         HttpResponse failed =
+                             AwsErr(call, Unavailable("audit_unavailable",
+                                                      "the request was refused because its audit "
+                                                      "record could not be written"));
+                         failed.headers.emplace_back("x-amzn-RequestId", call.request_id);
+                         failed.headers.emplace_back("X-Request-Id", call.request_id);
+                         return failed;
+                       });
 }
 
 Status AwsDoor::Authorize(Call& call, access::Operation op, std::string_view key) {

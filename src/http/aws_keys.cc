@@ -144,13 +144,8 @@ HttpResponse AwsDoor::CreateKey(Call& call) {
 
 HttpResponse AwsDoor::DescribeKey(Call& call) {
   if (Status st = Fields(call, {"KeyId", "GrantTokens"}); !st.ok()) return AwsErr(call, st);
-  auto id = Req(*call.in, "KeyId");
-  if (!id.ok()) return AwsErr(call, id.status());
-  auto key = ResolveKey(*id);
+  auto key = KeyOf(call, access::Operation::kKeyRead);
   if (!key.ok()) return AwsErr(call, key.status());
-  if (Status st = Authorize(call, access::Operation::kKeyRead, *key); !st.ok()) {
-    return AwsErr(call, st);
-  }
   auto m = service_.GetKey(call.ctx, *key);
   if (!m.ok()) return AwsErr(call, m.status());
   return AwsOk(KeyMetadataJson(*m));
@@ -252,13 +247,8 @@ HttpResponse AwsDoor::ListAliases(Call& call) {
 
 HttpResponse AwsDoor::SetEnabled(Call& call, bool enabled) {
   if (Status st = Fields(call, {"KeyId"}); !st.ok()) return AwsErr(call, st);
-  auto id = Req(*call.in, "KeyId");
-  if (!id.ok()) return AwsErr(call, id.status());
-  auto key = ResolveKey(*id);
+  auto key = KeyOf(call, access::Operation::kKeyUpdate);
   if (!key.ok()) return AwsErr(call, key.status());
-  if (Status st = Authorize(call, access::Operation::kKeyUpdate, *key); !st.ok()) {
-    return AwsErr(call, st);
-  }
   keys::KeyPatch patch;
   patch.enabled = enabled;
   auto r = service_.UpdateKey(call.ctx, *key, patch);
@@ -267,13 +257,8 @@ HttpResponse AwsDoor::SetEnabled(Call& call, bool enabled) {
 
 HttpResponse AwsDoor::UpdateKeyDescription(Call& call) {
   if (Status st = Fields(call, {"KeyId", "Description"}); !st.ok()) return AwsErr(call, st);
-  auto id = Req(*call.in, "KeyId");
-  if (!id.ok()) return AwsErr(call, id.status());
-  auto key = ResolveKey(*id);
+  auto key = KeyOf(call, access::Operation::kKeyUpdate);
   if (!key.ok()) return AwsErr(call, key.status());
-  if (Status st = Authorize(call, access::Operation::kKeyUpdate, *key); !st.ok()) {
-    return AwsErr(call, st);
-  }
   auto desc = OptString(*call.in, "Description");
   if (!desc.ok()) return AwsErr(call, desc.status());
   if (!*desc) return AwsErr(call, InvalidArgument("Description is required"));
@@ -287,13 +272,8 @@ HttpResponse AwsDoor::ScheduleKeyDeletion(Call& call) {
   if (Status st = Fields(call, {"KeyId", "PendingWindowInDays"}); !st.ok()) {
     return AwsErr(call, st);
   }
-  auto id = Req(*call.in, "KeyId");
-  if (!id.ok()) return AwsErr(call, id.status());
-  auto key = ResolveKey(*id);
+  auto key = KeyOf(call, access::Operation::kKeyDelete);
   if (!key.ok()) return AwsErr(call, key.status());
-  if (Status st = Authorize(call, access::Operation::kKeyDelete, *key); !st.ok()) {
-    return AwsErr(call, st);
-  }
   auto days = OptInt(*call.in, "PendingWindowInDays");
   if (!days.ok()) return AwsErr(call, days.status());
   const int64_t d = days->value_or(30);
@@ -311,13 +291,8 @@ HttpResponse AwsDoor::ScheduleKeyDeletion(Call& call) {
 
 HttpResponse AwsDoor::CancelKeyDeletion(Call& call) {
   if (Status st = Fields(call, {"KeyId"}); !st.ok()) return AwsErr(call, st);
-  auto id = Req(*call.in, "KeyId");
-  if (!id.ok()) return AwsErr(call, id.status());
-  auto key = ResolveKey(*id);
+  auto key = KeyOf(call, access::Operation::kKeyDelete);
   if (!key.ok()) return AwsErr(call, key.status());
-  if (Status st = Authorize(call, access::Operation::kKeyDelete, *key); !st.ok()) {
-    return AwsErr(call, st);
-  }
   auto m = service_.CancelKeyDeletion(call.ctx, *key);
   if (!m.ok()) return AwsErr(call, m.status());
   return AwsOk(json::serialize(json::object{{"KeyId", KeyArn(*m)}}));
@@ -329,13 +304,8 @@ HttpResponse AwsDoor::SetRotation(Call& call, bool enabled) {
       !st.ok()) {
     return AwsErr(call, st);
   }
-  auto id = Req(*call.in, "KeyId");
-  if (!id.ok()) return AwsErr(call, id.status());
-  auto key = ResolveKey(*id);
+  auto key = KeyOf(call, access::Operation::kKeyUpdate);
   if (!key.ok()) return AwsErr(call, key.status());
-  if (Status st = Authorize(call, access::Operation::kKeyUpdate, *key); !st.ok()) {
-    return AwsErr(call, st);
-  }
   keys::KeyPatch patch;
   if (enabled) {
     auto days = OptInt(*call.in, "RotationPeriodInDays");
@@ -354,13 +324,8 @@ HttpResponse AwsDoor::SetRotation(Call& call, bool enabled) {
 
 HttpResponse AwsDoor::GetKeyRotationStatus(Call& call) {
   if (Status st = Fields(call, {"KeyId"}); !st.ok()) return AwsErr(call, st);
-  auto id = Req(*call.in, "KeyId");
-  if (!id.ok()) return AwsErr(call, id.status());
-  auto key = ResolveKey(*id);
+  auto key = KeyOf(call, access::Operation::kKeyRead);
   if (!key.ok()) return AwsErr(call, key.status());
-  if (Status st = Authorize(call, access::Operation::kKeyRead, *key); !st.ok()) {
-    return AwsErr(call, st);
-  }
   auto m = service_.GetKey(call.ctx, *key);
   if (!m.ok()) return AwsErr(call, m.status());
   const bool on = m->auto_rotate_period > 0;
@@ -401,13 +366,8 @@ HttpResponse AwsDoor::ListKeyRotations(Call& call) {
 
 HttpResponse AwsDoor::RotateKeyOnDemand(Call& call) {
   if (Status st = Fields(call, {"KeyId"}); !st.ok()) return AwsErr(call, st);
-  auto id = Req(*call.in, "KeyId");
-  if (!id.ok()) return AwsErr(call, id.status());
-  auto key = ResolveKey(*id);
+  auto key = KeyOf(call, access::Operation::kKeyRotate);
   if (!key.ok()) return AwsErr(call, key.status());
-  if (Status st = Authorize(call, access::Operation::kKeyRotate, *key); !st.ok()) {
-    return AwsErr(call, st);
-  }
   auto m = service_.RotateKey(call.ctx, *key);
   if (!m.ok()) return AwsErr(call, m.status());
   call.event.version = m->latest_version;

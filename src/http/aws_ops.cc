@@ -92,13 +92,8 @@ HttpResponse AwsDoor::Encrypt(Call& call) {
     return AwsErr(call, st);
   }
   const json::object& o = *call.in;
-  auto key_id = Req(o, "KeyId");
-  if (!key_id.ok()) return AwsErr(call, key_id.status());
-  auto key = ResolveKey(*key_id);
+  auto key = KeyOf(call, access::Operation::kEncrypt);
   if (!key.ok()) return AwsErr(call, key.status());
-  if (Status st = Authorize(call, access::Operation::kEncrypt, *key); !st.ok()) {
-    return AwsErr(call, st);
-  }
   if (Status st = CommonFields(o, {"EncryptionAlgorithm"}); !st.ok()) return AwsErr(call, st);
   auto plain = ReqBase64(o, "Plaintext");
   if (!plain.ok()) return AwsErr(call, plain.status());
@@ -245,13 +240,8 @@ HttpResponse AwsDoor::GenerateDataKey(Call& call, bool with_plaintext) {
     return AwsErr(call, st);
   }
   const json::object& o = *call.in;
-  auto key_id = Req(o, "KeyId");
-  if (!key_id.ok()) return AwsErr(call, key_id.status());
-  auto key = ResolveKey(*key_id);
+  auto key = KeyOf(call, access::Operation::kDataKey);
   if (!key.ok()) return AwsErr(call, key.status());
-  if (Status st = Authorize(call, access::Operation::kDataKey, *key); !st.ok()) {
-    return AwsErr(call, st);
-  }
   if (with_plaintext) {
     if (Status st = gate_.Allows(call.ctx.identity, access::Operation::kDataKeyPlaintext, *key);
         !st.ok()) {

@@ -6,9 +6,11 @@
 // from every server thread at once.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string_view>
 
+#include "access/gate.h"
 #include "http/message.h"
 #include "keep/status.h"
 
@@ -31,5 +33,13 @@ class Door {
   // that signs them); the others need none.
   virtual bool WantsHeaders(std::string_view target) const = 0;
 };
+
+// The end every door's request comes to: `p`'s audit record for `response` (keep's
+// `status` and the response's error code) — with `async`, as a ticket the server waits on
+// before sending (group commit), else written now. When the record cannot be written the
+// answer becomes `failed(response)` (fail closed: nothing is returned without its record).
+HttpResponse FinishAudited(access::Gate& gate, access::Passage& p, int status,
+                           HttpResponse response, bool async, std::string_view request_id,
+                           const std::function<HttpResponse(HttpResponse&)>& failed);
 
 }  // namespace keep::http

@@ -168,17 +168,9 @@ HttpResponse KeasDoor::Handle(HttpRequest& req) {
 
 HttpResponse KeasDoor::Finish(Call& call, HttpResponse response) {
   response.headers.emplace_back("X-Request-Id", call.request_id);
-  if (async_audit_) {
-    response.audit_ticket = gate_.RecordAsync(call, call.audit_status, response.error_code);
-    if (!response.audit_ticket->done() || response.audit_ticket->status().ok()) return response;
-  }
-  Status s = response.audit_ticket ? response.audit_ticket->status()
-                                   : gate_.Record(call, call.audit_status, response.error_code);
-  if (!s.ok()) {
-    log::Error("audit append failed for {}: {}", call.request_id, s.ToString());
-    return AuditFailed(response, call.request_id);
-  }
-  return response;
+  return FinishAudited(gate_, call, call.audit_status, std::move(response), async_audit_,
+                       call.request_id,
+                       [&](HttpResponse& r) { return AuditFailed(r, call.request_id); });
 }
 
 Result<SecretString> KeasDoor::New(Call& call) {
