@@ -82,7 +82,7 @@ cat <<INFO
     $KEEP_BIN audit verify --live $VAR/audit.log
 
   AWS SDKs and the AWS CLI (the AWS KMS API on the same port):
-    eval "\$($KEEP_BIN aws-key create)"; export AWS_DEFAULT_REGION=us-east-1 AWS_CA_BUNDLE=$VAR/tls/ca.pem
+    export \$($KEEP_BIN aws-key create) AWS_DEFAULT_REGION=us-east-1 AWS_CA_BUNDLE=$VAR/tls/ca.pem
     aws --endpoint-url https://127.0.0.1:$PORT kms describe-key --key-id alias/demo
 $KEAS
 INFO
