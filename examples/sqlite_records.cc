@@ -14,8 +14,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto client = ClientFromEnvironment();
-  keep::Envelope env(*client,
-                     {.key = argv[1], .partition_by = std::vector<std::string>{"table"}});
+  keep::Envelope env(*client, {.key = argv[1], .partition_by = std::vector<std::string>{"table"}});
   const int n = std::atoi(argv[3]);
   sqlite3* db = nullptr;
   if (sqlite3_open(argv[2], &db) != SQLITE_OK) return 1;

@@ -49,26 +49,6 @@ std::string CanonicalValue(std::string_view v) {
   return out;
 }
 
-bool Unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
-std::string UriEncode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (Unreserved(c) || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -100,7 +80,7 @@ std::string CanonicalQuery(std::string_view query) {
     const size_t eq = part.find('=');
     const std::string_view k = part.substr(0, eq);
     const std::string_view v = eq == std::string_view::npos ? "" : part.substr(eq + 1);
-    pairs.emplace_back(UriEncode(UriDecode(k), false), UriEncode(UriDecode(v), false));
+    pairs.emplace_back(PercentEncode(UriDecode(k), false), PercentEncode(UriDecode(v), false));
   }
   std::sort(pairs.begin(), pairs.end());
   std::string out;
@@ -295,7 +275,7 @@ Result<SigV4Claim> DecodeSigV4(const SigV4Request& r, const SigV4Expect& expect,
   canonical.reserve(256 + canonical_headers.size());
   canonical += r.method;
   canonical += '\n';
-  canonical += r.path.empty() ? std::string("/") : UriEncode(r.path, true);
+  canonical += r.path.empty() ? std::string("/") : PercentEncode(r.path, true);
   canonical += '\n';
   canonical += CanonicalQuery(r.query);
   canonical += '\n';

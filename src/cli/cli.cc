@@ -57,6 +57,18 @@ void Context::PrintJson(const json::value& v) {
   std::cout << "\n";
 }
 
+std::string Join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& e : v) out += (out.empty() ? "" : sep) + e;
+  return out;
+}
+
+json::array StringsJson(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& e : v) a.emplace_back(e);
+  return a;
+}
+
 json::object SecretBody() {
   return json::object(WipingJsonStorage());
 }
@@ -219,6 +231,7 @@ int Run(int argc, char** argv) {
   AddKeyCommands(app, ctx, rc);
   AddCryptoCommands(app, ctx, rc);
   AddAccessCommands(app, ctx, rc);
+  AddAwsKeyCommands(app, ctx, rc);
   AddImportCommands(app, ctx, rc);
   AddFileCommands(app, ctx, rc);
   AddKeygenCommand(app, ctx, rc);

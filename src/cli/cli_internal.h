@@ -117,6 +117,11 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc);
 // A private key (PEM) from a file; a passphrase comes from KEEP_PASSPHRASE,
 // --passphrase-file or a prompt. Errors: usage naming the file.
 Result<crypto::PrivateKey> LoadIdentity(const std::string& path);
+// `v` joined with `sep`, and as a JSON array of strings (for --format json).
+std::string Join(const std::vector<std::string>& v, const char* sep);
+json::array StringsJson(const std::vector<std::string>& v);
+// keep aws-key … (cli_aws.cc).
+void AddAwsKeyCommands(CLI::App& app, Context& ctx, int& rc);
 // keep import keas-kmi (cli_import.cc).
 void AddImportCommands(CLI::App& app, Context& ctx, int& rc);
 // token, policy, lockdown, audit (cli_access.cc).

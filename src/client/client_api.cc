@@ -4,6 +4,7 @@
 #include <string>
 
 #include "client/codec.h"
+#include "common/encoding.h"
 #include "common/names.h"
 #include "keep/client.h"
 
@@ -17,22 +18,6 @@ std::string KeyPath(std::string_view name, std::string_view op = {}) {
   std::string p = "/v1/keys/" + std::string(name);
   if (!op.empty()) p += "/" + std::string(op);
   return p;
-}
-
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 Result<KeyInfo> ReadKey(Answer& a) {

@@ -30,6 +30,9 @@ std::string Base64UrlEncode(ByteView data);
 Result<Bytes> Base64UrlDecode(std::string_view text);
 
 std::string HexEncode(ByteView data);
+// RFC 3986 percent-encoding: everything but the unreserved characters (A-Z a-z 0-9 - _ . ~),
+// and '/' when `keep_slash`, as %XX with upper-case hex (what URLs and AWS SigV4 expect).
+std::string PercentEncode(std::string_view s, bool keep_slash = false);
 Result<Bytes> HexDecode(std::string_view text);
 
 }  // namespace keep

@@ -64,5 +64,12 @@ TEST(Hex, RoundTripAndErrors) {
   EXPECT_FALSE(HexDecode("zz").ok());
 }
 
+TEST(PercentEncode, UnreservedStayOthersAreUpperHex) {
+  EXPECT_EQ(PercentEncode("aZ09-_.~"), "aZ09-_.~");
+  EXPECT_EQ(PercentEncode("a b/c+é"), "a%20b%2Fc%2B%C3%A9");
+  EXPECT_EQ(PercentEncode("a b/c", /*keep_slash=*/true), "a%20b/c");
+  EXPECT_EQ(PercentEncode(std::string_view("\0", 1)), "%00");
+}
+
 }  // namespace
 }  // namespace keep

@@ -18,21 +18,27 @@ HttpResponse Api::Reject(const Status& status, std::string_view remote_address, 
   const std::string id = NextRequestId();
   HttpResponse r = ErrorResponse(status, id);
   status_counts_[r.status / 100].fetch_add(1, std::memory_order_relaxed);
-  // Refused before it was a request (malformed HTTP, body too large): recorded too, without
-  // holding the answer back (it carries nothing).
+  // Refused before it was a request (malformed HTTP, body too large): recorded too.
+  RecordRejected(audit_, id, r.status, r.error_code, remote_address);
+  if (retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+  r.headers.emplace_back("X-Request-Id", id);
+  return r;
+}
+
+void RecordRejected(audit::Sink& audit, std::string_view request_id, int status,
+                    std::string_view outcome, std::string_view remote_address,
+                    std::string_view detail) {
   audit::Event ev;
   ev.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
-  ev.request_id = id;
+  ev.request_id = std::string(request_id);
   ev.operation = "http.reject";
-  ev.status = r.status;
-  ev.outcome = r.error_code;
+  ev.status = status;
+  ev.outcome = std::string(outcome);
   ev.remote_address = std::string(remote_address);
-  audit_.AppendAsync(ev);
-  if (retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
-  r.headers.emplace_back("X-Request-Id", id);
-  return r;
+  ev.detail = std::string(detail);
+  audit.AppendAsync(ev);
 }
 
 std::optional<HttpResponse> Api::Screen(HttpRequest& head) {

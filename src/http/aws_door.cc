@@ -100,117 +100,7 @@ const ActSpec* FindAct(std::string_view name) {
   return nullptr;
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// "1234abcd-12ab-34cd-56ef-1234567890ab" → the 16 bytes.
-std::optional<format::KeyId> ParseUuid(std::string_view s) {
-  if (s.size() != 36) return std::nullopt;
-  format::KeyId id{};
-  size_t n = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (s[i] != '-') return std::nullopt;
-      continue;
-    }
-    const int hi = HexDigit(s[i]), lo = i + 1 < s.size() ? HexDigit(s[i + 1]) : -1;
-    if (hi < 0 || lo < 0) return std::nullopt;
-    id[n++] = static_cast<uint8_t>(hi * 16 + lo);
-    ++i;
-  }
-  return n == 16 ? std::optional(id) : std::nullopt;
-}
-
 }  // namespace
-
-// keep's reasons as AWS errors. AWS KMS answers client errors with 400 whatever the kind.
-AwsError AwsErrorFor(const Status& s) {
-  const std::string_view r = s.reason();
-  if (r == "not_found") return {"NotFoundException", 400};
-  if (r == "key_disabled") return {"DisabledException", 400};
-  if (r == "key_pending_deletion" || r == "failed_precondition" || r == "version_retired" ||
-      r == "conflict" || r == "rekey_in_progress") {
-    return {"KMSInvalidStateException", 400};
-  }
-  if (r == "invalid_ciphertext" || r == "context_mismatch") {
-    return {"InvalidCiphertextException", 400};
-  }
-  if (r == "key_mismatch") return {"IncorrectKeyException", 400};
-  if (r == "already_exists" || r == "already_initialized") return {"AlreadyExistsException", 400};
-  if (r == "permission_denied" || r == "locked_down") return {"AccessDeniedException", 400};
-  if (r == "unauthenticated") return {"UnrecognizedClientException", 400};
-  if (r == "rate_limited") return {"ThrottlingException", 400};
-  if (r == "not_implemented" || r == "method_not_allowed") {
-    return {"UnsupportedOperationException", 400};
-  }
-  if (r == "bad_request" || r == "payload_too_large" || r == "invalid_share") {
-    return {"ValidationException", 400};
-  }
-  if (r == "sealed" || r == "not_initialized" || r == "audit_unavailable" || r == "overloaded" ||
-      r == "hsm_pin_rejected" || r == "store_unavailable" || r == "unavailable") {
-    return {"KMSInternalException", 503};
-  }
-  return {"KMSInternalException", 500};
-}
-
-HttpResponse AwsErr(AwsDoor::Call& call, const Status& st, AwsError as) {
-  call.audit_status = HttpStatusFor(st);
-  HttpResponse r;
-  r.status = as.status;
-  r.content_type = std::string(kContentType);
-  const bool internal = st.code() == Code::kInternal || st.code() == Code::kDataLoss;
-  r.error_code = internal ? "internal" : std::string(st.reason());
-  r.body = "{\"__type\":";
-  AppendJsonString(r.body, as.type);
-  r.body += ",\"message\":";
-  AppendJsonString(r.body, PublicMessage(st));
-  r.body += "}";
-  return r;
-}
-
-HttpResponse AwsErr(AwsDoor::Call& call, const Status& st) {
-  return AwsErr(call, st, AwsErrorFor(st));
-}
-
-HttpResponse AwsOk(SecretString body) {
-  HttpResponse r;
-  r.status = 200;
-  r.content_type = std::string(kContentType);
-  r.body = std::move(body);
-  return r;
-}
-
-Status Fields(AwsDoor::Call& call, std::initializer_list<std::string_view> allowed) {
-  auto o = AsObject(call.body.value(), allowed);
-  if (!o.ok()) return o.status();
-  call.in = *o;
-  return Status::Ok();
-}
-
-Result<std::string_view> Req(const json::object& o, std::string_view name) {
-  auto v = OptString(o, name);
-  if (!v.ok()) return v.status();
-  if (!*v || (*v)->empty()) {
-    return InvalidArgument("1 validation error detected: Value null at '" + std::string(name) +
-                           "' failed to satisfy constraint: Member must not be null");
-  }
-  return **v;
-}
-
-std::string KeyIdUuid(const format::KeyId& id) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < id.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[id[i] >> 4];
-    out += kHex[id[i] & 15];
-  }
-  return out;
-}
 
 AwsDoor::AwsDoor(service::Service& service, access::Gate& gate, AwsOptions options,
                  std::function<std::string()> next_request_id, bool async_audit)
@@ -439,7 +329,7 @@ Result<std::string> AwsDoor::ResolveKey(std::string_view key_id) {
     if (name.empty() || name.size() > 250) return NotFound("Alias " + shown + " is not found.");
     return service_.ResolveAlias(name);
   }
-  if (auto id = ParseUuid(k)) {
+  if (auto id = ParseKeyIdUuid(k)) {
     auto name = service_.KeyOfId(*id);
     if (!name.ok() && name.status().code() != Code::kUnavailable) {
       return NotFound("Key '" + arn_prefix + "key/" + std::string(k) + "' does not exist");

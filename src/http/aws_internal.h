@@ -35,8 +35,9 @@ Status Fields(AwsDoor::Call& call, std::initializer_list<std::string_view> allow
 // Required/optional fields, AWS-named in messages.
 Result<std::string_view> Req(const json::object& o, std::string_view name);
 
-// A key id as AWS shows it: the 16-byte id as a UUID.
+// A key id as AWS shows it: the 16-byte id as a UUID, and back (nullopt: not a UUID).
 std::string KeyIdUuid(const format::KeyId& id);
+std::optional<format::KeyId> ParseKeyIdUuid(std::string_view s);
 // Seconds since the epoch as AWS's JSON timestamps (a number).
 inline std::string Epoch(int64_t t) {
   return std::to_string(t);

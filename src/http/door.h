@@ -34,6 +34,12 @@ class Door {
   virtual bool WantsHeaders(std::string_view target) const = 0;
 };
 
+// A request refused before it was one (malformed, too large, overloaded): its audit record
+// ("http.reject"), queued without waiting (the answer carries nothing).
+void RecordRejected(audit::Sink& audit, std::string_view request_id, int status,
+                    std::string_view outcome, std::string_view remote_address,
+                    std::string_view detail = {});
+
 // The end every door's request comes to: `p`'s audit record for `response` (keep's
 // `status` and the response's error code) — with `async`, as a ticket the server waits on
 // before sending (group commit), else written now. When the record cannot be written the

@@ -89,17 +89,7 @@ std::optional<HttpResponse> KeasDoor::Screen(HttpRequest&) {
 HttpResponse KeasDoor::Reject(const Status& status, std::string_view remote, int retry_after_s) {
   const std::string id = NextRequestId();
   HttpResponse r = Text(HttpStatusFor(status), SecretString(PublicMessage(status)));
-  audit::Event ev;
-  ev.time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-  ev.request_id = id;
-  ev.operation = "http.reject";
-  ev.status = r.status;
-  ev.outcome = std::string(status.reason());
-  ev.remote_address = std::string(remote);
-  ev.detail = "keas";
-  gate_.audit().AppendAsync(ev);
+  RecordRejected(gate_.audit(), id, r.status, status.reason(), remote, "keas");
   if (retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
   r.headers.emplace_back("X-Request-Id", id);
   return r;
