@@ -33,11 +33,12 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 // The worked example of docs/operations.md ("Roles: the seed's example").
-constexpr const char* kSubmitter = R"({"rules":[{"keys":"app-*","capabilities":["encrypt"]}]})";
+constexpr const char* kSubmitter =
+    R"({"rules":[{"keys":"app-*","capabilities":["encrypt","public-key"]}]})";
 constexpr const char* kStaff =
-    R"({"rules":[{"keys":"app-*","capabilities":["encrypt","rewrap","read"]}]})";
+    R"({"rules":[{"keys":"app-*","capabilities":["encrypt","rewrap","read","verify"]}]})";
 constexpr const char* kPrivileged =
-    R"({"rules":[{"keys":"app-*","capabilities":["decrypt","read"]}]})";
+    R"({"rules":[{"keys":"app-*","capabilities":["decrypt","read","sign","hmac"]}]})";
 constexpr const char* kAdmin =
     R"({"rules":[{"keys":"*","capabilities":["create","read","rotate","manage","encrypt","datakey"]}],
         "system":["sys","tokens","policies","audit"]})";
@@ -119,6 +120,10 @@ class AccessMatrix : public ::testing::Test {
     tokens_[kNobody] = token("empty");
     for (const char* k : {"app-1", "other"})
       Ok(kRoot, "POST", "/v1/keys", std::string(R"({"name":")") + k + "\"}");
+    Ok(kRoot, "POST", "/v1/keys", R"({"name":"app-pk","type":"x25519"})");
+    Ok(kRoot, "POST", "/v1/keys", R"({"name":"app-sign","type":"ed25519"})");
+    Ok(kRoot, "POST", "/v1/keys", R"({"name":"other-sign","type":"ecdsa-p256"})");
+    Ok(kRoot, "POST", "/v1/keys", R"({"name":"app-mac","type":"hmac-sha256"})");
     for (int role = 0; role < kRoles; ++role) {
       Ok(kRoot, "POST", "/v1/keys", std::string(R"({"name":"app-del-)") + kRoleNames[role] + "\"}");
     }
@@ -187,6 +192,16 @@ TEST_F(AccessMatrix, EveryRoleAgainstEveryEndpoint) {
       {"delete key", "DELETE", "/v1/keys/app-del-", "", 200, "DDDADA"},
       {"cancel deletion", "POST", "/v1/keys/app-1/cancel-deletion", "", 409, "DDDADA"},
       {"random", "POST", "/v1/random", R"({"bytes":16})", 200, "DDDDDA"},
+      {"public key app", "GET", "/v1/keys/app-pk/public-key", "", 200, "ADDDDA"},
+      {"public key version", "GET", "/v1/keys/app-pk/public-key?version=1", "", 200, "ADDDDA"},
+      {"sign app", "POST", "/v1/keys/app-sign/sign", R"({"message":"aGVsbG8="})", 200, "DDADDA"},
+      {"sign other", "POST", "/v1/keys/other-sign/sign", R"({"message":"aGVsbG8="})", 200,
+       "DDDDDA"},
+      {"verify app", "POST", "/v1/keys/app-sign/verify",
+       R"({"message":"aGVsbG8=","signature":"keep:v1:AAAA"})", 200, "DADDDA"},
+      {"hmac app", "POST", "/v1/keys/app-mac/hmac", R"({"message":"aGVsbG8="})", 200, "DDADDA"},
+      {"hmac verify app", "POST", "/v1/keys/app-mac/hmac/verify",
+       R"({"message":"aGVsbG8=","mac":"keep:v1:AAAA"})", 200, "DADDDA"},
       {"keyring rotate", "POST", "/v1/sys/rotate", "{}", 200, "DDDADA"},
       {"rekey status", "GET", "/v1/sys/rekey", "", 200, "DDDADA"},
       {"rekey init", "POST", "/v1/sys/rekey/init", R"({"shares":3,"threshold":2})", 400, "DDDADA"},

@@ -29,6 +29,8 @@ inline constexpr Reason kApiReasons[] = {
     {"context_mismatch", 400, Code::kInvalidArgument, "the encryption context differs"},
     {"key_mismatch", 400, Code::kInvalidArgument,
      "the ciphertext belongs to another key than the one in the path"},
+    {"invalid_key_usage", 400, Code::kInvalidArgument,
+     "the key's type or purpose does not allow the operation (e.g. signing with an AES key)"},
     {"invalid_share", 400, Code::kInvalidArgument,
      "a share that is mistyped, from another set, altered, encrypted or of the wrong kind"},
     {"unauthenticated", 401, Code::kUnauthenticated, "no credential, or one that failed"},

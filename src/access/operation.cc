@@ -42,6 +42,13 @@ constexpr OperationSpec kSpecs[] = {
     {O::kAwsKeyCreate, "aws_key.create", {false, kSysCapTokens}, true, false, true, kX},
     {O::kAwsKeyManage, "aws_key.manage", {false, kSysCapTokens}, true, false, true, kX},
     {O::kKeasImport, "keas.import", {false, kSysCapSys}, true, false, true, kX},
+    // Signing and MACs use the private half: the decrypt rate class (the decrypt budget
+    // counts decryptions only).
+    {O::kSign, "sign", {true, kCapSign}, true, false, true, kD},
+    {O::kVerify, "verify", {true, kCapVerify}, true, false, true, kX},
+    {O::kHmac, "hmac", {true, kCapHmac}, true, false, true, kD},
+    {O::kHmacVerify, "hmac.verify", {true, kCapVerify}, true, false, true, kX},
+    {O::kPublicKey, "key.public", {true, kCapPublicKey}, true, false, true, kX},
 };
 
 constexpr bool InEnumOrder() {
@@ -51,7 +58,7 @@ constexpr bool InEnumOrder() {
   return true;
 }
 static_assert(InEnumOrder(), "kSpecs must list every Operation in enum order");
-static_assert(std::size(kSpecs) == static_cast<size_t>(O::kKeasImport) + 1,
+static_assert(std::size(kSpecs) == static_cast<size_t>(O::kPublicKey) + 1,
               "kSpecs must list every Operation");
 
 }  // namespace

@@ -46,6 +46,11 @@ enum class Operation {
   kAwsKeyCreate,  // an AWS access key (the AWS KMS door's credential)
   kAwsKeyManage,  // list and revoke AWS access keys
   kKeasImport,    // import a keas.kmi master's entries
+  kSign,          // sign with an asymmetric key
+  kVerify,        // verify a signature
+  kHmac,          // make a MAC with an HMAC key
+  kHmacVerify,    // verify a MAC (capability verify)
+  kPublicKey,     // an asymmetric key version's public half
 };
 
 // Rate-limit classes.

@@ -17,6 +17,11 @@ constexpr std::pair<std::string_view, uint32_t> kKeyCaps[] = {
     {"create", kCapCreate},
     {"rotate", kCapRotate},
     {"manage", kCapManage},
+    {"sign", kCapSign},
+    {"verify", kCapVerify},
+    {"hmac", kCapHmac},
+    {"import", kCapImport},
+    {"public-key", kCapPublicKey},
 };
 constexpr std::pair<std::string_view, uint32_t> kSysCaps[] = {
     {"sys", kSysCapSys},     {"tokens", kSysCapTokens}, {"policies", kSysCapPolicies},

@@ -40,7 +40,12 @@ enum KeyCap : uint32_t {
   kCapCreate = 1u << 6,
   kCapRotate = 1u << 7,
   kCapManage = 1u << 8,  // config, enable/disable, delete, cancel deletion
-  kAllKeyCaps = (1u << 9) - 1,
+  kCapSign = 1u << 9,
+  kCapVerify = 1u << 10,  // signatures and MACs
+  kCapHmac = 1u << 11,
+  kCapImport = 1u << 12,     // import parameters and key material (bring your own key)
+  kCapPublicKey = 1u << 13,  // an asymmetric key's public half
+  kAllKeyCaps = (1u << 14) - 1,
 };
 
 // System capabilities (bit flags).

@@ -184,6 +184,16 @@ HttpResponse Api::Run(Call& call) {
       return Crypto(call, CryptoKind::kDataKey);
     case Handler::kRandom:
       return Random(call);
+    case Handler::kPublicKey:
+      return PublicKey(call);
+    case Handler::kSign:
+      return Sign(call);
+    case Handler::kVerify:
+      return Verify(call);
+    case Handler::kHmac:
+      return Hmac(call);
+    case Handler::kHmacVerify:
+      return HmacVerify(call);
   }
   return Err(call, Internal("unrouted handler"));
 }

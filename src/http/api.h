@@ -140,6 +140,12 @@ class Api final : public Door {
   HttpResponse KeyCancelDeletion(Call& call);
   HttpResponse Crypto(Call& call, CryptoKind kind);  // encrypt, decrypt, rewrap, datakey
   HttpResponse Random(Call& call);
+  // api_sign.cc: signatures, MACs, public keys.
+  HttpResponse PublicKey(Call& call);
+  HttpResponse Sign(Call& call);
+  HttpResponse Verify(Call& call);
+  HttpResponse Hmac(Call& call);
+  HttpResponse HmacVerify(Call& call);
   // One encrypt/decrypt/rewrap/datakey item: validates its fields, authorizes where the
   // key comes from the ciphertext, operates; returns the result object as JSON text.
   Result<SecretString> CryptoItem(Call& call, CryptoKind kind, std::string_view path_key,

@@ -46,6 +46,8 @@ inline HttpResponse Err(const Api::Call& call, const Status& st) {
 
 // Percent-decodes one query parameter value. Errors: bad_request.
 Result<std::string> QueryParam(std::string_view query, std::string_view name, bool* present);
+// An integer query parameter; empty when absent. Errors: bad_request.
+Result<std::optional<int64_t>> IntParam(std::string_view query, std::string_view name);
 
 // A JSON answer; the body is (or is copied into) wiping memory.
 HttpResponse JsonResponse(int status, SecretString body);

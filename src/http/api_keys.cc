@@ -7,6 +7,18 @@
 
 namespace keep::http {
 
+Result<std::optional<int64_t>> IntParam(std::string_view query, std::string_view name) {
+  bool present = false;
+  KEEP_ASSIGN_OR_RETURN(std::string v, QueryParam(query, name, &present));
+  if (!present) return std::optional<int64_t>();
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size() || v.empty()) {
+    return InvalidArgument("query parameter '" + std::string(name) + "' must be an integer");
+  }
+  return std::optional<int64_t>(n);
+}
+
 Result<std::string> QueryParam(std::string_view query, std::string_view name, bool* present) {
   *present = false;
   while (!query.empty()) {
@@ -36,18 +48,6 @@ Result<std::string> QueryParam(std::string_view query, std::string_view name, bo
 
 namespace {
 
-Result<std::optional<int64_t>> IntParam(std::string_view query, std::string_view name) {
-  bool present = false;
-  KEEP_ASSIGN_OR_RETURN(std::string v, QueryParam(query, name, &present));
-  if (!present) return std::optional<int64_t>();
-  int64_t n = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || p != v.data() + v.size() || v.empty()) {
-    return InvalidArgument("query parameter '" + std::string(name) + "' must be an integer");
-  }
-  return std::optional<int64_t>(n);
-}
-
 Result<int64_t> ParsePeriod(const json::object& o) {
   KEEP_ASSIGN_OR_RETURN(auto s, OptString(o, "auto_rotate_period"));
   if (!s) return int64_t{0};
@@ -59,12 +59,14 @@ Result<int64_t> ParsePeriod(const json::object& o) {
 std::string KeyJson(const keys::KeyMeta& m) {
   json::array versions;
   for (const auto& v : m.versions) {
-    versions.push_back(
-        json::object{{"version", v.version}, {"created_at", FormatRfc3339(v.created_at)}});
+    versions.push_back(json::object{{"version", v.version},
+                                    {"created_at", FormatRfc3339(v.created_at)},
+                                    {"origin", v.external ? "external" : "keep"}});
   }
   json::object o{{"name", m.name},
                  {"id", HexEncode(m.id)},
                  {"type", keys::KeyTypeName(m.type)},
+                 {"purpose", keys::KeyPurposeName(m.purpose)},
                  {"description", m.description},
                  {"created_at", FormatRfc3339(m.created_at)},
                  {"state", keys::KeyStateName(m.state)},
@@ -112,7 +114,7 @@ HttpResponse Api::KeyList(Call& call) {
 HttpResponse Api::KeyCreate(Call& call) {
   ParsedBody body;
   if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
-  auto o = AsObject(body.value(), {"name", "type", "description", "auto_rotate_period"});
+  auto o = AsObject(body.value(), {"name", "type", "purpose", "description", "auto_rotate_period"});
   if (!o.ok()) return Err(call, o.status());
   auto name = ReqString(**o, "name");
   if (!name.ok()) return Err(call, name.status());
@@ -128,6 +130,13 @@ HttpResponse Api::KeyCreate(Call& call) {
     auto t = keys::ParseKeyType(**type);
     if (!t.ok()) return Err(call, t.status());
     opts.type = *t;
+  }
+  auto purpose = OptString(**o, "purpose");
+  if (!purpose.ok()) return Err(call, purpose.status());
+  if (*purpose) {
+    auto p = keys::ParseKeyPurpose(**purpose);
+    if (!p.ok()) return Err(call, p.status());
+    opts.purpose = *p;
   }
   auto desc = OptString(**o, "description");
   if (!desc.ok()) return Err(call, desc.status());

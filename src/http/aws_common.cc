@@ -52,6 +52,7 @@ AwsError AwsErrorFor(const Status& s) {
     return {"InvalidCiphertextException", 400};
   }
   if (r == "key_mismatch") return {"IncorrectKeyException", 400};
+  if (r == "invalid_key_usage") return {"InvalidKeyUsageException", 400};
   if (r == "already_exists" || r == "already_initialized") return {"AlreadyExistsException", 400};
   if (r == "permission_denied" || r == "locked_down") return {"AccessDeniedException", 400};
   if (r == "unauthenticated") return {"UnrecognizedClientException", 400};

@@ -49,7 +49,8 @@ TEST(Reasons, EveryApiReasonHasAnAwsKmsErrorType) {
       "IncorrectKeyException",    "AlreadyExistsException",
       "AccessDeniedException",    "UnrecognizedClientException",
       "ThrottlingException",      "UnsupportedOperationException",
-      "ValidationException",      "KMSInternalException"};
+      "ValidationException",      "KMSInternalException",
+      "InvalidKeyUsageException"};
   for (const Reason& r : kApiReasons) {
     SCOPED_TRACE(std::string(r.name));
     const AwsError e = AwsErrorFor(Status(r.code, ReasonCode::FromTable(r.name), "x"));

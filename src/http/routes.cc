@@ -49,6 +49,11 @@ constexpr Route kRoutes[] = {
     {"POST", "/v1/keys/{key}/decrypt", O::kDecrypt, KeyFrom::kPath, H::kDecrypt},
     {"POST", "/v1/keys/{key}/rewrap", O::kRewrap, KeyFrom::kPath, H::kRewrap},
     {"POST", "/v1/keys/{key}/datakey", O::kDataKey, KeyFrom::kPath, H::kDataKey},
+    {"GET", "/v1/keys/{key}/public-key", O::kPublicKey, KeyFrom::kPath, H::kPublicKey},
+    {"POST", "/v1/keys/{key}/sign", O::kSign, KeyFrom::kPath, H::kSign},
+    {"POST", "/v1/keys/{key}/verify", O::kVerify, KeyFrom::kPath, H::kVerify},
+    {"POST", "/v1/keys/{key}/hmac", O::kHmac, KeyFrom::kPath, H::kHmac},
+    {"POST", "/v1/keys/{key}/hmac/verify", O::kHmacVerify, KeyFrom::kPath, H::kHmacVerify},
     {"POST", "/v1/decrypt", O::kDecrypt, KeyFrom::kHandler, H::kDecryptAny},
     {"POST", "/v1/random", O::kRandom, KeyFrom::kNone, H::kRandom},
 };

@@ -65,6 +65,11 @@ enum class Handler {
   kDataKey,
   kDecryptAny,
   kRandom,
+  kPublicKey,
+  kSign,
+  kVerify,
+  kHmac,
+  kHmacVerify,
 };
 
 struct Route {

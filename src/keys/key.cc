@@ -3,27 +3,153 @@
 #include <boost/json.hpp>
 
 #include "common/encoding.h"
+#include "crypto/random.h"
 
 namespace keep::keys {
 
 namespace json = boost::json;
 
-Result<std::shared_ptr<const VersionMaterial>> VersionMaterial::Make(crypto::SecretBytes raw) {
+namespace {
+
+struct TypeInfo {
+  KeyType type;
+  std::string_view name;
+};
+
+constexpr TypeInfo kTypes[] = {
+    {KeyType::kAes256Gcm, "aes256-gcm"},   {KeyType::kChaCha20Poly1305, "chacha20-poly1305"},
+    {KeyType::kRsa2048, "rsa-2048"},       {KeyType::kRsa3072, "rsa-3072"},
+    {KeyType::kRsa4096, "rsa-4096"},       {KeyType::kEcdsaP256, "ecdsa-p256"},
+    {KeyType::kEcdsaP384, "ecdsa-p384"},   {KeyType::kEd25519, "ed25519"},
+    {KeyType::kX25519, "x25519"},          {KeyType::kHmacSha256, "hmac-sha256"},
+    {KeyType::kHmacSha384, "hmac-sha384"}, {KeyType::kHmacSha512, "hmac-sha512"},
+};
+
+bool IsRsa(KeyType t) {
+  return t == KeyType::kRsa2048 || t == KeyType::kRsa3072 || t == KeyType::kRsa4096;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const VersionMaterial>> VersionMaterial::Make(KeyType type,
+                                                                     crypto::SecretBytes raw) {
   // Long-lived: into locked memory (falls back to the normal heap when it is full).
   if (!raw.is_locked()) raw = crypto::SecretBytes::LockedCopyOf(raw.view());
-  KEEP_ASSIGN_OR_RETURN(format::VersionKey derived, format::VersionKey::Derive(raw));
-  return std::make_shared<const VersionMaterial>(
-      VersionMaterial{std::move(raw), std::move(derived)});
+  auto m = std::make_shared<VersionMaterial>();
+  if (IsSymmetric(type)) {
+    if (raw.size() != 32) return InvalidArgument("a symmetric key version has 32 bytes");
+    KEEP_ASSIGN_OR_RETURN(format::VersionKey derived, format::VersionKey::Derive(raw));
+    m->derived.emplace(std::move(derived));
+  } else if (IsHmac(type)) {
+    if (raw.size() != crypto::asym::HashSize(HmacHashOf(type))) {
+      return InvalidArgument("an " + std::string(KeyTypeName(type)) + " key has " +
+                             std::to_string(crypto::asym::HashSize(HmacHashOf(type))) + " bytes");
+    }
+  } else {
+    KEEP_ASSIGN_OR_RETURN(crypto::asym::KeyPair pair, crypto::asym::KeyPair::FromPkcs8(raw.view()));
+    if (pair.kind() != AsymKindOf(type) || (IsRsa(type) && pair.bits() != RsaBitsOf(type))) {
+      return InvalidArgument("the private key is not an " + std::string(KeyTypeName(type)) +
+                             " key");
+    }
+    m->pair.emplace(std::move(pair));
+  }
+  m->raw = std::move(raw);
+  return std::shared_ptr<const VersionMaterial>(std::move(m));
+}
+
+Result<crypto::SecretBytes> VersionMaterial::Generate(KeyType type) {
+  if (IsSymmetric(type)) return crypto::RandomSecret(32);
+  if (IsHmac(type)) return crypto::RandomSecret(crypto::asym::HashSize(HmacHashOf(type)));
+  KEEP_ASSIGN_OR_RETURN(auto pair,
+                        crypto::asym::KeyPair::Generate(AsymKindOf(type), RsaBitsOf(type)));
+  return pair.Pkcs8();
 }
 
 std::string_view KeyTypeName(KeyType t) {
-  return t == KeyType::kAes256Gcm ? "aes256-gcm" : "chacha20-poly1305";
+  for (const auto& i : kTypes) {
+    if (i.type == t) return i.name;
+  }
+  return "aes256-gcm";
 }
 
 Result<KeyType> ParseKeyType(std::string_view s) {
-  if (s == "aes256-gcm") return KeyType::kAes256Gcm;
-  if (s == "chacha20-poly1305") return KeyType::kChaCha20Poly1305;
-  return InvalidArgument("type must be aes256-gcm or chacha20-poly1305");
+  for (const auto& i : kTypes) {
+    if (i.name == s) return i.type;
+  }
+  if (s == "hmac-256") return KeyType::kHmacSha256;
+  if (s == "hmac-384") return KeyType::kHmacSha384;
+  if (s == "hmac-512") return KeyType::kHmacSha512;
+  return InvalidArgument(
+      "type must be one of aes256-gcm, chacha20-poly1305, rsa-2048, rsa-3072, rsa-4096, "
+      "ecdsa-p256, ecdsa-p384, ed25519, x25519, hmac-sha256, hmac-sha384, hmac-sha512");
+}
+
+std::string_view KeyPurposeName(KeyPurpose p) {
+  return p == KeyPurpose::kEncrypt ? "encrypt" : p == KeyPurpose::kSign ? "sign" : "mac";
+}
+
+Result<KeyPurpose> ParseKeyPurpose(std::string_view s) {
+  if (s == "encrypt") return KeyPurpose::kEncrypt;
+  if (s == "sign") return KeyPurpose::kSign;
+  if (s == "mac") return KeyPurpose::kMac;
+  return InvalidArgument("purpose must be encrypt, sign or mac");
+}
+
+bool IsSymmetric(KeyType t) {
+  return t == KeyType::kAes256Gcm || t == KeyType::kChaCha20Poly1305;
+}
+
+bool IsHmac(KeyType t) {
+  return t == KeyType::kHmacSha256 || t == KeyType::kHmacSha384 || t == KeyType::kHmacSha512;
+}
+
+bool IsAsymmetric(KeyType t) {
+  return !IsSymmetric(t) && !IsHmac(t);
+}
+
+crypto::asym::Kind AsymKindOf(KeyType t) {
+  switch (t) {
+    case KeyType::kEcdsaP256:
+      return crypto::asym::Kind::kEcP256;
+    case KeyType::kEcdsaP384:
+      return crypto::asym::Kind::kEcP384;
+    case KeyType::kEd25519:
+      return crypto::asym::Kind::kEd25519;
+    case KeyType::kX25519:
+      return crypto::asym::Kind::kX25519;
+    default:
+      return crypto::asym::Kind::kRsa;
+  }
+}
+
+int RsaBitsOf(KeyType t) {
+  return t == KeyType::kRsa2048   ? 2048
+         : t == KeyType::kRsa3072 ? 3072
+         : t == KeyType::kRsa4096 ? 4096
+                                  : 0;
+}
+
+crypto::asym::Hash HmacHashOf(KeyType t) {
+  return t == KeyType::kHmacSha384   ? crypto::asym::Hash::kSha384
+         : t == KeyType::kHmacSha512 ? crypto::asym::Hash::kSha512
+                                     : crypto::asym::Hash::kSha256;
+}
+
+Result<KeyPurpose> PurposeFor(KeyType t, std::optional<KeyPurpose> requested) {
+  if (IsRsa(t)) {
+    if (!requested || *requested == KeyPurpose::kMac) {
+      return InvalidArgument("an RSA key needs a purpose: encrypt or sign (fixed at creation)");
+    }
+    return *requested;
+  }
+  const KeyPurpose only = IsHmac(t)                                   ? KeyPurpose::kMac
+                          : (IsSymmetric(t) || t == KeyType::kX25519) ? KeyPurpose::kEncrypt
+                                                                      : KeyPurpose::kSign;
+  if (requested && *requested != only) {
+    return InvalidArgument("a " + std::string(KeyTypeName(t)) + " key's purpose is " +
+                           std::string(KeyPurposeName(only)));
+  }
+  return only;
 }
 
 std::string_view KeyStateName(KeyState s) {
@@ -39,8 +165,8 @@ std::string_view KeyStateName(KeyState s) {
 }
 
 crypto::AeadAlgorithm AlgorithmOf(KeyType t) {
-  return t == KeyType::kAes256Gcm ? crypto::AeadAlgorithm::kAesGcm
-                                  : crypto::AeadAlgorithm::kChaCha20Poly1305;
+  return t == KeyType::kChaCha20Poly1305 ? crypto::AeadAlgorithm::kChaCha20Poly1305
+                                         : crypto::AeadAlgorithm::kAesGcm;
 }
 
 std::string EncodeKeyMeta(const KeyMeta& m) {
@@ -48,11 +174,13 @@ std::string EncodeKeyMeta(const KeyMeta& m) {
   for (const auto& v : m.versions) {
     json::object ver{{"version", v.version}, {"created_at", v.created_at}};
     if (v.automatic) ver["automatic"] = true;
+    if (v.external) ver["origin"] = "external";
     versions.push_back(std::move(ver));
   }
   json::object o{{"name", m.name},
                  {"id", HexEncode(m.id)},
                  {"type", KeyTypeName(m.type)},
+                 {"purpose", KeyPurposeName(m.purpose)},
                  {"description", m.description},
                  {"created_at", m.created_at},
                  {"state", KeyStateName(m.state)},
@@ -83,6 +211,10 @@ Result<KeyMeta> DecodeKeyMeta(ByteView bytes) {
     if (!id.ok() || id->size() != m.id.size()) return DataLoss("stored key id is malformed");
     std::copy(id->begin(), id->end(), m.id.begin());
     KEEP_ASSIGN_OR_RETURN(m.type, ParseKeyType(o.at("type").as_string()));
+    // Keys stored before purposes existed are symmetric: encrypt.
+    if (const auto* p = o.if_contains("purpose")) {
+      KEEP_ASSIGN_OR_RETURN(m.purpose, ParseKeyPurpose(p->as_string()));
+    }
     m.description = json::value_to<std::string>(o.at("description"));
     m.created_at = o.at("created_at").to_number<int64_t>();
     const auto& st = o.at("state").as_string();
@@ -97,9 +229,10 @@ Result<KeyMeta> DecodeKeyMeta(ByteView bytes) {
     if (const auto* rev = o.if_contains("revision")) m.revision = rev->to_number<uint64_t>();
     for (const auto& ver : o.at("versions").as_array()) {
       const auto* a = ver.as_object().if_contains("automatic");
+      const auto* origin = ver.as_object().if_contains("origin");
       m.versions.push_back({ver.at("version").to_number<uint32_t>(),
-                            ver.at("created_at").to_number<int64_t>(),
-                            a != nullptr && a->as_bool()});
+                            ver.at("created_at").to_number<int64_t>(), a != nullptr && a->as_bool(),
+                            origin != nullptr && origin->as_string() == "external"});
     }
     if (m.versions.size() != m.latest_version)
       return DataLoss("stored key versions are inconsistent");

@@ -45,4 +45,11 @@ inline Status CheckUsable(const KeyMeta& m) {
   return Status::Ok();
 }
 
+inline Status WrongUsage(const KeyMeta& m, std::string_view what) {
+  return InvalidArgument("key '" + m.name + "' (" + std::string(KeyTypeName(m.type)) + ", " +
+                             std::string(KeyPurposeName(m.purpose)) + ") cannot " +
+                             std::string(what),
+                         "invalid_key_usage");
+}
+
 }  // namespace keep::keys::internal

@@ -11,6 +11,7 @@ using internal::kMetaPrefix;
 using internal::MaterialPath;
 using internal::MetaPath;
 using internal::NoSuchKey;
+using internal::WrongUsage;
 
 KeyManager::KeyManager(Barrier& barrier, Clock clock)
     : barrier_(barrier), clock_(std::move(clock)) {
@@ -26,12 +27,16 @@ Result<KeyManager::EntryPtr> KeyManager::ReadEntry(KeyMeta meta, const EntryPtr&
       continue;
     }
     KEEP_ASSIGN_OR_RETURN(auto mat, barrier_.Get(MaterialPath(meta.name, v)));
-    if (!mat || mat->size() != 32) {
+    if (!mat) {
       return DataLoss("key material for '" + meta.name + "' version " + std::to_string(v) +
                       " is missing");
     }
-    KEEP_ASSIGN_OR_RETURN(auto vm, VersionMaterial::Make(std::move(*mat)));
-    entry->material.push_back(std::move(vm));
+    auto vm = VersionMaterial::Make(meta.type, std::move(*mat));
+    if (!vm.ok()) {
+      return DataLoss("key material for '" + meta.name + "' version " + std::to_string(v) +
+                      " is damaged: " + vm.status().message());
+    }
+    entry->material.push_back(std::move(*vm));
   }
   entry->meta = std::move(meta);
   return EntryPtr(std::move(entry));
@@ -142,26 +147,70 @@ Result<KeyListPage> KeyManager::List(std::string_view prefix, std::string_view a
 
 Result<KeyHandle> KeyManager::ForEncrypt(std::string_view name,
                                          std::optional<uint32_t> version) const {
+  return ForUse(name, KeyPurpose::kEncrypt, version);
+}
+
+Result<KeyHandle> KeyManager::ForUse(std::string_view name, KeyPurpose purpose,
+                                     std::optional<uint32_t> version) const {
   KEEP_ASSIGN_OR_RETURN(EntryPtr e, Find(name));
   KEEP_RETURN_IF_ERROR(CheckUsable(e->meta));
+  if (e->meta.purpose != purpose) {
+    return WrongUsage(e->meta, purpose == KeyPurpose::kEncrypt ? "encrypt"
+                               : purpose == KeyPurpose::kSign  ? "sign"
+                                                               : "make MACs");
+  }
   const uint32_t v = version.value_or(e->meta.latest_version);
   const uint32_t floor = std::max(e->meta.min_encryption_version, e->meta.min_decryption_version);
   if (v < 1 || v > e->meta.latest_version) {
     return InvalidArgument("key '" + e->meta.name + "' has no version " + std::to_string(v));
   }
   if (v < floor) {
-    return FailedPrecondition("version_retired", "version " + std::to_string(v) + " of key '" +
-                                                     e->meta.name + "' may no longer encrypt");
+    return FailedPrecondition("version_retired",
+                              "version " + std::to_string(v) + " of key '" + e->meta.name +
+                                  "' may no longer " +
+                                  (purpose == KeyPurpose::kEncrypt ? "encrypt"
+                                   : purpose == KeyPurpose::kSign  ? "sign"
+                                                                   : "make MACs"));
   }
   return KeyHandle{std::move(e), v};
 }
 
-Result<KeyHandle> KeyManager::ForDecrypt(const format::Header& h,
+Result<KeyHandle> KeyManager::ForVerify(std::string_view name, KeyPurpose purpose,
+                                        uint32_t version) const {
+  KEEP_ASSIGN_OR_RETURN(EntryPtr e, Find(name));
+  KEEP_RETURN_IF_ERROR(CheckUsable(e->meta));
+  if (e->meta.purpose != purpose) {
+    return WrongUsage(e->meta, purpose == KeyPurpose::kSign ? "verify signatures" : "verify MACs");
+  }
+  if (version < 1 || version > e->meta.latest_version) {
+    return InvalidArgument("key '" + e->meta.name + "' has no version " + std::to_string(version));
+  }
+  if (version < e->meta.min_decryption_version) {
+    return FailedPrecondition("version_retired", "version " + std::to_string(version) +
+                                                     " of key '" + e->meta.name +
+                                                     "' is below min_decryption_version");
+  }
+  return KeyHandle{std::move(e), version};
+}
+
+Result<KeyHandle> KeyManager::ForPublicKey(std::string_view name,
+                                           std::optional<uint32_t> version) const {
+  KEEP_ASSIGN_OR_RETURN(EntryPtr e, Find(name));
+  KEEP_RETURN_IF_ERROR(CheckUsable(e->meta));
+  if (!IsAsymmetric(e->meta.type)) return WrongUsage(e->meta, "give a public key");
+  const uint32_t v = version.value_or(e->meta.latest_version);
+  if (v < 1 || v > e->meta.latest_version) {
+    return InvalidArgument("key '" + e->meta.name + "' has no version " + std::to_string(v));
+  }
+  return KeyHandle{std::move(e), v};
+}
+
+Result<KeyHandle> KeyManager::ForVersion(const format::KeyId& id, uint32_t version,
                                          std::optional<std::string_view> expected_name) const {
   EntryPtr e;
   {
     std::shared_lock lock(mu_);
-    auto it = by_id_.find(h.key_id);
+    auto it = by_id_.find(id);
     if (it != by_id_.end()) e = it->second;
   }
   if (expected_name) {
@@ -174,15 +223,35 @@ Result<KeyHandle> KeyManager::ForDecrypt(const format::Header& h,
   }
   if (!e) return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
   KEEP_RETURN_IF_ERROR(CheckUsable(e->meta));
-  if (AlgorithmOf(e->meta.type) != h.algorithm || h.key_version > e->meta.latest_version) {
+  if (version > e->meta.latest_version || e->meta.purpose != KeyPurpose::kEncrypt) {
     return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
   }
-  if (h.key_version < e->meta.min_decryption_version) {
-    return FailedPrecondition("version_retired", "version " + std::to_string(h.key_version) +
+  if (version < e->meta.min_decryption_version) {
+    return FailedPrecondition("version_retired", "version " + std::to_string(version) +
                                                      " of key '" + e->meta.name +
                                                      "' is below min_decryption_version");
   }
-  return KeyHandle{std::move(e), h.key_version};
+  return KeyHandle{std::move(e), version};
+}
+
+Result<KeyHandle> KeyManager::ForDecrypt(const format::Header& h,
+                                         std::optional<std::string_view> expected_name) const {
+  KEEP_ASSIGN_OR_RETURN(KeyHandle k, ForVersion(h.key_id, h.key_version, expected_name));
+  if (!IsSymmetric(k.entry->meta.type) || AlgorithmOf(k.entry->meta.type) != h.algorithm) {
+    return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
+  }
+  return k;
+}
+
+Result<KeyHandle> KeyManager::ForDecrypt(const format::PublicHeader& h,
+                                         std::optional<std::string_view> expected_name) const {
+  KEEP_ASSIGN_OR_RETURN(KeyHandle k, ForVersion(h.key_id, h.key_version, expected_name));
+  const KeyType t = k.entry->meta.type;
+  const bool fits = h.algorithm == format::PublicAlgorithm::kHpkeX25519
+                        ? t == KeyType::kX25519
+                        : IsAsymmetric(t) && AsymKindOf(t) == crypto::asym::Kind::kRsa;
+  if (!fits) return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
+  return k;
 }
 
 Result<format::KeyId> KeyManager::IdOf(std::string_view name) const {

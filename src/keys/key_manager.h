@@ -19,6 +19,7 @@
 #include <shared_mutex>
 #include <unordered_map>
 
+#include "format/public_ciphertext.h"
 #include "keys/barrier.h"
 #include "keys/key.h"
 
@@ -29,6 +30,8 @@ struct CreateKeyOptions {
   KeyType type = KeyType::kAes256Gcm;
   std::string description;
   int64_t auto_rotate_period = 0;
+  // Required for RSA types (encrypt or sign); others have one purpose (PurposeFor).
+  std::optional<KeyPurpose> purpose;
 };
 
 struct KeyPatch {
@@ -71,11 +74,23 @@ class KeyManager {
   Result<KeyMeta> CancelDeletion(std::string_view name);
 
   // The version to encrypt with: `version` if given (must be allowed for encryption),
-  // else the latest. Fails if the key is not enabled.
+  // else the latest. Fails if the key is not enabled, and with invalid_key_usage when its
+  // purpose is not encrypt.
   Result<KeyHandle> ForEncrypt(std::string_view name, std::optional<uint32_t> version = {}) const;
-  // The version a ciphertext header names. `expected_name`, when set, must be the
-  // key the ciphertext belongs to (else key_mismatch).
+  // The version to sign or MAC with (`purpose` kSign or kMac), chosen as ForEncrypt does.
+  Result<KeyHandle> ForUse(std::string_view name, KeyPurpose purpose,
+                           std::optional<uint32_t> version = {}) const;
+  // The version a signature or MAC names, for verifying: at least min_decryption_version.
+  Result<KeyHandle> ForVerify(std::string_view name, KeyPurpose purpose, uint32_t version) const;
+  // Any version of an asymmetric key, for its public half (invalid_key_usage for other
+  // types); the latest when `version` is empty.
+  Result<KeyHandle> ForPublicKey(std::string_view name, std::optional<uint32_t> version) const;
+  // The version a ciphertext header names (v1: symmetric keys; v2: x25519 keys and RSA
+  // encryption keys). `expected_name`, when set, must be the key the ciphertext belongs to
+  // (else key_mismatch).
   Result<KeyHandle> ForDecrypt(const format::Header& header,
+                               std::optional<std::string_view> expected_name) const;
+  Result<KeyHandle> ForDecrypt(const format::PublicHeader& header,
                                std::optional<std::string_view> expected_name) const;
 
   // The name of the key with this id, whatever its state (for authorization before the
@@ -104,6 +119,8 @@ class KeyManager {
   using Change = std::function<Result<bool>(KeyMeta&, NewVersion& new_version)>;
   Result<KeyMeta> Mutate(std::string_view name, const Change& change);
   Result<EntryPtr> Find(std::string_view name) const;
+  Result<KeyHandle> ForVersion(const format::KeyId& id, uint32_t version,
+                               std::optional<std::string_view> expected_name) const;
   Status Publish(EntryPtr entry);
   Result<EntryPtr> ReadEntry(KeyMeta meta, const EntryPtr& known);
   Result<EntryPtr> ReloadLocked(std::string_view name);

@@ -225,3 +225,84 @@ TEST_F(KeyManagerTest, MaintenanceOnTwoNodesRotatesOnce) {
 
 }  // namespace
 }  // namespace keep::keys
+
+namespace keep::keys {
+namespace {
+
+TEST_F(KeyManagerTest, EveryKeyTypeCreatesRotatesAndReloads) {
+  struct T {
+    const char* type;
+    std::optional<KeyPurpose> purpose;
+    KeyPurpose expect;
+  };
+  const T types[] = {{"aes256-gcm", {}, KeyPurpose::kEncrypt},
+                     {"chacha20-poly1305", {}, KeyPurpose::kEncrypt},
+                     {"rsa-2048", KeyPurpose::kEncrypt, KeyPurpose::kEncrypt},
+                     {"rsa-2048", KeyPurpose::kSign, KeyPurpose::kSign},
+                     {"ecdsa-p256", {}, KeyPurpose::kSign},
+                     {"ecdsa-p384", {}, KeyPurpose::kSign},
+                     {"ed25519", {}, KeyPurpose::kSign},
+                     {"x25519", {}, KeyPurpose::kEncrypt},
+                     {"hmac-sha256", {}, KeyPurpose::kMac},
+                     {"hmac-384", {}, KeyPurpose::kMac},
+                     {"hmac-sha512", {}, KeyPurpose::kMac}};
+  int n = 0;
+  for (const T& t : types) {
+    SCOPED_TRACE(t.type);
+    CreateKeyOptions o;
+    o.name = "k" + std::to_string(n++);
+    o.type = *ParseKeyType(t.type);
+    o.purpose = t.purpose;
+    auto m = km_->Create(o);
+    ASSERT_TRUE(m.ok()) << m.status();
+    EXPECT_EQ(m->purpose, t.expect);
+    ASSERT_TRUE(km_->Rotate(o.name).ok());
+    // The use the purpose allows works; the others say invalid_key_usage.
+    for (KeyPurpose p : {KeyPurpose::kEncrypt, KeyPurpose::kSign, KeyPurpose::kMac}) {
+      auto h = km_->ForUse(o.name, p);
+      if (p == t.expect) {
+        ASSERT_TRUE(h.ok()) << h.status();
+        EXPECT_EQ(h->version, 2u);
+      } else {
+        EXPECT_EQ(h.status().reason(), "invalid_key_usage");
+      }
+    }
+    auto pub = km_->ForPublicKey(o.name, 1);
+    EXPECT_EQ(pub.ok(), IsAsymmetric(o.type));
+    if (!pub.ok()) {
+      EXPECT_EQ(pub.status().reason(), "invalid_key_usage");
+    }
+  }
+  // Every version reads back from the store as the same key.
+  auto before = km_->ForPublicKey("k4", 1);
+  ASSERT_TRUE(before.ok());
+  const Bytes der = before->key_pair().public_key().der();
+  KeyManager fresh(*barrier_, [this] { return now_; });
+  ASSERT_TRUE(fresh.Load().ok());
+  EXPECT_EQ(fresh.size(), std::size(types));
+  auto after = fresh.ForPublicKey("k4", 1);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->key_pair().public_key().der(), der);
+  auto hmac = fresh.ForUse("k10", KeyPurpose::kMac);
+  ASSERT_TRUE(hmac.ok());
+  EXPECT_EQ(hmac->material().size(), 64u);
+}
+
+TEST_F(KeyManagerTest, PurposeRulesAtCreation) {
+  CreateKeyOptions o;
+  o.name = "r";
+  o.type = KeyType::kRsa3072;
+  auto no_purpose = km_->Create(o);
+  ASSERT_FALSE(no_purpose.ok());
+  EXPECT_NE(no_purpose.status().message().find("encrypt or sign"), std::string::npos);
+  o.type = KeyType::kEd25519;
+  o.purpose = KeyPurpose::kEncrypt;
+  auto wrong = km_->Create(o);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("purpose is sign"), std::string::npos);
+  EXPECT_FALSE(ParseKeyType("rsa-1024").ok());
+  EXPECT_FALSE(km_->Get("r").ok());  // nothing was created
+}
+
+}  // namespace
+}  // namespace keep::keys

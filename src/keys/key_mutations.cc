@@ -40,6 +40,7 @@ Result<KeyMeta> KeyManager::Create(const CreateKeyOptions& o) {
   if (o.auto_rotate_period != 0 && o.auto_rotate_period < kMinAutoRotatePeriod) {
     return InvalidArgument("auto_rotate_period must be 0 or at least 1h");
   }
+  KEEP_ASSIGN_OR_RETURN(KeyPurpose purpose, PurposeFor(o.type, o.purpose));
   std::lock_guard wlock(write_mu_);
   if (Find(o.name).ok()) return AlreadyExists("a key named '" + o.name + "' already exists");
   auto entry = std::make_shared<KeyEntry>();
@@ -47,14 +48,15 @@ Result<KeyMeta> KeyManager::Create(const CreateKeyOptions& o) {
   m.name = o.name;
   KEEP_RETURN_IF_ERROR(crypto::RandomFill(m.id));
   m.type = o.type;
+  m.purpose = purpose;
   m.description = o.description;
   m.created_at = clock_();
   m.latest_version = 1;
   m.revision = 1;
   m.auto_rotate_period = o.auto_rotate_period;
   m.versions.push_back({1, m.created_at});
-  KEEP_ASSIGN_OR_RETURN(auto material, crypto::RandomSecret(32));
-  KEEP_ASSIGN_OR_RETURN(auto vm, VersionMaterial::Make(material.Clone()));
+  KEEP_ASSIGN_OR_RETURN(auto material, VersionMaterial::Generate(m.type));
+  KEEP_ASSIGN_OR_RETURN(auto vm, VersionMaterial::Make(m.type, material.Clone()));
   const std::string meta_json = EncodeKeyMeta(m);
   const BarrierWrite writes[] = {
       {store::WriteOp::Kind::kCreate, MetaPath(m.name), AsBytes(meta_json)},
@@ -87,8 +89,8 @@ Result<KeyMeta> KeyManager::Mutate(std::string_view name, const Change& change) 
     if (new_version != NewVersion::kNo) {
       m.latest_version = cur->meta.latest_version + 1;
       m.versions.push_back({m.latest_version, clock_(), new_version == NewVersion::kAutomatic});
-      KEEP_ASSIGN_OR_RETURN(material, crypto::RandomSecret(32));
-      KEEP_ASSIGN_OR_RETURN(vm, VersionMaterial::Make(material->Clone()));
+      KEEP_ASSIGN_OR_RETURN(material, VersionMaterial::Generate(m.type));
+      KEEP_ASSIGN_OR_RETURN(vm, VersionMaterial::Make(m.type, material->Clone()));
     }
     const std::string meta_json = EncodeKeyMeta(m);
     std::vector<BarrierWrite> writes = {

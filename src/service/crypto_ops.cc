@@ -1,17 +1,10 @@
 // Service: the cryptographic operations (encrypt, decrypt, rewrap, datakey, random).
 #include "crypto/random.h"
 #include "format/ciphertext.h"
+#include "format/public_ciphertext.h"
 #include "service/service.h"
 
 namespace keep::service {
-namespace {
-
-Result<format::Header> ParseText(std::string_view ciphertext, Bytes* blob) {
-  KEEP_ASSIGN_OR_RETURN(*blob, format::FromText(ciphertext));
-  return format::ParseHeader(*blob);
-}
-
-}  // namespace
 
 Result<EncryptResult> Service::Encrypt(const RequestContext&, std::string_view key,
                                        ByteView plaintext, const format::EncryptionContext& context,
@@ -19,9 +12,19 @@ Result<EncryptResult> Service::Encrypt(const RequestContext&, std::string_view k
   return custody_.Guarded([&]() -> Result<EncryptResult> {
     KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
     KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h, keys_.ForEncrypt(key, version));
-    KEEP_ASSIGN_OR_RETURN(
-        Bytes blob,
-        format::Encrypt(h.header(), h.version_key(), format::CanonicalContext(context), plaintext));
+    const Bytes canonical = format::CanonicalContext(context);
+    Bytes blob;
+    if (keys::IsSymmetric(h.entry->meta.type)) {
+      KEEP_ASSIGN_OR_RETURN(blob,
+                            format::Encrypt(h.header(), h.version_key(), canonical, plaintext));
+    } else {  // x25519 (HPKE) or an RSA encryption key (OAEP): the v2 format
+      const format::PublicHeader ph{h.entry->meta.type == keys::KeyType::kX25519
+                                        ? format::PublicAlgorithm::kHpkeX25519
+                                        : format::PublicAlgorithm::kRsaOaepSha256,
+                                    h.entry->meta.id, h.version};
+      KEEP_ASSIGN_OR_RETURN(
+          blob, format::SealPublic(ph, h.key_pair().public_key(), canonical, plaintext));
+    }
     return EncryptResult{format::ToText(blob), h.entry->meta.name, h.version};
   });
 }
@@ -31,15 +34,20 @@ Result<DecryptResult> Service::Decrypt(const RequestContext&, std::string_view k
                                        const format::EncryptionContext& context) {
   return custody_.Guarded([&]() -> Result<DecryptResult> {
     KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
-    Bytes blob;
-    KEEP_ASSIGN_OR_RETURN(format::Header header, ParseText(ciphertext, &blob));
-    KEEP_ASSIGN_OR_RETURN(
-        keys::KeyHandle h,
-        keys_.ForDecrypt(header,
-                         key.empty() ? std::nullopt : std::optional<std::string_view>(key)));
-    KEEP_ASSIGN_OR_RETURN(
-        crypto::SecretBytes plain,
-        format::Decrypt(blob, h.version_key(), format::CanonicalContext(context)));
+    KEEP_ASSIGN_OR_RETURN(Bytes blob, format::FromText(ciphertext));
+    const auto expected = key.empty() ? std::nullopt : std::optional<std::string_view>(key);
+    const Bytes canonical = format::CanonicalContext(context);
+    if (format::IsPublicCiphertext(blob)) {
+      KEEP_ASSIGN_OR_RETURN(format::PublicHeader header, format::ParsePublicHeader(blob));
+      KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h, keys_.ForDecrypt(header, expected));
+      KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
+                            format::OpenPublic(blob, h.key_pair(), canonical));
+      return DecryptResult{std::move(plain), h.entry->meta.name, h.version};
+    }
+    KEEP_ASSIGN_OR_RETURN(format::Header header, format::ParseHeader(blob));
+    KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h, keys_.ForDecrypt(header, expected));
+    KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
+                          format::Decrypt(blob, h.version_key(), canonical));
     return DecryptResult{std::move(plain), h.entry->meta.name, h.version};
   });
 }
@@ -83,9 +91,9 @@ Result<format::KeyId> Service::IdOfKey(std::string_view name) {
 
 Result<std::string> Service::KeyOfCiphertext(std::string_view ciphertext) {
   KEEP_RETURN_IF_ERROR(custody_.RequireUnsealed());
-  Bytes blob;
-  KEEP_ASSIGN_OR_RETURN(format::Header header, ParseText(ciphertext, &blob));
-  return keys_.NameOf(header.key_id);
+  KEEP_ASSIGN_OR_RETURN(Bytes blob, format::FromText(ciphertext));
+  KEEP_ASSIGN_OR_RETURN(auto id, format::CiphertextKey(blob));
+  return keys_.NameOf(id.first);
 }
 
 }  // namespace keep::service

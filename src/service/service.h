@@ -52,6 +52,43 @@ struct DataKeyResult {
   uint32_t version = 0;
 };
 
+// Signatures: the scheme and hash ("rsa-pss-sha256", "rsa-pkcs1-sha384", "ecdsa-sha256",
+// "ed25519", …; docs/api.md "Signing algorithms").
+struct SignAlgorithm {
+  crypto::asym::Scheme scheme = crypto::asym::Scheme::kEcdsa;
+  crypto::asym::Hash hash = crypto::asym::Hash::kSha256;
+};
+std::string SignAlgorithmName(SignAlgorithm a);
+Result<SignAlgorithm> ParseSignAlgorithm(std::string_view s);
+// The algorithm a key signs with when none is named: RSA-PSS-SHA256, ECDSA with the
+// curve's hash, Ed25519.
+SignAlgorithm DefaultSignAlgorithm(keys::KeyType t);
+
+struct SignResult {
+  Bytes signature;  // DER for ECDSA, raw for Ed25519 and RSA
+  std::string key;
+  uint32_t version = 0;
+  SignAlgorithm algorithm;
+};
+
+struct VerifyResult {
+  bool valid = false;
+  std::string key;
+  uint32_t version = 0;
+};
+
+struct MacResult {
+  Bytes mac;
+  std::string key;
+  uint32_t version = 0;
+};
+
+struct PublicKeyResult {
+  keys::KeyMeta meta;
+  uint32_t version = 0;
+  crypto::asym::PublicKeyRef public_key;
+};
+
 class Service final : private Custody::Contents {
  public:
   Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::SealProvider> seal,
@@ -139,6 +176,26 @@ class Service final : private Custody::Contents {
   Result<DataKeyResult> DataKey(const RequestContext& ctx, std::string_view key, int bits,
                                 bool with_plaintext, const format::EncryptionContext& context);
   Result<crypto::SecretBytes> Random(const RequestContext& ctx, int bytes);
+
+  // Signing keys (key_ops.cc). `input` is the message, or its digest when `prehashed`;
+  // `algorithm` empty: the key's default. Errors: invalid_key_usage (not a signing key,
+  // or an algorithm that does not fit it), bad_request (digest length, Ed25519 digest),
+  // not_found, key_disabled, key_pending_deletion, version_retired, sealed.
+  Result<SignResult> Sign(const RequestContext& ctx, std::string_view key,
+                          std::optional<uint32_t> version, ByteView input, bool prehashed,
+                          std::optional<SignAlgorithm> algorithm);
+  // `valid` false for a signature that does not verify (never an error).
+  Result<VerifyResult> Verify(const RequestContext& ctx, std::string_view key, uint32_t version,
+                              ByteView input, bool prehashed,
+                              std::optional<SignAlgorithm> algorithm, ByteView signature);
+  // HMAC keys. MacVerify compares in constant time.
+  Result<MacResult> Mac(const RequestContext& ctx, std::string_view key,
+                        std::optional<uint32_t> version, ByteView message);
+  Result<VerifyResult> MacVerify(const RequestContext& ctx, std::string_view key, uint32_t version,
+                                 ByteView message, ByteView mac);
+  // The public half of an asymmetric key's version (the latest when empty).
+  Result<PublicKeyResult> PublicKey(const RequestContext& ctx, std::string_view key,
+                                    std::optional<uint32_t> version);
 
   // The key name a ciphertext belongs to (for authorization of /v1/decrypt).
   Result<std::string> KeyOfCiphertext(std::string_view ciphertext);
