@@ -84,11 +84,13 @@ using EncryptionContext = std::map<std::string, std::string>;
 struct KeyVersionInfo {
   uint32_t version = 0;
   std::string created_at;  // RFC 3339
+  std::string origin;      // "keep" (generated) or "external" (imported)
 };
 
 struct KeyInfo {
   std::string name, id, type, description, created_at;
-  std::string state;  // "enabled", "disabled" or "pending_deletion"
+  std::string purpose;  // "encrypt", "sign" or "mac" (docs/api.md "Key types")
+  std::string state;    // "enabled", "disabled" or "pending_deletion"
   uint32_t latest_version = 0;
   uint32_t min_decryption_version = 0;
   uint32_t min_encryption_version = 0;  // 0: any version allowed to decrypt
@@ -104,9 +106,10 @@ struct KeyPage {
 
 struct NewKey {
   std::string name;
-  std::string type;  // empty: the server's default (aes256-gcm)
+  std::string type;  // empty: the server's default (aes256-gcm); docs/api.md "Key types"
   std::string description;
   std::string auto_rotate_period;  // empty: never
+  std::string purpose;             // "encrypt" or "sign": required for RSA types, else may be empty
 };
 
 // Only the fields set are changed.
@@ -259,6 +262,39 @@ struct LockedIdentity {
   std::string identity, reason, locked_at;
 };
 
+// An asymmetric key version's public half (GET /v1/keys/{k}/public-key).
+struct PublicKeyInfo {
+  std::string key, key_id, type, purpose;
+  uint32_t version = 0;
+  std::string pem;   // SubjectPublicKeyInfo
+  std::string der;   // the same, DER bytes
+  std::string file;  // the PEM with keep's lines: what SealToPublicKey and the CLI read
+};
+
+// A signature or MAC as keep gives it: "keep:v<N>:<base64>" (`text`), which names the
+// version; `bytes` is the raw signature (DER for ECDSA) or MAC, what other tools verify.
+struct Signature {
+  std::string text;
+  std::string bytes;
+  std::string key;
+  uint32_t version = 0;
+  std::string algorithm;  // signatures only: "ecdsa-sha256", "rsa-pss-sha256", "ed25519", …
+};
+
+struct Verification {
+  bool valid = false;
+  std::string key;
+  uint32_t version = 0;
+};
+
+// Encrypts to a keep key version's public half with no server: `public_key_file` is what
+// `keep key public` writes (PublicKeyInfo::file). The result is a v2 ciphertext
+// ("keep:…") that keepd's decrypt opens with the same `context` (docs/formats.md §11).
+// Errors: kInvalidArgument for a file that is not a keep public key file, a key that
+// cannot encrypt, a plaintext too long for RSA-OAEP, or an invalid context. Thread-safe.
+Result<std::string> SealToPublicKey(std::string_view public_key_file, std::string_view plaintext,
+                                    const EncryptionContext& context = {});
+
 // Batch answers: one Result per item, in order (an item's error does not fail the rest).
 template <typename T>
 using BatchResult = std::vector<Result<T>>;
@@ -296,6 +332,22 @@ class Client {
   Result<DataKey> GenerateDataKey(std::string_view key, int bits = 256, bool with_plaintext = true,
                                   const EncryptionContext& context = {}, CallOptions o = {});
   Result<SecretString> Random(int bytes, CallOptions o = {});
+
+  // Keys beyond AES (docs/api.md "Signing, MACs and public keys"). `data` is the message,
+  // or its digest when `prehashed`; `algorithm` empty: the key's default.
+  Result<PublicKeyInfo> GetPublicKey(std::string_view key, std::optional<uint32_t> version = {},
+                                     CallOptions o = {});
+  Result<Signature> Sign(std::string_view key, std::string_view data, bool prehashed = false,
+                         std::string_view algorithm = {}, std::optional<uint32_t> version = {},
+                         CallOptions o = {});
+  // `signature`: "keep:v<N>:<base64>" as Sign gives it. Not valid is not an error.
+  Result<Verification> Verify(std::string_view key, std::string_view data,
+                              std::string_view signature, bool prehashed = false,
+                              std::string_view algorithm = {}, CallOptions o = {});
+  Result<Signature> Hmac(std::string_view key, std::string_view message,
+                         std::optional<uint32_t> version = {}, CallOptions o = {});
+  Result<Verification> VerifyHmac(std::string_view key, std::string_view message,
+                                  std::string_view mac, CallOptions o = {});
 
   // Batch forms: one request (up to the server's max_batch_items, 10,000 by default).
   Result<BatchResult<Ciphertext>> EncryptBatch(std::string_view key,

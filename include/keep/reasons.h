@@ -69,18 +69,19 @@ inline constexpr Reason kApiReasons[] = {
 
 // Reasons of failures inside one process that are never sent by the API.
 inline constexpr std::string_view kLocalReasons[] = {
-    "cannot_write",     // an output file could not be written
-    "exists",           // an output that must not be replaced exists
-    "is_directory",     // an output names a directory
-    "output_is_input",  // the output is the input's device or FIFO
-    "invalid_file",     // a keep file that is damaged or not a keep file
-    "invalid_record",   // a keep record (keep::Envelope) that is damaged or not a record
-    "wrong_key",        // no identity given opens the file
-    "finished",         // a file body written after its end
-    "listen_failed",    // keepd cannot bind its address
-    "schema_too_new",   // the store was written by a newer keep
-    "usage",            // the command line is wrong (the keep CLI exits 2)
-    "bad_answer",       // the server's answer is not what the API says (another program?)
+    "cannot_write",       // an output file could not be written
+    "exists",             // an output that must not be replaced exists
+    "is_directory",       // an output names a directory
+    "output_is_input",    // the output is the input's device or FIFO
+    "invalid_file",       // a keep file that is damaged or not a keep file
+    "invalid_record",     // a keep record (keep::Envelope) that is damaged or not a record
+    "wrong_key",          // no identity given opens the file
+    "invalid_signature",  // keep verify: the signature or MAC does not verify
+    "finished",           // a file body written after its end
+    "listen_failed",      // keepd cannot bind its address
+    "schema_too_new",     // the store was written by a newer keep
+    "usage",              // the command line is wrong (the keep CLI exits 2)
+    "bad_answer",         // the server's answer is not what the API says (another program?)
 };
 
 // Whether `name` is a reason of either list ("ok" is the reason of success).

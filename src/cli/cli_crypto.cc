@@ -12,7 +12,7 @@ namespace keep::cli {
 namespace {
 
 struct CryptoArgs {
-  std::string key, in, out;
+  std::string key, in, out, public_key;
   std::vector<std::string> context;
   int bits = 256;
   bool no_plaintext = false;
@@ -30,14 +30,28 @@ void AddCryptoCommands(CLI::App& app, Context& ctx, int& rc) {
   auto a = std::make_shared<CryptoArgs>();
 
   auto* enc = app.add_subcommand("encrypt", "encrypt data under a key; prints the ciphertext");
-  enc->add_option("--key", a->key, "key name")->required();
+  auto* key_opt = enc->add_option("--key", a->key, "key name");
+  enc->add_option("--public-key", a->public_key,
+                  "encrypt offline, with no server, to this public key file (keep key public)")
+      ->excludes(key_opt);
   enc->add_option("--context", a->context, "encryption context KEY=VALUE (repeatable)");
   enc->add_option("--in", a->in, "read plaintext from FILE (default stdin)");
   enc->add_option("--out", a->out, "write the ciphertext to FILE (default stdout)");
   Action(enc, rc, [&ctx, a]() -> Status {
+    if (a->key.empty() && a->public_key.empty()) {
+      return Usage("encrypt: give --key (through keepd) or --public-key (offline)");
+    }
     KEEP_ASSIGN_OR_RETURN(EncryptionContext context, ParseContextMap(a->context));
     KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(a->in, a->out));
     KEEP_ASSIGN_OR_RETURN(SecretString plain, ReadSecretInput(a->in));
+    if (!a->public_key.empty()) {  // no server: HPKE or RSA-OAEP to the key file
+      KEEP_ASSIGN_OR_RETURN(std::string file, ReadInput(a->public_key));
+      auto sealed = SealToPublicKey(file, plain.view(), context);
+      plain.Wipe();
+      if (!sealed.ok()) return Prefixed(sealed.status(), a->public_key + ": ");
+      KEEP_ASSIGN_OR_RETURN(OutputFile out, OpenOutput(a->out, 0644));
+      return WriteAndCommit(out, *sealed + "\n");
+    }
     // With --format json and no --out the JSON answer is the output; with --out the
     // ciphertext goes there and the JSON answer to stdout.
     const bool to_file = !a->out.empty() && a->out != "-";

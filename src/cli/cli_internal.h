@@ -101,6 +101,8 @@ Status WriteAndCommit(OutputFile& out, std::string_view data);
 void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc);
 void AddKeygenCommand(CLI::App& app, Context& ctx, int& rc);
 void AddKeyCommands(CLI::App& app, Context& ctx, int& rc);
+// keep key public, keep sign|verify|hmac (cli_sign.cc); `key_cmd` is `keep key`.
+void AddSignCommands(CLI::App& app, CLI::App& key_cmd, Context& ctx, int& rc);
 // keep rewrap --stream (cli_rewrap.cc): rewraps a stream of keep ciphertexts and envelope
 // records, one per line, stdin to stdout, through the batch endpoint.
 struct RewrapStreamArgs {

@@ -1,4 +1,4 @@
-// keep key create|list|show|rotate|set|delete|undelete — through libkeep's typed calls.
+// keep key create|list|show|rotate|set|delete|undelete|public — through libkeep's typed calls.
 #include <iostream>
 
 #include "cli/cli_internal.h"
@@ -10,11 +10,13 @@ namespace {
 json::object KeyJson(const KeyInfo& k) {
   json::array versions;
   for (const auto& v : k.versions) {
-    versions.push_back(json::object{{"version", v.version}, {"created_at", v.created_at}});
+    versions.push_back(
+        json::object{{"version", v.version}, {"created_at", v.created_at}, {"origin", v.origin}});
   }
   json::object o{{"name", k.name},
                  {"id", k.id},
                  {"type", k.type},
+                 {"purpose", k.purpose},
                  {"description", k.description},
                  {"created_at", k.created_at},
                  {"state", k.state},
@@ -41,6 +43,7 @@ Status PrintKey(Context& ctx, const Result<KeyInfo>& k) {
   out << "name:                   " << k->name << "\n"
       << "id:                     " << k->id << "\n"
       << "type:                   " << k->type << "\n"
+      << "purpose:                " << k->purpose << "\n"
       << "state:                  " << k->state << "\n"
       << "description:            " << k->description << "\n"
       << "created:                " << k->created_at << "\n"
@@ -60,18 +63,23 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
   key->require_subcommand(1);
 
   struct CreateArgs {
-    std::string name, type = "aes256-gcm", description, auto_rotate;
+    std::string name, type = "aes256-gcm", purpose, description, auto_rotate;
   };
   auto ca = std::make_shared<CreateArgs>();
   auto* create = key->add_subcommand("create", "create a key");
   create->add_option("name", ca->name, "key name")->required();
-  create->add_option("--type", ca->type, "key type")
-      ->check(CLI::IsMember({"aes256-gcm", "chacha20-poly1305"}));
+  create->add_option("--type", ca->type, "key type (docs/api.md \"Key types\")")
+      ->check(CLI::IsMember({"aes256-gcm", "chacha20-poly1305", "rsa-2048", "rsa-3072", "rsa-4096",
+                             "ecdsa-p256", "ecdsa-p384", "ed25519", "x25519", "hmac-sha256",
+                             "hmac-sha384", "hmac-sha512"}));
+  create->add_option("--purpose", ca->purpose, "encrypt or sign (RSA keys: required)")
+      ->check(CLI::IsMember({"encrypt", "sign", "mac"}));
   create->add_option("--description", ca->description, "description");
   create->add_option("--auto-rotate", ca->auto_rotate, "rotate automatically, e.g. 90d");
   Action(create, rc, [&ctx, ca]() -> Status {
     KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
-    return PrintKey(ctx, c->CreateKey({ca->name, ca->type, ca->description, ca->auto_rotate}));
+    return PrintKey(
+        ctx, c->CreateKey({ca->name, ca->type, ca->description, ca->auto_rotate, ca->purpose}));
   });
 
   auto prefix = std::make_shared<std::string>();
@@ -151,6 +159,7 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
     KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
     return PrintKey(ctx, c->DeleteKey(*name, *days));
   });
+  AddSignCommands(app, *key, ctx, rc);
 }
 
 }  // namespace keep::cli

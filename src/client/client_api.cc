@@ -25,6 +25,7 @@ Result<KeyInfo> ReadKey(Answer& a) {
   k.name = a.Str("name");
   k.id = a.Str("id");
   k.type = a.Str("type");
+  k.purpose = a.OptStr("purpose");
   k.description = a.OptStr("description");
   k.created_at = a.Str("created_at");
   k.state = a.Str("state");
@@ -34,7 +35,7 @@ Result<KeyInfo> ReadKey(Answer& a) {
   k.auto_rotate_period = a.OptStr("auto_rotate_period");
   if (a.Has("deletion_date")) k.deletion_date = a.Str("deletion_date");
   for (Answer& v : a.Objects("versions")) {
-    k.versions.push_back({v.U32("version"), v.Str("created_at")});
+    k.versions.push_back({v.U32("version"), v.Str("created_at"), v.OptStr("origin")});
   }
   KEEP_RETURN_IF_ERROR(a.status());
   return k;
@@ -88,6 +89,7 @@ Result<KeyInfo> Client::CreateKey(const NewKey& key, CallOptions o) {
   BodyWriter b;
   b.Str("name", key.name);
   if (!key.type.empty()) b.Str("type", key.type);
+  if (!key.purpose.empty()) b.Str("purpose", key.purpose);
   if (!key.description.empty()) b.Str("description", key.description);
   if (!key.auto_rotate_period.empty()) b.Str("auto_rotate_period", key.auto_rotate_period);
   KEEP_ASSIGN_OR_RETURN(auto r, Call("POST", "/v1/keys", b.Done(), false, o));
