@@ -1,5 +1,6 @@
 // AwsDoor's shared pieces (aws_internal.h): the one table from keep's reasons to AWS
 // error types, the answers, the strict field readers, key ids as UUIDs.
+#include "format/context.h"
 #include "http/aws_internal.h"
 #include "http/errors.h"
 
@@ -123,6 +124,51 @@ std::string KeyIdUuid(const format::KeyId& id) {
     out += kHex[id[i] & 15];
   }
   return out;
+}
+
+Status Unsupported(std::string what) {
+  return Status(Code::kUnimplemented, "not_implemented", std::move(what));
+}
+
+// The fields every cryptographic operation may carry that keep does not act on: grant
+// tokens (keep has no grants: a non-empty list is refused) and the algorithm (only
+// SYMMETRIC_DEFAULT). `algorithms` names the algorithm fields of the operation.
+Status CommonFields(const json::object& o, std::initializer_list<std::string_view> algorithms) {
+  if (const json::value* g = o.if_contains("GrantTokens"); g && !g->is_null()) {
+    if (!g->is_array()) return InvalidArgument("GrantTokens must be a list of strings");
+    if (!g->get_array().empty()) {
+      return Unsupported("grants are not supported by keep: authorize with policies instead");
+    }
+  }
+  for (std::string_view a : algorithms) {
+    KEEP_ASSIGN_OR_RETURN(auto alg, OptString(o, a));
+    if (alg && *alg != kSymmetricDefault && *alg != "RSAES_OAEP_SHA_256") {
+      return InvalidArgument(std::string(a) + " must be SYMMETRIC_DEFAULT or RSAES_OAEP_SHA_256");
+    }
+  }
+  if (o.contains("Recipient")) {
+    return Unsupported("Recipient (Nitro Enclaves attestation) is not supported");
+  }
+  return Status::Ok();
+}
+
+// DryRun: after authorization, AWS's answer that the request would have succeeded.
+bool DryRun(const json::object& o) {
+  const json::value* d = o.if_contains("DryRun");
+  return d && d->is_bool() && d->get_bool();
+}
+
+HttpResponse DryRunAnswer(AwsDoor::Call& call) {
+  return AwsErr(call,
+                Status(Code::kFailedPrecondition, "failed_precondition",
+                       "The request would have succeeded, but the DryRun option is set."),
+                {"DryRunOperationException", 412});
+}
+
+void RecordContext(AwsDoor::Call& call, const format::EncryptionContext& c) {
+  if (c.empty()) return;
+  const Bytes canon = format::CanonicalContext(c);
+  call.event.context.assign(canon.begin(), canon.end());
 }
 
 }  // namespace keep::http

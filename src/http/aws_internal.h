@@ -35,6 +35,20 @@ Status Fields(AwsDoor::Call& call, std::initializer_list<std::string_view> allow
 // Required/optional fields, AWS-named in messages.
 Result<std::string_view> Req(const json::object& o, std::string_view name);
 
+inline constexpr std::string_view kSymmetricDefault = "SYMMETRIC_DEFAULT";
+
+// not_implemented with `what`: an AWS feature keep does not offer.
+Status Unsupported(std::string what);
+// The fields every cryptographic operation may carry that keep does not act on: grant
+// tokens (keep has no grants: a non-empty list is refused), the algorithm fields named in
+// `algorithms` (SYMMETRIC_DEFAULT or RSAES_OAEP_SHA_256; the key decides), Recipient.
+Status CommonFields(const json::object& o, std::initializer_list<std::string_view> algorithms);
+// DryRun: after authorization, AWS's answer that the request would have succeeded.
+bool DryRun(const json::object& o);
+HttpResponse DryRunAnswer(AwsDoor::Call& call);
+// The encryption context's canonical bytes into the audit record (HMACed there).
+void RecordContext(AwsDoor::Call& call, const format::EncryptionContext& c);
+
 // A key id as AWS shows it: the 16-byte id as a UUID, and back (nullopt: not a UUID).
 std::string KeyIdUuid(const format::KeyId& id);
 std::optional<format::KeyId> ParseKeyIdUuid(std::string_view s);

@@ -24,10 +24,6 @@ std::string_view KeyStateOf(keys::KeyState s) {
   return "Unavailable";
 }
 
-Status Unsupported(std::string what) {
-  return Status(Code::kUnimplemented, "not_implemented", std::move(what));
-}
-
 HttpResponse Empty() {
   return AwsOk(SecretString("{}"));
 }

@@ -8,47 +8,6 @@
 namespace keep::http {
 namespace {
 
-constexpr std::string_view kAlgorithm = "SYMMETRIC_DEFAULT";
-
-Status Unsupported(std::string what) {
-  return Status(Code::kUnimplemented, "not_implemented", std::move(what));
-}
-
-// The fields every cryptographic operation may carry that keep does not act on: grant
-// tokens (keep has no grants: a non-empty list is refused) and the algorithm (only
-// SYMMETRIC_DEFAULT). `algorithms` names the algorithm fields of the operation.
-Status CommonFields(const json::object& o, std::initializer_list<std::string_view> algorithms) {
-  if (const json::value* g = o.if_contains("GrantTokens"); g && !g->is_null()) {
-    if (!g->is_array()) return InvalidArgument("GrantTokens must be a list of strings");
-    if (!g->get_array().empty()) {
-      return Unsupported("grants are not supported by keep: authorize with policies instead");
-    }
-  }
-  for (std::string_view a : algorithms) {
-    KEEP_ASSIGN_OR_RETURN(auto alg, OptString(o, a));
-    if (alg && *alg != kAlgorithm) {
-      return InvalidArgument(std::string(a) + " must be SYMMETRIC_DEFAULT for a keep key");
-    }
-  }
-  if (o.contains("Recipient")) {
-    return Unsupported("Recipient (Nitro Enclaves attestation) is not supported");
-  }
-  return Status::Ok();
-}
-
-// DryRun: after authorization, AWS's answer that the request would have succeeded.
-bool DryRun(const json::object& o) {
-  const json::value* d = o.if_contains("DryRun");
-  return d && d->is_bool() && d->get_bool();
-}
-
-HttpResponse DryRunAnswer(AwsDoor::Call& call) {
-  return AwsErr(call,
-                Status(Code::kFailedPrecondition, "failed_precondition",
-                       "The request would have succeeded, but the DryRun option is set."),
-                {"DryRunOperationException", 412});
-}
-
 // The CiphertextBlob (binary keep ciphertext) as keep's text form.
 Result<std::string> CiphertextText(const json::object& o) {
   KEEP_ASSIGN_OR_RETURN(std::string_view b64, Req(o, "CiphertextBlob"));
@@ -75,12 +34,6 @@ void AppendField(SecretString& out, std::string_view name, std::string_view valu
   AppendJsonString(out, name);
   out += ':';
   AppendJsonString(out, value);
-}
-
-void RecordContext(AwsDoor::Call& call, const format::EncryptionContext& c) {
-  if (c.empty()) return;
-  const Bytes canon = format::CanonicalContext(c);
-  call.event.context.assign(canon.begin(), canon.end());
 }
 
 }  // namespace
@@ -112,7 +65,7 @@ HttpResponse AwsDoor::Encrypt(Call& call) {
     return AwsErr(call, st);
   }
   AppendField(out, "KeyId", KeyArnOf(r->key));
-  AppendField(out, "EncryptionAlgorithm", kAlgorithm);
+  AppendField(out, "EncryptionAlgorithm", kSymmetricDefault);
   out += '}';
   return AwsOk(std::move(out));
 }
@@ -155,7 +108,7 @@ HttpResponse AwsDoor::Decrypt(Call& call) {
   AppendBase64(out, r->plaintext.view());
   out += '"';
   AppendField(out, "KeyId", KeyArnOf(r->key));
-  AppendField(out, "EncryptionAlgorithm", kAlgorithm);
+  AppendField(out, "EncryptionAlgorithm", kSymmetricDefault);
   out += '}';
   return AwsOk(std::move(out));
 }
@@ -227,8 +180,8 @@ HttpResponse AwsDoor::ReEncrypt(Call& call) {
   }
   AppendField(out, "SourceKeyId", KeyArnOf(*src));
   AppendField(out, "KeyId", KeyArnOf(r->key));
-  AppendField(out, "SourceEncryptionAlgorithm", kAlgorithm);
-  AppendField(out, "DestinationEncryptionAlgorithm", kAlgorithm);
+  AppendField(out, "SourceEncryptionAlgorithm", kSymmetricDefault);
+  AppendField(out, "DestinationEncryptionAlgorithm", kSymmetricDefault);
   out += '}';
   return AwsOk(std::move(out));
 }
