@@ -55,6 +55,13 @@ enum class Act {
   kTagResource,
   kUntagResource,
   kListResourceTags,
+  kGetPublicKey,
+  kSign,
+  kVerify,
+  kGenerateMac,
+  kVerifyMac,
+  kGenerateDataKeyPair,
+  kGenerateDataKeyPairWithoutPlaintext,
 };
 
 struct ActSpec {
@@ -91,6 +98,13 @@ constexpr ActSpec kActs[] = {
     {"TagResource", Act::kTagResource, O::kKeyUpdate},
     {"UntagResource", Act::kUntagResource, O::kKeyUpdate},
     {"ListResourceTags", Act::kListResourceTags, O::kKeyRead},
+    {"GetPublicKey", Act::kGetPublicKey, O::kPublicKey},
+    {"Sign", Act::kSign, O::kSign},
+    {"Verify", Act::kVerify, O::kVerify},
+    {"GenerateMac", Act::kGenerateMac, O::kHmac},
+    {"VerifyMac", Act::kVerifyMac, O::kHmacVerify},
+    {"GenerateDataKeyPair", Act::kGenerateDataKeyPair, O::kDataKey},
+    {"GenerateDataKeyPairWithoutPlaintext", Act::kGenerateDataKeyPairWithoutPlaintext, O::kDataKey},
 };
 
 const ActSpec* FindAct(std::string_view name) {
@@ -257,6 +271,27 @@ HttpResponse AwsDoor::Handle(HttpRequest& req) {
       break;
     case Act::kUntagResource:
       resp = UntagResource(call);
+      break;
+    case Act::kGetPublicKey:
+      resp = GetPublicKey(call);
+      break;
+    case Act::kSign:
+      resp = Sign(call);
+      break;
+    case Act::kVerify:
+      resp = Verify(call);
+      break;
+    case Act::kGenerateMac:
+      resp = GenerateMac(call);
+      break;
+    case Act::kVerifyMac:
+      resp = VerifyMac(call);
+      break;
+    case Act::kGenerateDataKeyPair:
+      resp = GenerateDataKeyPair(call, true);
+      break;
+    case Act::kGenerateDataKeyPairWithoutPlaintext:
+      resp = GenerateDataKeyPair(call, false);
       break;
     case Act::kListResourceTags:
       resp = ListResourceTags(call);

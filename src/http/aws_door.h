@@ -65,6 +65,13 @@ class AwsDoor {
   HttpResponse GenerateDataKey(Call& call, bool with_plaintext);
   HttpResponse GenerateRandom(Call& call);
   HttpResponse CreateKey(Call& call);
+  // aws_asym.cc: keys beyond AES.
+  HttpResponse GetPublicKey(Call& call);
+  HttpResponse Sign(Call& call);
+  HttpResponse Verify(Call& call);
+  HttpResponse GenerateMac(Call& call);
+  HttpResponse VerifyMac(Call& call);
+  HttpResponse GenerateDataKeyPair(Call& call, bool with_plaintext);
   HttpResponse DescribeKey(Call& call);
   HttpResponse ListKeys(Call& call);
   HttpResponse ListAliases(Call& call);

@@ -49,6 +49,15 @@ HttpResponse DryRunAnswer(AwsDoor::Call& call);
 // The encryption context's canonical bytes into the audit record (HMACed there).
 void RecordContext(AwsDoor::Call& call, const format::EncryptionContext& c);
 
+// Key specs, usages and algorithms with AWS's names (aws_asym.cc).
+std::string_view AwsKeySpec(keys::KeyType t);  // "RSA_2048", "ECC_NIST_P256", "HMAC_256", …
+std::string_view AwsKeyUsage(keys::KeyPurpose p);
+// Adds EncryptionAlgorithms, SigningAlgorithms or MacAlgorithms to KeyMetadata.
+void AwsAlgorithms(const keys::KeyMeta& m, json::object& md);
+// CreateKey's KeySpec and KeyUsage as keep's type and purpose. Errors: not_implemented.
+Result<std::pair<keys::KeyType, std::optional<keys::KeyPurpose>>> AwsKeyTypeOf(
+    std::optional<std::string_view> spec, std::optional<std::string_view> usage);
+
 // A key id as AWS shows it: the 16-byte id as a UUID, and back (nullopt: not a UUID).
 std::string KeyIdUuid(const format::KeyId& id);
 std::optional<format::KeyId> ParseKeyIdUuid(std::string_view s);

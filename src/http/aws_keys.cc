@@ -53,14 +53,14 @@ std::string AwsDoor::KeyMetadataJson(const keys::KeyMeta& m) const {
                   {"CreationDate", m.created_at},
                   {"Enabled", m.state == keys::KeyState::kEnabled},
                   {"Description", m.description},
-                  {"KeyUsage", "ENCRYPT_DECRYPT"},
+                  {"KeyUsage", AwsKeyUsage(m.purpose)},
                   {"KeyState", KeyStateOf(m.state)},
                   {"Origin", "AWS_KMS"},
                   {"KeyManager", "CUSTOMER"},
-                  {"CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"},
-                  {"KeySpec", "SYMMETRIC_DEFAULT"},
-                  {"EncryptionAlgorithms", json::array{"SYMMETRIC_DEFAULT"}},
+                  {"CustomerMasterKeySpec", AwsKeySpec(m.type)},
+                  {"KeySpec", AwsKeySpec(m.type)},
                   {"MultiRegion", false}};
+  AwsAlgorithms(m, md);
   if (m.deletion_date != 0) md["DeletionDate"] = m.deletion_date;
   return json::serialize(json::object{{"KeyMetadata", std::move(md)}});
 }
@@ -80,17 +80,20 @@ HttpResponse AwsDoor::CreateKey(Call& call) {
   if (Status st = Authorize(call, access::Operation::kKeyCreate, name); !st.ok()) {
     return AwsErr(call, st);
   }
-  for (auto [field, want] :
-       {std::pair{"KeyUsage", "ENCRYPT_DECRYPT"}, std::pair{"KeySpec", "SYMMETRIC_DEFAULT"},
-        std::pair{"CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"}, std::pair{"Origin", "AWS_KMS"}}) {
-    auto v = OptString(o, field);
-    if (!v.ok()) return AwsErr(call, v.status());
-    if (*v && **v != want) {
-      return AwsErr(call,
-                    Unsupported(std::string(field) + " " + std::string(**v) +
-                                " is not supported yet: keep's AWS door makes " + want + " keys"));
-    }
+  auto origin = OptString(o, "Origin");
+  if (!origin.ok()) return AwsErr(call, origin.status());
+  if (*origin && **origin != "AWS_KMS") {
+    return AwsErr(call, Unsupported("Origin " + std::string(**origin) +
+                                    " is not supported: keep generates the key material"));
   }
+  auto spec = OptString(o, "KeySpec");
+  auto cmk_spec = OptString(o, "CustomerMasterKeySpec");
+  auto usage = OptString(o, "KeyUsage");
+  if (!spec.ok()) return AwsErr(call, spec.status());
+  if (!cmk_spec.ok()) return AwsErr(call, cmk_spec.status());
+  if (!usage.ok()) return AwsErr(call, usage.status());
+  auto type = AwsKeyTypeOf(*spec ? *spec : *cmk_spec, *usage);
+  if (!type.ok()) return AwsErr(call, type.status());
   if (auto mr = OptBool(o, "MultiRegion"); !mr.ok() || mr->value_or(false)) {
     return AwsErr(call, mr.ok() ? Unsupported("multi-Region keys are not supported") : mr.status());
   }
@@ -125,6 +128,8 @@ HttpResponse AwsDoor::CreateKey(Call& call) {
   }
   keys::CreateKeyOptions opts;
   opts.name = name;
+  opts.type = type->first;
+  opts.purpose = type->second;
   auto desc = OptString(o, "Description");
   if (!desc.ok()) return AwsErr(call, desc.status());
   if (*desc) opts.description = std::string(**desc);

@@ -111,6 +111,19 @@ Result<VerifyResult> Service::MacVerify(const RequestContext&, std::string_view 
   });
 }
 
+Result<DataKeyPairResult> Service::DataKeyPair(const RequestContext& ctx, std::string_view key,
+                                               asym::Kind kind, int rsa_bits, bool with_plaintext,
+                                               const format::EncryptionContext& context) {
+  KEEP_RETURN_IF_ERROR(custody_.RequireUnsealed());
+  KEEP_ASSIGN_OR_RETURN(asym::KeyPair pair, asym::KeyPair::Generate(kind, rsa_bits));
+  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes der, pair.Pkcs8());
+  KEEP_ASSIGN_OR_RETURN(EncryptResult e, Encrypt(ctx, key, der.view(), context));
+  DataKeyPairResult out{std::nullopt, std::move(e.ciphertext), pair.public_key().der(),
+                        std::move(e.key), e.version};
+  if (with_plaintext) out.private_key = std::move(der);
+  return out;
+}
+
 Result<PublicKeyResult> Service::PublicKey(const RequestContext&, std::string_view key,
                                            std::optional<uint32_t> version) {
   return custody_.Guarded([&]() -> Result<PublicKeyResult> {

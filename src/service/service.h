@@ -89,6 +89,14 @@ struct PublicKeyResult {
   crypto::asym::PublicKeyRef public_key;
 };
 
+struct DataKeyPairResult {
+  std::optional<crypto::SecretBytes> private_key;  // PKCS#8 DER, when asked for
+  std::string private_key_ciphertext;              // the PKCS#8 DER encrypted under the key
+  Bytes public_key;                                // DER SubjectPublicKeyInfo
+  std::string key;
+  uint32_t version = 0;
+};
+
 class Service final : private Custody::Contents {
  public:
   Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::SealProvider> seal,
@@ -193,6 +201,11 @@ class Service final : private Custody::Contents {
                         std::optional<uint32_t> version, ByteView message);
   Result<VerifyResult> MacVerify(const RequestContext& ctx, std::string_view key, uint32_t version,
                                  ByteView message, ByteView mac);
+  // A fresh key pair (`kind`, `rsa_bits` for RSA) whose private half is encrypted under
+  // the encryption key `key` with `context` (what AWS's GenerateDataKeyPair gives).
+  Result<DataKeyPairResult> DataKeyPair(const RequestContext& ctx, std::string_view key,
+                                        crypto::asym::Kind kind, int rsa_bits, bool with_plaintext,
+                                        const format::EncryptionContext& context);
   // The public half of an asymmetric key's version (the latest when empty).
   Result<PublicKeyResult> PublicKey(const RequestContext& ctx, std::string_view key,
                                     std::optional<uint32_t> version);

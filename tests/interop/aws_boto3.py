@@ -227,8 +227,9 @@ def tour():
 
     # What keep does not do is refused, not ignored.
     expect("UnsupportedOperationException", kms.create_key, Policy="{}")
-    expect("UnsupportedOperationException", kms.create_key, KeySpec="RSA_2048",
+    expect("UnsupportedOperationException", kms.create_key, KeySpec="SM2",
            KeyUsage="ENCRYPT_DECRYPT")
+    expect("UnsupportedOperationException", kms.create_key, Origin="AWS_CLOUDHSM")
     expect("UnsupportedOperationException", kms.encrypt, KeyId="alias/orders", Plaintext=b"x",
            GrantTokens=["t"])
 
@@ -252,7 +253,86 @@ def tour():
     unknown = client(aws_access_key_id="KEEPAAAAAAAAAAAAAAAA",
                      aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"])
     expect("UnrecognizedClientException", unknown.list_keys)
+    asymmetric(kms)
     print("tour ok")
+
+
+def asymmetric(kms):
+    """Keys beyond AES with AWS's names: signatures checked offline with
+    python3-cryptography from GetPublicKey's DER, MACs, data key pairs."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+    import hashlib
+    msg = b"invoice 2026-12 total 1234.56"
+    for spec, alg in [("ECC_NIST_P256", "ECDSA_SHA_256"), ("ECC_NIST_P384", "ECDSA_SHA_384"),
+                      ("RSA_2048", "RSASSA_PSS_SHA_256"), ("RSA_3072", "RSASSA_PKCS1_V1_5_SHA_256"),
+                      ("ECC_NIST_EDWARDS25519", "ED25519_SHA_512")]:
+        md = kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+        assert md["KeySpec"] == spec and md["KeyUsage"] == "SIGN_VERIFY", md
+        assert alg in md["SigningAlgorithms"], md
+        pub = kms.get_public_key(KeyId=md["KeyId"])
+        assert pub["KeySpec"] == spec and alg in pub["SigningAlgorithms"], pub
+        key = serialization.load_der_public_key(pub["PublicKey"])
+        sig = kms.sign(KeyId=md["KeyId"], Message=msg, MessageType="RAW",
+                       SigningAlgorithm=alg)["Signature"]
+        h = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}[alg[-3:]]
+        if alg.startswith("ECDSA"):
+            key.verify(sig, msg, ec.ECDSA(h))
+        elif alg.startswith("RSASSA_PSS"):
+            key.verify(sig, msg, padding.PSS(mgf=padding.MGF1(h), salt_length=h.digest_size), h)
+        elif alg.startswith("RSASSA_PKCS1"):
+            key.verify(sig, msg, padding.PKCS1v15(), h)
+        else:
+            key.verify(sig, msg)
+        ok = kms.verify(KeyId=md["KeyId"], Message=msg, MessageType="RAW", Signature=sig,
+                        SigningAlgorithm=alg)
+        assert ok["SignatureValid"] is True, ok
+        expect("KMSInvalidSignatureException", kms.verify, KeyId=md["KeyId"], Message=b"other",
+               Signature=sig, SigningAlgorithm=alg)
+        if alg != "ED25519_SHA_512":  # a digest computed here signs the same message
+            digest = hashlib.new("sha" + alg[-3:], msg).digest()
+            dsig = kms.sign(KeyId=md["KeyId"], Message=digest, MessageType="DIGEST",
+                            SigningAlgorithm=alg)["Signature"]
+            assert kms.verify(KeyId=md["KeyId"], Message=msg, Signature=dsig,
+                              SigningAlgorithm=alg)["SignatureValid"]
+        # A signing key does not encrypt.
+        expect("InvalidKeyUsageException", kms.encrypt, KeyId=md["KeyId"], Plaintext=b"x")
+    # RSA encryption keys: Encrypt/Decrypt with RSAES_OAEP_SHA_256.
+    rsa = kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]
+    assert rsa["EncryptionAlgorithms"] == ["RSAES_OAEP_SHA_256"], rsa
+    ct = kms.encrypt(KeyId=rsa["KeyId"], Plaintext=b"short secret",
+                     EncryptionAlgorithm="RSAES_OAEP_SHA_256")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=ct, EncryptionAlgorithm="RSAES_OAEP_SHA_256")[
+        "Plaintext"] == b"short secret"
+    # HMAC keys.
+    for spec, alg in [("HMAC_256", "HMAC_SHA_256"), ("HMAC_512", "HMAC_SHA_512")]:
+        md = kms.create_key(KeySpec=spec, KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]
+        assert md["MacAlgorithms"] == [alg], md
+        mac = kms.generate_mac(KeyId=md["KeyId"], Message=msg, MacAlgorithm=alg)
+        assert len(mac["Mac"]) == int(spec[-3:]) // 8 and mac["MacAlgorithm"] == alg, mac
+        assert kms.verify_mac(KeyId=md["KeyId"], Message=msg, Mac=mac["Mac"],
+                              MacAlgorithm=alg)["MacValid"] is True
+        expect("KMSInvalidMacException", kms.verify_mac, KeyId=md["KeyId"], Message=b"x",
+               Mac=mac["Mac"], MacAlgorithm=alg)
+        expect("InvalidKeyUsageException", kms.generate_mac, KeyId=md["KeyId"], Message=msg,
+               MacAlgorithm="HMAC_SHA_384")
+        expect("InvalidKeyUsageException", kms.sign, KeyId=md["KeyId"], Message=msg,
+               SigningAlgorithm="ECDSA_SHA_256")
+    # Data key pairs under a symmetric key: the private half decrypts back under the key.
+    for spec in ["ECC_NIST_P256", "RSA_2048"]:
+        pair = kms.generate_data_key_pair(KeyId="alias/orders", KeyPairSpec=spec,
+                                          EncryptionContext={"app": "x"})
+        priv = serialization.load_der_private_key(pair["PrivateKeyPlaintext"], None)
+        pub = serialization.load_der_public_key(pair["PublicKey"])
+        assert priv.public_key().public_numbers() == pub.public_numbers()
+        back = kms.decrypt(CiphertextBlob=pair["PrivateKeyCiphertextBlob"],
+                           EncryptionContext={"app": "x"})["Plaintext"]
+        assert back == pair["PrivateKeyPlaintext"]
+        bare = kms.generate_data_key_pair_without_plaintext(KeyId="alias/orders",
+                                                            KeyPairSpec=spec)
+        assert "PrivateKeyPlaintext" not in bare and bare["PublicKey"]
+    expect("InvalidKeyUsageException", kms.get_public_key, KeyId="alias/orders")
 
 
 def main():
