@@ -11,7 +11,7 @@ PKGS=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   wrk python3 python3-cryptography python3-venv python3-pip curl sqlite3
   softhsm2 libp11-kit-dev
-  age bsdutils
+  age bsdutils xxd
   awscli python3-boto3
 )
 # `make fuzz` also needs clang and libFuzzer's runtime.

@@ -169,3 +169,75 @@ TEST_F(KeyTypesE2e, HmacKeys) {
 
 }  // namespace
 }  // namespace keep::testing
+
+namespace keep::testing {
+namespace {
+
+// Bring your own key, the way docs/operations.md shows it: the import parameters over
+// REST, the material wrapped with openssl alone (RSA-OAEP for an HMAC key; RSA-OAEP of an
+// AES key + AES-KWP for an ECDSA private key), and with `keep key import`. The imported
+// version is the material: the MAC matches openssl's with the same key, and signatures
+// verify with the public key openssl derives from the private key it made.
+TEST_F(KeyTypesE2e, ImportedMaterialIsTheKeyUsed) {
+  const std::string api =
+      "api() { curl -sS --cacert \"$KEEP_CACERT\" -H \"Authorization: Bearer $KEEP_TOKEN\" "
+      "\"$@\"; }; ";
+  const std::string params =
+      "api \"$KEEP_ADDR/v1/keys/$K/import-params\" > params.json && "
+      "/usr/bin/python3 -c 'import json; p = json.load(open(\"params.json\")); "
+      "open(\"wrap.pem\", \"w\").write(p[\"wrapping_public_key_pem\"]); "
+      "print(p[\"import_token\"])' > token && ";
+  const std::string oaep =
+      "openssl pkeyutl -encrypt -pubin -inkey wrap.pem -pkeyopt rsa_padding_mode:oaep "
+      "-pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256 ";
+  const std::string post =
+      "printf '{\"import_token\":\"%s\",\"wrapped_material\":\"%s\"}' \"$(cat token)\" "
+      "\"$(base64 -w0 wrapped)\" > body.json && "
+      "api -X POST --data-binary @body.json \"$KEEP_ADDR/v1/keys/$K/import\" > answer.json && ";
+  // An HMAC key: RSA-OAEP alone.
+  Sh("$KEEP key create mac --type hmac-sha256 >/dev/null && openssl rand -out hmac.key 32 && "
+     "K=mac && " +
+     api + params + oaep + "-in hmac.key -out wrapped && " + post +
+     "grep -q '\"origin\":\"external\"' answer.json");
+  Sh("printf 'payload' > m && $KEEP hmac --key mac --in m --raw-out mine.bin >/dev/null && "
+     "openssl dgst -sha256 -mac HMAC -macopt hexkey:$(xxd -p -c 64 hmac.key) -binary m > "
+     "theirs.bin && cmp mine.bin theirs.bin");
+  // An ECDSA private key: RSA-OAEP of an AES key, then AES key wrap with padding.
+  Sh("$KEEP key create signer --type ecdsa-p256 >/dev/null && "
+     "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.pem && "
+     "openssl pkcs8 -topk8 -nocrypt -in ec.pem -outform DER -out ec.der && "
+     "openssl pkey -in ec.pem -pubout -out ec.pub && K=signer && " +
+     api + params + "openssl rand -out aes.key 32 && " + oaep +
+     "-in aes.key -out w1 && openssl enc -id-aes256-wrap-pad -K $(xxd -p -c 64 aes.key) "
+     "-iv A65959A6 -in ec.der -out w2 && cat w1 w2 > wrapped && " +
+     post + "true");
+  Sh("printf 'document' > doc && $KEEP sign --key signer --in doc --raw-out sig.bin > sig.txt "
+     "&& openssl dgst -sha256 -verify ec.pub -signature sig.bin doc");
+  EXPECT_EQ(Slurp(dir_ + "/sig.txt").rfind("keep:v2:", 0), 0u);
+  // The token was used: a second import with it is refused.
+  auto again = Sh(api +
+                  "K=signer; api -X POST --data-binary @body.json "
+                  "\"$KEEP_ADDR/v1/keys/signer/import\"");
+  EXPECT_NE(again.out.find("import token is unknown, used"), std::string::npos) << again.out;
+  // keep key import: a PEM private key (wrapped client-side with RSA-OAEP + AES-KWP).
+  Sh("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec2.pem && "
+     "openssl pkey -in ec2.pem -pubout -out ec2.pub && "
+     "$KEEP key import signer --material ec2.pem && "
+     "$KEEP sign --key signer --in doc --raw-out sig2.bin >/dev/null && "
+     "openssl dgst -sha256 -verify ec2.pub -signature sig2.bin doc");
+  EXPECT_NE(Sh("$KEEP key show signer --format json").out.find("\"origin\":\"external\""),
+            std::string::npos);
+  // Material of another type is refused, naming what was expected; nothing changes.
+  Sh("openssl genpkey -algorithm ED25519 -out ed.pem");
+  auto wrong = Sh("$KEEP key import signer --material ed.pem", 1);
+  EXPECT_NE(wrong.err.find("not a ecdsa-p256 key"), std::string::npos) << wrong.err;
+  auto bad_aes =
+      Sh("head -c 31 /dev/urandom > short && $KEEP key create a >/dev/null && "
+         "$KEEP key import a --material short",
+         1);
+  EXPECT_NE(bad_aes.err.find("32 bytes"), std::string::npos) << bad_aes.err;
+  EXPECT_NE(Sh("$KEEP key show signer").out.find("latest version:         3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keep::testing

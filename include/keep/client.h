@@ -348,6 +348,12 @@ class Client {
                          std::optional<uint32_t> version = {}, CallOptions o = {});
   Result<Verification> VerifyHmac(std::string_view key, std::string_view message,
                                   std::string_view mac, CallOptions o = {});
+  // Bring your own key: fetches import parameters for `key`, wraps `material` to them here
+  // (RSA-OAEP-SHA256, with AES key wrap with padding when it is longer than OAEP takes)
+  // and imports it as the key's new latest version. `material`: 32 bytes for AES and
+  // ChaCha20 keys, the hash's size for HMAC keys, PKCS#8 DER for asymmetric keys.
+  Result<KeyInfo> ImportKeyMaterial(std::string_view key, std::string_view material,
+                                    CallOptions o = {});
 
   // Batch forms: one request (up to the server's max_batch_items, 10,000 by default).
   Result<BatchResult<Ciphertext>> EncryptBatch(std::string_view key,

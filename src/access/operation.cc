@@ -49,6 +49,8 @@ constexpr OperationSpec kSpecs[] = {
     {O::kHmac, "hmac", {true, kCapHmac}, true, false, true, kD},
     {O::kHmacVerify, "hmac.verify", {true, kCapVerify}, true, false, true, kX},
     {O::kPublicKey, "key.public", {true, kCapPublicKey}, true, false, true, kX},
+    {O::kKeyImportParams, "key.import_params", {true, kCapImport}, true, false, true, kX},
+    {O::kKeyImport, "key.import", {true, kCapImport}, true, false, true, kX},
 };
 
 constexpr bool InEnumOrder() {
@@ -58,7 +60,7 @@ constexpr bool InEnumOrder() {
   return true;
 }
 static_assert(InEnumOrder(), "kSpecs must list every Operation in enum order");
-static_assert(std::size(kSpecs) == static_cast<size_t>(O::kPublicKey) + 1,
+static_assert(std::size(kSpecs) == static_cast<size_t>(O::kKeyImport) + 1,
               "kSpecs must list every Operation");
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/cli_internal.h"
+#include "crypto/asymmetric.h"
 
 namespace keep::cli {
 namespace {
@@ -52,7 +53,7 @@ Status Checked(Context& ctx, const Result<Verification>& v) {
     std::cout << "valid (key " << v->key << ", version " << v->version << ")\n";
   }
   if (!v->valid) {
-    return Status(Code::kInvalidArgument, ReasonCode::FromTable("invalid_signature"),
+    return Status(Code::kInvalidArgument, "invalid_signature",
                   "not valid for key " + v->key + " version " + std::to_string(v->version) +
                       " (invalid_signature)");
   }
@@ -88,6 +89,37 @@ void AddSignCommands(CLI::App& app, CLI::App& key_cmd, Context& ctx, int& rc) {
     }
     KEEP_ASSIGN_OR_RETURN(OutputFile out, OpenOutput(a->out, 0644));
     return WriteAndCommit(out, p->file);
+  });
+
+  auto* import = key_cmd.add_subcommand(
+      "import", "import key material as the key's new version (wrapped here, unwrapped by keepd)");
+  import->add_option("name", a->key, "key name")->required();
+  import
+      ->add_option("--material", a->in,
+                   "FILE: 32 raw bytes (AES), the hash's size (HMAC), or a private key (PEM or "
+                   "PKCS#8 DER) for asymmetric keys")
+      ->required();
+  Action(import, rc, [&ctx, a]() -> Status {
+    KEEP_ASSIGN_OR_RETURN(SecretString raw, ReadSecretInput(a->in));
+    SecretString material;
+    if (std::string_view(raw).find("-----BEGIN") != std::string_view::npos) {
+      auto pair = crypto::asym::KeyPair::FromPemOrDer(AsBytes(std::string_view(raw)));
+      if (!pair.ok()) return Prefixed(pair.status(), a->in + ": ");
+      KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes der, pair->Pkcs8());
+      material.assign(reinterpret_cast<const char*>(der.data()), der.size());
+    } else {
+      material = std::move(raw);
+    }
+    KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
+    auto k = c->ImportKeyMaterial(a->key, material);
+    KEEP_RETURN_IF_ERROR(ctx.Refused(k.status()));
+    if (ctx.globals().json()) {
+      ctx.PrintJson(json::object{{"key", k->name}, {"version", k->latest_version}});
+    } else {
+      std::cout << "imported version " << k->latest_version << " of " << k->name
+                << " (origin external)\n";
+    }
+    return Status::Ok();
   });
 
   auto* sign = app.add_subcommand("sign", "sign data with a signing key; prints keep:v<N>:<b64>");

@@ -9,16 +9,8 @@
 #include "keep/client.h"
 
 namespace keep {
-namespace {
 
-using client::Answer;
-using client::BodyWriter;
-
-std::string KeyPath(std::string_view name, std::string_view op = {}) {
-  std::string p = "/v1/keys/" + std::string(name);
-  if (!op.empty()) p += "/" + std::string(op);
-  return p;
-}
+namespace client {
 
 Result<KeyInfo> ReadKey(Answer& a) {
   KeyInfo k;
@@ -39,6 +31,20 @@ Result<KeyInfo> ReadKey(Answer& a) {
   }
   KEEP_RETURN_IF_ERROR(a.status());
   return k;
+}
+
+}  // namespace client
+
+namespace {
+
+using client::Answer;
+using client::BodyWriter;
+using client::ReadKey;
+
+std::string KeyPath(std::string_view name, std::string_view op = {}) {
+  std::string p = "/v1/keys/" + std::string(name);
+  if (!op.empty()) p += "/" + std::string(op);
+  return p;
 }
 
 Ciphertext ReadCiphertext(Answer& a) {

@@ -5,6 +5,7 @@
 #include "client/codec.h"
 #include "common/encoding.h"
 #include "common/names.h"
+#include "crypto/random.h"
 #include "format/context.h"
 #include "format/public_ciphertext.h"
 #include "keep/client.h"
@@ -129,6 +130,36 @@ Result<Verification> Client::VerifyHmac(std::string_view key, std::string_view m
   KEEP_ASSIGN_OR_RETURN(auto r, Call("POST", KeyOp(key, "hmac/verify"), b.Done(), true, o));
   KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "hmac verify"));
   return ReadVerification(a);
+}
+
+Result<KeyInfo> Client::ImportKeyMaterial(std::string_view key, std::string_view material,
+                                          CallOptions o) {
+  KEEP_RETURN_IF_ERROR(ValidateKeyName(key));
+  if (material.empty()) return InvalidArgument("the key material is empty");
+  KEEP_ASSIGN_OR_RETURN(auto r, Call("GET", KeyOp(key, "import-params"), "", true, o));
+  KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "import params"));
+  const std::string pem = a.Str("wrapping_public_key_pem");
+  const std::string token = a.Str("import_token");
+  KEEP_RETURN_IF_ERROR(a.status());
+  auto wrapping = crypto::asym::PublicKeyRef::Parse(AsBytes(pem));
+  if (!wrapping.ok() || wrapping->kind() != crypto::asym::Kind::kRsa) {
+    return Status(Code::kInternal, "bad_answer", "the wrapping key is not an RSA public key");
+  }
+  Bytes wrapped;
+  if (material.size() <= crypto::asym::OaepMaxPlaintext(*wrapping)) {
+    KEEP_ASSIGN_OR_RETURN(wrapped, crypto::asym::OaepEncrypt(*wrapping, {}, AsBytes(material)));
+  } else {
+    KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes aes, crypto::RandomSecret(32));
+    KEEP_ASSIGN_OR_RETURN(wrapped, crypto::asym::OaepEncrypt(*wrapping, {}, aes.view()));
+    KEEP_ASSIGN_OR_RETURN(Bytes kwp, crypto::asym::KeyWrapPad(aes.view(), AsBytes(material)));
+    wrapped.insert(wrapped.end(), kwp.begin(), kwp.end());
+  }
+  BodyWriter b;
+  b.Str("import_token", token);
+  b.Base64("wrapped_material", AsChars(wrapped));
+  KEEP_ASSIGN_OR_RETURN(auto ir, Call("POST", KeyOp(key, "import"), b.Done(), false, o));
+  KEEP_ASSIGN_OR_RETURN(Answer ia, Answer::Parse(ir, "import"));
+  return client::ReadKey(ia);
 }
 
 }  // namespace keep

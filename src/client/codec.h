@@ -79,4 +79,7 @@ class Answer {
   std::string what_;
 };
 
+// A key object (docs/api.md "Keys") from an answer (client_api.cc).
+Result<KeyInfo> ReadKey(Answer& a);
+
 }  // namespace keep::client

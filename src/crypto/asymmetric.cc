@@ -215,6 +215,25 @@ Result<KeyPair> KeyPair::FromPkcs8(ByteView der) {
   return out;
 }
 
+Result<KeyPair> KeyPair::FromPemOrDer(ByteView data) {
+  const std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
+  if (text.find("-----BEGIN") == std::string_view::npos) return FromPkcs8(data);
+  if (text.find("ENCRYPTED") != std::string_view::npos) {
+    return InvalidArgument("the private key is encrypted: decrypt it first (openssl pkey)");
+  }
+  OsslPtr<BIO> bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
+  EVP_PKEY* k = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr;
+  if (k == nullptr) {
+    DrainOpenSslErrors("PEM_read_bio_PrivateKey");
+    return InvalidArgument("not a PEM private key");
+  }
+  KeyPair out;
+  out.key_ = Share(k);
+  KEEP_ASSIGN_OR_RETURN(out.public_, PublicKeyRef::Of(k));
+  KEEP_ASSIGN_OR_RETURN(SecretBytes der, out.Pkcs8());
+  return FromPkcs8(der.view());  // the same checks as stored versions get
+}
+
 Result<SecretBytes> KeyPair::Pkcs8() const {
   OsslPtr<PKCS8_PRIV_KEY_INFO> p8(EVP_PKEY2PKCS8(key_.get()));
   unsigned char* der = nullptr;
@@ -391,6 +410,58 @@ Result<SecretBytes> OaepDecrypt(const KeyPair& key, ByteView label, ByteView cip
     return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
   }
   out.Truncate(n);
+  return out;
+}
+
+namespace {
+
+const EVP_CIPHER* WrapCipher(size_t kek_size) {
+  return kek_size == 16   ? EVP_aes_128_wrap_pad()
+         : kek_size == 24 ? EVP_aes_192_wrap_pad()
+         : kek_size == 32 ? EVP_aes_256_wrap_pad()
+                          : nullptr;
+}
+
+}  // namespace
+
+Result<Bytes> KeyWrapPad(ByteView kek, ByteView plaintext) {
+  const EVP_CIPHER* c = WrapCipher(kek.size());
+  if (c == nullptr) return InvalidArgument("a key encryption key has 16, 24 or 32 bytes");
+  if (plaintext.empty()) return InvalidArgument("nothing to wrap");
+  OsslPtr<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
+  Bytes out(plaintext.size() + 16);
+  int n = 0;
+  if (!ctx) return Internal("cannot set up key wrap");
+  EVP_CIPHER_CTX_set_flags(ctx.get(), EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+  if (EVP_EncryptInit_ex(ctx.get(), c, nullptr, kek.data(), nullptr) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), out.data(), &n, plaintext.data(),
+                        static_cast<int>(plaintext.size())) != 1) {
+    DrainOpenSslErrors("key wrap");
+    return Internal("key wrap failed");
+  }
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+Result<SecretBytes> KeyUnwrapPad(ByteView kek, ByteView wrapped) {
+  const EVP_CIPHER* c = WrapCipher(kek.size());
+  if (c == nullptr) return InvalidArgument("a key encryption key has 16, 24 or 32 bytes");
+  if (wrapped.size() < 16 || wrapped.size() % 8 != 0) {
+    return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
+  }
+  OsslPtr<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
+  SecretBytes out(wrapped.size());
+  int n = 0;
+  if (!ctx) return Internal("cannot set up key unwrap");
+  EVP_CIPHER_CTX_set_flags(ctx.get(), EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+  if (EVP_DecryptInit_ex(ctx.get(), c, nullptr, kek.data(), nullptr) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), out.data(), &n, wrapped.data(),
+                        static_cast<int>(wrapped.size())) != 1 ||
+      n <= 0) {
+    ERR_clear_error();
+    return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
+  }
+  out.Truncate(static_cast<size_t>(n));
   return out;
 }
 

@@ -67,6 +67,9 @@ class KeyPair {
   // Reads PKCS#8 DER (PrivateKeyInfo, unencrypted). Errors: kInvalidArgument when it is
   // not a private key of a supported kind (RSA under 2048 bits or over 4096 is refused).
   static Result<KeyPair> FromPkcs8(ByteView der);
+  // PEM (PKCS#8 "PRIVATE KEY" or traditional "RSA/EC PRIVATE KEY", unencrypted) or DER
+  // PKCS#8: what `keep key import --material` reads.
+  static Result<KeyPair> FromPemOrDer(ByteView data);
   Result<SecretBytes> Pkcs8() const;
   const PublicKeyRef& public_key() const { return public_; }
   Kind kind() const { return public_.kind_; }
@@ -93,6 +96,11 @@ bool Verify(const PublicKeyRef& key, Scheme scheme, Hash hash, ByteView input, b
 Result<Bytes> OaepEncrypt(const PublicKeyRef& key, ByteView label, ByteView plaintext);
 Result<SecretBytes> OaepDecrypt(const KeyPair& key, ByteView label, ByteView ciphertext);
 size_t OaepMaxPlaintext(const PublicKeyRef& key);
+
+// AES key wrap with padding (RFC 5649) under a 16-, 24- or 32-byte key encryption key.
+// Unwrap errors: "invalid_ciphertext" (integrity check failed, bad length).
+Result<Bytes> KeyWrapPad(ByteView kek, ByteView plaintext);
+Result<SecretBytes> KeyUnwrapPad(ByteView kek, ByteView wrapped);
 
 // HMAC with `hash`; out has HashSize(hash) bytes.
 Result<Bytes> Hmac(Hash hash, ByteView key, ByteView message);

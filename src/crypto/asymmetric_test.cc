@@ -188,6 +188,38 @@ TEST(Asymmetric, WycheproofEd25519Verify) {
   EXPECT_GT(checked, 100);
 }
 
+// RFC 5649 §6's two vectors (192-bit KEK), and round trips under every KEK size.
+TEST(Asymmetric, KeyWrapWithPaddingRfc5649) {
+  const Bytes kek = *HexDecode("5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8");
+  const std::pair<std::string_view, std::string_view> vectors[] = {
+      {"c37b7e6492584340bed12207808941155068f738",
+       "138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a"},
+      {"466f7250617369", "afbeb0f07dfbf5419200f2ccb50bb24f"},
+  };
+  for (const auto& [key, wrapped] : vectors) {
+    auto w = KeyWrapPad(kek, *HexDecode(key));
+    ASSERT_TRUE(w.ok()) << w.status();
+    EXPECT_EQ(HexEncode(*w), wrapped);
+    auto u = KeyUnwrapPad(kek, *HexDecode(wrapped));
+    ASSERT_TRUE(u.ok()) << u.status();
+    EXPECT_EQ(HexEncode(u->view()), key);
+    Bytes bad = *HexDecode(wrapped);
+    bad[3] ^= 1;
+    EXPECT_EQ(KeyUnwrapPad(kek, bad).status().reason(), "invalid_ciphertext");
+  }
+  for (size_t kek_size : {16u, 24u, 32u}) {
+    const Bytes k(kek_size, 7), m(1217, 9);
+    auto w = KeyWrapPad(k, m);
+    ASSERT_TRUE(w.ok());
+    auto u = KeyUnwrapPad(k, *w);
+    ASSERT_TRUE(u.ok());
+    EXPECT_TRUE(u->Equals(m));
+    EXPECT_FALSE(KeyUnwrapPad(Bytes(kek_size, 8), *w).ok());
+  }
+  EXPECT_FALSE(KeyWrapPad(Bytes(20), Bytes(8)).ok());
+  EXPECT_FALSE(KeyUnwrapPad(kek, Bytes(12)).ok());
+}
+
 // RFC 4231 test case 2 for the three HMAC key types.
 TEST(Asymmetric, HmacRfc4231) {
   const ByteView key = B("Jefe"), msg = B("what do ya want for nothing?");

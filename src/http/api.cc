@@ -194,6 +194,10 @@ HttpResponse Api::Run(Call& call) {
       return Hmac(call);
     case Handler::kHmacVerify:
       return HmacVerify(call);
+    case Handler::kImportParams:
+      return ImportParams(call);
+    case Handler::kImport:
+      return Import(call);
   }
   return Err(call, Internal("unrouted handler"));
 }

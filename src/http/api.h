@@ -146,6 +146,8 @@ class Api final : public Door {
   HttpResponse Verify(Call& call);
   HttpResponse Hmac(Call& call);
   HttpResponse HmacVerify(Call& call);
+  HttpResponse ImportParams(Call& call);  // bring your own key
+  HttpResponse Import(Call& call);
   // One encrypt/decrypt/rewrap/datakey item: validates its fields, authorizes where the
   // key comes from the ciphertext, operates; returns the result object as JSON text.
   Result<SecretString> CryptoItem(Call& call, CryptoKind kind, std::string_view path_key,

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "common/encoding.h"
+#include "common/time.h"
 #include "format/public_ciphertext.h"
 #include "http/api_internal.h"
 #include "service/service.h"
@@ -182,6 +183,32 @@ HttpResponse Api::HmacVerify(Call& call) {
   if (!r.ok()) return Err(call, r.status());
   call.event.version = r->version;
   return Valid(*r);
+}
+
+HttpResponse Api::ImportParams(Call& call) {
+  auto r = service_.GetImportParams(call.ctx, call.param);
+  if (!r.ok()) return Err(call, r.status());
+  json::object o{{"key", std::string(call.param)},
+                 {"wrapping_public_key_pem", r->wrapping_public_key_pem},
+                 {"wrapping_algorithm", "RSA-OAEP-SHA256, or RSA-OAEP-SHA256 + AES-KWP (RFC 5649)"},
+                 {"import_token", r->import_token},
+                 {"expires_at", FormatRfc3339(r->expires_at)}};
+  return JsonResponse(200, json::serialize(o));
+}
+
+HttpResponse Api::Import(Call& call) {
+  ParsedBody body;
+  if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
+  auto o = AsObject(body.value(), {"import_token", "wrapped_material"});
+  if (!o.ok()) return Err(call, o.status());
+  auto token = ReqString(**o, "import_token");
+  if (!token.ok()) return Err(call, token.status());
+  auto wrapped = ReqBase64(**o, "wrapped_material");
+  if (!wrapped.ok()) return Err(call, wrapped.status());
+  auto r = service_.ImportKeyMaterial(call.ctx, call.param, *token, wrapped->view());
+  if (!r.ok()) return Err(call, r.status());
+  call.event.version = r->latest_version;
+  return JsonResponse(200, KeyJson(*r));
 }
 
 }  // namespace keep::http

@@ -54,6 +54,8 @@ constexpr Route kRoutes[] = {
     {"POST", "/v1/keys/{key}/verify", O::kVerify, KeyFrom::kPath, H::kVerify},
     {"POST", "/v1/keys/{key}/hmac", O::kHmac, KeyFrom::kPath, H::kHmac},
     {"POST", "/v1/keys/{key}/hmac/verify", O::kHmacVerify, KeyFrom::kPath, H::kHmacVerify},
+    {"GET", "/v1/keys/{key}/import-params", O::kKeyImportParams, KeyFrom::kPath, H::kImportParams},
+    {"POST", "/v1/keys/{key}/import", O::kKeyImport, KeyFrom::kPath, H::kImport},
     {"POST", "/v1/decrypt", O::kDecrypt, KeyFrom::kHandler, H::kDecryptAny},
     {"POST", "/v1/random", O::kRandom, KeyFrom::kNone, H::kRandom},
 };

@@ -70,6 +70,8 @@ enum class Handler {
   kVerify,
   kHmac,
   kHmacVerify,
+  kImportParams,
+  kImport,
 };
 
 struct Route {

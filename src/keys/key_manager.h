@@ -70,6 +70,10 @@ class KeyManager {
   Result<KeyListPage> List(std::string_view prefix, std::string_view after, size_t limit) const;
   Result<KeyMeta> Update(std::string_view name, const KeyPatch& patch);
   Result<KeyMeta> Rotate(std::string_view name);
+  // Adds a version holding `material` (imported, origin external) and makes it the latest.
+  // The material must fit the key's type (VersionMaterial::Make). Errors: bad_request,
+  // not_found, key_pending_deletion.
+  Result<KeyMeta> ImportVersion(std::string_view name, const crypto::SecretBytes& material);
   Result<KeyMeta> ScheduleDeletion(std::string_view name, int pending_days);
   Result<KeyMeta> CancelDeletion(std::string_view name);
 
@@ -108,6 +112,8 @@ class KeyManager {
   Result<int> RunMaintenance();
 
   size_t size() const;
+  // The manager's clock (unix seconds): the tests' clock when one was given.
+  int64_t Now() const { return clock_(); }
 
  private:
   using EntryPtr = std::shared_ptr<const KeyEntry>;
@@ -115,9 +121,11 @@ class KeyManager {
   // the flag to add a new version.
   // Whether a mutation adds a version, and how it was asked for (ListKeyRotations tells
   // automatic rotations from on-demand ones).
-  enum class NewVersion { kNo, kOnDemand, kAutomatic };
+  enum class NewVersion { kNo, kOnDemand, kAutomatic, kImported };
   using Change = std::function<Result<bool>(KeyMeta&, NewVersion& new_version)>;
-  Result<KeyMeta> Mutate(std::string_view name, const Change& change);
+  // `imported`: the material of a kImported version.
+  Result<KeyMeta> Mutate(std::string_view name, const Change& change,
+                         const crypto::SecretBytes* imported = nullptr);
   Result<EntryPtr> Find(std::string_view name) const;
   Result<KeyHandle> ForVersion(const format::KeyId& id, uint32_t version,
                                std::optional<std::string_view> expected_name) const;

@@ -74,7 +74,8 @@ Result<KeyMeta> KeyManager::Create(const CreateKeyOptions& o) {
   return out;
 }
 
-Result<KeyMeta> KeyManager::Mutate(std::string_view name, const Change& change) {
+Result<KeyMeta> KeyManager::Mutate(std::string_view name, const Change& change,
+                                   const crypto::SecretBytes* imported) {
   std::lock_guard wlock(write_mu_);
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     if (attempt > 0) Backoff(attempt);
@@ -88,8 +89,13 @@ Result<KeyMeta> KeyManager::Mutate(std::string_view name, const Change& change) 
     std::shared_ptr<const VersionMaterial> vm;
     if (new_version != NewVersion::kNo) {
       m.latest_version = cur->meta.latest_version + 1;
-      m.versions.push_back({m.latest_version, clock_(), new_version == NewVersion::kAutomatic});
-      KEEP_ASSIGN_OR_RETURN(material, VersionMaterial::Generate(m.type));
+      m.versions.push_back({m.latest_version, clock_(), new_version == NewVersion::kAutomatic,
+                            new_version == NewVersion::kImported});
+      if (new_version == NewVersion::kImported) {
+        material = imported->Clone();
+      } else {
+        KEEP_ASSIGN_OR_RETURN(material, VersionMaterial::Generate(m.type));
+      }
       KEEP_ASSIGN_OR_RETURN(vm, VersionMaterial::Make(m.type, material->Clone()));
     }
     const std::string meta_json = EncodeKeyMeta(m);
@@ -172,6 +178,25 @@ Result<KeyMeta> KeyManager::Rotate(std::string_view name) {
     new_version = NewVersion::kOnDemand;
     return true;
   });
+}
+
+Result<KeyMeta> KeyManager::ImportVersion(std::string_view name,
+                                          const crypto::SecretBytes& material) {
+  KEEP_ASSIGN_OR_RETURN(EntryPtr cur, Find(name));
+  auto fits = VersionMaterial::Make(cur->meta.type, material.Clone());
+  if (!fits.ok()) {
+    return InvalidArgument("the imported material is not a " +
+                           std::string(KeyTypeName(cur->meta.type)) +
+                           " key: " + fits.status().message());
+  }
+  return Mutate(
+      name,
+      [](KeyMeta& m, NewVersion& new_version) -> Result<bool> {
+        if (m.state == KeyState::kPendingDeletion) KEEP_RETURN_IF_ERROR(CheckUsable(m));
+        new_version = NewVersion::kImported;
+        return true;
+      },
+      &material);
 }
 
 Result<KeyMeta> KeyManager::ScheduleDeletion(std::string_view name, int days) {

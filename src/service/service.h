@@ -97,6 +97,12 @@ struct DataKeyPairResult {
   uint32_t version = 0;
 };
 
+struct ImportParams {
+  std::string wrapping_public_key_pem;  // RSA-3072, fresh for each call
+  std::string import_token;             // 32 hex digits
+  int64_t expires_at = 0;               // unix seconds (24 h)
+};
+
 class Service final : private Custody::Contents {
  public:
   Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::SealProvider> seal,
@@ -206,6 +212,13 @@ class Service final : private Custody::Contents {
   Result<DataKeyPairResult> DataKeyPair(const RequestContext& ctx, std::string_view key,
                                         crypto::asym::Kind kind, int rsa_bits, bool with_plaintext,
                                         const format::EncryptionContext& context);
+  // Bring your own key (key_import.cc): a wrapping key and an import token for `key`, and
+  // the import of material wrapped to it as a new version (origin external). Errors:
+  // bad_request (unknown, used, expired or foreign token; material that does not fit the
+  // key's type), invalid_ciphertext (does not unwrap), not_found, key_pending_deletion.
+  Result<ImportParams> GetImportParams(const RequestContext& ctx, std::string_view key);
+  Result<keys::KeyMeta> ImportKeyMaterial(const RequestContext& ctx, std::string_view key,
+                                          std::string_view token, ByteView wrapped);
   // The public half of an asymmetric key's version (the latest when empty).
   Result<PublicKeyResult> PublicKey(const RequestContext& ctx, std::string_view key,
                                     std::optional<uint32_t> version);
