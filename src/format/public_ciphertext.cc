@@ -68,6 +68,35 @@ Result<PublicHeader> ParsePublicHeader(ByteView blob) {
   return h;
 }
 
+namespace {
+
+Bytes HeaderBytes(const PublicHeader& h) {
+  Bytes out(kPublicHeaderSize);
+  out[0] = kFormatV2;
+  out[1] = static_cast<uint8_t>(h.algorithm);
+  std::memcpy(out.data() + 2, h.key_id.data(), h.key_id.size());
+  for (int i = 0; i < 4; ++i) out[18 + i] = static_cast<uint8_t>(h.key_version >> (24 - 8 * i));
+  return out;
+}
+
+}  // namespace
+
+Result<Bytes> detail::SealHpkeWith(const PublicHeader& h, ByteView recipient_public,
+                                   ByteView ephemeral_private, ByteView canonical_context,
+                                   ByteView plaintext) {
+  if (h.algorithm != PublicAlgorithm::kHpkeX25519 || h.key_version == 0) {
+    return InvalidArgument("test vectors are HPKE ciphertexts with a version");
+  }
+  Bytes out = HeaderBytes(h);
+  KEEP_ASSIGN_OR_RETURN(
+      hpke::Sealed s,
+      hpke::SealWithEphemeral(hpke::Aead::kAes256Gcm, ephemeral_private, recipient_public,
+                              Bound(out), canonical_context, plaintext));
+  out.insert(out.end(), s.enc.begin(), s.enc.end());
+  out.insert(out.end(), s.ciphertext.begin(), s.ciphertext.end());
+  return out;
+}
+
 Result<Bytes> SealPublic(const PublicHeader& h, const asym::PublicKeyRef& key,
                          ByteView canonical_context, ByteView plaintext) {
   if (h.key_version == 0) return InvalidArgument("key version must be at least 1");

@@ -89,4 +89,12 @@ Result<PublicKeyFile> ReadPublicKeyFile(std::string_view text);
 // the key's purpose is not encrypt.
 Result<PublicHeader> HeaderFor(const PublicKeyFile& f);
 
+namespace detail {
+// SealPublic for algorithm 0x10 with a caller-chosen ephemeral private key: only for the
+// published test vector (docs/formats.md §11). Reusing an ephemeral key is never safe.
+Result<Bytes> SealHpkeWith(const PublicHeader& header, ByteView recipient_public,
+                           ByteView ephemeral_private, ByteView canonical_context,
+                           ByteView plaintext);
+}  // namespace detail
+
 }  // namespace keep::format

@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 
 #include "common/encoding.h"
+#include "crypto/hpke.h"
+#include "crypto/ossl.h"
+#include "format/context.h"
 
 namespace keep::format {
 namespace {
 
 namespace asym = crypto::asym;
+using crypto::OsslPtr;
 
 ByteView B(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -113,6 +117,44 @@ TEST(PublicCiphertext, KeyFileRoundTrip) {
   auto sh = HeaderFor(*ReadPublicKeyFile(WritePublicKeyFile(s)));
   ASSERT_FALSE(sh.ok());
   EXPECT_NE(sh.status().message().find("cannot encrypt"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keep::format
+
+namespace keep::format {
+namespace {
+
+// The published vector of docs/formats.md §11 (tests/interop/pubkey_v2.py rebuilds it
+// independently).
+TEST(PublicCiphertext, PublishedVector) {
+  const Bytes sk_r = *HexDecode("4612c550263fc8ad58375df3f557aac531d26850903e55a9f23f21d8534e8ac8");
+  const Bytes sk_e = *HexDecode("52c4a758a802cd8b936eceea314432798d5baf2d7e9235dc084ab1b9cfa2f736");
+  auto pk_r = crypto::hpke::PublicKeyOf(sk_r);
+  ASSERT_TRUE(pk_r.ok());
+  KeyId id;
+  for (size_t i = 0; i < id.size(); ++i) id[i] = static_cast<uint8_t>(i);
+  const Bytes ctx = CanonicalContext({{"form", "signup"}});
+  auto ct = detail::SealHpkeWith({PublicAlgorithm::kHpkeX25519, id, 1}, *pk_r, sk_e, ctx,
+                                 B("hello keep"));
+  ASSERT_TRUE(ct.ok()) << ct.status();
+  EXPECT_EQ(HexEncode(*pk_r), "3948cfe0ad1ddb695d780e59077195da6c56506b027329794ab02bca80815c4d");
+  EXPECT_EQ(HexEncode(*ct),
+            "0210000102030405060708090a0b0c0d0e0f00000001"
+            "37fda3567bdbd628e88668c3c8d7e97d1d1253b6d4ea6d44c150f741f1bf4431"
+            "df5067c54df1daf1cfa013faf341a14a449ccdc3d884216cad4c");
+  // Open with the recipient's private key, as keepd does.
+  OsslPtr<EVP_PKEY> k(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, sk_r.data(), 32));
+  ASSERT_TRUE(k);
+  unsigned char* der = nullptr;
+  OsslPtr<PKCS8_PRIV_KEY_INFO> p8(EVP_PKEY2PKCS8(k.get()));
+  const int n = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), &der);
+  auto pair = asym::KeyPair::FromPkcs8(ByteView(der, static_cast<size_t>(n)));
+  OPENSSL_free(der);
+  ASSERT_TRUE(pair.ok());
+  auto plain = OpenPublic(*ct, *pair, ctx);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->Equals(B("hello keep")));
 }
 
 }  // namespace

@@ -1,102 +1,36 @@
 #!/usr/bin/python3
 """An independent sender and verifier for keep's keys beyond AES, written from
-docs/formats.md §11 and docs/api.md alone, with python3-cryptography (Debian 12: 38.0,
-which has no HPKE, so RFC 9180 base mode is built here from X25519, HKDF and AES-GCM).
+docs/formats.md §11 and docs/api.md alone: the Python client's keep.public (HPKE built from
+python3-cryptography's primitives; Debian 12's 38.0 has no HPKE) and python3-cryptography's
+signature checks, sharing no code with keepd or libkeep.
 
   pubkey_v2.py seal NAME.pub PLAINTEXT_FILE [k=v ...]   prints a keep: v2 ciphertext
+  pubkey_v2.py vector [FORMATS_MD]                      prints §11's vector (checks the docs')
   pubkey_v2.py verify NAME.pub MESSAGE_FILE SIG_TEXT [ALGORITHM]
                                                          exit 0 when valid, 1 when not
 """
 import base64
-import hashlib
-import hmac
 import os
 import struct
 import sys
 
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.exceptions import InvalidSignature
 
-LABEL = b"keep public-key ciphertext v2"
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "clients", "python"))
+from keep.public import LABEL, canonical_context as canonical, hpke_seal  # noqa: E402
+from keep.public import read_public_key_file, seal_to_public_key  # noqa: E402
 
 
 def read_key_file(path):
-    text = open(path).read()
-    head, pem = text.split("-----BEGIN", 1)
-    fields = {}
-    for line in head.splitlines():
-        if ": " in line:
-            k, v = line.split(": ", 1)
-            fields[k] = v
-    key = serialization.load_pem_public_key(("-----BEGIN" + pem).encode())
+    fields, _, _, key = read_public_key_file(open(path).read())
     return fields, key
 
 
-def canonical(context):
-    out = struct.pack(">I", len(context))
-    for k in sorted(context, key=lambda s: s.encode()):
-        kb, vb = k.encode(), context[k].encode()
-        out += struct.pack(">I", len(kb)) + kb + struct.pack(">I", len(vb)) + vb
-    return out
-
-
-# RFC 9180: DHKEM(X25519, HKDF-SHA256) = 0x0020, HKDF-SHA256 = 0x0001, AES-256-GCM = 0x0002.
-def extract(salt, ikm):
-    return hmac.new(salt or b"\0" * 32, ikm, hashlib.sha256).digest()
-
-
-def expand(prk, info, n):
-    out, t, i = b"", b"", 1
-    while len(out) < n:
-        t = hmac.new(prk, t + info + bytes([i]), hashlib.sha256).digest()
-        out += t
-        i += 1
-    return out[:n]
-
-
-def labeled_extract(suite, salt, label, ikm):
-    return extract(salt, b"HPKE-v1" + suite + label + ikm)
-
-
-def labeled_expand(suite, prk, label, info, n):
-    return expand(prk, struct.pack(">H", n) + b"HPKE-v1" + suite + label + info, n)
-
-
-def hpke_seal(pk_r, info, aad, pt):
-    kem = b"KEM" + struct.pack(">H", 0x0020)
-    eph = x25519.X25519PrivateKey.generate()
-    enc = eph.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    dh = eph.exchange(pk_r)
-    pkrm = pk_r.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    eae = labeled_extract(kem, b"", b"eae_prk", dh)
-    shared = labeled_expand(kem, eae, b"shared_secret", enc + pkrm, 32)
-    suite = b"HPKE" + struct.pack(">HHH", 0x0020, 0x0001, 0x0002)
-    psk_id_hash = labeled_extract(suite, b"", b"psk_id_hash", b"")
-    info_hash = labeled_extract(suite, b"", b"info_hash", info)
-    ctx = b"\x00" + psk_id_hash + info_hash  # mode_base
-    secret = labeled_extract(suite, shared, b"secret", b"")
-    key = labeled_expand(suite, secret, b"key", ctx, 32)
-    nonce = labeled_expand(suite, secret, b"base_nonce", ctx, 12)
-    return enc, AESGCM(key).encrypt(nonce, pt, aad)
-
-
 def seal(key_file, plaintext, context):
-    fields, key = read_key_file(key_file)
-    if fields["keep-key-purpose"] != "encrypt":
-        sys.exit("not an encryption key")
-    x = isinstance(key, x25519.X25519PublicKey)
-    header = bytes([0x02, 0x10 if x else 0x11]) + bytes.fromhex(fields["keep-key-id"])
-    header += struct.pack(">I", int(fields["keep-key-version"]))
-    if x:
-        enc, ct = hpke_seal(key, LABEL + header, canonical(context), plaintext)
-        body = enc + ct
-    else:
-        body = key.encrypt(plaintext, padding.OAEP(mgf=padding.MGF1(hashes.SHA256()),
-                                                   algorithm=hashes.SHA256(),
-                                                   label=LABEL + header + canonical(context)))
-    return "keep:" + base64.urlsafe_b64encode(header + body).decode().rstrip("=")
+    return seal_to_public_key(open(key_file).read(), plaintext, context)
 
 
 HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
@@ -130,6 +64,18 @@ def main():
     if cmd == "seal":
         context = dict(a.split("=", 1) for a in sys.argv[4:])
         print(seal(sys.argv[2], open(sys.argv[3], "rb").read(), context))
+    elif cmd == "vector":  # RFC 9180 A.1.1's recipient and ephemeral keys
+        sk_r = x25519.X25519PrivateKey.from_private_bytes(bytes.fromhex(
+            "4612c550263fc8ad58375df3f557aac531d26850903e55a9f23f21d8534e8ac8"))
+        sk_e = x25519.X25519PrivateKey.from_private_bytes(bytes.fromhex(
+            "52c4a758a802cd8b936eceea314432798d5baf2d7e9235dc084ab1b9cfa2f736"))
+        header = bytes([0x02, 0x10]) + bytes(range(16)) + struct.pack(">I", 1)
+        enc, ct = hpke_seal(sk_r.public_key(), LABEL + header, canonical({"form": "signup"}),
+                            b"hello keep", ephemeral=sk_e)
+        got = (header + enc + ct).hex()
+        print(got)
+        if len(sys.argv) > 2:  # the docs' vector must be this one
+            sys.exit(0 if got in open(sys.argv[2]).read() else "docs/formats.md differs")
     elif cmd == "verify":
         algorithm = sys.argv[5] if len(sys.argv) > 5 else ""
         ok = verify(sys.argv[2], open(sys.argv[3], "rb").read(), sys.argv[4], algorithm)

@@ -10,8 +10,9 @@ from .client import Client
 from .envelope import CacheStats, Envelope
 from .errors import KeepError
 from .fields import EncryptedField, FieldEncryptor
+from .public import seal_to_public_key
 from . import record
 
 __all__ = ["Client", "Envelope", "CacheStats", "KeepError", "FieldEncryptor",
-           "EncryptedField", "record"]
+           "EncryptedField", "record", "seal_to_public_key"]
 __version__ = "0.1.0"

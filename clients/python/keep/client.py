@@ -217,10 +217,11 @@ class Client:
 
     # ---- keys
 
-    def create_key(self, name, type=None, description=None, auto_rotate_period=None):
+    def create_key(self, name, type=None, description=None, auto_rotate_period=None,
+                   purpose=None):
         body = {"name": _check_name(name)}
         for k, v in (("type", type), ("description", description),
-                     ("auto_rotate_period", auto_rotate_period)):
+                     ("auto_rotate_period", auto_rotate_period), ("purpose", purpose)):
             if v is not None:
                 body[k] = v
         return self._call("POST", "/v1/keys", body, idempotent=False)
@@ -251,6 +252,41 @@ class Client:
     def undelete_key(self, name):
         return self._call("POST", "/v1/keys/%s/cancel-deletion" % _check_name(name),
                           idempotent=False)
+
+    # ---- keys beyond AES (docs/api.md "Signing, MACs and public keys")
+
+    def get_public_key(self, name, version=None):
+        """The answer of GET /v1/keys/{name}/public-key; its "public_key_file" is what
+        keep.seal_to_public_key takes."""
+        t = "/v1/keys/%s/public-key" % _check_name(name)
+        return self._call("GET", t + ("?version=%d" % version if version else ""))
+
+    def sign(self, name, data, prehashed=False, algorithm=None, version=None):
+        """{"signature": "keep:v<N>:<b64>", "key", "version", "algorithm"}."""
+        body = {"digest" if prehashed else "message": _b64(data)}
+        if algorithm:
+            body["algorithm"] = algorithm
+        if version:
+            body["key_version"] = version
+        return self._call("POST", "/v1/keys/%s/sign" % _check_name(name), body)
+
+    def verify(self, name, data, signature, prehashed=False, algorithm=None):
+        """True or False (not valid is not an error)."""
+        body = {"digest" if prehashed else "message": _b64(data), "signature": signature}
+        if algorithm:
+            body["algorithm"] = algorithm
+        return self._call("POST", "/v1/keys/%s/verify" % _check_name(name), body)["valid"]
+
+    def hmac(self, name, message, version=None):
+        """{"mac": "keep:v<N>:<b64>", "key", "version"}."""
+        body = {"message": _b64(message)}
+        if version:
+            body["key_version"] = version
+        return self._call("POST", "/v1/keys/%s/hmac" % _check_name(name), body)
+
+    def verify_hmac(self, name, message, mac):
+        return self._call("POST", "/v1/keys/%s/hmac/verify" % _check_name(name),
+                          {"message": _b64(message), "mac": mac})["valid"]
 
     # ---- cryptographic operations
 

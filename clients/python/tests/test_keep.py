@@ -177,6 +177,41 @@ class Live(unittest.TestCase):
         self.assertEqual(len(c.random(16)), 16)
         self.assertEqual(c.health()["http_status"], 200)
 
+    def test_public_keys_signatures_and_macs(self):
+        c = self.client
+        for name, kw in (("py-intake", {"type": "x25519"}),
+                         ("py-intake-rsa", {"type": "rsa-2048", "purpose": "encrypt"})):
+            try:
+                c.create_key(name, **kw)
+            except keep.KeepError as e:
+                self.assertEqual(e.code, "already_exists")
+            pub = c.get_public_key(name)["public_key_file"]
+            # Offline: no call to keepd makes the ciphertext; keepd opens it.
+            ct = keep.seal_to_public_key(pub, b"from the web tier", {"form": "signup"})
+            plain, answer = c.decrypt(ct, {"form": "signup"})
+            self.assertEqual((plain, answer["key"]), (b"from the web tier", name))
+            with self.assertRaises(keep.KeepError) as e:
+                c.decrypt(ct, {"form": "other"})
+            self.assertEqual(e.exception.code, "invalid_ciphertext")
+        with self.assertRaises(keep.KeepError) as e:
+            keep.seal_to_public_key("-----BEGIN PUBLIC KEY-----\n", b"x")
+        self.assertEqual(e.exception.code, "bad_request")
+        try:
+            c.create_key("py-signer", type="ecdsa-p256")
+            c.create_key("py-mac", type="hmac-sha256")
+        except keep.KeepError as e:
+            self.assertEqual(e.code, "already_exists")
+        sig = c.sign("py-signer", b"doc")["signature"]
+        self.assertTrue(sig.startswith("keep:v"))
+        self.assertTrue(c.verify("py-signer", b"doc", sig))
+        self.assertFalse(c.verify("py-signer", b"other", sig))
+        mac = c.hmac("py-mac", b"doc")["mac"]
+        self.assertTrue(c.verify_hmac("py-mac", b"doc", mac))
+        self.assertFalse(c.verify_hmac("py-mac", b"dog", mac))
+        with self.assertRaises(keep.KeepError) as e:
+            c.sign("py-mac", b"doc")
+        self.assertEqual(e.exception.code, "invalid_key_usage")
+
     @unittest.skipUnless(os.environ.get("KEEP_XLANG_DIR"), "needs KEEP_XLANG_DIR")
     def test_records_cross_languages(self):
         d = os.environ["KEEP_XLANG_DIR"]
