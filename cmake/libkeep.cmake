@@ -41,7 +41,7 @@ set_target_properties(keep_shared PROPERTIES OUTPUT_NAME keep VERSION ${PROJECT_
 
 install(TARGETS keep_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${KEEP_STATIC} DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(FILES include/keep/client.h include/keep/code.h include/keep/envelope.h
+install(FILES include/keep/client.h include/keep/code.h include/keep/envelope.h include/keep/keys.h
               include/keep/reasons.h include/keep/result.h include/keep/secret_string.h
               include/keep/status.h include/keep/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/keep)

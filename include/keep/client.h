@@ -45,6 +45,7 @@
 #include <string_view>
 #include <vector>
 
+#include "keep/keys.h"
 #include "keep/result.h"
 #include "keep/secret_string.h"
 
@@ -76,10 +77,6 @@ struct HttpResult {
   std::string request_id;
   int retry_after_s = 0;  // Retry-After (429, 503 overloaded) in seconds; 0: none given
 };
-
-// Encryption context: string pairs bound to a ciphertext (docs/api.md: at most 64 pairs,
-// 8 KiB); the same pairs must be given to decrypt.
-using EncryptionContext = std::map<std::string, std::string>;
 
 struct KeyVersionInfo {
   uint32_t version = 0;
@@ -262,39 +259,6 @@ struct LockedIdentity {
   std::string identity, reason, locked_at;
 };
 
-// An asymmetric key version's public half (GET /v1/keys/{k}/public-key).
-struct PublicKeyInfo {
-  std::string key, key_id, type, purpose;
-  uint32_t version = 0;
-  std::string pem;   // SubjectPublicKeyInfo
-  std::string der;   // the same, DER bytes
-  std::string file;  // the PEM with keep's lines: what SealToPublicKey and the CLI read
-};
-
-// A signature or MAC as keep gives it: "keep:v<N>:<base64>" (`text`), which names the
-// version; `bytes` is the raw signature (DER for ECDSA) or MAC, what other tools verify.
-struct Signature {
-  std::string text;
-  std::string bytes;
-  std::string key;
-  uint32_t version = 0;
-  std::string algorithm;  // signatures only: "ecdsa-sha256", "rsa-pss-sha256", "ed25519", …
-};
-
-struct Verification {
-  bool valid = false;
-  std::string key;
-  uint32_t version = 0;
-};
-
-// Encrypts to a keep key version's public half with no server: `public_key_file` is what
-// `keep key public` writes (PublicKeyInfo::file). The result is a v2 ciphertext
-// ("keep:…") that keepd's decrypt opens with the same `context` (docs/formats.md §11).
-// Errors: kInvalidArgument for a file that is not a keep public key file, a key that
-// cannot encrypt, a plaintext too long for RSA-OAEP, or an invalid context. Thread-safe.
-Result<std::string> SealToPublicKey(std::string_view public_key_file, std::string_view plaintext,
-                                    const EncryptionContext& context = {});
-
 // Batch answers: one Result per item, in order (an item's error does not fail the rest).
 template <typename T>
 using BatchResult = std::vector<Result<T>>;
@@ -333,8 +297,7 @@ class Client {
                                   const EncryptionContext& context = {}, CallOptions o = {});
   Result<SecretString> Random(int bytes, CallOptions o = {});
 
-  // Keys beyond AES (docs/api.md "Signing, MACs and public keys"). `data` is the message,
-  // or its digest when `prehashed`; `algorithm` empty: the key's default.
+  // Keys beyond AES (docs/api.md): `data` is the message, or its digest when `prehashed`.
   Result<PublicKeyInfo> GetPublicKey(std::string_view key, std::optional<uint32_t> version = {},
                                      CallOptions o = {});
   Result<Signature> Sign(std::string_view key, std::string_view data, bool prehashed = false,
@@ -348,10 +311,8 @@ class Client {
                          std::optional<uint32_t> version = {}, CallOptions o = {});
   Result<Verification> VerifyHmac(std::string_view key, std::string_view message,
                                   std::string_view mac, CallOptions o = {});
-  // Bring your own key: fetches import parameters for `key`, wraps `material` to them here
-  // (RSA-OAEP-SHA256, with AES key wrap with padding when it is longer than OAEP takes)
-  // and imports it as the key's new latest version. `material`: 32 bytes for AES and
-  // ChaCha20 keys, the hash's size for HMAC keys, PKCS#8 DER for asymmetric keys.
+  // Bring your own key: wraps `material` here to fresh import parameters and imports it as
+  // the key's new latest version (keep/keys.h says what material each type takes).
   Result<KeyInfo> ImportKeyMaterial(std::string_view key, std::string_view material,
                                     CallOptions o = {});
 

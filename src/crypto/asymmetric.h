@@ -96,6 +96,9 @@ bool Verify(const PublicKeyRef& key, Scheme scheme, Hash hash, ByteView input, b
 Result<Bytes> OaepEncrypt(const PublicKeyRef& key, ByteView label, ByteView plaintext);
 Result<SecretBytes> OaepDecrypt(const KeyPair& key, ByteView label, ByteView ciphertext);
 size_t OaepMaxPlaintext(const PublicKeyRef& key);
+// Sets RSA-OAEP with SHA-256, MGF1-SHA-256 and `label` on an encrypt or decrypt context
+// (also pubkey.cc's). False when OpenSSL refuses.
+bool SetOaepSha256(EVP_PKEY_CTX* ctx, ByteView label);
 
 // AES key wrap with padding (RFC 5649) under a 16-, 24- or 32-byte key encryption key.
 // Unwrap errors: "invalid_ciphertext" (integrity check failed, bad length).

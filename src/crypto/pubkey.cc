@@ -10,6 +10,7 @@
 
 #include "common/encoding.h"
 #include "crypto/aead.h"
+#include "crypto/asymmetric.h"
 #include "crypto/kdf.h"
 #include "crypto/random.h"
 
@@ -81,23 +82,6 @@ Result<SecretBytes> WrapKey(const SecretBytes& shared, ByteView eph_pub, ByteVie
   SecretBytes key(32);
   KEEP_RETURN_IF_ERROR(HkdfSha256(shared.view(), salt, info, key.mutable_view()));
   return key;
-}
-
-// Sets OAEP with SHA-256 / MGF1-SHA-256 and `label` on an encrypt or decrypt context.
-bool SetOaep(EVP_PKEY_CTX* ctx, ByteView label) {
-  if (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) != 1 ||
-      EVP_PKEY_CTX_set_rsa_oaep_md(ctx, EVP_sha256()) != 1 ||
-      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, EVP_sha256()) != 1) {
-    return false;
-  }
-  if (label.empty()) return true;
-  auto* copy = static_cast<unsigned char*>(OPENSSL_memdup(label.data(), label.size()));
-  if (copy == nullptr) return false;
-  if (EVP_PKEY_CTX_set0_rsa_oaep_label(ctx, copy, static_cast<int>(label.size())) != 1) {
-    OPENSSL_free(copy);
-    return false;
-  }
-  return true;
 }
 
 ByteView LabelBytes(std::string_view label) {
@@ -262,7 +246,8 @@ Result<Bytes> SealTo(const PublicKey& recipient, ByteView plaintext, std::string
   if (recipient.type() == KeyType::kRsa) {
     OsslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, recipient.get(), nullptr));
     size_t n = 0;
-    if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1 || !SetOaep(ctx.get(), LabelBytes(label)) ||
+    if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1 ||
+        !asym::SetOaepSha256(ctx.get(), LabelBytes(label)) ||
         EVP_PKEY_encrypt(ctx.get(), nullptr, &n, plaintext.data(), plaintext.size()) != 1) {
       DrainOpenSslErrors("rsa-oaep encrypt");
       return InvalidArgument("RSA-OAEP encryption failed (message too long for the key?)");
@@ -300,7 +285,7 @@ Result<SecretBytes> RsaOaepSha256Decrypt(const PrivateKey& key, ByteView ciphert
   if (key.type() != KeyType::kRsa) return InvalidArgument("not an RSA key");
   OsslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
   size_t n = 0;
-  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1 || !SetOaep(ctx.get(), label) ||
+  if (!ctx || EVP_PKEY_decrypt_init(ctx.get()) != 1 || !asym::SetOaepSha256(ctx.get(), label) ||
       EVP_PKEY_decrypt(ctx.get(), nullptr, &n, ciphertext.data(), ciphertext.size()) != 1) {
     DrainOpenSslErrors("rsa-oaep decrypt");
     return InvalidArgument("RSA-OAEP decryption failed");

@@ -251,20 +251,24 @@ HttpResponse AwsDoor::Verify(Call& call) {
                 {"KMSInvalidSignatureException", 400});
 }
 
+Result<keys::KeyMeta> AwsDoor::MacKeyOf(Call& call, access::Operation op) {
+  KEEP_ASSIGN_OR_RETURN(std::string key, KeyOf(call, op));
+  KEEP_RETURN_IF_ERROR(CommonFields(*call.in, {}));
+  KEEP_ASSIGN_OR_RETURN(keys::KeyMeta meta, service_.GetKey(call.ctx, key));
+  // Other key types are refused by the service as invalid_key_usage.
+  if (keys::IsHmac(meta.type)) KEEP_RETURN_IF_ERROR(MacAlgorithmFits(*call.in, meta.type));
+  return meta;
+}
+
 HttpResponse AwsDoor::GenerateMac(Call& call) {
   if (Status st = Fields(call, {"KeyId", "Message", "MacAlgorithm", "GrantTokens", "DryRun"});
       !st.ok()) {
     return AwsErr(call, st);
   }
   const json::object& o = *call.in;
-  auto key = KeyOf(call, access::Operation::kHmac);
-  if (!key.ok()) return AwsErr(call, key.status());
-  if (Status st = CommonFields(o, {}); !st.ok()) return AwsErr(call, st);
-  auto meta = service_.GetKey(call.ctx, *key);
+  auto meta = MacKeyOf(call, access::Operation::kHmac);
   if (!meta.ok()) return AwsErr(call, meta.status());
-  if (keys::IsHmac(meta->type)) {
-    if (Status st = MacAlgorithmFits(o, meta->type); !st.ok()) return AwsErr(call, st);
-  }
+  const std::string* key = &meta->name;
   auto msg = ReqBase64(o, "Message");
   if (!msg.ok()) return AwsErr(call, msg.status());
   if (msg->empty() || msg->size() > 4096) {
@@ -289,14 +293,9 @@ HttpResponse AwsDoor::VerifyMac(Call& call) {
     return AwsErr(call, st);
   }
   const json::object& o = *call.in;
-  auto key = KeyOf(call, access::Operation::kHmacVerify);
-  if (!key.ok()) return AwsErr(call, key.status());
-  if (Status st = CommonFields(o, {}); !st.ok()) return AwsErr(call, st);
-  auto meta = service_.GetKey(call.ctx, *key);
+  auto meta = MacKeyOf(call, access::Operation::kHmacVerify);
   if (!meta.ok()) return AwsErr(call, meta.status());
-  if (keys::IsHmac(meta->type)) {
-    if (Status st = MacAlgorithmFits(o, meta->type); !st.ok()) return AwsErr(call, st);
-  }
+  const std::string* key = &meta->name;
   auto msg = ReqBase64(o, "Message");
   auto mac = ReqBase64(o, "Mac");
   if (!msg.ok()) return AwsErr(call, msg.status());
@@ -325,14 +324,8 @@ HttpResponse AwsDoor::GenerateDataKeyPair(Call& call, bool with_plaintext) {
     return AwsErr(call, st);
   }
   const json::object& o = *call.in;
-  auto key = KeyOf(call, access::Operation::kDataKey);
+  auto key = DataKeyOf(call, with_plaintext);
   if (!key.ok()) return AwsErr(call, key.status());
-  if (with_plaintext) {
-    if (Status st = gate_.Allows(call.ctx.identity, access::Operation::kDataKeyPlaintext, *key);
-        !st.ok()) {
-      return AwsErr(call, st);
-    }
-  }
   if (Status st = CommonFields(o, {}); !st.ok()) return AwsErr(call, st);
   auto spec = Req(o, "KeyPairSpec");
   if (!spec.ok()) return AwsErr(call, spec.status());

@@ -171,4 +171,23 @@ void RecordContext(AwsDoor::Call& call, const format::EncryptionContext& c) {
   call.event.context.assign(canon.begin(), canon.end());
 }
 
+Result<std::string> AwsDoor::DataKeyOf(Call& call, bool with_plaintext) {
+  KEEP_ASSIGN_OR_RETURN(std::string key, KeyOf(call, access::Operation::kDataKey));
+  if (with_plaintext) {
+    KEEP_RETURN_IF_ERROR(
+        gate_.Allows(call.ctx.identity, access::Operation::kDataKeyPlaintext, key));
+  }
+  return key;
+}
+
+std::string AwsDoor::KeyArn(const keys::KeyMeta& m) const {
+  return "arn:aws:kms:" + options_.region + ":" + options_.account_id + ":key/" + KeyIdUuid(m.id);
+}
+
+std::string AwsDoor::KeyArnOf(std::string_view key_name) {
+  const std::string prefix = "arn:aws:kms:" + options_.region + ":" + options_.account_id;
+  auto id = service_.IdOfKey(key_name);
+  return id.ok() ? prefix + ":key/" + KeyIdUuid(*id) : prefix + ":alias/" + std::string(key_name);
+}
+
 }  // namespace keep::http

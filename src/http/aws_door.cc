@@ -392,14 +392,4 @@ Result<std::string> AwsDoor::AliasName(std::string_view alias) const {
   return std::string(alias);
 }
 
-std::string AwsDoor::KeyArn(const keys::KeyMeta& m) const {
-  return "arn:aws:kms:" + options_.region + ":" + options_.account_id + ":key/" + KeyIdUuid(m.id);
-}
-
-std::string AwsDoor::KeyArnOf(std::string_view key_name) {
-  const std::string prefix = "arn:aws:kms:" + options_.region + ":" + options_.account_id;
-  auto id = service_.IdOfKey(key_name);
-  return id.ok() ? prefix + ":key/" + KeyIdUuid(*id) : prefix + ":alias/" + std::string(key_name);
-}
-
 }  // namespace keep::http

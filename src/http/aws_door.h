@@ -92,6 +92,11 @@ class AwsDoor {
   HttpResponse ListResourceTags(Call& call);
   // The request's KeyId resolved and authorized for `op`. Errors as ResolveKey, Authorize.
   Result<std::string> KeyOf(Call& call, access::Operation op, std::string_view field = "KeyId");
+  // KeyOf for data keys: `datakey`, and `datakey-plaintext` too when `with_plaintext`.
+  Result<std::string> DataKeyOf(Call& call, bool with_plaintext);
+  // KeyOf for MAC operations, with the common fields and MacAlgorithm checked against the
+  // key (aws_asym.cc).
+  Result<keys::KeyMeta> MacKeyOf(Call& call, access::Operation op);
   // "alias/NAME" (or its ARN) → NAME. Errors: ValidationException (bad_request).
   Result<std::string> AliasName(std::string_view alias) const;
 

@@ -193,14 +193,8 @@ HttpResponse AwsDoor::GenerateDataKey(Call& call, bool with_plaintext) {
     return AwsErr(call, st);
   }
   const json::object& o = *call.in;
-  auto key = KeyOf(call, access::Operation::kDataKey);
+  auto key = DataKeyOf(call, with_plaintext);
   if (!key.ok()) return AwsErr(call, key.status());
-  if (with_plaintext) {
-    if (Status st = gate_.Allows(call.ctx.identity, access::Operation::kDataKeyPlaintext, *key);
-        !st.ok()) {
-      return AwsErr(call, st);
-    }
-  }
   if (Status st = CommonFields(o, {}); !st.ok()) return AwsErr(call, st);
   auto spec = OptString(o, "KeySpec");
   auto n = OptInt(o, "NumberOfBytes");
