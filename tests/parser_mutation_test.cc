@@ -17,6 +17,7 @@
 #include "format/ciphertext.h"
 #include "format/context.h"
 #include "format/file.h"
+#include "format/public_ciphertext.h"
 #include "http/api.h"
 #include "seal/dev_file_seal.h"
 #include "store/sqlite_store.h"
@@ -97,6 +98,41 @@ TEST(ParserMutation, CiphertextAndEncodings) {
     (void)ParseDuration(m.Mutate("90d"));
   }
   std::cout << "  mutated ciphertexts that still decrypted (unchanged bytes): " << accepted << "\n";
+}
+
+// Public-key ciphertexts and key files (docs/formats.md §11): mutated v2 ciphertexts are
+// refused as invalid_ciphertext or open to exactly the original (unchanged bytes); mutated
+// key files and public keys are refused with bad_request or still name a usable key.
+TEST(ParserMutation, PublicKeyCiphertextsAndKeyFiles) {
+  namespace asym = crypto::asym;
+  const Bytes ctx = format::CanonicalContext({{"a", "b"}});
+  Mutator m(777);
+  for (asym::Kind kind : {asym::Kind::kX25519, asym::Kind::kRsa}) {
+    auto pair = asym::KeyPair::Generate(kind, 2048);
+    ASSERT_TRUE(pair.ok());
+    const format::PublicKeyFile f{"k", {}, 1, "x25519", "encrypt", pair->public_key()};
+    auto header = format::HeaderFor(f);
+    ASSERT_TRUE(header.ok());
+    const Bytes blob = *format::SealPublic(*header, pair->public_key(), ctx, AsBytes("target"));
+    const std::string file = format::WritePublicKeyFile(f);
+    const int rounds = kind == asym::Kind::kRsa ? 800 : 3000;  // an RSA decryption costs 1 ms
+    for (int i = 0; i < rounds; ++i) {
+      const std::string raw = m.Mutate(std::string(AsChars(blob)));
+      auto p = format::OpenPublic(AsBytes(raw), *pair, ctx);
+      if (p.ok()) {
+        EXPECT_EQ(raw, std::string(AsChars(blob)));
+      } else {
+        EXPECT_EQ(p.status().reason(), "invalid_ciphertext");
+      }
+      auto kf = format::ReadPublicKeyFile(m.Mutate(file));
+      if (!kf.ok()) {
+        EXPECT_EQ(kf.status().reason(), "bad_request");
+      }
+      (void)asym::PublicKeyRef::Parse(
+          AsBytes(m.Mutate(std::string(AsChars(pair->public_key().der())))));
+      (void)asym::KeyPair::FromPemOrDer(AsBytes(m.Mutate(file)));
+    }
+  }
 }
 
 // Encrypted files (docs/formats.md §8): mutated files — header and body — go through the
@@ -231,7 +267,21 @@ TEST(ParserMutation, ApiNeverAnswers5xx) {
         {"/v1/keys/k/rewrap", R"({"ciphertext":")" + ct + R"(","context":{"a":"b"}})"},
         {"/v1/keys/k/datakey", R"({"bits":256,"plaintext":false,"context":{"x":"y"}})"},
         {"/v1/random", R"({"bytes":16})"},
+        {"/v1/keys", R"({"name":"s1","type":"rsa-2048","purpose":"sign"})"},
+        {"/v1/keys/sig/sign",
+         R"({"message":"aGVsbG8=","algorithm":"ecdsa-sha256","key_version":1})"},
+        {"/v1/keys/sig/verify",
+         R"({"digest":")" + std::string(44, 'A') +
+             R"(","signature":"keep:v1:MEUCIQ==","algorithm":"ecdsa-sha256"})"},
+        {"/v1/keys/mac/hmac", R"({"message":"aGVsbG8=","key_version":1})"},
+        {"/v1/keys/mac/hmac/verify", R"({"message":"aGVsbG8=","mac":"keep:v1:AAAA"})"},
+        {"/v1/keys/pk/encrypt", R"({"plaintext":"aGVsbG8=","context":{"a":"b"}})"},
+        {"/v1/keys/sig/import",
+         R"({"import_token":"00000000000000000000000000000000","wrapped_material":"AAAA"})"},
     };
+    ASSERT_EQ(call("POST", "/v1/keys", R"({"name":"sig","type":"ecdsa-p256"})").status, 201);
+    ASSERT_EQ(call("POST", "/v1/keys", R"({"name":"mac","type":"hmac-sha256"})").status, 201);
+    ASSERT_EQ(call("POST", "/v1/keys", R"({"name":"pk","type":"x25519"})").status, 201);
     Mutator m(4242);
     std::map<int, int> statuses;
     for (int i = 0; i < 6000; ++i) {
