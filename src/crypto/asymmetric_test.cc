@@ -188,6 +188,25 @@ TEST(Asymmetric, WycheproofEd25519Verify) {
   EXPECT_GT(checked, 100);
 }
 
+// An excerpt of Wycheproof's ECDSA P-256/SHA-256 vectors (valid signatures, malleability,
+// BER and broken length encodings): DER only, through the DER public-key reader.
+TEST(Asymmetric, WycheproofEcdsaP256Excerpt) {
+  json::value v = testing::LoadWycheproof("ecdsa_secp256r1_sha256_excerpt.json");
+  int checked = 0;
+  for (const auto& g : v.at("testGroups").as_array()) {
+    auto pub = PublicKeyRef::Parse(HexField(g.at("publicKeyDer")));
+    ASSERT_TRUE(pub.ok()) << pub.status();
+    EXPECT_EQ(pub->kind(), Kind::kEcP256);
+    for (const auto& t : g.at("tests").as_array()) {
+      const bool ok = Verify(*pub, Scheme::kEcdsa, Hash::kSha256, HexField(t.at("msg")), false,
+                             HexField(t.at("sig")));
+      EXPECT_EQ(ok, t.at("result").as_string() == "valid") << "tcId " << t.at("tcId").as_int64();
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 18);
+}
+
 // RFC 5649 §6's two vectors (192-bit KEK), and round trips under every KEK size.
 TEST(Asymmetric, KeyWrapWithPaddingRfc5649) {
   const Bytes kek = *HexDecode("5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8");
