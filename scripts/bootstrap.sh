@@ -12,7 +12,7 @@ PKGS=(
   wrk python3 python3-cryptography python3-venv python3-pip curl sqlite3
   softhsm2 libp11-kit-dev
   age bsdutils xxd
-  awscli python3-boto3
+  awscli python3-boto3 python3-pykmip
 )
 # `make fuzz` also needs clang and libFuzzer's runtime.
 if [ "${1:-}" = "--fuzz" ]; then PKGS+=(clang-14 libclang-rt-14-dev); fi
