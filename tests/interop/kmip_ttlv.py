@@ -1,6 +1,9 @@
 #!/usr/bin/python3
-"""The TTLV examples src/kmip/ttlv_test.cc holds, encoded by Debian's python3-pykmip
-(an independent implementation): exit 0 when pykmip writes exactly the same bytes."""
+"""The TTLV examples src/kmip/ttlv_test.cc holds, and the DiscoverVersions request
+src/kmip/message_test.cc reads, encoded by Debian's python3-pykmip (an independent
+implementation): exit 0 when pykmip writes exactly the same bytes."""
+import os
+import re
 import sys
 
 from kmip.core import enums, primitives, utils
@@ -32,9 +35,28 @@ CASES = [
     (primitives.Interval(864000, tag=TAG), "4200200a00000004000d2f0000000000"),
 ]
 
+def request_hex():
+    from kmip.core.messages import contents, messages, payloads
+    hdr = messages.RequestHeader(protocol_version=contents.ProtocolVersion(1, 2),
+                                 batch_count=contents.BatchCount(1))
+    item = messages.RequestBatchItem(
+        operation=contents.Operation(enums.Operation.DISCOVER_VERSIONS),
+        unique_batch_item_id=contents.UniqueBatchItemID(b"\x01"),
+        request_payload=payloads.DiscoverVersionsRequestPayload(
+            [contents.ProtocolVersion(1, 4), contents.ProtocolVersion(1, 2)]))
+    s = utils.BytearrayStream()
+    messages.RequestMessage(request_header=hdr, batch_items=[item]).write(s)
+    return s.buffer.hex()
+
+
+here = os.path.dirname(os.path.abspath(__file__))
+test = open(os.path.join(here, "..", "..", "src", "kmip", "message_test.cc")).read()
+block = re.search(r"kPykmipDiscoverVersions =\s*((?:\s*\"[0-9a-f]+\")+);", test).group(1)
+CASES.append((None, "".join(re.findall(r'"([0-9a-f]+)"', block))))
+
 bad = 0
 for prim, want in CASES:
-    got = enc(prim)
+    got = enc(prim) if prim is not None else request_hex()
     if got != want:
         print(f"pykmip: {got}\nkeep:   {want}")
         bad += 1
