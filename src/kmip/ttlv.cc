@@ -196,12 +196,12 @@ void Write(const Item& it, uint8_t*& p) {
       len = 8;
       break;
     case Type::kTextString:
-      std::memcpy(p, it.text.data(), it.text.size());
       len = it.text.size();
+      if (len > 0) std::memcpy(p, it.text.data(), len);
       break;
-    case Type::kByteString:
-      std::memcpy(p, it.bytes.data(), it.bytes.size());
+    case Type::kByteString:  // empty: no buffer at all (memcpy from null is undefined)
       len = it.bytes.size();
+      if (len > 0) std::memcpy(p, it.bytes.data(), len);
       break;
     case Type::kBigInteger: {  // sign-extended on the left to a multiple of 8
       const size_t n = it.bytes.size(), total = n == 0 ? 8 : Padded(n);

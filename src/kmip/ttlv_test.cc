@@ -100,6 +100,18 @@ TEST(Ttlv, RefusesHostileMessages) {
   Refused("42002008ffffffff00", "length past the end");
 }
 
+// Empty strings have no buffer: encoding them must not touch one (the fuzzer's first find,
+// fuzz/regressions/ttlv/crash-204e…).
+TEST(Ttlv, EmptyStringsRoundTrip) {
+  for (const Item& it : {Item::Bytes(kTag, {}), Item::Text(kTag, "")}) {
+    const crypto::SecretBytes enc = Encode(it);
+    EXPECT_EQ(enc.size(), 8u);
+    auto back = Decode(enc.view());
+    ASSERT_TRUE(back.ok());
+    EXPECT_TRUE(Encode(*back).Equals(enc.view()));
+  }
+}
+
 TEST(Ttlv, TextIsUtf8) {
   auto ok = Decode(Unhex("42002007000000070041c3a9e282ac00"));  // "\0A", é, €
   ASSERT_TRUE(ok.ok()) << ok.status();
