@@ -30,7 +30,27 @@ inline constexpr uint32_t kResultReason = 0x42007E;
 inline constexpr uint32_t kResultStatus = 0x42007F;
 inline constexpr uint32_t kTimeStamp = 0x420092;
 inline constexpr uint32_t kUniqueBatchItemId = 0x420093;
+inline constexpr uint32_t kObjectType = 0x420057;
+inline constexpr uint32_t kQueryFunction = 0x420074;
+inline constexpr uint32_t kServerInformation = 0x420088;
+inline constexpr uint32_t kVendorIdentification = 0x42009D;
 }  // namespace tag
+
+enum class ObjectType : uint32_t {
+  kCertificate = 1,
+  kSymmetricKey = 2,
+  kPublicKey = 3,
+  kPrivateKey = 4,
+  kSplitKey = 5,
+  kSecretData = 7,
+  kOpaqueData = 8,
+};
+
+enum class QueryFunction : uint32_t {
+  kOperations = 1,
+  kObjects = 2,
+  kServerInformation = 3,
+};
 
 enum class Operation : uint32_t {
   kCreate = 0x01,

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""The TTLV examples src/kmip/ttlv_test.cc holds, and the DiscoverVersions request
-src/kmip/message_test.cc reads, encoded by Debian's python3-pykmip (an independent
+"""The TTLV examples src/kmip/ttlv_test.cc holds, the DiscoverVersions request
+src/kmip/message_test.cc reads and the answer discovery_test.cc expects, encoded by Debian's
+python3-pykmip (an independent
 implementation): exit 0 when pykmip writes exactly the same bytes."""
 import os
 import re
@@ -52,11 +53,26 @@ def request_hex():
 here = os.path.dirname(os.path.abspath(__file__))
 test = open(os.path.join(here, "..", "..", "src", "kmip", "message_test.cc")).read()
 block = re.search(r"kPykmipDiscoverVersions =\s*((?:\s*\"[0-9a-f]+\")+);", test).group(1)
-CASES.append((None, "".join(re.findall(r'"([0-9a-f]+)"', block))))
+CASES.append(("request", "".join(re.findall(r'"([0-9a-f]+)"', block))))
+
+
+def answer_hex():
+    from kmip.core.messages import contents, payloads
+    p = payloads.DiscoverVersionsResponsePayload(
+        [contents.ProtocolVersion(1, 4), contents.ProtocolVersion(1, 2)])
+    s = utils.BytearrayStream()
+    p.write(s)
+    return s.buffer.hex()
+
+
+disc = open(os.path.join(here, "..", "..", "src", "kmip", "discovery_test.cc")).read()
+block = re.search(r"kPykmipDiscoverVersionsAnswer =\s*((?:\s*\"[0-9a-f]+\")+);", disc).group(1)
+CASES.append(("answer", "".join(re.findall(r'"([0-9a-f]+)"', block))))
 
 bad = 0
 for prim, want in CASES:
-    got = enc(prim) if prim is not None else request_hex()
+    got = (request_hex() if prim == "request" else answer_hex() if prim == "answer"
+           else enc(prim))
     if got != want:
         print(f"pykmip: {got}\nkeep:   {want}")
         bad += 1
