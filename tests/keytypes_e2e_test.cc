@@ -111,6 +111,10 @@ TEST_F(KeyTypesE2e, SignaturesVerifyWithOpensslAndPython) {
     const std::string sig = Trimmed(Slurp(dir_ + "/sig.txt"));
     EXPECT_EQ(sig.rfind("keep:v1:", 0), 0u) << sig;
     Sh(k.openssl_verify);
+    // The DER form is the same key (any version; here the latest).
+    Sh("$KEEP key public " + k.name +
+       " --der --out k.der && openssl pkey -pubin -inform DER "
+       "-in k.der -outform PEM | cmp - <(sed -n '/BEGIN/,$p' k.pub)");
     Sh(py_ + " verify k.pub msg " + sig + " " + k.algorithm);
     Sh(py_ + " verify k.pub bad " + sig + " " + k.algorithm, 1);
     Sh("$KEEP verify --key " + k.name + alg + " --in msg --signature-file sig.txt");

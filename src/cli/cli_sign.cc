@@ -10,7 +10,7 @@ namespace {
 
 struct SignArgs {
   std::string key, in, out, algorithm, signature, signature_file, raw_out;
-  bool digest = false, verify = false;
+  bool digest = false, verify = false, der = false;
   int version = 0;
 };
 
@@ -71,12 +71,17 @@ void AddSignCommands(CLI::App& app, CLI::App& key_cmd, Context& ctx, int& rc) {
   pub->add_option("--version", a->version, "key version (default: the latest)")
       ->check(CLI::PositiveNumber);
   pub->add_option("--out", a->out, "write to FILE (default stdout)");
+  pub->add_flag("--der", a->der, "write the DER SubjectPublicKeyInfo alone (no keep lines)");
   Action(pub, rc, [&ctx, a]() -> Status {
     KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
     std::optional<uint32_t> v;
     if (a->version > 0) v = static_cast<uint32_t>(a->version);
     auto p = c->GetPublicKey(a->key, v);
     KEEP_RETURN_IF_ERROR(ctx.Refused(p.status()));
+    if (a->der) {
+      KEEP_ASSIGN_OR_RETURN(OutputFile out, OpenOutput(a->out, 0644));
+      return WriteAndCommit(out, p->der);
+    }
     if (ctx.globals().json() && (a->out.empty() || a->out == "-")) {
       ctx.PrintJson(json::object{{"key", p->key},
                                  {"key_id", p->key_id},
