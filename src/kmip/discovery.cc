@@ -10,13 +10,6 @@ constexpr ObjectType kObjectTypes[] = {ObjectType::kCertificate, ObjectType::kSy
                                        ObjectType::kSplitKey,    ObjectType::kSecretData,
                                        ObjectType::kOpaqueData};
 
-Item VersionItem(ProtocolVersion v) {
-  std::vector<Item> parts;
-  parts.push_back(Item::Integer(tag::kProtocolVersionMajor, v.major));
-  parts.push_back(Item::Integer(tag::kProtocolVersionMinor, v.minor));
-  return Item::Structure(tag::kProtocolVersion, std::move(parts));
-}
-
 }  // namespace
 
 std::span<const ProtocolVersion> SupportedVersions() {

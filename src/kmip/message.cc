@@ -57,14 +57,14 @@ Result<ProtocolVersion> Version(const Item& header) {
   return ProtocolVersion{static_cast<int32_t>(major->number), static_cast<int32_t>(minor->number)};
 }
 
+}  // namespace
+
 Item VersionItem(ProtocolVersion v) {
   std::vector<Item> parts;
   parts.push_back(Item::Integer(tag::kProtocolVersionMajor, v.major));
   parts.push_back(Item::Integer(tag::kProtocolVersionMinor, v.minor));
   return Item::Structure(tag::kProtocolVersion, std::move(parts));
 }
-
-}  // namespace
 
 Result<Request> ParseRequest(const Item& m) {
   if (m.tag != tag::kRequestMessage || m.type != Type::kStructure) {

@@ -27,6 +27,9 @@ struct ProtocolVersion {
   bool operator==(const ProtocolVersion&) const = default;
 };
 
+// The Protocol Version structure (major, minor Integers).
+Item VersionItem(ProtocolVersion v);
+
 inline constexpr size_t kMaxBatchItems = 1000;
 
 struct RequestItem {
