@@ -72,6 +72,9 @@ class AwsDoor {
   HttpResponse GenerateMac(Call& call);
   HttpResponse VerifyMac(Call& call);
   HttpResponse GenerateDataKeyPair(Call& call, bool with_plaintext);
+  // Decrypt of a bare RSA-OAEP ciphertext made outside keep (aws_ops.cc).
+  HttpResponse DecryptBare(Call& call);
+  std::string_view AlgorithmOfKey(Call& call, std::string_view key);
   HttpResponse DescribeKey(Call& call);
   HttpResponse ListKeys(Call& call);
   HttpResponse ListAliases(Call& call);

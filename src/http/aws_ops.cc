@@ -36,6 +36,16 @@ void AppendField(SecretString& out, std::string_view name, std::string_view valu
   AppendJsonString(out, value);
 }
 
+// A ciphertext made outside keep with GetPublicKey's RSA key: RSAES_OAEP_SHA_256, a KeyId,
+// and exactly a modulus' length (keep's own v2 RSA ciphertexts are 22 bytes longer).
+Result<bool> BareOaep(const json::object& o) {
+  KEEP_ASSIGN_OR_RETURN(auto alg, OptString(o, "EncryptionAlgorithm"));
+  if (!alg || *alg != "RSAES_OAEP_SHA_256" || !o.contains("KeyId")) return false;
+  KEEP_ASSIGN_OR_RETURN(std::string_view b64, Req(o, "CiphertextBlob"));
+  const size_t n = b64.size() / 4 * 3 - (b64.ends_with("==") ? 2 : b64.ends_with("=") ? 1 : 0);
+  return n == 256 || n == 384 || n == 512;
+}
+
 }  // namespace
 
 HttpResponse AwsDoor::Encrypt(Call& call) {
@@ -65,7 +75,7 @@ HttpResponse AwsDoor::Encrypt(Call& call) {
     return AwsErr(call, st);
   }
   AppendField(out, "KeyId", KeyArnOf(r->key));
-  AppendField(out, "EncryptionAlgorithm", kSymmetricDefault);
+  AppendField(out, "EncryptionAlgorithm", AlgorithmOfKey(call, r->key));
   out += '}';
   return AwsOk(std::move(out));
 }
@@ -77,6 +87,7 @@ HttpResponse AwsDoor::Decrypt(Call& call) {
     return AwsErr(call, st);
   }
   const json::object& o = *call.in;
+  if (auto bare = BareOaep(o); bare.ok() && *bare) return DecryptBare(call);
   auto text = CiphertextText(o);
   if (!text.ok()) return AwsErr(call, text.status());
   auto key = service_.KeyOfCiphertext(*text);
@@ -108,9 +119,43 @@ HttpResponse AwsDoor::Decrypt(Call& call) {
   AppendBase64(out, r->plaintext.view());
   out += '"';
   AppendField(out, "KeyId", KeyArnOf(r->key));
-  AppendField(out, "EncryptionAlgorithm", kSymmetricDefault);
+  AppendField(out, "EncryptionAlgorithm", AlgorithmOfKey(call, r->key));
   out += '}';
   return AwsOk(std::move(out));
+}
+
+HttpResponse AwsDoor::DecryptBare(Call& call) {
+  const json::object& o = *call.in;
+  auto key = KeyOf(call, access::Operation::kDecrypt);
+  if (!key.ok()) return AwsErr(call, key.status());
+  if (Status st = CommonFields(o, {"EncryptionAlgorithm"}); !st.ok()) return AwsErr(call, st);
+  if (const json::value* c = o.if_contains("EncryptionContext");
+      c && !(c->is_object() && c->get_object().empty())) {
+    return AwsErr(call, InvalidArgument("an encryption context is not supported with "
+                                        "RSAES_OAEP_SHA_256 ciphertexts made outside keep"));
+  }
+  auto blob = ReqBase64(o, "CiphertextBlob");
+  if (!blob.ok()) return AwsErr(call, blob.status());
+  if (DryRun(o)) return DryRunAnswer(call);
+  if (Status st = gate_.CountDecrypts(call, 1); !st.ok()) return AwsErr(call, st);
+  auto r = service_.DecryptBareOaep(call.ctx, *key, blob->view());
+  if (!r.ok()) return AwsErr(call, r.status());
+  call.event.version = r->version;
+  SecretString out = "{\"Plaintext\":\"";
+  AppendBase64(out, r->plaintext.view());
+  out += '"';
+  AppendField(out, "KeyId", KeyArnOf(r->key));
+  AppendField(out, "EncryptionAlgorithm", "RSAES_OAEP_SHA_256");
+  out += '}';
+  return AwsOk(std::move(out));
+}
+
+// The EncryptionAlgorithm AWS names for the ciphertexts of `key`.
+std::string_view AwsDoor::AlgorithmOfKey(Call& call, std::string_view key) {
+  auto meta = service_.GetKey(call.ctx, key);
+  if (!meta.ok() || keys::IsSymmetric(meta->type)) return kSymmetricDefault;
+  return meta->type == keys::KeyType::kX25519 ? "KEEP_HPKE_X25519_AES_256_GCM"
+                                              : "RSAES_OAEP_SHA_256";
 }
 
 HttpResponse AwsDoor::ReEncrypt(Call& call) {

@@ -111,6 +111,26 @@ Result<VerifyResult> Service::MacVerify(const RequestContext&, std::string_view 
   });
 }
 
+Result<DecryptResult> Service::DecryptBareOaep(const RequestContext&, std::string_view key,
+                                               ByteView ciphertext) {
+  return custody_.Guarded([&]() -> Result<DecryptResult> {
+    KEEP_ASSIGN_OR_RETURN(keys::KeyMeta meta, keys_.Get(key));
+    if (!keys::IsAsymmetric(meta.type) || keys::AsymKindOf(meta.type) != asym::Kind::kRsa ||
+        meta.purpose != KeyPurpose::kEncrypt) {
+      return InvalidArgument("key '" + meta.name + "' is not an RSA encryption key",
+                             "invalid_key_usage");
+    }
+    for (uint32_t v = meta.latest_version; v >= std::max(1u, meta.min_decryption_version); --v) {
+      const format::PublicHeader h{format::PublicAlgorithm::kRsaOaepSha256, meta.id, v};
+      KEEP_ASSIGN_OR_RETURN(keys::KeyHandle k, keys_.ForDecrypt(h, meta.name));
+      if (auto plain = asym::OaepDecrypt(k.key_pair(), {}, ciphertext); plain.ok()) {
+        return DecryptResult{std::move(*plain), meta.name, v};
+      }
+    }
+    return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
+  });
+}
+
 Result<DataKeyPairResult> Service::DataKeyPair(const RequestContext& ctx, std::string_view key,
                                                asym::Kind kind, int rsa_bits, bool with_plaintext,
                                                const format::EncryptionContext& context) {

@@ -207,6 +207,12 @@ class Service final : private Custody::Contents {
                         std::optional<uint32_t> version, ByteView message);
   Result<VerifyResult> MacVerify(const RequestContext& ctx, std::string_view key, uint32_t version,
                                  ByteView message, ByteView mac);
+  // A bare RSA-OAEP-SHA256 ciphertext (no keep header, no label: what AWS clients make
+  // with GetPublicKey's key) under the RSA encryption key `key`: the latest version first,
+  // then older ones down to min_decryption_version. Errors: invalid_ciphertext when no
+  // version opens it, invalid_key_usage for other keys, not_found, sealed.
+  Result<DecryptResult> DecryptBareOaep(const RequestContext& ctx, std::string_view key,
+                                        ByteView ciphertext);
   // A fresh key pair (`kind`, `rsa_bits` for RSA) whose private half is encrypted under
   // the encryption key `key` with `context` (what AWS's GenerateDataKeyPair gives).
   Result<DataKeyPairResult> DataKeyPair(const RequestContext& ctx, std::string_view key,

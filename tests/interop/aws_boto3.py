@@ -303,8 +303,19 @@ def asymmetric(kms):
     assert rsa["EncryptionAlgorithms"] == ["RSAES_OAEP_SHA_256"], rsa
     ct = kms.encrypt(KeyId=rsa["KeyId"], Plaintext=b"short secret",
                      EncryptionAlgorithm="RSAES_OAEP_SHA_256")["CiphertextBlob"]
-    assert kms.decrypt(CiphertextBlob=ct, EncryptionAlgorithm="RSAES_OAEP_SHA_256")[
-        "Plaintext"] == b"short secret"
+    dec = kms.decrypt(CiphertextBlob=ct, EncryptionAlgorithm="RSAES_OAEP_SHA_256")
+    assert dec["Plaintext"] == b"short secret", dec
+    assert dec["EncryptionAlgorithm"] == "RSAES_OAEP_SHA_256", dec
+    # Encrypted outside keep with GetPublicKey's key, as AWS users do: a bare OAEP blob.
+    rsa_pub = serialization.load_der_public_key(kms.get_public_key(KeyId=rsa["KeyId"])["PublicKey"])
+    bare = rsa_pub.encrypt(b"made offline", padding.OAEP(mgf=padding.MGF1(hashes.SHA256()),
+                                                         algorithm=hashes.SHA256(), label=None))
+    got = kms.decrypt(KeyId=rsa["KeyId"], CiphertextBlob=bare,
+                      EncryptionAlgorithm="RSAES_OAEP_SHA_256")
+    assert got["Plaintext"] == b"made offline" and got["KeyId"].endswith(rsa["KeyId"]), got
+    expect("InvalidCiphertextException", kms.decrypt, KeyId=rsa["KeyId"],
+           CiphertextBlob=bare[:-1] + bytes([bare[-1] ^ 1]),
+           EncryptionAlgorithm="RSAES_OAEP_SHA_256")
     # HMAC keys.
     for spec, alg in [("HMAC_256", "HMAC_SHA_256"), ("HMAC_512", "HMAC_SHA_512")]:
         md = kms.create_key(KeySpec=spec, KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]
