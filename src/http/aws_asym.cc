@@ -99,21 +99,6 @@ Status MacAlgorithmFits(const json::object& o, KeyType t) {
   return Status::Ok();
 }
 
-void Field(SecretString& out, std::string_view name, std::string_view value) {
-  out += ',';
-  AppendJsonString(out, name);
-  out += ':';
-  AppendJsonString(out, value);
-}
-
-void B64Field(SecretString& out, std::string_view name, ByteView value) {
-  out += ',';
-  AppendJsonString(out, name);
-  out += ":\"";
-  AppendBase64(out, value);
-  out += '"';
-}
-
 }  // namespace
 
 std::string_view AwsKeySpec(KeyType t) {
@@ -208,8 +193,8 @@ HttpResponse AwsDoor::Sign(Call& call) {
   call.event.version = r->version;
   SecretString out = "{\"KeyId\":";
   AppendJsonString(out, KeyArnOf(r->key));
-  B64Field(out, "Signature", r->signature);
-  Field(out, "SigningAlgorithm", *Req(o, "SigningAlgorithm"));
+  AppendBase64Field(out, "Signature", r->signature);
+  AppendField(out, "SigningAlgorithm", *Req(o, "SigningAlgorithm"));
   out += '}';
   return AwsOk(std::move(out));
 }
@@ -242,7 +227,7 @@ HttpResponse AwsDoor::Verify(Call& call) {
       SecretString out = "{\"KeyId\":";
       AppendJsonString(out, KeyArnOf(r->key));
       out += ",\"SignatureValid\":true";
-      Field(out, "SigningAlgorithm", *Req(o, "SigningAlgorithm"));
+      AppendField(out, "SigningAlgorithm", *Req(o, "SigningAlgorithm"));
       out += '}';
       return AwsOk(std::move(out));
     }
@@ -280,8 +265,8 @@ HttpResponse AwsDoor::GenerateMac(Call& call) {
   call.event.version = r->version;
   SecretString out = "{\"KeyId\":";
   AppendJsonString(out, KeyArnOf(r->key));
-  B64Field(out, "Mac", r->mac);
-  Field(out, "MacAlgorithm", MacName(meta->type));
+  AppendBase64Field(out, "Mac", r->mac);
+  AppendField(out, "MacAlgorithm", MacName(meta->type));
   out += '}';
   return AwsOk(std::move(out));
 }
@@ -309,7 +294,7 @@ HttpResponse AwsDoor::VerifyMac(Call& call) {
       SecretString out = "{\"KeyId\":";
       AppendJsonString(out, KeyArnOf(r->key));
       out += ",\"MacValid\":true";
-      Field(out, "MacAlgorithm", MacName(meta->type));
+      AppendField(out, "MacAlgorithm", MacName(meta->type));
       out += '}';
       return AwsOk(std::move(out));
     }
@@ -353,10 +338,10 @@ HttpResponse AwsDoor::GenerateDataKeyPair(Call& call, bool with_plaintext) {
   if (!blob.ok()) return AwsErr(call, blob.status());
   SecretString out = "{\"KeyId\":";
   AppendJsonString(out, KeyArnOf(r->key));
-  B64Field(out, "PrivateKeyCiphertextBlob", *blob);
-  if (r->private_key) B64Field(out, "PrivateKeyPlaintext", r->private_key->view());
-  B64Field(out, "PublicKey", r->public_key);
-  Field(out, "KeyPairSpec", *spec);
+  AppendBase64Field(out, "PrivateKeyCiphertextBlob", *blob);
+  if (r->private_key) AppendBase64Field(out, "PrivateKeyPlaintext", r->private_key->view());
+  AppendBase64Field(out, "PublicKey", r->public_key);
+  AppendField(out, "KeyPairSpec", *spec);
   out += '}';
   return AwsOk(std::move(out));
 }

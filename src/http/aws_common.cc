@@ -190,4 +190,19 @@ std::string AwsDoor::KeyArnOf(std::string_view key_name) {
   return id.ok() ? prefix + ":key/" + KeyIdUuid(*id) : prefix + ":alias/" + std::string(key_name);
 }
 
+void AppendField(SecretString& out, std::string_view name, std::string_view value) {
+  out += ',';
+  AppendJsonString(out, name);
+  out += ':';
+  AppendJsonString(out, value);
+}
+
+void AppendBase64Field(SecretString& out, std::string_view name, ByteView value) {
+  out += ',';
+  AppendJsonString(out, name);
+  out += ":\"";
+  AppendBase64(out, value);
+  out += '"';
+}
+
 }  // namespace keep::http

@@ -75,6 +75,9 @@ class AwsDoor {
   // Decrypt of a bare RSA-OAEP ciphertext made outside keep (aws_ops.cc).
   HttpResponse DecryptBare(Call& call);
   std::string_view AlgorithmOfKey(Call& call, std::string_view key);
+  // Decrypt's answer: Plaintext, KeyId (ARN), EncryptionAlgorithm.
+  HttpResponse DecryptAnswer(Call& call, const service::DecryptResult& r,
+                             std::string_view algorithm);
   HttpResponse DescribeKey(Call& call);
   HttpResponse ListKeys(Call& call);
   HttpResponse ListAliases(Call& call);

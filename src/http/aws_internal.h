@@ -49,6 +49,10 @@ HttpResponse DryRunAnswer(AwsDoor::Call& call);
 // The encryption context's canonical bytes into the audit record (HMACed there).
 void RecordContext(AwsDoor::Call& call, const format::EncryptionContext& c);
 
+// Appends ,"name":"value" (JSON-escaped), and ,"name":"<base64 of value>", to an answer.
+void AppendField(SecretString& out, std::string_view name, std::string_view value);
+void AppendBase64Field(SecretString& out, std::string_view name, ByteView value);
+
 // Key specs, usages and algorithms with AWS's names (aws_asym.cc).
 std::string_view AwsKeySpec(keys::KeyType t);  // "RSA_2048", "ECC_NIST_P256", "HMAC_256", …
 std::string_view AwsKeyUsage(keys::KeyPurpose p);

@@ -29,13 +29,6 @@ Status AppendBlob(SecretString& out, std::string_view name, std::string_view tex
   return Status::Ok();
 }
 
-void AppendField(SecretString& out, std::string_view name, std::string_view value) {
-  out += ',';
-  AppendJsonString(out, name);
-  out += ':';
-  AppendJsonString(out, value);
-}
-
 // A ciphertext made outside keep with GetPublicKey's RSA key: RSAES_OAEP_SHA_256, a KeyId,
 // and exactly a modulus' length (keep's own v2 RSA ciphertexts are 22 bytes longer).
 Result<bool> BareOaep(const json::object& o) {
@@ -114,14 +107,7 @@ HttpResponse AwsDoor::Decrypt(Call& call) {
   if (Status st = gate_.CountDecrypts(call, 1); !st.ok()) return AwsErr(call, st);
   auto r = service_.Decrypt(call.ctx, *key, *text, *context);
   if (!r.ok()) return AwsErr(call, r.status());
-  call.event.version = r->version;
-  SecretString out = "{\"Plaintext\":\"";
-  AppendBase64(out, r->plaintext.view());
-  out += '"';
-  AppendField(out, "KeyId", KeyArnOf(r->key));
-  AppendField(out, "EncryptionAlgorithm", AlgorithmOfKey(call, r->key));
-  out += '}';
-  return AwsOk(std::move(out));
+  return DecryptAnswer(call, *r, AlgorithmOfKey(call, r->key));
 }
 
 HttpResponse AwsDoor::DecryptBare(Call& call) {
@@ -140,12 +126,17 @@ HttpResponse AwsDoor::DecryptBare(Call& call) {
   if (Status st = gate_.CountDecrypts(call, 1); !st.ok()) return AwsErr(call, st);
   auto r = service_.DecryptBareOaep(call.ctx, *key, blob->view());
   if (!r.ok()) return AwsErr(call, r.status());
-  call.event.version = r->version;
+  return DecryptAnswer(call, *r, "RSAES_OAEP_SHA_256");
+}
+
+HttpResponse AwsDoor::DecryptAnswer(Call& call, const service::DecryptResult& r,
+                                    std::string_view algorithm) {
+  call.event.version = r.version;
   SecretString out = "{\"Plaintext\":\"";
-  AppendBase64(out, r->plaintext.view());
+  AppendBase64(out, r.plaintext.view());
   out += '"';
-  AppendField(out, "KeyId", KeyArnOf(r->key));
-  AppendField(out, "EncryptionAlgorithm", "RSAES_OAEP_SHA_256");
+  AppendField(out, "KeyId", KeyArnOf(r.key));
+  AppendField(out, "EncryptionAlgorithm", algorithm);
   out += '}';
   return AwsOk(std::move(out));
 }
