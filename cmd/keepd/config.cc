@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "access/policy.h"
+#include "kmip/object.h"
 #include "common/encoding.h"
 #include "common/names.h"
 #include "common/time.h"
@@ -231,6 +232,11 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   b.Bool("keas.allow_plain_http", &c.keas.allow_plain_http);
   b.Str("keas.key", &c.keas.key);
   b.StrList("keas.policies", &c.api.guard.keas_policies);
+  b.Bool("kmip.enabled", &c.kmip.enabled);
+  b.Str("kmip.address", &c.kmip.address);
+  b.Int("kmip.port", &c.kmip.port, 0, 65535);
+  b.Int("kmip.max_message_kib", &c.kmip_max_message_kib, 4, 65536);
+  b.Str("kmip.default_group", &c.kmip.default_group);
   b.Bool("aws.enabled", &c.api.aws.enabled);
   b.Str("aws.region", &c.api.aws.region);
   b.Str("aws.account_id", &c.api.aws.account_id);
@@ -300,6 +306,20 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
                    "request body)");
     }
     if (Status st = ValidateKeyName(c.keas.key); !st.ok()) return b.Err("keas.key", st.message());
+  }
+  c.kmip.max_message_bytes = static_cast<size_t>(c.kmip_max_message_kib) << 10;
+  if (c.kmip.enabled) {
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(c.kmip.address, ec);
+    if (ec) return b.Err("kmip.address", "must be an IP address");
+    if (c.tls_client_ca_file.empty()) {
+      return b.Err("kmip.enabled",
+                   "KMIP clients authenticate with certificates: set tls.client_ca_file and map "
+                   "them with [[auth.certificate]]");
+    }
+    if (!kmip::ValidGroup(c.kmip.default_group)) {
+      return b.Err("kmip.default_group", "must be 1-64 characters of A-Z, a-z, 0-9, _ . -");
+    }
   }
   {
     const std::string& a = c.api.aws.account_id;

@@ -10,6 +10,7 @@
 #include "audit/trail.h"
 #include "http/api.h"
 #include "http/keas_door.h"
+#include "http/kmip_door.h"
 #include "http/server.h"
 #include "keep/result.h"
 
@@ -19,10 +20,12 @@ struct Config {
   http::ServerOptions server;
   http::ApiOptions api;
   http::KeasOptions keas;  // [keas]: the keas.kmi door's listener
+  http::KmipOptions kmip;  // [kmip]: the KMIP door's listener
   // server.max_connections before resolution: 0 derives it from the open-file limit
   // (main.cc, ResolveConnectionLimit).
   int max_connections = 0;
   int max_body_memory_mib = 256;  // server.max_body_memory_mib
+  int kmip_max_message_kib = 1024;  // kmip.max_message_kib
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_dev_dir;  // when set: generate a dev CA + server certificate here if missing

@@ -19,6 +19,7 @@
 #include "common/output_file.h"
 #include "config.h"
 #include "http/keas_door.h"
+#include "http/kmip_door.h"
 #include "http/server.h"
 #include "http/tls.h"
 #include "seal/dev_file_seal.h"
@@ -227,6 +228,21 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
     keas_listener = server.AddListener(*keas, cfg.keas.tls ? tls.get() : nullptr, cfg.keas.address,
                                        cfg.keas.port);
   }
+  // The KMIP door on its own port (docs/operations.md, "Serving KMIP"): the same
+  // certificate, client certificates required, the same Gate.
+  std::optional<http::KmipDoor> kmip;
+  crypto::OsslPtr<SSL_CTX> kmip_tls;
+  size_t kmip_listener = 0;
+  if (cfg.kmip.enabled) {
+    http::TlsFiles mutual = files;
+    mutual.require_client_cert = true;
+    KEEP_ASSIGN_OR_RETURN(kmip_tls, http::MakeServerContext(mutual));
+    http::KmipOptions ko = cfg.kmip;
+    ko.vendor = "keep " KEEP_VERSION;
+    kmip.emplace(svc, api.gate(), ko);
+    kmip_listener =
+        server.AddMessageListener(*kmip, kmip_tls.get(), cfg.kmip.address, cfg.kmip.port);
+  }
   // SIGHUP: the operator has acted (for instance corrected the HSM PIN file): try the
   // automatic unseal again, which also resumes retries stopped after a refused PIN.
   server.OnSignal(SIGHUP, [&svc] {
@@ -244,7 +260,16 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
     log::Info("keas.kmi door listening on {}://{}:{}", cfg.keas.tls ? "https" : "http",
               cfg.keas.address, server.port(keas_listener));
   }
+  if (kmip) {
+    log::Info("KMIP door listening on {}:{} (mutual TLS)", cfg.kmip.address,
+              server.port(kmip_listener));
+  }
   if (!ready_file.empty()) {
+    if (kmip) {  // beside the ready file: the KMIP door's port (written first)
+      const std::string kp = std::to_string(server.port(kmip_listener)) + "\n";
+      KEEP_RETURN_IF_ERROR(
+          OutputFile::WriteWhole(ready_file + ".kmip", AsBytes(kp), {.mode = 0644}));
+    }
     if (keas) {  // beside the ready file: the keas door's port (written first)
       const std::string kp = std::to_string(server.port(keas_listener)) + "\n";
       KEEP_RETURN_IF_ERROR(

@@ -82,6 +82,15 @@ inline constexpr std::string_view kLocalReasons[] = {
     "schema_too_new",     // the store was written by a newer keep
     "usage",              // the command line is wrong (the keep CLI exits 2)
     "bad_answer",         // the server's answer is not what the API says (another program?)
+    // The KMIP door's, each answered as the KMIP Result Reason of the same name (never an
+    // API error.code).
+    "kmip_missing_data",            // a required field is absent
+    "kmip_format_not_supported",    // Key Format Type Not Supported
+    "kmip_not_extractable",         // Get of an object whose Extractable is false
+    "kmip_index_out_of_bounds",     // no attribute instance with that index
+    "kmip_read_only_attribute",     // a server-maintained attribute
+    "kmip_feature_not_supported",   // a mode, method or parameter keep does not offer
+    "kmip_operation_not_supported",  // an operation keep does not offer
 };
 
 // Whether `name` is a reason of either list ("ok" is the reason of success).

@@ -51,6 +51,9 @@ constexpr OperationSpec kSpecs[] = {
     {O::kPublicKey, "key.public", {true, kCapPublicKey}, true, false, true, kX},
     {O::kKeyImportParams, "key.import_params", {true, kCapImport}, true, false, true, kX},
     {O::kKeyImport, "key.import", {true, kCapImport}, true, false, true, kX},
+    // Key material leaving keep: the decrypt rate class.
+    {O::kExport, "export", {true, kCapExport}, true, false, true, kD},
+    {O::kKmipQuery, "kmip.query", {false, 0}, true, false, true, kX},
 };
 
 constexpr bool InEnumOrder() {
@@ -60,7 +63,7 @@ constexpr bool InEnumOrder() {
   return true;
 }
 static_assert(InEnumOrder(), "kSpecs must list every Operation in enum order");
-static_assert(std::size(kSpecs) == static_cast<size_t>(O::kKeyImport) + 1,
+static_assert(std::size(kSpecs) == static_cast<size_t>(O::kKmipQuery) + 1,
               "kSpecs must list every Operation");
 
 }  // namespace

@@ -53,6 +53,8 @@ enum class Operation {
   kPublicKey,        // an asymmetric key version's public half
   kKeyImportParams,  // a wrapping key and import token (bring your own key)
   kKeyImport,        // import wrapped key material as a new version
+  kExport,           // KMIP Get: a managed object's material (the KMIP door only)
+  kKmipQuery,        // KMIP Query and DiscoverVersions: any identity (the KMIP door only)
 };
 
 // Rate-limit classes.

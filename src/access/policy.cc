@@ -22,6 +22,7 @@ constexpr std::pair<std::string_view, uint32_t> kKeyCaps[] = {
     {"hmac", kCapHmac},
     {"import", kCapImport},
     {"public-key", kCapPublicKey},
+    {"export", kCapExport},
 };
 constexpr std::pair<std::string_view, uint32_t> kSysCaps[] = {
     {"sys", kSysCapSys},     {"tokens", kSysCapTokens}, {"policies", kSysCapPolicies},
@@ -41,10 +42,11 @@ Status ValidatePattern(std::string_view p) {
   for (size_t i = 0; i < p.size(); ++i) {
     const char c = p[i];
     const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '.' || c == '-' || (c == '*' && i + 1 == p.size());
+                    c == '_' || c == '.' || c == '-' || c == '/' ||
+                    (c == '*' && i + 1 == p.size());
     if (!ok) {
       return InvalidArgument("key pattern '" + std::string(p.substr(0, 130)) +
-                             "' may hold only [A-Za-z0-9_.-] and one trailing '*'");
+                             "' may hold only [A-Za-z0-9_./-] and one trailing '*'");
     }
   }
   return Status::Ok();

@@ -45,7 +45,8 @@ enum KeyCap : uint32_t {
   kCapHmac = 1u << 11,
   kCapImport = 1u << 12,     // import parameters and key material (bring your own key)
   kCapPublicKey = 1u << 13,  // an asymmetric key's public half
-  kAllKeyCaps = (1u << 14) - 1,
+  kCapExport = 1u << 14,     // KMIP Get: a managed object's key material leaves keep
+  kAllKeyCaps = (1u << 15) - 1,
 };
 
 // System capabilities (bit flags).

@@ -7,10 +7,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "access/gate.h"
+#include "common/bytes.h"
+#include "crypto/secret_bytes.h"
 #include "http/message.h"
 #include "keep/status.h"
 
@@ -47,5 +51,46 @@ void RecordRejected(audit::Sink& audit, std::string_view request_id, int status,
 HttpResponse FinishAudited(access::Gate& gate, access::Passage& p, int status,
                            HttpResponse response, bool async, std::string_view request_id,
                            const std::function<HttpResponse(HttpResponse&)>& failed);
+
+}  // namespace keep::http
+
+namespace keep::http {
+
+// Who is on the other end of a message connection (a MessageDoor's caller).
+struct MessagePeer {
+  std::string_view remote_address;
+  std::string_view cert_subject;  // verified client certificate (empty: none)
+  std::string_view cert_spki_sha256;
+};
+
+// What a MessageDoor sends back for one message: the bytes (wiped when freed: they may
+// carry key material), the audit records that must be written before they are sent, and
+// whether the connection closes afterwards (the framing itself was bad).
+struct MessageReply {
+  crypto::SecretBytes bytes;
+  std::vector<std::shared_ptr<audit::Ticket>> tickets;
+  bool close = false;
+};
+
+// A door that speaks length-framed binary messages over TLS rather than HTTP (KMIP's
+// TTLV: KmipDoor). Per connection the server reads header_size() bytes, asks
+// MessageLength for the whole message's size (an error: Refuse's reply, then close), reads
+// the rest within the request timeout, calls Handle, waits for every ticket of the reply
+// (one failed: AuditFailed's reply is sent instead), writes, and reads the next message.
+// Every method may be called from every server thread at once.
+class MessageDoor {
+ public:
+  virtual ~MessageDoor() = default;
+  virtual size_t header_size() const = 0;
+  // The length of the whole message (header included) that starts with `header`.
+  // Errors: a header that cannot start a message, or a message too large.
+  virtual Result<size_t> MessageLength(ByteView header) const = 0;
+  virtual MessageReply Handle(ByteView message, const MessagePeer& peer) = 0;
+  // The answer to a message refused by the transport (bad framing, too large,
+  // overloaded), audited.
+  virtual MessageReply Refuse(const Status& status, const MessagePeer& peer) = 0;
+  // What to send instead of `original` when one of its audit records failed.
+  virtual MessageReply AuditFailed(MessageReply& original) = 0;
+};
 
 }  // namespace keep::http

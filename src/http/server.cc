@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -37,14 +38,16 @@ using Fields = bhttp::basic_fields<Wiping>;
 using Buffer = beast::basic_flat_buffer<Wiping>;
 using namespace std::chrono_literals;
 
-// One listening socket and what serves it: its Door and TLS, or none (plain HTTP,
-// for a door that allows it).
+// One listening socket and what serves it: its Door (HTTP) or MessageDoor (framed
+// messages, TLS always) and TLS, or none (plain HTTP, for a door that allows it).
 struct Listener {
-  Listener(asio::io_context& ioc, Door& h, SSL_CTX* tls, std::string addr, uint16_t p)
-      : handler(h), acceptor(ioc), address(std::move(addr)), port(p) {
+  Listener(asio::io_context& ioc, Door* h, MessageDoor* m, SSL_CTX* tls, std::string addr,
+           uint16_t p)
+      : handler(h), messages(m), acceptor(ioc), address(std::move(addr)), port(p) {
     if (tls != nullptr && SSL_CTX_up_ref(tls) == 1) ssl.emplace(tls);
   }
-  Door& handler;
+  Door* handler;
+  MessageDoor* messages;
   std::optional<asio::ssl::context> ssl;
   tcp::acceptor acceptor;
   std::string address;
@@ -73,7 +76,8 @@ struct Server::Impl {
   Impl(Door& main, SSL_CTX* tls, ServerOptions o)
       : opt(std::move(o)),
         ioc(opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency())) {
-    listeners.push_back(std::make_unique<Listener>(ioc, main, tls, opt.address, opt.port));
+    listeners.push_back(
+        std::make_unique<Listener>(ioc, &main, nullptr, tls, opt.address, opt.port));
   }
 
   // Errors that mean "out of descriptors or memory for now": retrying at once would spin.
@@ -206,7 +210,7 @@ struct Server::Impl {
       beast::tcp_stream stream(std::move(sock));
       // Named, not a temporary: GCC 12 destroys temporaries in a co_await's arguments twice.
       const PeerCertificate none;
-      co_await Serve(l.handler, stream, remote, none);
+      co_await Serve(*l.handler, stream, remote, none);
       beast::error_code sec;
       stream.socket().shutdown(tcp::socket::shutdown_send, sec);
       co_return;
@@ -218,7 +222,11 @@ struct Server::Impl {
                                                  asio::as_tuple(use_awaitable));
     if (hec) co_return;
     const PeerCertificate peer = PeerOf(stream.native_handle());
-    co_await Serve(l.handler, stream, remote, peer);
+    if (l.messages != nullptr) {
+      co_await ServeMessages(*l.messages, stream, remote, peer);
+    } else {
+      co_await Serve(*l.handler, stream, remote, peer);
+    }
     beast::get_lowest_layer(stream).expires_after(1s);
     co_await stream.async_shutdown(asio::as_tuple(use_awaitable));
   }
@@ -369,6 +377,64 @@ struct Server::Impl {
     }
   }
 
+  // Messages on one connection of a MessageDoor (KMIP), until it closes, fails, sends a
+  // message that cannot be framed, or keepd drains.
+  template <class Stream>
+  awaitable<void> ServeMessages(MessageDoor& door, Stream& stream, const std::string& remote,
+                                const PeerCertificate& peer) {
+    const MessagePeer who{remote, peer.subject, peer.spki_sha256};
+    const size_t header_size = door.header_size();
+    bool first = true;
+    while (!draining) {
+      // Header and message in wiping memory: a Register carries key material.
+      crypto::SecretBytes message(header_size);
+      beast::get_lowest_layer(stream).expires_after(
+          std::chrono::milliseconds(first ? opt.request_timeout_ms : opt.idle_timeout_ms));
+      first = false;
+      auto [ec1, n1] = co_await asio::async_read(
+          stream, asio::buffer(message.data(), header_size), asio::as_tuple(use_awaitable));
+      if (ec1) break;  // closed, idle, or cut mid-header: nothing to answer
+      in_flight.fetch_add(1);
+      struct Done {
+        std::atomic<int>& n;
+        ~Done() { n.fetch_sub(1); }
+      } done{in_flight};
+      Result<size_t> length = door.MessageLength(message.view());
+      MessageReply reply;
+      if (!length.ok()) {
+        reply = door.Refuse(length.status(), who);
+        reply.close = true;
+      } else {
+        crypto::SecretBytes whole(*length);
+        std::memcpy(whole.data(), message.data(), header_size);
+        message = std::move(whole);
+        beast::get_lowest_layer(stream).expires_after(
+            std::chrono::milliseconds(opt.request_timeout_ms));
+        auto [ec2, n2] = co_await asio::async_read(
+            stream, asio::buffer(message.data() + header_size, *length - header_size),
+            asio::as_tuple(use_awaitable));
+        if (ec2) break;
+        reply = door.Handle(message.view(), who);
+      }
+      message = crypto::SecretBytes();  // wiped before the answer waits on the trail
+      for (auto& ticket : reply.tickets) {
+        if (!ticket->done()) co_await AsyncWaitTicket(ticket, use_awaitable);
+        if (!ticket->status().ok()) {
+          const bool close = reply.close;
+          reply = door.AuditFailed(reply);
+          reply.close = close;
+          break;
+        }
+      }
+      beast::get_lowest_layer(stream).expires_after(
+          std::chrono::milliseconds(opt.write_timeout_ms));
+      auto [ec3, n3] = co_await asio::async_write(
+          stream, asio::buffer(reply.bytes.data(), reply.bytes.size()),
+          asio::as_tuple(use_awaitable));
+      if (ec3 || reply.close) break;
+    }
+  }
+
   // Waits, without holding a thread, until the response's audit record is written (the
   // sink completes every ticket within its write timeout); on failure swaps in the
   // audit_unavailable answer (fail closed).
@@ -454,7 +520,14 @@ Server::Server(Door& handler, SSL_CTX* tls, ServerOptions options)
 
 size_t Server::AddListener(Door& handler, SSL_CTX* tls, std::string address, uint16_t port) {
   impl_->listeners.push_back(
-      std::make_unique<Listener>(impl_->ioc, handler, tls, std::move(address), port));
+      std::make_unique<Listener>(impl_->ioc, &handler, nullptr, tls, std::move(address), port));
+  return impl_->listeners.size() - 1;
+}
+
+size_t Server::AddMessageListener(MessageDoor& door, SSL_CTX* tls, std::string address,
+                                  uint16_t port) {
+  impl_->listeners.push_back(
+      std::make_unique<Listener>(impl_->ioc, nullptr, &door, tls, std::move(address), port));
   return impl_->listeners.size() - 1;
 }
 

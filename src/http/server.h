@@ -1,7 +1,8 @@
 // Server: keepd's listeners (Boost.Beast over Asio), kept behind this small header so only
 // server.cc compiles Beast. The main listener (ServerOptions' address and port, TLS) serves
 // the native API and the AWS door; AddListener adds a port for another door (keas.kmi),
-// with TLS or, when the door allows it, plain HTTP. All share one io_context, the limits
+// with TLS or, when the door allows it, plain HTTP; AddMessageListener a port for a door
+// of framed binary messages over TLS (KMIP). All share one io_context, the limits
 // below and one graceful shutdown.
 //
 // One io_context run by `threads` threads; each connection on its own strand;
@@ -53,6 +54,10 @@ class Server {
   // Another listener, before Listen(): `tls` null means plain HTTP. Returns its index for
   // port().
   size_t AddListener(Door& door, SSL_CTX* tls, std::string address, uint16_t port);
+  // A listener for a door of framed messages (KMIP), before Listen(); `tls` must not be
+  // null (it decides whether client certificates are required). Returns its index.
+  size_t AddMessageListener(MessageDoor& door, SSL_CTX* tls, std::string address,
+                            uint16_t port);
   // Binds and listens on every listener. Errors: kUnavailable when an address cannot be
   // bound.
   Status Listen();

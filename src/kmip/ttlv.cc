@@ -245,6 +245,22 @@ std::vector<const Item*> Item::FindAll(uint32_t child_tag) const {
   return out;
 }
 
+Item Item::Clone() const {
+  return Clone(tag);
+}
+
+Item Item::Clone(uint32_t new_tag) const {
+  Item c;
+  c.tag = new_tag;
+  c.type = type;
+  c.number = number;
+  c.text = text;
+  c.bytes = crypto::SecretBytes::CopyOf(bytes.view());
+  c.children.reserve(children.size());
+  for (const Item& child : children) c.children.push_back(child.Clone());
+  return c;
+}
+
 Item Item::Structure(uint32_t tag, std::vector<Item> children) {
   Item it = Scalar(tag, Type::kStructure, 0);
   it.children = std::move(children);

@@ -59,6 +59,9 @@ struct Item {
   const Item* Find(uint32_t child_tag) const;
   // Every child with `tag`, in order.
   std::vector<const Item*> FindAll(uint32_t child_tag) const;
+  // A deep copy (byte strings copied into wiping memory), optionally under another tag.
+  Item Clone() const;
+  Item Clone(uint32_t new_tag) const;
 
   static Item Structure(uint32_t tag, std::vector<Item> children = {});
   static Item Integer(uint32_t tag, int32_t v);

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 
 #include "access/directory.h"
 #include "access/identity.h"
@@ -175,6 +176,20 @@ class Service final : private Custody::Contents {
   Result<std::optional<crypto::SecretBytes>> KeasGetLegacy(std::string_view md5_hex);
   // Replaces a legacy entry by its re-protected form, in one transaction.
   Status KeasReplaceLegacy(std::string_view md5_hex, std::string_view id, ByteView sealed);
+
+  // KMIP managed objects (the KMIP door; http/kmip_door.h): opaque records the door
+  // encodes (kmip/object.h), under the barrier at "kmip/<uid>", so they are encrypted under
+  // the keyring and shared by every node of a cluster like keys. `create`: fail with
+  // already_exists rather than replace; several records are written in one transaction (a
+  // key pair). Errors: sealed, already_exists, not_found for a malformed uid.
+  struct KmipRecord {
+    std::string_view uid;
+    ByteView record;
+  };
+  Status KmipPut(std::span<const KmipRecord> records, bool create);
+  Result<std::optional<crypto::SecretBytes>> KmipGet(std::string_view uid);
+  // Up to `limit` records after `after` (uid order).
+  Result<std::vector<keys::BarrierRecord>> KmipList(std::string_view after, size_t limit);
 
   // Cryptographic operations
   Result<EncryptResult> Encrypt(const RequestContext& ctx, std::string_view key, ByteView plaintext,

@@ -1,0 +1,453 @@
+// The KMIP door: cryptographic operations with managed objects — Encrypt and Decrypt
+// (AES-GCM with a nonce keep makes; RSA-OAEP-SHA256), Sign and SignatureVerify (RSA-PSS,
+// RSA PKCS#1 v1.5, ECDSA, Ed25519), MAC (HMAC-SHA-256/384/512) and DeriveKey (PBKDF2,
+// HMAC, AES encryption, NIST SP 800-108 counter mode). Unauthenticated modes (CBC, ECB,
+// CTR), PKCS#1 v1.5 encryption and client-chosen nonces are refused as not supported.
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+
+#include "crypto/aead.h"
+#include "crypto/asymmetric.h"
+#include "crypto/random.h"
+#include "http/kmip_internal.h"
+
+namespace keep::http::kmip_ops {
+namespace {
+
+using kmip::Item;
+using kmip::ManagedObject;
+using kmip::ObjectType;
+using kmip::State;
+using kmip::Type;
+namespace tag = kmip::tag;
+namespace asym = crypto::asym;
+using O = access::Operation;
+
+Status NotSupported(std::string m) {
+  return Status(Code::kInvalidArgument, "kmip_feature_not_supported", std::move(m));
+}
+
+// The parameters a request gives, else the object's first Cryptographic Parameters.
+const Item* ParamsOf(const Call& c, const ManagedObject& o) {
+  if (const Item* p = c.payload.Find(tag::kCryptographicParameters); p != nullptr) return p;
+  const auto* a = o.Find("Cryptographic Parameters");
+  return a != nullptr ? &a->value : nullptr;
+}
+
+int64_t ParamOr(const Item* params, uint32_t t, int64_t fallback) {
+  const Item* v = params != nullptr ? params->Find(t) : nullptr;
+  return v != nullptr ? v->number : fallback;
+}
+
+Result<asym::Hash> HashOf(int64_t kmip_hash) {
+  switch (static_cast<kmip::HashingAlgorithm>(kmip_hash)) {
+    case kmip::HashingAlgorithm::kSha256:
+      return asym::Hash::kSha256;
+    case kmip::HashingAlgorithm::kSha384:
+      return asym::Hash::kSha384;
+    case kmip::HashingAlgorithm::kSha512:
+      return asym::Hash::kSha512;
+    default:
+      return NotSupported("keep hashes with SHA-256, SHA-384 or SHA-512");
+  }
+}
+
+const char* DigestName(asym::Hash h) {
+  return h == asym::Hash::kSha256 ? "SHA256" : h == asym::Hash::kSha384 ? "SHA384" : "SHA512";
+}
+
+bool UsableForUse(State s) {
+  return s == State::kActive;
+}
+
+bool UsableForProcess(State s) {
+  return s == State::kActive || s == State::kDeactivated || s == State::kCompromised;
+}
+
+Result<Bytes> DataOf(const Call& c) {
+  KEEP_ASSIGN_OR_RETURN(const Item* d,
+                        kmip::Field(c.payload, tag::kData, Type::kByteString, "Data", true));
+  return Bytes(d->bytes.view().begin(), d->bytes.view().end());
+}
+
+Result<asym::KeyPair> KeyPairOf(const ManagedObject& o) {
+  KEEP_ASSIGN_OR_RETURN(auto k, kmip::PrivateKeyOf(o));
+  KEEP_ASSIGN_OR_RETURN(auto der, kmip::Pkcs8Der(k.get()));
+  return asym::KeyPair::FromPkcs8(der.view());
+}
+
+Result<asym::PublicKeyRef> PublicRefOf(const ManagedObject& o) {
+  KEEP_ASSIGN_OR_RETURN(auto k, kmip::PublicKeyOf(o));
+  return asym::PublicKeyRef::Of(k.get());
+}
+
+bool IsAes(const ManagedObject& o) {
+  return o.type == ObjectType::kSymmetricKey &&
+         o.Number("Cryptographic Algorithm") == static_cast<int64_t>(kmip::Algorithm::kAes);
+}
+
+// The signature scheme and hash the parameters ask for, for a key of `kind`.
+Result<std::pair<asym::Scheme, asym::Hash>> SchemeOf(const Item* params, asym::Kind kind) {
+  using SA = kmip::SignatureAlgorithm;
+  const int64_t dsa = ParamOr(params, tag::kDigitalSignatureAlgorithm, 0);
+  int64_t hash = ParamOr(params, tag::kHashingAlgorithm,
+                         static_cast<int64_t>(kmip::HashingAlgorithm::kSha256));
+  asym::Scheme scheme = kind == asym::Kind::kRsa       ? asym::Scheme::kRsaPss
+                        : kind == asym::Kind::kEd25519 ? asym::Scheme::kEd25519
+                                                       : asym::Scheme::kEcdsa;
+  const int64_t padding = ParamOr(params, tag::kPaddingMethod, 0);
+  if (padding == static_cast<int64_t>(kmip::PaddingMethod::kPkcs1v15)) {
+    scheme = asym::Scheme::kRsaPkcs1;
+  }
+  switch (static_cast<SA>(dsa)) {
+    case SA::kSha256WithRsa:
+    case SA::kSha384WithRsa:
+    case SA::kSha512WithRsa:
+      scheme = asym::Scheme::kRsaPkcs1;
+      hash = dsa - static_cast<int64_t>(SA::kSha256WithRsa) + 6;
+      break;
+    case SA::kRsassaPss:
+      scheme = asym::Scheme::kRsaPss;
+      break;
+    case SA::kEcdsaWithSha256:
+    case SA::kEcdsaWithSha384:
+    case SA::kEcdsaWithSha512:
+      scheme = asym::Scheme::kEcdsa;
+      hash = dsa - static_cast<int64_t>(SA::kEcdsaWithSha256) + 6;
+      break;
+    default:
+      if (dsa != 0) return NotSupported("keep does not offer that Digital Signature Algorithm");
+  }
+  KEEP_ASSIGN_OR_RETURN(asym::Hash h, HashOf(hash));
+  if (!asym::SchemeFits(kind, scheme)) {
+    return InvalidArgument("the signature algorithm does not suit the key", "invalid_key_usage");
+  }
+  return std::make_pair(scheme, h);
+}
+
+Result<crypto::SecretBytes> RunKdf(const char* name, std::vector<OSSL_PARAM> params, size_t n) {
+  crypto::OsslPtr<EVP_KDF> kdf(EVP_KDF_fetch(nullptr, name, nullptr));
+  crypto::OsslPtr<EVP_KDF_CTX> ctx(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
+  params.push_back(OSSL_PARAM_construct_end());
+  crypto::SecretBytes out(n);
+  if (!ctx || EVP_KDF_derive(ctx.get(), out.data(), n, params.data()) != 1) {
+    crypto::DrainOpenSslErrors(name);
+    return InvalidArgument(std::string("the ") + name + " derivation failed for these parameters");
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Item> Encrypt(Call& c) {
+  KEEP_ASSIGN_OR_RETURN(ManagedObject o, Load(c, O::kEncrypt));
+  if (!UsableForUse(o.state())) return Illegal("Encrypt needs an Active object");
+  KEEP_RETURN_IF_ERROR(CheckUsage(o, kmip::kUsageEncrypt, "Encrypt"));
+  KEEP_ASSIGN_OR_RETURN(Bytes data, DataOf(c));
+  const Item* params = ParamsOf(c, o);
+  std::vector<Item> out;
+  out.push_back(Item::Text(tag::kUniqueIdentifier, o.uid));
+  if (IsAes(o)) {
+    const int64_t mode = ParamOr(params, tag::kBlockCipherMode,
+                                 static_cast<int64_t>(kmip::BlockCipherMode::kGcm));
+    if (mode != static_cast<int64_t>(kmip::BlockCipherMode::kGcm)) {
+      return NotSupported("keep encrypts with AES-GCM only (CBC, ECB and CTR are unauthenticated)");
+    }
+    if (c.payload.Find(tag::kIvCounterNonce) != nullptr) {
+      return NotSupported("keep makes the nonce: omit IV/Counter/Nonce (it is returned)");
+    }
+    if (ParamOr(params, tag::kTagLength, 16) != 16) return NotSupported("GCM tags are 16 bytes");
+    const Item* aad = c.payload.Find(tag::kAuthenticatedEncryptionAdditionalData);
+    uint8_t nonce[crypto::kAeadNonceSize];
+    KEEP_RETURN_IF_ERROR(crypto::RandomFill(nonce));
+    Bytes sealed(data.size() + crypto::kAeadTagSize);
+    KEEP_RETURN_IF_ERROR(crypto::AeadSeal(crypto::AeadAlgorithm::kAesGcm, o.material.view(), nonce,
+                                          aad != nullptr ? aad->bytes.view() : ByteView{}, data,
+                                          sealed));
+    // KMIP 1.4 added the tag's own field; before it the tag ends the Data.
+    const bool tag_field = c.version.major >= 2 || c.version.minor >= 4;
+    const ByteView body = ByteView(sealed).first(tag_field ? data.size() : sealed.size());
+    out.push_back(Item::Bytes(tag::kData, body));
+    out.push_back(Item::Bytes(tag::kIvCounterNonce, nonce));
+    if (tag_field) {
+      out.push_back(Item::Bytes(tag::kAuthenticatedEncryptionTag,
+                                ByteView(sealed).subspan(data.size())));
+    }
+  } else if (o.type == ObjectType::kPublicKey || o.type == ObjectType::kPrivateKey) {
+    const int64_t padding =
+        ParamOr(params, tag::kPaddingMethod, static_cast<int64_t>(kmip::PaddingMethod::kOaep));
+    const int64_t hash = ParamOr(params, tag::kHashingAlgorithm,
+                                 static_cast<int64_t>(kmip::HashingAlgorithm::kSha256));
+    if (padding != static_cast<int64_t>(kmip::PaddingMethod::kOaep) ||
+        hash != static_cast<int64_t>(kmip::HashingAlgorithm::kSha256)) {
+      return NotSupported("keep encrypts to RSA keys with OAEP and SHA-256 only");
+    }
+    KEEP_ASSIGN_OR_RETURN(auto pub, PublicRefOf(o));
+    if (pub.kind() != asym::Kind::kRsa) {
+      return InvalidArgument("only RSA keys encrypt", "invalid_key_usage");
+    }
+    KEEP_ASSIGN_OR_RETURN(Bytes ct, asym::OaepEncrypt(pub, {}, data));
+    out.push_back(Item::Bytes(tag::kData, ct));
+  } else {
+    return InvalidArgument("this object does not encrypt", "invalid_key_usage");
+  }
+  OPENSSL_cleanse(data.data(), data.size());
+  return Item::Structure(tag::kResponsePayload, std::move(out));
+}
+
+Result<Item> Decrypt(Call& c) {
+  KEEP_ASSIGN_OR_RETURN(ManagedObject o, Load(c, O::kDecrypt));
+  if (!UsableForProcess(o.state())) return Illegal("Decrypt needs an Active or revoked object");
+  KEEP_RETURN_IF_ERROR(CheckUsage(o, kmip::kUsageDecrypt, "Decrypt"));
+  KEEP_ASSIGN_OR_RETURN(Bytes data, DataOf(c));
+  const Item* params = ParamsOf(c, o);
+  KEEP_RETURN_IF_ERROR(c.gate.CountDecrypts(c, 1));
+  crypto::SecretBytes plain;
+  if (IsAes(o)) {
+    const int64_t mode = ParamOr(params, tag::kBlockCipherMode,
+                                 static_cast<int64_t>(kmip::BlockCipherMode::kGcm));
+    if (mode != static_cast<int64_t>(kmip::BlockCipherMode::kGcm)) {
+      return NotSupported("keep decrypts AES-GCM only");
+    }
+    const Item* iv = c.payload.Find(tag::kIvCounterNonce);
+    if (iv == nullptr || iv->bytes.size() != crypto::kAeadNonceSize) {
+      return kmip::MissingData("AES-GCM decryption needs the 12-byte IV/Counter/Nonce");
+    }
+    const Item* aad = c.payload.Find(tag::kAuthenticatedEncryptionAdditionalData);
+    if (const Item* t = c.payload.Find(tag::kAuthenticatedEncryptionTag); t != nullptr) {
+      data.insert(data.end(), t->bytes.view().begin(), t->bytes.view().end());
+    }
+    if (data.size() < crypto::kAeadTagSize) {
+      return InvalidArgument("the ciphertext has no GCM tag", "invalid_ciphertext");
+    }
+    plain = crypto::SecretBytes(data.size() - crypto::kAeadTagSize);
+    Status st = crypto::AeadOpen(crypto::AeadAlgorithm::kAesGcm, o.material.view(),
+                                 iv->bytes.view(), aad != nullptr ? aad->bytes.view() : ByteView{},
+                                 data, plain.mutable_view());
+    if (!st.ok()) return InvalidArgument("the ciphertext does not open", "invalid_ciphertext");
+  } else if (o.type == ObjectType::kPrivateKey) {
+    const int64_t padding =
+        ParamOr(params, tag::kPaddingMethod, static_cast<int64_t>(kmip::PaddingMethod::kOaep));
+    const int64_t hash = ParamOr(params, tag::kHashingAlgorithm,
+                                 static_cast<int64_t>(kmip::HashingAlgorithm::kSha256));
+    if (padding != static_cast<int64_t>(kmip::PaddingMethod::kOaep) ||
+        hash != static_cast<int64_t>(kmip::HashingAlgorithm::kSha256)) {
+      return NotSupported("keep decrypts RSA with OAEP and SHA-256 only");
+    }
+    KEEP_ASSIGN_OR_RETURN(auto pair, KeyPairOf(o));
+    auto opened = asym::OaepDecrypt(pair, {}, data);
+    if (!opened.ok()) return InvalidArgument("the ciphertext does not open", "invalid_ciphertext");
+    plain = std::move(*opened);
+  } else {
+    return InvalidArgument("this object does not decrypt", "invalid_key_usage");
+  }
+  std::vector<Item> out;
+  out.push_back(Item::Text(tag::kUniqueIdentifier, o.uid));
+  out.push_back(Item::Bytes(tag::kData, plain.view()));
+  return Item::Structure(tag::kResponsePayload, std::move(out));
+}
+
+Result<Item> Sign(Call& c) {
+  KEEP_ASSIGN_OR_RETURN(ManagedObject o, Load(c, O::kSign));
+  if (!UsableForUse(o.state())) return Illegal("Sign needs an Active object");
+  KEEP_RETURN_IF_ERROR(CheckUsage(o, kmip::kUsageSign, "Sign"));
+  KEEP_ASSIGN_OR_RETURN(auto pair, KeyPairOf(o));
+  KEEP_ASSIGN_OR_RETURN(auto scheme, SchemeOf(ParamsOf(c, o), pair.kind()));
+  const Item* digest = c.payload.Find(tag::kDigestedData);
+  const Item* data = c.payload.Find(tag::kData);
+  if ((digest == nullptr) == (data == nullptr)) {
+    return kmip::MissingData("Sign needs Data or Digested Data (one of them)");
+  }
+  const Item& input = digest != nullptr ? *digest : *data;
+  KEEP_ASSIGN_OR_RETURN(Bytes sig, asym::Sign(pair, scheme.first, scheme.second,
+                                              input.bytes.view(), digest != nullptr));
+  std::vector<Item> out;
+  out.push_back(Item::Text(tag::kUniqueIdentifier, o.uid));
+  out.push_back(Item::Bytes(tag::kSignatureData, sig));
+  return Item::Structure(tag::kResponsePayload, std::move(out));
+}
+
+Result<Item> SignatureVerify(Call& c) {
+  KEEP_ASSIGN_OR_RETURN(ManagedObject o, Load(c, O::kVerify));
+  if (!UsableForProcess(o.state())) return Illegal("SignatureVerify needs an Active or revoked object");
+  KEEP_RETURN_IF_ERROR(CheckUsage(o, kmip::kUsageVerify, "SignatureVerify"));
+  KEEP_ASSIGN_OR_RETURN(auto pub, PublicRefOf(o));
+  KEEP_ASSIGN_OR_RETURN(auto scheme, SchemeOf(ParamsOf(c, o), pub.kind()));
+  KEEP_ASSIGN_OR_RETURN(const Item* sig, kmip::Field(c.payload, tag::kSignatureData,
+                                                     Type::kByteString, "Signature Data", true));
+  const Item* digest = c.payload.Find(tag::kDigestedData);
+  const Item* data = c.payload.Find(tag::kData);
+  if ((digest == nullptr) == (data == nullptr)) {
+    return kmip::MissingData("SignatureVerify needs Data or Digested Data (one of them)");
+  }
+  const Item& input = digest != nullptr ? *digest : *data;
+  const bool valid = asym::Verify(pub, scheme.first, scheme.second, input.bytes.view(),
+                                  digest != nullptr, sig->bytes.view());
+  std::vector<Item> out;
+  out.push_back(Item::Text(tag::kUniqueIdentifier, o.uid));
+  out.push_back(Item::Enumeration(tag::kValidityIndicator,
+                                  static_cast<uint32_t>(valid ? kmip::ValidityIndicator::kValid
+                                                              : kmip::ValidityIndicator::kInvalid)));
+  return Item::Structure(tag::kResponsePayload, std::move(out));
+}
+
+Result<Item> Mac(Call& c) {
+  KEEP_ASSIGN_OR_RETURN(ManagedObject o, Load(c, O::kHmac));
+  if (!UsableForUse(o.state())) return Illegal("MAC needs an Active object");
+  KEEP_RETURN_IF_ERROR(CheckUsage(o, kmip::kUsageMacGenerate, "MAC"));
+  if (o.type != ObjectType::kSymmetricKey || !o.has_material) {
+    return InvalidArgument("MAC needs a symmetric key", "invalid_key_usage");
+  }
+  int64_t alg = o.Number("Cryptographic Algorithm");
+  alg = ParamOr(ParamsOf(c, o), tag::kCryptographicAlgorithm, alg);
+  asym::Hash h;
+  switch (static_cast<kmip::Algorithm>(alg)) {
+    case kmip::Algorithm::kHmacSha256:
+      h = asym::Hash::kSha256;
+      break;
+    case kmip::Algorithm::kHmacSha384:
+      h = asym::Hash::kSha384;
+      break;
+    case kmip::Algorithm::kHmacSha512:
+      h = asym::Hash::kSha512;
+      break;
+    default:
+      return NotSupported("keep makes HMAC-SHA-256, -384 and -512 MACs");
+  }
+  KEEP_ASSIGN_OR_RETURN(Bytes data, DataOf(c));
+  KEEP_ASSIGN_OR_RETURN(Bytes mac, asym::Hmac(h, o.material.view(), data));
+  std::vector<Item> out;
+  out.push_back(Item::Text(tag::kUniqueIdentifier, o.uid));
+  out.push_back(Item::Bytes(tag::kMacData, mac));
+  return Item::Structure(tag::kResponsePayload, std::move(out));
+}
+
+Result<Item> DeriveKey(Call& c) {
+  KEEP_ASSIGN_OR_RETURN(const Item* type, kmip::Field(c.payload, tag::kObjectType,
+                                                      Type::kEnumeration, "Object Type", true));
+  const auto new_type = static_cast<ObjectType>(type->number);
+  if (new_type != ObjectType::kSymmetricKey && new_type != ObjectType::kSecretData) {
+    return InvalidArgument("DeriveKey makes symmetric keys or secret data");
+  }
+  if (c.payload.FindAll(tag::kUniqueIdentifier).size() > 1) {
+    return NotSupported("keep derives from one base object");
+  }
+  KEEP_ASSIGN_OR_RETURN(ManagedObject base, Load(c, O::kHmac));
+  if (!UsableForUse(base.state())) return Illegal("DeriveKey needs an Active base object");
+  KEEP_RETURN_IF_ERROR(CheckUsage(base, kmip::kUsageDeriveKey, "DeriveKey"));
+  if (!base.has_material || (base.type != ObjectType::kSymmetricKey &&
+                             base.type != ObjectType::kSecretData)) {
+    return InvalidArgument("DeriveKey derives from a symmetric key or secret data",
+                           "invalid_key_usage");
+  }
+  KEEP_ASSIGN_OR_RETURN(const Item* method, kmip::Field(c.payload, tag::kDerivationMethod,
+                                                        Type::kEnumeration, "Derivation Method",
+                                                        true));
+  KEEP_ASSIGN_OR_RETURN(const Item* dp, kmip::Field(c.payload, tag::kDerivationParameters,
+                                                    Type::kStructure, "Derivation Parameters",
+                                                    true));
+  const Item* t = c.payload.Find(tag::kTemplateAttribute);
+  if (t == nullptr) t = c.payload.Find(tag::kAttributes);
+  KEEP_ASSIGN_OR_RETURN(auto attrs, kmip::ParseAttributes(t));
+  const std::string base_uid = base.uid;
+  KEEP_ASSIGN_OR_RETURN(ManagedObject o, NewObject(c, new_type, std::move(attrs)));
+  const auto* len = o.Find("Cryptographic Length");
+  if (len == nullptr || len->value.number < 8 || len->value.number > 4096 ||
+      len->value.number % 8 != 0) {
+    return kmip::MissingData("DeriveKey needs a Cryptographic Length of 8 to 4096 bits");
+  }
+  const size_t n = static_cast<size_t>(len->value.number / 8);
+  const Item* params = dp->Find(tag::kCryptographicParameters);
+  KEEP_ASSIGN_OR_RETURN(asym::Hash h,
+                        HashOf(ParamOr(params, tag::kHashingAlgorithm,
+                                       static_cast<int64_t>(kmip::HashingAlgorithm::kSha256))));
+  const Item* data = dp->Find(tag::kDerivationData);
+  const ByteView info = data != nullptr ? data->bytes.view() : ByteView{};
+  auto* key = const_cast<uint8_t*>(base.material.data());
+  char* digest = const_cast<char*>(DigestName(h));
+  switch (static_cast<kmip::DerivationMethod>(method->number)) {
+    case kmip::DerivationMethod::kPbkdf2: {
+      const Item* salt = dp->Find(tag::kSalt);
+      const Item* iter = dp->Find(tag::kIterationCount);
+      if (salt == nullptr || iter == nullptr || iter->number < 1 || iter->number > 10000000) {
+        return kmip::MissingData("PBKDF2 needs a Salt and an Iteration Count (1 to 10^7)");
+      }
+      uint64_t rounds = static_cast<uint64_t>(iter->number);
+      KEEP_ASSIGN_OR_RETURN(
+          o.material,
+          RunKdf("PBKDF2",
+                 {OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, key, base.material.size()),
+                  OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                    const_cast<uint8_t*>(salt->bytes.data()),
+                                                    salt->bytes.size()),
+                  OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_ITER, &rounds),
+                  OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0)},
+                 n));
+      break;
+    }
+    case kmip::DerivationMethod::kHmac: {
+      if (data == nullptr) return kmip::MissingData("HMAC derivation needs Derivation Data");
+      if (n > asym::HashSize(h)) return InvalidArgument("HMAC derives at most one hash length");
+      KEEP_ASSIGN_OR_RETURN(Bytes mac, asym::Hmac(h, base.material.view(), info));
+      o.material = crypto::SecretBytes::CopyOf(ByteView(mac).first(n));
+      OPENSSL_cleanse(mac.data(), mac.size());
+      break;
+    }
+    case kmip::DerivationMethod::kEncrypt: {
+      if (!IsAes(base)) return InvalidArgument("Encrypt derivation needs an AES base key");
+      if (data == nullptr || info.empty() || info.size() % 16 != 0 || info.size() < n) {
+        return InvalidArgument("Encrypt derivation needs Derivation Data of whole AES blocks, "
+                               "at least the derived length");
+      }
+      const EVP_CIPHER* cipher = base.material.size() == 16   ? EVP_aes_128_ecb()
+                                 : base.material.size() == 24 ? EVP_aes_192_ecb()
+                                                              : EVP_aes_256_ecb();
+      crypto::OsslPtr<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
+      crypto::SecretBytes out(info.size());
+      int w = 0;
+      if (!ctx || EVP_EncryptInit_ex(ctx.get(), cipher, nullptr, key, nullptr) != 1 ||
+          EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1 ||
+          EVP_EncryptUpdate(ctx.get(), out.data(), &w, info.data(), static_cast<int>(info.size())) != 1) {
+        return Internal("AES derivation failed");
+      }
+      out.Truncate(n);
+      o.material = std::move(out);
+      break;
+    }
+    case kmip::DerivationMethod::kNist800108Counter: {
+      // The Derivation Data is the whole fixed input: counter (32 bits) || data, with no
+      // separator or length keep would add.
+      char mode[] = "counter", mac[] = "HMAC";
+      int no = 0;
+      KEEP_ASSIGN_OR_RETURN(
+          o.material,
+          RunKdf("KBKDF",
+                 {OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, mode, 0),
+                  OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC, mac, 0),
+                  OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+                  OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, key, base.material.size()),
+                  OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+                                                    const_cast<uint8_t*>(info.data()), info.size()),
+                  OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_L, &no),
+                  OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_SEPARATOR, &no)},
+                 n));
+      break;
+    }
+    default:
+      return NotSupported("keep derives with PBKDF2, HMAC, Encrypt and NIST SP 800-108 counter mode");
+  }
+  o.has_material = true;
+  o.format = kmip::KeyFormat::kRaw;
+  if (new_type == ObjectType::kSecretData) o.subtype = 2;  // Seed
+  std::vector<Item> link;
+  link.push_back(Item::Enumeration(tag::kLinkType,
+                                   static_cast<uint32_t>(kmip::LinkType::kDerivationBaseObjectLink)));
+  link.push_back(Item::Text(tag::kLinkedObjectIdentifier, base_uid));
+  o.Add("Link", Item::Structure(0, std::move(link)));
+  KEEP_RETURN_IF_ERROR(Store(c, o, true));
+  c.placeholder = o.uid;
+  return UidPayload(o.uid);
+}
+
+}  // namespace keep::http::kmip_ops
