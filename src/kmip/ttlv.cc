@@ -302,10 +302,10 @@ Item Item::BigInteger(uint32_t tag, ByteView v) {
 
 Result<size_t> MessageLength(ByteView header, size_t max_message) {
   if (header.size() < kHeaderSize) return InvalidArgument("a KMIP message header has 8 bytes");
-  if (header[3] != static_cast<uint8_t>(Type::kStructure)) {
-    return InvalidArgument("a KMIP message is a Structure");
-  }
-  const size_t len = Get32(header.data() + 4);
+  // Any item can be framed (so a message that is not a Structure is answered, not cut
+  // off): a Structure's length covers its padded children; other values are padded to 8.
+  size_t len = Get32(header.data() + 4);
+  if (header[3] != static_cast<uint8_t>(Type::kStructure)) len = (len + 7) / 8 * 8;
   if (len > max_message - kHeaderSize) {
     return InvalidArgument("a KMIP message of " + std::to_string(len) + " bytes is over the limit");
   }

@@ -75,9 +75,9 @@ struct Item {
   static Item Interval(uint32_t tag, uint32_t seconds);
 };
 
-// The length of the message that starts with this 8-byte header (its value length plus
-// the header), for reading one message off a stream. Errors: the header is not a
-// Structure, or its length exceeds `max_message`.
+// The length of the message that starts with this 8-byte header (its value length, padded
+// to 8 bytes unless it is a Structure, plus the header), for reading one message off a
+// stream. Errors: fewer than 8 bytes, or a length past `max_message`.
 Result<size_t> MessageLength(ByteView header, size_t max_message);
 
 // Decodes exactly one item filling `message`. Errors: kInvalidArgument as above.

@@ -256,23 +256,23 @@ def tour():
 def v2():
     c = proxy(E.KMIPVersion.KMIP_2_0)
     uid = c.create(E.CryptographicAlgorithm.AES, 128, name="v2-key")
-    a = attrs(c, uid, ["Cryptographic Length", "State", "Name"])
+    a = attrs(c, uid, ["Cryptographic Length", "State"])
     assert a["Cryptographic Length"] == 128 and a["State"] == E.State.PRE_ACTIVE, a
     # ModifyAttribute / DeleteAttribute in 2.0's form (Current / New Attribute).
-    from kmip.core import primitives
+    from kmip.core import attributes as kattrs
     from kmip.core.objects import CurrentAttribute, NewAttribute
-    new_name = c.attribute_factory.create_attribute(E.AttributeType.NAME, "v2-renamed")
-    c.modify_attribute(unique_identifier=uid, new_attribute=NewAttribute(
-        attribute=new_name.attribute_value))
+    old_name = kattrs.Name.create("v2-key", E.NameType.UNINTERPRETED_TEXT_STRING)
+    new_name = kattrs.Name.create("v2-renamed", E.NameType.UNINTERPRETED_TEXT_STRING)
+    c.modify_attribute(unique_identifier=uid, current_attribute=CurrentAttribute(attribute=old_name),
+                       new_attribute=NewAttribute(attribute=new_name))
     assert c.locate(attributes=[c.attribute_factory.create_attribute(
         E.AttributeType.NAME, "v2-renamed")]) == [uid]
     c.delete_attribute(unique_identifier=uid, current_attribute=CurrentAttribute(
-        attribute=new_name.attribute_value))
+        attribute=new_name))
     assert "Name" not in c.get_attribute_list(uid)
     c.activate(uid)
     ct, iv = c.encrypt(b"over 2.0", uid, {"block_cipher_mode": E.BlockCipherMode.GCM})
     assert len(ct) == len(b"over 2.0"), "from 1.4 on the tag has its own field"
-    del primitives
     c.close()
 
 
@@ -329,7 +329,7 @@ def request(items, version=(1, 4), continue_on_error=False):
     batch = []
     for i, (op, payload) in enumerate(items):
         batch.append(item(0x42000F, 1, [item(0x42005C, 5, op), item(0x420093, 8, bytes([i])),
-                                        item(0x420079, 1, payload)]))
+                                        item(0x420079, 1, [payload])]))
     return item(0x420078, 1, [item(0x420077, 1, hdr)] + batch)
 
 
