@@ -249,6 +249,14 @@ struct AwsKeyInfo {
   std::optional<std::string> expires_at;  // absent: never
 };
 
+// A KMIP managed object as operators see it (docs/api.md, "KMIP objects"): never its key
+// material. `attributes` (name, rendered value) only from GetKmipObject.
+struct KmipObjectInfo {
+  std::string uid, type, group, owner, state;
+  std::vector<std::string> names;
+  std::vector<std::pair<std::string, std::string>> attributes;
+};
+
 // One entry of a keas.kmi master's storage: "<md5>.dek" and its bytes.
 struct KeasEntry {
   std::string md5;  // 32 lowercase hex digits (the file name without ".dek")
@@ -356,6 +364,13 @@ class Client {
   Result<AwsKeyInfo> CreateAwsKey(const NewToken& key, CallOptions o = {});
   Result<std::vector<AwsKeyInfo>> ListAwsKeys(CallOptions o = {});
   Status RevokeAwsKey(std::string_view access_key_id, CallOptions o = {});
+
+  // KMIP managed objects the caller may read (`read` on "kmip/<group>/<uid>"), in UID order
+  // after `after`, at most `limit` (1–1000); `next` gets the UID to continue after ("" at
+  // the end). Errors: not_found (GetKmipObject), permission_denied.
+  Result<std::vector<KmipObjectInfo>> ListKmipObjects(std::string_view after, int limit,
+                                                      std::string* next, CallOptions o = {});
+  Result<KmipObjectInfo> GetKmipObject(std::string_view uid, CallOptions o = {});
 
   // Imports keas.kmi master entries (at most 1000 per call); returns how many. Needs `sys`.
   Result<int64_t> ImportKeasEntries(std::span<const KeasEntry> entries, CallOptions o = {});

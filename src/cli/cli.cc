@@ -232,6 +232,7 @@ int Run(int argc, char** argv) {
   AddCryptoCommands(app, ctx, rc);
   AddAccessCommands(app, ctx, rc);
   AddAwsKeyCommands(app, ctx, rc);
+  AddKmipCommands(app, ctx, rc);
   AddImportCommands(app, ctx, rc);
   AddFileCommands(app, ctx, rc);
   AddKeygenCommand(app, ctx, rc);

@@ -124,6 +124,8 @@ std::string Join(const std::vector<std::string>& v, const char* sep);
 json::array StringsJson(const std::vector<std::string>& v);
 // keep aws-key … (cli_aws.cc).
 void AddAwsKeyCommands(CLI::App& app, Context& ctx, int& rc);
+// keep kmip list|show (cli_kmip.cc).
+void AddKmipCommands(CLI::App& app, Context& ctx, int& rc);
 // keep import keas-kmi (cli_import.cc).
 void AddImportCommands(CLI::App& app, Context& ctx, int& rc);
 // token, policy, lockdown, audit (cli_access.cc).

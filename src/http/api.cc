@@ -198,6 +198,10 @@ HttpResponse Api::Run(Call& call) {
       return ImportParams(call);
     case Handler::kImport:
       return Import(call);
+    case Handler::kKmipList:
+      return KmipList(call);
+    case Handler::kKmipRead:
+      return KmipRead(call);
   }
   return Err(call, Internal("unrouted handler"));
 }

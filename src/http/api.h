@@ -131,6 +131,8 @@ class Api final : public Door {
   HttpResponse AwsKeyCreate(Call& call);
   HttpResponse AwsKeyRevoke(Call& call);
   HttpResponse KeasImport(Call& call);
+  HttpResponse KmipList(Call& call);  // api_kmip.cc: KMIP managed objects for operators
+  HttpResponse KmipRead(Call& call);
   HttpResponse KeyList(Call& call);
   HttpResponse KeyCreate(Call& call);
   HttpResponse KeyRead(Call& call);

@@ -38,6 +38,8 @@ constexpr Route kRoutes[] = {
      H::kAwsKeyRevoke},
     {"POST", "/v1/keas/import", O::kKeasImport, KeyFrom::kNone, H::kKeasImport},
     {"GET", "/v1/keys", O::kKeyList, KeyFrom::kNone, H::kKeyList},
+    {"GET", "/v1/kmip/objects", O::kKeyList, KeyFrom::kNone, H::kKmipList},
+    {"GET", "/v1/kmip/objects/{uid}", O::kKeyRead, KeyFrom::kHandler, H::kKmipRead},
     {"POST", "/v1/keys", O::kKeyCreate, KeyFrom::kHandler, H::kKeyCreate},
     {"GET", "/v1/keys/{key}", O::kKeyRead, KeyFrom::kPath, H::kKeyRead},
     {"PATCH", "/v1/keys/{key}", O::kKeyUpdate, KeyFrom::kPath, H::kKeyUpdate},

@@ -72,6 +72,8 @@ enum class Handler {
   kHmacVerify,
   kImportParams,
   kImport,
+  kKmipList,
+  kKmipRead,
 };
 
 struct Route {

@@ -112,3 +112,13 @@ Result<const Item*> Field(const Item& parent, uint32_t tag, Type type, std::stri
 Status MissingData(std::string message);
 
 }  // namespace keep::kmip
+
+namespace keep::kmip {
+
+// Operator-facing text (keep kmip show): names for State, Object Type and Cryptographic
+// Algorithm, RFC 3339 for dates, a Name's value, "Link Type uid" for links, hex for bytes.
+std::string ValueText(const Attribute& a);
+std::string_view StateName(State s);
+std::string_view ObjectTypeName(ObjectType t);
+
+}  // namespace keep::kmip
