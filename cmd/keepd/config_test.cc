@@ -170,5 +170,27 @@ TEST(Config, AccessAuditRateLimitsAndLockdown) {
   EXPECT_NE(no_ca.status().message().find("client_ca_file"), std::string::npos);
 }
 
+TEST(Config, KmipNeedsClientCertificates) {
+  const std::string base = "[tls]\ndev_dir = \"tls\"\n";
+  auto c = ParseConfig(base + "[kmip]\nenabled = true\n", "/etc/keep");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("client_ca_file"), std::string::npos) << c.status();
+  c = ParseConfig(base +
+                      "client_ca_file = \"ca.pem\"\n[kmip]\nenabled = true\nport = 15696\n"
+                      "max_message_kib = 64\ndefault_group = \"vms\"\n",
+                  "/etc/keep");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->kmip.enabled);
+  EXPECT_EQ(c->kmip.port, 15696);
+  EXPECT_EQ(c->kmip.max_message_bytes, 64u << 10);
+  EXPECT_EQ(c->kmip.default_group, "vms");
+  EXPECT_FALSE(ParseConfig(base + "client_ca_file = \"ca.pem\"\n[kmip]\nenabled = true\n"
+                                  "default_group = \"a/b\"\n",
+                           "/etc/keep")
+                   .ok());
+  EXPECT_FALSE(ParseConfig(base + "[kmip]\nmax_message_kib = 1\n", "/etc/keep").ok());
+  EXPECT_FALSE(ParseConfig(base + "[kmip]\nporr = 1\n", "/etc/keep").ok());
+}
+
 }  // namespace
 }  // namespace keep::keepd

@@ -69,7 +69,8 @@ TEST(Policy, RejectsMalformedPolicies) {
       "{\"rules\":[{\"keys\":\"a\",\"capabilities\":[\"encrypt\",\"encrypt\"]}]}",
       "{\"rules\":[{\"keys\":\"a\",\"capabilities\":[\"Encrypt\"]}]}",
       "{\"rules\":[{\"keys\":\"a*b\",\"capabilities\":[\"encrypt\"]}]}",
-      "{\"rules\":[{\"keys\":\"a/b\",\"capabilities\":[\"encrypt\"]}]}",
+      "{\"rules\":[{\"keys\":\"a\\\\b\",\"capabilities\":[\"encrypt\"]}]}",
+      "{\"rules\":[{\"keys\":\"a b\",\"capabilities\":[\"encrypt\"]}]}",
       "{\"rules\":[{\"keys\":\"\",\"capabilities\":[\"encrypt\"]}]}",
       "{\"rules\":[{\"keys\":\"a\",\"capabilities\":[\"encrypt\"],\"x\":1}]}",
       "{\"rules\":[],\"system\":[\"root\"]}",
@@ -87,6 +88,12 @@ TEST(Policy, RejectsMalformedPolicies) {
   EXPECT_FALSE(ParsePolicy("Bad Name", "{}").ok());
   EXPECT_FALSE(ParsePolicy(std::string(65, 'a'), "{}").ok());
   EXPECT_TRUE(ParsePolicy("empty", "{}").ok());  // grants nothing, which is allowed
+  // KMIP objects' resources: "kmip/<group>/<uid>" ('/' never appears in key names).
+  auto kmip = ParsePolicy("kmip", R"({"rules":[{"keys":"kmip/tapes/*","capabilities":["export"]}]})");
+  ASSERT_TRUE(kmip.ok()) << kmip.status().ToString();
+  EXPECT_TRUE(kmip->AllowsKey(kCapExport, "kmip/tapes/2f1d"));
+  EXPECT_FALSE(kmip->AllowsKey(kCapExport, "kmip/vms/2f1d"));
+  EXPECT_FALSE(kmip->AllowsKey(kCapRead, "kmip/tapes/2f1d"));
 }
 
 }  // namespace

@@ -63,6 +63,10 @@ HttpResponse Api::KmipList(Call& call) {
 HttpResponse Api::KmipRead(Call& call) {
   const std::string uid(call.param.substr(0, 64));
   call.event.target = "kmip:" + uid;
+  // An identity that may read nothing learns nothing, not even whether the UID exists.
+  if (Status st = gate_.Allows(call.ctx.identity, access::Operation::kKeyList, ""); !st.ok()) {
+    return Err(call, st);
+  }
   auto stored = service_.KmipGet(uid);
   if (!stored.ok()) return Err(call, stored.status());
   if (!*stored) return Err(call, NotFound("no KMIP object '" + uid + "'"));

@@ -7,6 +7,7 @@
 
 #include "http/aws_door.h"
 #include "http/errors.h"
+#include "http/kmip_door.h"
 #include "keep/client.h"
 #include "keep/reasons.h"
 
@@ -38,6 +39,30 @@ TEST(Reasons, AnUnknownCodeFromANewerServerKeepsItsText) {
   EXPECT_EQ(StatusOf(HttpResult{502, "<html>bad gateway</html>", "", 0}).code(), Code::kInternal);
   EXPECT_EQ(FindApiReason("brand_new_reason"), nullptr);
   EXPECT_NE(FindApiReason("sealed"), nullptr);
+}
+
+// The KMIP door's one table (KmipReasonRow): every API reason and every reason of the
+// door's own has a row; failures of the client's making never read as keep's (General
+// Failure), and keep's own never as the client's.
+TEST(Reasons, EveryApiAndKmipReasonHasAKmipResultReason) {
+  using kmip::ResultReason;
+  for (const Reason& r : kApiReasons) {
+    SCOPED_TRACE(std::string(r.name));
+    const auto k = KmipReasonRow(r.name);
+    ASSERT_TRUE(k.has_value());
+    if (r.http_status >= 500 && r.name != "locked_down" && r.name != "not_implemented") {
+      EXPECT_EQ(*k, ResultReason::kGeneralFailure);
+    }
+  }
+  for (std::string_view r : kLocalReasons) {
+    if (r.substr(0, 5) != "kmip_") continue;
+    SCOPED_TRACE(std::string(r));
+    ASSERT_TRUE(KmipReasonRow(r).has_value());
+    EXPECT_NE(*KmipReasonRow(r), ResultReason::kGeneralFailure);
+  }
+  EXPECT_EQ(KmipReasonFor("not_found"), ResultReason::kItemNotFound);
+  EXPECT_EQ(KmipReasonFor("unauthenticated"), ResultReason::kPermissionDenied);
+  EXPECT_EQ(KmipReasonFor("kmip_not_extractable"), ResultReason::kNotExtractable);
 }
 
 // The AWS door's one table (AwsErrorFor): every API reason becomes an error type of the

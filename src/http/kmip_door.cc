@@ -88,7 +88,7 @@ int64_t NowSeconds() {
 
 // keep's reasons as KMIP Result Reasons: the one table of this door (errors_test checks
 // that every reason has a row).
-ResultReason KmipReasonFor(std::string_view reason) {
+std::optional<ResultReason> KmipReasonRow(std::string_view reason) {
   struct Row {
     std::string_view keep;
     ResultReason kmip;
@@ -135,7 +135,11 @@ ResultReason KmipReasonFor(std::string_view reason) {
   for (const auto& r : kRows) {
     if (r.keep == reason) return r.kmip;
   }
-  return ResultReason::kGeneralFailure;
+  return std::nullopt;
+}
+
+ResultReason KmipReasonFor(std::string_view reason) {
+  return KmipReasonRow(reason).value_or(ResultReason::kGeneralFailure);
 }
 
 KmipDoor::KmipDoor(service::Service& service, access::Gate& gate, KmipOptions options)

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
 #include <string>
 
 #include "access/gate.h"
@@ -36,8 +37,9 @@ struct KmipOptions {
   std::string vendor = "keep";  // Query's Vendor Identification
 };
 
-// The KMIP Result Reason a keep reason is answered with (General Failure for reasons
-// without a closer one).
+// The KMIP Result Reason a keep reason is answered with: the door's one table (a test
+// checks every API reason and every kmip_ reason has a row); General Failure otherwise.
+std::optional<kmip::ResultReason> KmipReasonRow(std::string_view reason);
 kmip::ResultReason KmipReasonFor(std::string_view reason);
 
 class KmipDoor final : public MessageDoor {
