@@ -31,9 +31,9 @@ openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 
 write_dev_config "$TMP/keepd.toml" 2
 sed -i 's/^dev_dir = "tls"$/cert_file = "server.pem"\nkey_file = "server.key"\nclient_ca_file = "ca.pem"/' \
   "$TMP/keepd.toml"
+# KMIP_BENCH_FSYNC=false: the trail without fsync, to see what durability costs.
+printf '[audit]\npath = "audit.log"\nfsync = %s\n' "${KMIP_BENCH_FSYNC:-true}" >> "$TMP/keepd.toml"
 cat >> "$TMP/keepd.toml" <<'TOML'
-[audit]
-path = "audit.log"
 [kmip]
 enabled = true
 port = 0

@@ -16,12 +16,14 @@ constexpr size_t kAuditSecretSize = 64;
 }  // namespace
 
 Status Service::Load() {
+  KmipForget("");
   KEEP_RETURN_IF_ERROR(keys_.Load());
   KEEP_RETURN_IF_ERROR(aliases_.Load());
   return LoadAccess();
 }
 
 void Service::Clear() {
+  KmipForget("");
   keys_.Clear();
   aliases_.Clear();
   directory_.Clear();

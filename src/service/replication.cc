@@ -58,6 +58,8 @@ void Service::Apply(const std::vector<std::string>& paths) {
       locks = true;
     } else if (p == "core/audit") {
       audit = true;
+    } else if (StartsWith(p, "kmip/")) {
+      KmipForget(std::string_view(p).substr(5));
     } else {
       for (std::string_view prefix : {"keymeta/", "keymat/", "keyrev/"}) {
         if (!StartsWith(p, prefix)) continue;

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <unordered_map>
 
 #include "access/directory.h"
 #include "access/identity.h"
@@ -265,6 +266,14 @@ class Service final : private Custody::Contents {
   void ReloadAll();
   // Key maintenance, or an automatic unseal retry while sealed (maint_'s task).
   void RunMaintenancePass();
+
+  // The KMIP records read lately (kmip_objects.cc), in locked memory: a Get or Encrypt reads
+  // memory, not the store. Dropped on writes, on other nodes' changes, on reloads and when
+  // sealed; a read that raced with a write (the generation moved) is not cached.
+  void KmipForget(std::string_view uid);  // "": every record
+  mutable std::mutex kmip_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const crypto::SecretBytes>> kmip_cache_;
+  uint64_t kmip_generation_ = 0;
 
   std::unique_ptr<store::Store> store_;
   keys::Barrier barrier_;
