@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
   if (op == "encrypt") {
     kind = Operation::kEncrypt;
     std::vector<Item> cp;
-    cp.push_back(Item::Enumeration(tag::kBlockCipherMode, 9));       // GCM
+    cp.push_back(Item::Enumeration(tag::kBlockCipherMode, 9));         // GCM
     cp.push_back(Item::Enumeration(tag::kCryptographicAlgorithm, 3));  // AES
     cp.push_back(Item::Integer(tag::kTagLength, 16));
     p.push_back(Item::Structure(tag::kCryptographicParameters, std::move(cp)));

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "harness.h"
+#include "store/testing/pg_server.h"
 
 namespace keep::testing {
 namespace {
@@ -31,18 +32,32 @@ class KmipE2e : public ::testing::Test {
     }
     Sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
        "-subj /O=Example/CN=admin -keyout rogue.key -out rogue.pem");
-    server_ = std::make_unique<Keepd>(
+    if (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name())
+            .find("Cluster") != std::string::npos) {
+      return;  // makes its own nodes
+    }
+    server_ = Node();
+    server_->Start();
+    Policies(*server_);
+  }
+  std::unique_ptr<Keepd> Node(const std::string& storage = "", const std::string& seal = "") {
+    return std::make_unique<Keepd>(
         "\n[kmip]\nenabled = true\nport = 0\n"
         "[[auth.certificate]]\nname = \"kmip-admin\"\nsubject = \"CN=admin,O=Example\"\n"
         "policies = [\"kmip-admin\"]\n"
         "[[auth.certificate]]\nname = \"kmip-reader\"\nsubject = \"CN=reader,O=Example\"\n"
         "policies = [\"kmip-reader\"]\n",
-        "", "", "client_ca_file = \"" + (certs_ / "ca.pem").string() + "\"\n");
-    server_->Start();
-    Policy("kmip-admin",
-           R"({"rules":[{"keys":"kmip/*","capabilities":["create","read","manage","export",)"
-           R"("encrypt","decrypt","sign","verify","hmac"]}]})");
-    Policy("kmip-reader", R"({"rules":[{"keys":"kmip/*","capabilities":["read"]}]})");
+        storage, seal, "client_ca_file = \"" + (certs_ / "ca.pem").string() + "\"\n");
+  }
+  void Policies(Keepd& k) {
+    for (const auto& [name, json] : std::vector<std::pair<std::string, std::string>>{
+             {"kmip-admin",
+              R"({"rules":[{"keys":"kmip/*","capabilities":["create","read","manage","export",)"
+              R"("encrypt","decrypt","sign","verify","hmac"]}]})"},
+             {"kmip-reader", R"({"rules":[{"keys":"kmip/*","capabilities":["read"]}]})"}}) {
+      auto r = k.Cli({"policy", "write", name, "-"}, json);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
   }
   void TearDown() override { fs::remove_all(certs_); }
 
@@ -51,19 +66,17 @@ class KmipE2e : public ::testing::Test {
               0)
         << cmd;
   }
-  void Policy(const std::string& name, const std::string& json) {
-    auto r = server_->Cli({"policy", "write", name, "-"}, json);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-  int KmipPort() const { return std::stoi(Trimmed(Slurp(server_->dir() + "/ready.kmip"))); }
-  // kmip_client.py SCENARIO as `who` (a certificate this test made).
+  static int KmipPort(const Keepd& k) { return std::stoi(Trimmed(Slurp(k.dir() + "/ready.kmip"))); }
+  int KmipPort() const { return KmipPort(*server_); }
+  // kmip_client.py SCENARIO as `who` (a certificate this test made), against `node`.
   CliResult Client(const std::string& who, const std::string& scenario,
-                   const std::string& extra = "") {
+                   const std::string& extra = "", const Keepd* node = nullptr) {
+    if (node == nullptr) node = server_.get();
     const std::string script = fs::current_path().string() + "/tests/interop/kmip_client.py";
     const std::string c = (certs_ / who).string();
-    return Shell(server_->dir(), "/usr/bin/python3 " + script + " 127.0.0.1 " +
-                                     std::to_string(KmipPort()) + " " + server_->ca() + " " + c +
-                                     ".pem " + c + ".key " + scenario + " " + extra);
+    return Shell(node->dir(), "/usr/bin/python3 " + script + " 127.0.0.1 " +
+                                  std::to_string(KmipPort(*node)) + " " + node->ca() + " " + c +
+                                  ".pem " + c + ".key " + scenario + " " + extra);
   }
 
   fs::path certs_;
@@ -84,6 +97,11 @@ TEST_F(KmipE2e, PykmipDrivesEveryOperation) {
 
 TEST_F(KmipE2e, Kmip20AttributesAndAead) {
   auto r = Client("admin", "v2");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+}
+
+TEST_F(KmipE2e, EveryProtocolVersionFrom10To20) {
+  auto r = Client("admin", "versions");
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
 }
 
@@ -135,6 +153,31 @@ TEST_F(KmipE2e, ObjectsLiveUnderTheBarrierAndSurviveARestart) {
   auto show = server_->Cli({"kmip", "show", uid});
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_NE(show.out.find("raw-key"), std::string::npos) << show.out;
+}
+
+TEST_F(KmipE2e, ClusterNodesServeTheSameObjects) {
+  store::testing::PgServer pg;
+  ASSERT_EQ(pg.error(), "");
+  const std::string conninfo = pg.CreateDatabase();
+  ASSERT_FALSE(conninfo.empty());
+  const fs::path shared = certs_ / "shared";
+  fs::create_directories(shared);
+  std::vector<std::unique_ptr<Keepd>> nodes;
+  for (int i = 0; i < 2; ++i) {
+    nodes.push_back(Node("backend = \"postgres\"\nconninfo = \"" + conninfo + "\"\npool_size = 4\n",
+                         "type = \"dev-file\"\ndev_key_file = \"" + (shared / "root.key").string() +
+                             "\"\ndev_auto_init = true\ndev_root_token_file = \"" +
+                             (shared / "root-token").string() + "\"\n"));
+    nodes.back()->set_token_file((shared / "root-token").string());
+    nodes.back()->Start();
+  }
+  Policies(*nodes[0]);  // policies replicate too
+  ASSERT_TRUE(Keepd::WaitFor([&] {
+    return nodes[1]->Cli({"policy", "read", "kmip-admin"}).exit_code == 0;
+  }));
+  auto r = Client("admin", "cluster", std::to_string(KmipPort(*nodes[1])) + " " + nodes[1]->ca(),
+                  nodes[0].get());
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
 }
 
 }  // namespace

@@ -11,10 +11,10 @@
 #include <sstream>
 
 #include "access/policy.h"
-#include "kmip/object.h"
 #include "common/encoding.h"
 #include "common/names.h"
 #include "common/time.h"
+#include "kmip/object.h"
 
 #include <boost/asio/ip/address.hpp>
 

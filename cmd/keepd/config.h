@@ -24,7 +24,7 @@ struct Config {
   // server.max_connections before resolution: 0 derives it from the open-file limit
   // (main.cc, ResolveConnectionLimit).
   int max_connections = 0;
-  int max_body_memory_mib = 256;  // server.max_body_memory_mib
+  int max_body_memory_mib = 256;    // server.max_body_memory_mib
   int kmip_max_message_kib = 1024;  // kmip.max_message_kib
   std::string tls_cert_file;
   std::string tls_key_file;

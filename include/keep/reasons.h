@@ -84,12 +84,12 @@ inline constexpr std::string_view kLocalReasons[] = {
     "bad_answer",         // the server's answer is not what the API says (another program?)
     // The KMIP door's, each answered as the KMIP Result Reason of the same name (never an
     // API error.code).
-    "kmip_missing_data",            // a required field is absent
-    "kmip_format_not_supported",    // Key Format Type Not Supported
-    "kmip_not_extractable",         // Get of an object whose Extractable is false
-    "kmip_index_out_of_bounds",     // no attribute instance with that index
-    "kmip_read_only_attribute",     // a server-maintained attribute
-    "kmip_feature_not_supported",   // a mode, method or parameter keep does not offer
+    "kmip_missing_data",             // a required field is absent
+    "kmip_format_not_supported",     // Key Format Type Not Supported
+    "kmip_not_extractable",          // Get of an object whose Extractable is false
+    "kmip_index_out_of_bounds",      // no attribute instance with that index
+    "kmip_read_only_attribute",      // a server-maintained attribute
+    "kmip_feature_not_supported",    // a mode, method or parameter keep does not offer
     "kmip_operation_not_supported",  // an operation keep does not offer
 };
 

@@ -42,8 +42,7 @@ Status ValidatePattern(std::string_view p) {
   for (size_t i = 0; i < p.size(); ++i) {
     const char c = p[i];
     const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '.' || c == '-' || c == '/' ||
-                    (c == '*' && i + 1 == p.size());
+                    c == '_' || c == '.' || c == '-' || c == '/' || (c == '*' && i + 1 == p.size());
     if (!ok) {
       return InvalidArgument("key pattern '" + std::string(p.substr(0, 130)) +
                              "' may hold only [A-Za-z0-9_./-] and one trailing '*'");

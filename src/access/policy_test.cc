@@ -89,7 +89,8 @@ TEST(Policy, RejectsMalformedPolicies) {
   EXPECT_FALSE(ParsePolicy(std::string(65, 'a'), "{}").ok());
   EXPECT_TRUE(ParsePolicy("empty", "{}").ok());  // grants nothing, which is allowed
   // KMIP objects' resources: "kmip/<group>/<uid>" ('/' never appears in key names).
-  auto kmip = ParsePolicy("kmip", R"({"rules":[{"keys":"kmip/tapes/*","capabilities":["export"]}]})");
+  auto kmip =
+      ParsePolicy("kmip", R"({"rules":[{"keys":"kmip/tapes/*","capabilities":["export"]}]})");
   ASSERT_TRUE(kmip.ok()) << kmip.status().ToString();
   EXPECT_TRUE(kmip->AllowsKey(kCapExport, "kmip/tapes/2f1d"));
   EXPECT_FALSE(kmip->AllowsKey(kCapExport, "kmip/vms/2f1d"));

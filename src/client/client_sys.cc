@@ -254,7 +254,8 @@ KmipObjectInfo ReadKmipObject(Answer& a) {
 // A UID as a path segment: printable, no '/', '?', '%' or '#'.
 Status CheckKmipUid(std::string_view uid) {
   bool ok = !uid.empty() && uid.size() <= 64;
-  for (char c : uid) ok = ok && c > 0x20 && c < 0x7f && c != '/' && c != '?' && c != '%' && c != '#';
+  for (char c : uid)
+    ok = ok && c > 0x20 && c < 0x7f && c != '/' && c != '?' && c != '%' && c != '#';
   return ok ? Status::Ok() : InvalidArgument("a KMIP UID is 1-64 printable characters");
 }
 }  // namespace

@@ -10,17 +10,14 @@ namespace {
 json::object ObjectJson(const kmip::ManagedObject& o, bool attributes) {
   json::array names;
   for (const auto* n : o.FindAll("Name")) names.push_back(json::string(kmip::ValueText(*n)));
-  json::object j{{"uid", o.uid},
-                 {"type", kmip::ObjectTypeName(o.type)},
-                 {"group", o.group},
-                 {"owner", o.owner},
-                 {"state", kmip::StateName(o.state())},
-                 {"names", std::move(names)}};
+  json::object j{
+      {"uid", o.uid},     {"type", kmip::ObjectTypeName(o.type)}, {"group", o.group},
+      {"owner", o.owner}, {"state", kmip::StateName(o.state())},  {"names", std::move(names)}};
   if (attributes) {
     json::array a;
     for (const auto& at : o.attributes) {
-      a.push_back(json::object{{"name", at.name}, {"index", at.index},
-                               {"value", kmip::ValueText(at)}});
+      a.push_back(
+          json::object{{"name", at.name}, {"index", at.index}, {"value", kmip::ValueText(at)}});
     }
     j["attributes"] = std::move(a);
   }

@@ -17,8 +17,8 @@ namespace tag = kmip::tag;
 using O = access::Operation;
 
 bool SameValue(const Item& a, const Item& b) {
-  if (a.type != b.type || a.number != b.number || a.text != b.text ||
-      !(a.bytes == b.bytes) || a.children.size() != b.children.size()) {
+  if (a.type != b.type || a.number != b.number || a.text != b.text || !(a.bytes == b.bytes) ||
+      a.children.size() != b.children.size()) {
     return false;
   }
   for (size_t i = 0; i < a.children.size(); ++i) {
@@ -231,7 +231,8 @@ Result<Item> DeleteAttribute(Call& c) {
   KEEP_RETURN_IF_ERROR(MayChange(o, name, nullptr));
   const Attribute* victim = nullptr;
   for (const Attribute& have : o.attributes) {
-    if (have.name == name && (current ? SameValue(have.value, current->value) : have.index == index)) {
+    if (have.name == name &&
+        (current ? SameValue(have.value, current->value) : have.index == index)) {
       victim = &have;
       break;
     }
@@ -264,9 +265,9 @@ Result<Item> Locate(Call& c) {
                                                      "Maximum Items", false));
   KEEP_ASSIGN_OR_RETURN(const Item* offset, kmip::Field(c.payload, tag::kOffsetItems,
                                                         Type::kInteger, "Offset Items", false));
-  KEEP_ASSIGN_OR_RETURN(const Item* storage, kmip::Field(c.payload, tag::kStorageStatusMask,
-                                                         Type::kInteger, "Storage Status Mask",
-                                                         false));
+  KEEP_ASSIGN_OR_RETURN(const Item* storage,
+                        kmip::Field(c.payload, tag::kStorageStatusMask, Type::kInteger,
+                                    "Storage Status Mask", false));
   const int64_t mask = storage != nullptr ? storage->number : 1;  // online only
   const int64_t limit = max != nullptr && max->number > 0 ? max->number : 100000;
   int64_t skip = offset != nullptr ? std::max<int64_t>(0, offset->number) : 0;

@@ -149,8 +149,8 @@ Result<Item> Encrypt(Call& c) {
   std::vector<Item> out;
   out.push_back(Item::Text(tag::kUniqueIdentifier, o.uid));
   if (IsAes(o)) {
-    const int64_t mode = ParamOr(params, tag::kBlockCipherMode,
-                                 static_cast<int64_t>(kmip::BlockCipherMode::kGcm));
+    const int64_t mode =
+        ParamOr(params, tag::kBlockCipherMode, static_cast<int64_t>(kmip::BlockCipherMode::kGcm));
     if (mode != static_cast<int64_t>(kmip::BlockCipherMode::kGcm)) {
       return NotSupported("keep encrypts with AES-GCM only (CBC, ECB and CTR are unauthenticated)");
     }
@@ -171,8 +171,8 @@ Result<Item> Encrypt(Call& c) {
     out.push_back(Item::Bytes(tag::kData, body));
     out.push_back(Item::Bytes(tag::kIvCounterNonce, nonce));
     if (tag_field) {
-      out.push_back(Item::Bytes(tag::kAuthenticatedEncryptionTag,
-                                ByteView(sealed).subspan(data.size())));
+      out.push_back(
+          Item::Bytes(tag::kAuthenticatedEncryptionTag, ByteView(sealed).subspan(data.size())));
     }
   } else if (o.type == ObjectType::kPublicKey || o.type == ObjectType::kPrivateKey) {
     const int64_t padding =
@@ -205,8 +205,8 @@ Result<Item> Decrypt(Call& c) {
   KEEP_RETURN_IF_ERROR(c.gate.CountDecrypts(c, 1));
   crypto::SecretBytes plain;
   if (IsAes(o)) {
-    const int64_t mode = ParamOr(params, tag::kBlockCipherMode,
-                                 static_cast<int64_t>(kmip::BlockCipherMode::kGcm));
+    const int64_t mode =
+        ParamOr(params, tag::kBlockCipherMode, static_cast<int64_t>(kmip::BlockCipherMode::kGcm));
     if (mode != static_cast<int64_t>(kmip::BlockCipherMode::kGcm)) {
       return NotSupported("keep decrypts AES-GCM only");
     }
@@ -260,8 +260,8 @@ Result<Item> Sign(Call& c) {
     return kmip::MissingData("Sign needs Data or Digested Data (one of them)");
   }
   const Item& input = digest != nullptr ? *digest : *data;
-  KEEP_ASSIGN_OR_RETURN(Bytes sig, asym::Sign(pair, scheme.first, scheme.second,
-                                              input.bytes.view(), digest != nullptr));
+  KEEP_ASSIGN_OR_RETURN(Bytes sig, asym::Sign(pair, scheme.first, scheme.second, input.bytes.view(),
+                                              digest != nullptr));
   std::vector<Item> out;
   out.push_back(Item::Text(tag::kUniqueIdentifier, o.uid));
   out.push_back(Item::Bytes(tag::kSignatureData, sig));
@@ -270,7 +270,8 @@ Result<Item> Sign(Call& c) {
 
 Result<Item> SignatureVerify(Call& c) {
   KEEP_ASSIGN_OR_RETURN(ManagedObject o, Load(c, O::kVerify));
-  if (!UsableForProcess(o.state())) return Illegal("SignatureVerify needs an Active or revoked object");
+  if (!UsableForProcess(o.state()))
+    return Illegal("SignatureVerify needs an Active or revoked object");
   KEEP_RETURN_IF_ERROR(CheckUsage(o, kmip::kUsageVerify, "SignatureVerify"));
   KEEP_ASSIGN_OR_RETURN(auto pub, PublicRefOf(o));
   KEEP_ASSIGN_OR_RETURN(auto scheme, SchemeOf(ParamsOf(c, o), pub.kind()));
@@ -286,9 +287,9 @@ Result<Item> SignatureVerify(Call& c) {
                                   digest != nullptr, sig->bytes.view());
   std::vector<Item> out;
   out.push_back(Item::Text(tag::kUniqueIdentifier, o.uid));
-  out.push_back(Item::Enumeration(tag::kValidityIndicator,
-                                  static_cast<uint32_t>(valid ? kmip::ValidityIndicator::kValid
-                                                              : kmip::ValidityIndicator::kInvalid)));
+  out.push_back(Item::Enumeration(
+      tag::kValidityIndicator, static_cast<uint32_t>(valid ? kmip::ValidityIndicator::kValid
+                                                           : kmip::ValidityIndicator::kInvalid)));
   return Item::Structure(tag::kResponsePayload, std::move(out));
 }
 
@@ -336,17 +337,17 @@ Result<Item> DeriveKey(Call& c) {
   KEEP_ASSIGN_OR_RETURN(ManagedObject base, Load(c, O::kHmac));
   if (!UsableForUse(base.state())) return Illegal("DeriveKey needs an Active base object");
   KEEP_RETURN_IF_ERROR(CheckUsage(base, kmip::kUsageDeriveKey, "DeriveKey"));
-  if (!base.has_material || (base.type != ObjectType::kSymmetricKey &&
-                             base.type != ObjectType::kSecretData)) {
+  if (!base.has_material ||
+      (base.type != ObjectType::kSymmetricKey && base.type != ObjectType::kSecretData)) {
     return InvalidArgument("DeriveKey derives from a symmetric key or secret data",
                            "invalid_key_usage");
   }
-  KEEP_ASSIGN_OR_RETURN(const Item* method, kmip::Field(c.payload, tag::kDerivationMethod,
-                                                        Type::kEnumeration, "Derivation Method",
-                                                        true));
-  KEEP_ASSIGN_OR_RETURN(const Item* dp, kmip::Field(c.payload, tag::kDerivationParameters,
-                                                    Type::kStructure, "Derivation Parameters",
-                                                    true));
+  KEEP_ASSIGN_OR_RETURN(const Item* method,
+                        kmip::Field(c.payload, tag::kDerivationMethod, Type::kEnumeration,
+                                    "Derivation Method", true));
+  KEEP_ASSIGN_OR_RETURN(const Item* dp,
+                        kmip::Field(c.payload, tag::kDerivationParameters, Type::kStructure,
+                                    "Derivation Parameters", true));
   const Item* t = c.payload.Find(tag::kTemplateAttribute);
   if (t == nullptr) t = c.payload.Find(tag::kAttributes);
   KEEP_ASSIGN_OR_RETURN(auto attrs, kmip::ParseAttributes(t));
@@ -375,15 +376,15 @@ Result<Item> DeriveKey(Call& c) {
       }
       uint64_t rounds = static_cast<uint64_t>(iter->number);
       KEEP_ASSIGN_OR_RETURN(
-          o.material,
-          RunKdf("PBKDF2",
-                 {OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, key, base.material.size()),
-                  OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                                    const_cast<uint8_t*>(salt->bytes.data()),
-                                                    salt->bytes.size()),
-                  OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_ITER, &rounds),
-                  OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0)},
-                 n));
+          o.material, RunKdf("PBKDF2",
+                             {OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, key,
+                                                                base.material.size()),
+                              OSSL_PARAM_construct_octet_string(
+                                  OSSL_KDF_PARAM_SALT, const_cast<uint8_t*>(salt->bytes.data()),
+                                  salt->bytes.size()),
+                              OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_ITER, &rounds),
+                              OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0)},
+                             n));
       break;
     }
     case kmip::DerivationMethod::kHmac: {
@@ -397,8 +398,9 @@ Result<Item> DeriveKey(Call& c) {
     case kmip::DerivationMethod::kEncrypt: {
       if (!IsAes(base)) return InvalidArgument("Encrypt derivation needs an AES base key");
       if (data == nullptr || info.empty() || info.size() % 16 != 0 || info.size() < n) {
-        return InvalidArgument("Encrypt derivation needs Derivation Data of whole AES blocks, "
-                               "at least the derived length");
+        return InvalidArgument(
+            "Encrypt derivation needs Derivation Data of whole AES blocks, "
+            "at least the derived length");
       }
       const EVP_CIPHER* cipher = base.material.size() == 16   ? EVP_aes_128_ecb()
                                  : base.material.size() == 24 ? EVP_aes_192_ecb()
@@ -408,7 +410,8 @@ Result<Item> DeriveKey(Call& c) {
       int w = 0;
       if (!ctx || EVP_EncryptInit_ex(ctx.get(), cipher, nullptr, key, nullptr) != 1 ||
           EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1 ||
-          EVP_EncryptUpdate(ctx.get(), out.data(), &w, info.data(), static_cast<int>(info.size())) != 1) {
+          EVP_EncryptUpdate(ctx.get(), out.data(), &w, info.data(),
+                            static_cast<int>(info.size())) != 1) {
         return Internal("AES derivation failed");
       }
       out.Truncate(n);
@@ -435,14 +438,15 @@ Result<Item> DeriveKey(Call& c) {
       break;
     }
     default:
-      return NotSupported("keep derives with PBKDF2, HMAC, Encrypt and NIST SP 800-108 counter mode");
+      return NotSupported(
+          "keep derives with PBKDF2, HMAC, Encrypt and NIST SP 800-108 counter mode");
   }
   o.has_material = true;
   o.format = kmip::KeyFormat::kRaw;
   if (new_type == ObjectType::kSecretData) o.subtype = 2;  // Seed
   std::vector<Item> link;
-  link.push_back(Item::Enumeration(tag::kLinkType,
-                                   static_cast<uint32_t>(kmip::LinkType::kDerivationBaseObjectLink)));
+  link.push_back(Item::Enumeration(
+      tag::kLinkType, static_cast<uint32_t>(kmip::LinkType::kDerivationBaseObjectLink)));
   link.push_back(Item::Text(tag::kLinkedObjectIdentifier, base_uid));
   o.Add("Link", Item::Structure(0, std::move(link)));
   KEEP_RETURN_IF_ERROR(Store(c, o, true));

@@ -53,27 +53,48 @@ std::vector<Operation> Offered() {
 
 const char* OpName(uint32_t op) {
   switch (static_cast<Operation>(op)) {
-    case Operation::kCreate: return "Create";
-    case Operation::kCreateKeyPair: return "CreateKeyPair";
-    case Operation::kRegister: return "Register";
-    case Operation::kDeriveKey: return "DeriveKey";
-    case Operation::kLocate: return "Locate";
-    case Operation::kGet: return "Get";
-    case Operation::kGetAttributes: return "GetAttributes";
-    case Operation::kGetAttributeList: return "GetAttributeList";
-    case Operation::kAddAttribute: return "AddAttribute";
-    case Operation::kModifyAttribute: return "ModifyAttribute";
-    case Operation::kDeleteAttribute: return "DeleteAttribute";
-    case Operation::kActivate: return "Activate";
-    case Operation::kRevoke: return "Revoke";
-    case Operation::kDestroy: return "Destroy";
-    case Operation::kQuery: return "Query";
-    case Operation::kDiscoverVersions: return "DiscoverVersions";
-    case Operation::kEncrypt: return "Encrypt";
-    case Operation::kDecrypt: return "Decrypt";
-    case Operation::kSign: return "Sign";
-    case Operation::kSignatureVerify: return "SignatureVerify";
-    case Operation::kMac: return "MAC";
+    case Operation::kCreate:
+      return "Create";
+    case Operation::kCreateKeyPair:
+      return "CreateKeyPair";
+    case Operation::kRegister:
+      return "Register";
+    case Operation::kDeriveKey:
+      return "DeriveKey";
+    case Operation::kLocate:
+      return "Locate";
+    case Operation::kGet:
+      return "Get";
+    case Operation::kGetAttributes:
+      return "GetAttributes";
+    case Operation::kGetAttributeList:
+      return "GetAttributeList";
+    case Operation::kAddAttribute:
+      return "AddAttribute";
+    case Operation::kModifyAttribute:
+      return "ModifyAttribute";
+    case Operation::kDeleteAttribute:
+      return "DeleteAttribute";
+    case Operation::kActivate:
+      return "Activate";
+    case Operation::kRevoke:
+      return "Revoke";
+    case Operation::kDestroy:
+      return "Destroy";
+    case Operation::kQuery:
+      return "Query";
+    case Operation::kDiscoverVersions:
+      return "DiscoverVersions";
+    case Operation::kEncrypt:
+      return "Encrypt";
+    case Operation::kDecrypt:
+      return "Decrypt";
+    case Operation::kSign:
+      return "Sign";
+    case Operation::kSignatureVerify:
+      return "SignatureVerify";
+    case Operation::kMac:
+      return "MAC";
   }
   return "unknown";
 }
@@ -188,7 +209,8 @@ MessageReply KmipDoor::Handle(ByteView message, const MessagePeer& peer) {
   if (!request.ok()) {
     RecordRejected(gate_.audit(), NextRequestId(), 400, "bad_request", peer.remote_address,
                    "kmip: " + request.status().message().substr(0, 200));
-    reply.bytes = kmip::Encode(kmip::InvalidMessageResponse({1, 0}, now, request.status().message()));
+    reply.bytes =
+        kmip::Encode(kmip::InvalidMessageResponse({1, 0}, now, request.status().message()));
     return reply;
   }
   kmip::ProtocolVersion version = request->version;
@@ -199,8 +221,8 @@ MessageReply KmipDoor::Handle(ByteView message, const MessagePeer& peer) {
                    "kmip: unsupported protocol version");
     reply.bytes = kmip::Encode(kmip::InvalidMessageResponse(
         {1, 4}, now,
-        "protocol version " + std::to_string(version.major) + "." +
-            std::to_string(version.minor) + " is not supported (DiscoverVersions lists them)"));
+        "protocol version " + std::to_string(version.major) + "." + std::to_string(version.minor) +
+            " is not supported (DiscoverVersions lists them)"));
     return reply;
   }
   const Item* header = decoded->Find(kmip::tag::kRequestHeader);
@@ -262,7 +284,25 @@ MessageReply KmipDoor::Handle(ByteView message, const MessagePeer& peer) {
     out.push_back(std::move(r));
     if (failed && !keep_going) break;
   }
-  reply.bytes = kmip::Encode(kmip::BuildResponse(version, now, std::move(out)));
+  kmip::Item response = kmip::BuildResponse(version, now, std::move(out));
+  if (request->maximum_response_size &&
+      kmip::EncodedSize(response) > static_cast<uint64_t>(*request->maximum_response_size)) {
+    // The client cannot take the answer: every item fails with Response Too Large (what
+    // the operations did stays done and audited, as KMIP specifies).
+    std::vector<kmip::ResponseItem> refused;
+    for (const kmip::RequestItem& item : request->items) {
+      kmip::ResponseItem r;
+      r.operation = item.operation;
+      r.unique_batch_item_id = item.unique_batch_item_id;
+      r.status = kmip::ResultStatus::kOperationFailed;
+      r.reason = ResultReason::kResponseTooLarge;
+      r.message = "the response is larger than the request's Maximum Response Size";
+      refused.push_back(std::move(r));
+      if (refused.size() == reply.tickets.size()) break;
+    }
+    response = kmip::BuildResponse(version, now, std::move(refused));
+  }
+  reply.bytes = kmip::Encode(response);
   return reply;
 }
 

@@ -30,8 +30,9 @@ Result<std::string> NewUid() {
 }
 
 Result<std::string> UidOf(Call& c) {
-  KEEP_ASSIGN_OR_RETURN(const Item* uid, kmip::Field(c.payload, tag::kUniqueIdentifier,
-                                                     Type::kTextString, "Unique Identifier", false));
+  KEEP_ASSIGN_OR_RETURN(const Item* uid,
+                        kmip::Field(c.payload, tag::kUniqueIdentifier, Type::kTextString,
+                                    "Unique Identifier", false));
   if (uid != nullptr) return uid->text;
   if (!c.placeholder.empty()) return c.placeholder;
   return kmip::MissingData("the request names no object (Unique Identifier)");
@@ -101,9 +102,9 @@ Status Illegal(std::string message) {
 Status CheckUsage(const ManagedObject& o, uint32_t bit, std::string_view what) {
   const auto* mask = o.Find("Cryptographic Usage Mask");
   if (mask != nullptr && (static_cast<uint32_t>(mask->value.number) & bit) == 0) {
-    return InvalidArgument("the object's Cryptographic Usage Mask does not allow " +
-                               std::string(what),
-                           "invalid_key_usage");
+    return InvalidArgument(
+        "the object's Cryptographic Usage Mask does not allow " + std::string(what),
+        "invalid_key_usage");
   }
   return Status::Ok();
 }
@@ -254,14 +255,15 @@ Result<Item> CreateKeyPair(Call& c) {
   if (bits != 2048 && bits != 3072 && bits != 4096) {
     return InvalidArgument("RSA keys are 2048, 3072 or 4096 bits");
   }
-  KEEP_ASSIGN_OR_RETURN(auto pair,
-                        crypto::asym::KeyPair::Generate(crypto::asym::Kind::kRsa, static_cast<int>(bits)));
+  KEEP_ASSIGN_OR_RETURN(
+      auto pair, crypto::asym::KeyPair::Generate(crypto::asym::Kind::kRsa, static_cast<int>(bits)));
   KEEP_ASSIGN_OR_RETURN(sk.material, kmip::EncodeKey(pair.get(), true, kmip::KeyFormat::kPkcs1));
   KEEP_ASSIGN_OR_RETURN(pk.material, kmip::EncodeKey(pair.get(), false, kmip::KeyFormat::kPkcs1));
   sk.has_material = pk.has_material = true;
   sk.format = pk.format = kmip::KeyFormat::kPkcs1;
   for (ManagedObject* o : {&sk, &pk}) {
-    o->Set("Cryptographic Algorithm", Item::Enumeration(0, static_cast<uint32_t>(kmip::Algorithm::kRsa)));
+    o->Set("Cryptographic Algorithm",
+           Item::Enumeration(0, static_cast<uint32_t>(kmip::Algorithm::kRsa)));
     o->Set("Cryptographic Length", Item::Integer(0, static_cast<int32_t>(bits)));
   }
   if (sk.Find("Cryptographic Usage Mask") == nullptr) {
@@ -346,11 +348,12 @@ Result<Item> Activate(Call& c) {
 
 Result<Item> Revoke(Call& c) {
   KEEP_ASSIGN_OR_RETURN(ManagedObject o, Load(c, O::kKeyUpdate));
-  KEEP_ASSIGN_OR_RETURN(const Item* reason, kmip::Field(c.payload, tag::kRevocationReason,
-                                                        Type::kStructure, "Revocation Reason", true));
-  KEEP_ASSIGN_OR_RETURN(const Item* code, kmip::Field(*reason, tag::kRevocationReasonCode,
-                                                      Type::kEnumeration, "Revocation Reason Code",
-                                                      true));
+  KEEP_ASSIGN_OR_RETURN(
+      const Item* reason,
+      kmip::Field(c.payload, tag::kRevocationReason, Type::kStructure, "Revocation Reason", true));
+  KEEP_ASSIGN_OR_RETURN(const Item* code,
+                        kmip::Field(*reason, tag::kRevocationReasonCode, Type::kEnumeration,
+                                    "Revocation Reason Code", true));
   KEEP_ASSIGN_OR_RETURN(const Item* when,
                         kmip::Field(c.payload, tag::kCompromiseOccurrenceDate, Type::kDateTime,
                                     "Compromise Occurrence Date", false));
@@ -380,15 +383,16 @@ Result<Item> Revoke(Call& c) {
 Result<Item> Destroy(Call& c) {
   KEEP_ASSIGN_OR_RETURN(ManagedObject o, Load(c, O::kKeyDelete));
   const State s = o.state();
-  if (s == State::kActive) return Illegal("an Active object must be revoked before it is destroyed");
+  if (s == State::kActive)
+    return Illegal("an Active object must be revoked before it is destroyed");
   if (s == State::kDestroyed || s == State::kDestroyedCompromised) {
     return Illegal("the object is destroyed already");
   }
   o.material = crypto::SecretBytes();
   o.has_material = false;
   o.Set("State", Item::Enumeration(0, static_cast<uint32_t>(s == State::kCompromised
-                                                                 ? State::kDestroyedCompromised
-                                                                 : State::kDestroyed)));
+                                                                ? State::kDestroyedCompromised
+                                                                : State::kDestroyed)));
   o.Set("Destroy Date", Item::DateTime(0, c.now));
   KEEP_RETURN_IF_ERROR(Store(c, o, false));
   return UidPayload(o.uid);

@@ -11,12 +11,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cstring>
 #include <optional>
 #include <thread>
 
@@ -391,8 +391,8 @@ struct Server::Impl {
       beast::get_lowest_layer(stream).expires_after(
           std::chrono::milliseconds(first ? opt.request_timeout_ms : opt.idle_timeout_ms));
       first = false;
-      auto [ec1, n1] = co_await asio::async_read(
-          stream, asio::buffer(message.data(), header_size), asio::as_tuple(use_awaitable));
+      auto [ec1, n1] = co_await asio::async_read(stream, asio::buffer(message.data(), header_size),
+                                                 asio::as_tuple(use_awaitable));
       if (ec1) break;  // closed, idle, or cut mid-header: nothing to answer
       in_flight.fetch_add(1);
       struct Done {
@@ -428,9 +428,9 @@ struct Server::Impl {
       }
       beast::get_lowest_layer(stream).expires_after(
           std::chrono::milliseconds(opt.write_timeout_ms));
-      auto [ec3, n3] = co_await asio::async_write(
-          stream, asio::buffer(reply.bytes.data(), reply.bytes.size()),
-          asio::as_tuple(use_awaitable));
+      auto [ec3, n3] =
+          co_await asio::async_write(stream, asio::buffer(reply.bytes.data(), reply.bytes.size()),
+                                     asio::as_tuple(use_awaitable));
       if (ec3 || reply.close) break;
     }
   }

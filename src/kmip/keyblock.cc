@@ -101,9 +101,8 @@ Result<crypto::SecretBytes> KeyBytes(const Item& value, KeyFormat f) {
 Result<KeyFacts> ReadKeyBlock(const Item& object, ManagedObject& o) {
   const Item* block = object.Find(tag::kKeyBlock);
   if (block == nullptr || block->type != Type::kStructure) return MissingData("no Key Block");
-  KEEP_ASSIGN_OR_RETURN(const Item* fmt,
-                        Field(*block, tag::kKeyFormatType, Type::kEnumeration, "Key Format Type",
-                              true));
+  KEEP_ASSIGN_OR_RETURN(const Item* fmt, Field(*block, tag::kKeyFormatType, Type::kEnumeration,
+                                               "Key Format Type", true));
   if (block->Find(tag::kKeyWrappingData) != nullptr) {
     return Status(Code::kInvalidArgument, "kmip_feature_not_supported",
                   "wrapped key blocks are not supported: register the key unwrapped over TLS");
@@ -115,9 +114,9 @@ Result<KeyFacts> ReadKeyBlock(const Item& object, ManagedObject& o) {
   KEEP_ASSIGN_OR_RETURN(const Item* value,
                         Field(*block, tag::kKeyValue, Type::kStructure, "Key Value", true));
   KeyFacts facts;
-  KEEP_ASSIGN_OR_RETURN(const Item* alg, Field(*block, tag::kCryptographicAlgorithm,
-                                               Type::kEnumeration, "Cryptographic Algorithm",
-                                               false));
+  KEEP_ASSIGN_OR_RETURN(const Item* alg,
+                        Field(*block, tag::kCryptographicAlgorithm, Type::kEnumeration,
+                              "Cryptographic Algorithm", false));
   KEEP_ASSIGN_OR_RETURN(const Item* len, Field(*block, tag::kCryptographicLength, Type::kInteger,
                                                "Cryptographic Length", false));
   if (alg != nullptr) facts.algorithm = static_cast<uint32_t>(alg->number);
@@ -256,11 +255,12 @@ Result<KeyFacts> ReadObject(const Item& object, ManagedObject& o) {
                                                      "Split Key Parts", true));
       KEEP_ASSIGN_OR_RETURN(const Item* id, Field(object, tag::kKeyPartIdentifier, Type::kInteger,
                                                   "Key Part Identifier", true));
-      KEEP_ASSIGN_OR_RETURN(const Item* threshold,
-                            Field(object, tag::kSplitKeyThreshold, Type::kInteger,
-                                  "Split Key Threshold", true));
-      KEEP_ASSIGN_OR_RETURN(const Item* method, Field(object, tag::kSplitKeyMethod,
-                                                      Type::kEnumeration, "Split Key Method", true));
+      KEEP_ASSIGN_OR_RETURN(
+          const Item* threshold,
+          Field(object, tag::kSplitKeyThreshold, Type::kInteger, "Split Key Threshold", true));
+      KEEP_ASSIGN_OR_RETURN(
+          const Item* method,
+          Field(object, tag::kSplitKeyMethod, Type::kEnumeration, "Split Key Method", true));
       KEEP_ASSIGN_OR_RETURN(const Item* prime, Field(object, tag::kPrimeFieldSize,
                                                      Type::kBigInteger, "Prime Field Size", false));
       if (parts->number < 1 || parts->number > 255 || threshold->number < 1 ||

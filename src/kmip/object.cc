@@ -28,8 +28,7 @@ constexpr AttributeSpec kSpecs[] = {
     {"Protect Stop Date", tag::kProtectStopDate, T::kDateTime, false, S::kClient},
     {"Deactivation Date", tag::kDeactivationDate, T::kDateTime, false, S::kClient},
     {"Destroy Date", tag::kDestroyDate, T::kDateTime, false, S::kServer},
-    {"Compromise Occurrence Date", tag::kCompromiseOccurrenceDate, T::kDateTime, false,
-     S::kServer},
+    {"Compromise Occurrence Date", tag::kCompromiseOccurrenceDate, T::kDateTime, false, S::kServer},
     {"Compromise Date", tag::kCompromiseDate, T::kDateTime, false, S::kServer},
     {"Revocation Reason", tag::kRevocationReason, T::kStructure, false, S::kServer},
     {"Object Group", tag::kObjectGroup, T::kTextString, true, S::kClient},
@@ -302,8 +301,8 @@ Result<ManagedObject> DecodeObject(ByteView stored) {
 bool ValidGroup(std::string_view g) {
   if (g.empty() || g.size() > 64) return false;
   return std::all_of(g.begin(), g.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   });
 }
 
@@ -333,17 +332,28 @@ namespace {
 
 std::string_view AlgorithmName(int64_t a) {
   switch (static_cast<Algorithm>(a)) {
-    case Algorithm::kAes: return "AES";
-    case Algorithm::kRsa: return "RSA";
-    case Algorithm::kEcdsa: return "ECDSA";
-    case Algorithm::kHmacSha1: return "HMAC-SHA1";
-    case Algorithm::kHmacSha224: return "HMAC-SHA224";
-    case Algorithm::kHmacSha256: return "HMAC-SHA256";
-    case Algorithm::kHmacSha384: return "HMAC-SHA384";
-    case Algorithm::kHmacSha512: return "HMAC-SHA512";
-    case Algorithm::kEc: return "EC";
-    case Algorithm::kChaCha20: return "ChaCha20";
-    case Algorithm::kEd25519: return "Ed25519";
+    case Algorithm::kAes:
+      return "AES";
+    case Algorithm::kRsa:
+      return "RSA";
+    case Algorithm::kEcdsa:
+      return "ECDSA";
+    case Algorithm::kHmacSha1:
+      return "HMAC-SHA1";
+    case Algorithm::kHmacSha224:
+      return "HMAC-SHA224";
+    case Algorithm::kHmacSha256:
+      return "HMAC-SHA256";
+    case Algorithm::kHmacSha384:
+      return "HMAC-SHA384";
+    case Algorithm::kHmacSha512:
+      return "HMAC-SHA512";
+    case Algorithm::kEc:
+      return "EC";
+    case Algorithm::kChaCha20:
+      return "ChaCha20";
+    case Algorithm::kEd25519:
+      return "Ed25519";
   }
   return "";
 }
@@ -373,25 +383,38 @@ std::string Generic(const Item& v) {
 
 std::string_view StateName(State s) {
   switch (s) {
-    case State::kPreActive: return "Pre-Active";
-    case State::kActive: return "Active";
-    case State::kDeactivated: return "Deactivated";
-    case State::kCompromised: return "Compromised";
-    case State::kDestroyed: return "Destroyed";
-    case State::kDestroyedCompromised: return "Destroyed Compromised";
+    case State::kPreActive:
+      return "Pre-Active";
+    case State::kActive:
+      return "Active";
+    case State::kDeactivated:
+      return "Deactivated";
+    case State::kCompromised:
+      return "Compromised";
+    case State::kDestroyed:
+      return "Destroyed";
+    case State::kDestroyedCompromised:
+      return "Destroyed Compromised";
   }
   return "unknown";
 }
 
 std::string_view ObjectTypeName(ObjectType t) {
   switch (t) {
-    case ObjectType::kCertificate: return "Certificate";
-    case ObjectType::kSymmetricKey: return "Symmetric Key";
-    case ObjectType::kPublicKey: return "Public Key";
-    case ObjectType::kPrivateKey: return "Private Key";
-    case ObjectType::kSplitKey: return "Split Key";
-    case ObjectType::kSecretData: return "Secret Data";
-    case ObjectType::kOpaqueData: return "Opaque Object";
+    case ObjectType::kCertificate:
+      return "Certificate";
+    case ObjectType::kSymmetricKey:
+      return "Symmetric Key";
+    case ObjectType::kPublicKey:
+      return "Public Key";
+    case ObjectType::kPrivateKey:
+      return "Private Key";
+    case ObjectType::kSplitKey:
+      return "Split Key";
+    case ObjectType::kSecretData:
+      return "Secret Data";
+    case ObjectType::kOpaqueData:
+      return "Opaque Object";
   }
   return "unknown";
 }
@@ -399,7 +422,8 @@ std::string_view ObjectTypeName(ObjectType t) {
 std::string ValueText(const Attribute& a) {
   const Item& v = a.value;
   if (a.name == "State") return std::string(StateName(static_cast<State>(v.number)));
-  if (a.name == "Object Type") return std::string(ObjectTypeName(static_cast<ObjectType>(v.number)));
+  if (a.name == "Object Type")
+    return std::string(ObjectTypeName(static_cast<ObjectType>(v.number)));
   if (a.name == "Cryptographic Algorithm") {
     const std::string_view n = AlgorithmName(v.number);
     if (!n.empty()) return std::string(n);

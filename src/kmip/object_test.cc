@@ -38,8 +38,9 @@ TEST(KmipAttributes, CheckedByNameAndType) {
   EXPECT_FALSE(ParseAttribute(Attr("Name", Item::Structure(0))).ok());
   std::vector<Item> only_name;
   only_name.push_back(Item::Text(tag::kAttributeName, "State"));
-  EXPECT_EQ(ParseAttribute(Item::Structure(tag::kAttribute, std::move(only_name))).status().reason(),
-            "kmip_missing_data");
+  EXPECT_EQ(
+      ParseAttribute(Item::Structure(tag::kAttribute, std::move(only_name))).status().reason(),
+      "kmip_missing_data");
   // Custom attributes: "x-" from clients; anything else unknown is refused.
   EXPECT_TRUE(ParseAttribute(Attr("x-owner", Item::Text(0, "ops"))).ok());
   EXPECT_FALSE(ParseAttribute(Attr("x-", Item::Text(0, "ops"))).ok());
@@ -61,8 +62,7 @@ TEST(KmipAttributes, WrittenInTheFormOfTheVersion) {
   EXPECT_EQ(v2.Find(tag::kNameValue)->text, "disk");
   EXPECT_EQ(ValueText(a), "disk");
   EXPECT_EQ(ValueText(Attribute{"State", 0, Item::Enumeration(0, 2)}), "Active");
-  EXPECT_EQ(ValueText(Attribute{"Initial Date", 0, Item::DateTime(0, 0)}),
-            "1970-01-01T00:00:00Z");
+  EXPECT_EQ(ValueText(Attribute{"Initial Date", 0, Item::DateTime(0, 0)}), "1970-01-01T00:00:00Z");
 }
 
 TEST(KmipObjects, TheStoredFormRoundTrips) {

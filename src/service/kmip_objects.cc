@@ -53,10 +53,12 @@ Result<std::optional<crypto::SecretBytes>> Service::KmipGet(std::string_view uid
     }
     generation = kmip_generation_;
   }
-  KEEP_ASSIGN_OR_RETURN(
-      auto got, custody_.Guarded([&] { return barrier_.Get(std::string(kPrefix) + std::string(uid)); }));
+  KEEP_ASSIGN_OR_RETURN(auto got, custody_.Guarded([&] {
+    return barrier_.Get(std::string(kPrefix) + std::string(uid));
+  }));
   if (got) {
-    auto kept = std::make_shared<const crypto::SecretBytes>(crypto::SecretBytes::LockedCopyOf(got->view()));
+    auto kept =
+        std::make_shared<const crypto::SecretBytes>(crypto::SecretBytes::LockedCopyOf(got->view()));
     std::lock_guard lock(kmip_mu_);
     if (generation == kmip_generation_ && !barrier_.IsSealed()) {
       if (kmip_cache_.size() >= kCacheEntries) kmip_cache_.clear();

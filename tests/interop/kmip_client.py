@@ -14,6 +14,7 @@ import socket
 import ssl
 import struct
 import sys
+import time
 import types
 
 from cryptography import x509
@@ -32,8 +33,9 @@ PORT = int(PORT)
 E = enums
 
 
-def proxy(version=None):
-    c = pie_client.ProxyKmipClient(hostname=HOST, port=PORT, cert=CERT, key=KEY, ca=CA,
+def proxy(version=None, port=None, ca=None):
+    c = pie_client.ProxyKmipClient(hostname=HOST, port=port or PORT, cert=CERT, key=KEY,
+                                   ca=ca or CA,
                                    config_file="/dev/null", kmip_version=version)
     c.open()
     return c
@@ -276,6 +278,41 @@ def v2():
     c.close()
 
 
+def cluster():
+    """Two nodes on one PostgreSQL: an object made through one is served by the other, and a
+    change made through one reaches the other's cache."""
+    a, b = proxy(), proxy(port=int(sys.argv[7]), ca=sys.argv[8])
+    uid = a.create(E.CryptographicAlgorithm.AES, 256, name="shared")
+    a.activate(uid)
+    assert b.get(uid).value == a.get(uid).value
+    assert attrs(b, uid, ["State"])["State"] == E.State.ACTIVE  # now in b's memory
+    a.revoke(E.RevocationReasonCode.CESSATION_OF_OPERATION, uid)
+    deadline = time.time() + 3
+    while attrs(b, uid, ["State"])["State"] != E.State.DEACTIVATED:
+        assert time.time() < deadline, "node b still serves the object as it was"
+        time.sleep(0.02)
+    assert b.locate(attributes=[b.attribute_factory.create_attribute(
+        E.AttributeType.NAME, "shared")]) == [uid]
+    a.close()
+    b.close()
+
+
+def versions():
+    """The same lifecycle in every protocol version keep speaks."""
+    for v in (E.KMIPVersion.KMIP_1_0, E.KMIPVersion.KMIP_1_1, E.KMIPVersion.KMIP_1_2,
+              E.KMIPVersion.KMIP_1_3, E.KMIPVersion.KMIP_1_4, E.KMIPVersion.KMIP_2_0):
+        c = proxy(v)
+        uid = c.create(E.CryptographicAlgorithm.AES, 192, name=f"v-{v.name}")
+        assert len(c.get(uid).value) == 24, v
+        assert attrs(c, uid, ["Cryptographic Length"])["Cryptographic Length"] == 192, v
+        c.activate(uid)
+        assert uid in c.locate(attributes=[c.attribute_factory.create_attribute(
+            E.AttributeType.NAME, f"v-{v.name}")]), v
+        c.revoke(E.RevocationReasonCode.CESSATION_OF_OPERATION, uid)
+        c.destroy(uid)
+        c.close()
+
+
 def denied():
     c = proxy()
     fails(E.ResultReason.PERMISSION_DENIED, c.create, E.CryptographicAlgorithm.AES, 256)
@@ -417,6 +454,14 @@ def raw():
     assert find(block, 0x420042) == [7]
     key = find(find(find(block, 0x420045)[0], 0x420043)[0], 0x42003F)[0]
     assert len(key) == 32
+    # A Maximum Response Size too small for the key: Response Too Large.
+    small = item(0x420078, 1, [item(0x420077, 1, [
+        item(0x420069, 1, [item(0x42006A, 2, 1), item(0x42006B, 2, 4)]),
+        item(0x420050, 2, 64), item(0x42000D, 2, 1)]),
+        item(0x42000F, 1, [item(0x42005C, 5, 0x0A),
+                           item(0x420079, 1, [item(0x420094, 7, uid)])])])
+    res = results(r.ask(small))
+    assert res[0][:2] == (1, 0x02), res
     # Server attributes are read-only; a single-valued attribute is not added twice.
     res = results(r.ask(request([(0x0D, item(0x420094, 7, uid) + attr("State", 5, 1))])))
     assert res[0][:2] == (1, 0x1D), res
@@ -455,6 +500,6 @@ def raw():
 
 
 if __name__ == "__main__":
-    {"tour": tour, "v2": v2, "denied": denied, "unmapped": unmapped, "otherca": otherca,
+    {"tour": tour, "v2": v2, "versions": versions, "cluster": cluster, "denied": denied, "unmapped": unmapped, "otherca": otherca,
      "raw": raw}[SCENARIO]()
     print(f"kmip {SCENARIO} ok")
