@@ -106,10 +106,7 @@ Result<Request> ParseRequest(const Item& m) {
     KEEP_ASSIGN_OR_RETURN(const Item* payload, Child(*bi, tag::kRequestPayload, Type::kStructure,
                                                      "Request Payload", false));
     if (payload) {
-      // A deep copy through the codec (Item is move-only, its bytes in wiping memory).
-      auto copy = Decode(Encode(*payload).view());
-      if (!copy.ok()) return copy.status();
-      ri.payload = std::move(*copy);
+      ri.payload = payload->Clone();  // Item is move-only, its bytes in wiping memory
     } else {
       ri.payload = Item::Structure(tag::kRequestPayload);
     }
