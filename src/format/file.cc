@@ -10,6 +10,7 @@
 #include "crypto/aead.h"
 #include "crypto/kdf.h"
 #include "crypto/random.h"
+#include "format/file_internal.h"
 
 namespace keep::format::file {
 namespace {
@@ -18,7 +19,8 @@ constexpr char kMagic[8] = {'K', 'E', 'E', 'P', 'F', 'I', 'L', 'E'};
 constexpr uint8_t kVersion = 1;
 constexpr std::string_view kStanzaLabel = "keep file v1";
 constexpr std::string_view kMacInfo = "keep file v1 header mac";
-constexpr std::string_view kPayloadInfo = "keep file v1 payload";
+
+}  // namespace
 
 Status Bad(std::string message) {
   return InvalidArgument(std::move(message), "invalid_file");
@@ -32,6 +34,8 @@ Result<crypto::SecretBytes> Derive(const crypto::SecretBytes& file_key, const He
       crypto::HkdfSha256(file_key.view(), h.salt, AsBytes(info), out.mutable_view()));
   return out;
 }
+
+namespace {
 
 void PutU16(Bytes& out, uint16_t v) {
   out.push_back(static_cast<uint8_t>(v >> 8));
@@ -74,14 +78,14 @@ Status CheckStanza(const Stanza& s) {
   return Status::Ok();
 }
 
+}  // namespace
+
 Status CheckHeader(const Header& h) {
   if (h.segment_log2 < 12 || h.segment_log2 > 24) return Bad("segment size must be 4 KiB–16 MiB");
   if (h.stanzas.empty() || h.stanzas.size() > kMaxStanzas) return Bad("a file has 1–1024 stanzas");
   for (const auto& s : h.stanzas) KEEP_RETURN_IF_ERROR(CheckStanza(s));
   return Status::Ok();
 }
-
-}  // namespace
 
 std::array<uint8_t, crypto::kAeadNonceSize> SegmentNonce(uint64_t counter, bool last) {
   std::array<uint8_t, crypto::kAeadNonceSize> n{};
@@ -194,106 +198,5 @@ Result<Header> ReadHeader(const ReadFn& read) {
 }
 
 // ---- body
-
-Result<Encryptor> Encryptor::Create(const crypto::SecretBytes& file_key, const Header& header,
-                                    WriteFn out) {
-  KEEP_RETURN_IF_ERROR(CheckHeader(header));
-  Encryptor e;
-  KEEP_ASSIGN_OR_RETURN(e.key_, Derive(file_key, header, kPayloadInfo));
-  e.segment_ = header.segment_size();
-  e.buf_ = crypto::SecretBytes(e.segment_);
-  e.sealed_.resize(e.segment_ + crypto::kAeadTagSize);
-  e.out_ = std::move(out);
-  return e;
-}
-
-Status Encryptor::Seal(bool last) {
-  const auto nonce = SegmentNonce(counter_, last);
-  const size_t n = used_ + crypto::kAeadTagSize;
-  KEEP_RETURN_IF_ERROR(crypto::AeadSeal(crypto::AeadAlgorithm::kAesGcm, key_.view(), nonce, {},
-                                        buf_.view().subspan(0, used_),
-                                        std::span<uint8_t>(sealed_.data(), n)));
-  ++counter_;
-  used_ = 0;
-  return out_(ByteView(sealed_.data(), n));
-}
-
-Status Encryptor::Write(ByteView in) {
-  if (finished_) return FailedPrecondition("finished", "the body is already finished");
-  while (!in.empty()) {
-    if (used_ == segment_) KEEP_RETURN_IF_ERROR(Seal(false));  // more follows: not the last
-    const size_t take = std::min(in.size(), segment_ - used_);
-    std::memcpy(buf_.data() + used_, in.data(), take);
-    used_ += take;
-    in = in.subspan(take);
-  }
-  return Status::Ok();
-}
-
-Status Encryptor::Finish() {
-  if (finished_) return FailedPrecondition("finished", "the body is already finished");
-  finished_ = true;
-  Status s = Seal(true);
-  OPENSSL_cleanse(buf_.data(), buf_.size());
-  return s;
-}
-
-Result<Decryptor> Decryptor::Create(const crypto::SecretBytes& file_key, const Header& header,
-                                    WriteFn out) {
-  KEEP_RETURN_IF_ERROR(CheckHeader(header));
-  Decryptor d;
-  KEEP_ASSIGN_OR_RETURN(d.key_, Derive(file_key, header, kPayloadInfo));
-  d.segment_ = header.segment_size();
-  d.buf_.resize(d.segment_ + crypto::kAeadTagSize);
-  d.plain_ = crypto::SecretBytes(d.segment_);
-  d.out_ = std::move(out);
-  return d;
-}
-
-Status Decryptor::Open(ByteView sealed, bool last) {
-  const auto nonce = SegmentNonce(counter_, last);
-  const size_t n = sealed.size() - crypto::kAeadTagSize;
-  Status s = crypto::AeadOpen(crypto::AeadAlgorithm::kAesGcm, key_.view(), nonce, {}, sealed,
-                              std::span<uint8_t>(plain_.data(), n));
-  if (!s.ok()) {
-    return Bad(last ? "the file is truncated, or its last segment (" + std::to_string(counter_) +
-                          ") was altered"
-                    : "segment " + std::to_string(counter_) +
-                          " failed authentication (altered, reordered or duplicated)");
-  }
-  ++counter_;
-  Status w = out_(ByteView(plain_.data(), n));
-  OPENSSL_cleanse(plain_.data(), n);
-  return w;
-}
-
-Status Decryptor::Write(ByteView in) {
-  if (finished_) return FailedPrecondition("finished", "the body is already finished");
-  const size_t full = segment_ + crypto::kAeadTagSize;
-  while (!in.empty()) {
-    if (used_ == full) {  // more follows: this one is not the last
-      KEEP_RETURN_IF_ERROR(Open(ByteView(buf_.data(), full), false));
-      used_ = 0;
-    }
-    const size_t take = std::min(in.size(), full - used_);
-    std::memcpy(buf_.data() + used_, in.data(), take);
-    used_ += take;
-    in = in.subspan(take);
-  }
-  return Status::Ok();
-}
-
-Status Decryptor::Finish() {
-  if (finished_) return FailedPrecondition("finished", "the body is already finished");
-  finished_ = true;
-  if (used_ < crypto::kAeadTagSize) {
-    return Bad(counter_ == 0 && used_ == 0 ? "the file has no body"
-                                           : "the file is truncated (its last segment is missing)");
-  }
-  if (used_ == crypto::kAeadTagSize && counter_ > 0) {
-    return Bad("an empty last segment follows a full one (not made by keep)");
-  }
-  return Open(ByteView(buf_.data(), used_), true);
-}
 
 }  // namespace keep::format::file

@@ -12,15 +12,16 @@
 // The body key depends only on the file key and the header's salt, never on the stanzas:
 // recipients can be added or removed by rewriting the header alone.
 //
-// Memory: Encryptor and Decryptor hold one segment; the header is limited to 1,024
-// stanzas of at most 8 KiB. Errors: kInvalidArgument with reason "invalid_file" and a
-// specific message for malformed input; "wrong_key" when no identity opens a stanza or
-// the header MAC fails under the unwrapped key. Not thread-safe per object.
+// Memory: Encryptor and Decryptor hold two batches of segments (file_body.cc); the header
+// is limited to 1,024 stanzas of at most 8 KiB. Errors: kInvalidArgument with reason "invalid_file"
+// and a specific message for malformed input; "wrong_key" when no identity opens a stanza or the
+// header MAC fails under the unwrapped key. Not thread-safe per object.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -88,47 +89,46 @@ using WriteFn = std::function<Status(ByteView data)>;
 std::array<uint8_t, 12> SegmentNonce(uint64_t counter, bool last);
 
 // Encrypts a body. Write() may be called with any amount; Finish() seals the last
-// segment (possibly empty). Output goes to `out` segment by segment.
+// segment (possibly empty). Segments are sealed in batches of up to 4 MiB on `threads`
+// threads (0: one per core; segment_pool.h) while the caller feeds the next batch; output
+// goes to `out` in order, a batch at a time. Memory: two batches of plaintext and sealed
+// bytes (plaintext in wiping memory, wiped once sealed).
 class Encryptor {
  public:
   static Result<Encryptor> Create(const crypto::SecretBytes& file_key, const Header& header,
-                                  WriteFn out);
+                                  WriteFn out, unsigned threads = 0);
+  Encryptor(Encryptor&&) noexcept;
+  Encryptor& operator=(Encryptor&&) noexcept;
+  ~Encryptor();
   Status Write(ByteView plaintext);
   Status Finish();
 
  private:
-  Status Seal(bool last);
-  crypto::SecretBytes key_;
-  size_t segment_ = 0;
-  uint64_t counter_ = 0;
-  crypto::SecretBytes buf_;
-  size_t used_ = 0;
-  Bytes sealed_;
-  WriteFn out_;
-  bool finished_ = false;
+  Encryptor() = default;
+  struct State;
+  std::unique_ptr<State> s_;
 };
 
-// Decrypts a body fed in any pieces. Plaintext is released segment by segment as each
-// authenticates; Finish() fails with "invalid_file" if the body was truncated (the last
-// segment is missing) — callers writing to a file must discard it then.
+// Decrypts a body fed in any pieces. Segments are opened in batches as Encryptor seals
+// them; plaintext is released in order, only once its segment has authenticated (a batch
+// releases the segments before the first that fails, then the error). Finish() fails with
+// "invalid_file" if the body was truncated (the last segment is missing) — callers writing
+// to a file must discard it then.
 class Decryptor {
  public:
   static Result<Decryptor> Create(const crypto::SecretBytes& file_key, const Header& header,
-                                  WriteFn out);
+                                  WriteFn out, unsigned threads = 0);
+  Decryptor(Decryptor&&) noexcept;
+  Decryptor& operator=(Decryptor&&) noexcept;
+  ~Decryptor();
   Status Write(ByteView ciphertext);
   Status Finish();
-  uint64_t segments() const { return counter_; }
+  uint64_t segments() const;
 
  private:
-  Status Open(ByteView sealed, bool last);
-  crypto::SecretBytes key_;
-  size_t segment_ = 0;
-  uint64_t counter_ = 0;
-  Bytes buf_;
-  size_t used_ = 0;
-  crypto::SecretBytes plain_;
-  WriteFn out_;
-  bool finished_ = false;
+  Decryptor() = default;
+  struct State;
+  std::unique_ptr<State> s_;
 };
 
 }  // namespace keep::format::file
