@@ -67,7 +67,8 @@ Status EncryptStream(Context& ctx, Input& in, Output& out, const std::string& ou
   KEEP_ASSIGN_OR_RETURN(auto e, ff::Encryptor::Create(nf.file_key, nf.header,
                                                       [&](ByteView b) { return out.Write(b); }));
   KEEP_RETURN_IF_ERROR(out.Write(ff::SerializeHeader(nf.header)));
-  KEEP_RETURN_IF_ERROR(Pump(in, 0, [&](ByteView b) { return e.Write(b); }));
+  KEEP_RETURN_IF_ERROR(PumpInto(
+      in, 0, [&] { return e.Space(); }, [&](size_t n) { e.Commit(n); }));
   KEEP_RETURN_IF_ERROR(e.Finish());
   KEEP_RETURN_IF_ERROR(out.Commit());
   PrintWritten(ctx, out_path, &nf.header);
@@ -126,8 +127,9 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     KEEP_ASSIGN_OR_RETURN(Output out, Output::Open(da->out, 0600, &in));
     KEEP_ASSIGN_OR_RETURN(auto d,
                           ff::Decryptor::Create(key, h, [&](ByteView b) { return out.Write(b); }));
-    KEEP_RETURN_IF_ERROR(
-        Pump(in, ff::SerializeHeader(h).size(), [&](ByteView b) { return d.Write(b); }));
+    KEEP_RETURN_IF_ERROR(PumpInto(
+        in, ff::SerializeHeader(h).size(), [&] { return d.Space(); },
+        [&](size_t n) { d.Commit(n); }));
     KEEP_RETURN_IF_ERROR(d.Finish());
     KEEP_RETURN_IF_ERROR(out.Commit());
     PrintWritten(ctx, da->out, nullptr);

@@ -104,6 +104,20 @@ void Progress::Add(size_t n) {
             << std::flush;
 }
 
+Status PumpInto(Input& in, size_t consumed,
+                const std::function<Result<std::span<uint8_t>>()>& space,
+                const std::function<void(size_t)>& commit) {
+  Progress progress(in.size());
+  progress.Add(consumed);
+  for (;;) {
+    KEEP_ASSIGN_OR_RETURN(std::span<uint8_t> to, space());
+    KEEP_ASSIGN_OR_RETURN(size_t n, in.Read(to.data(), to.size()));
+    if (n == 0) return Status::Ok();
+    commit(n);
+    progress.Add(n);
+  }
+}
+
 Status Pump(Input& in, size_t consumed, const std::function<Status(ByteView)>& sink) {
   Progress progress(in.size());
   progress.Add(consumed);

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -95,5 +96,10 @@ class Progress {
 // Feeds the rest of `in` to `sink` in 1 MiB chunks (from a buffer wiped afterwards: it
 // may hold plaintext), with a Progress over in.size(); `consumed` bytes were read before.
 Status Pump(Input& in, size_t consumed, const std::function<Status(ByteView)>& sink);
+// The same without the copy: reads straight into `space()` (an Encryptor's or Decryptor's
+// batch buffer) and hands the bytes over with `commit(n)`.
+Status PumpInto(Input& in, size_t consumed,
+                const std::function<Result<std::span<uint8_t>>()>& space,
+                const std::function<void(size_t)>& commit);
 
 }  // namespace keep::cli

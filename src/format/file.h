@@ -101,6 +101,10 @@ class Encryptor {
   Encryptor& operator=(Encryptor&&) noexcept;
   ~Encryptor();
   Status Write(ByteView plaintext);
+  // Feeding without a copy: Space() is where the next bytes go (never empty), Commit(n)
+  // takes the first n of them, as Write would. Errors: "finished".
+  Result<std::span<uint8_t>> Space();
+  void Commit(size_t n);
   Status Finish();
 
  private:
@@ -122,6 +126,8 @@ class Decryptor {
   Decryptor& operator=(Decryptor&&) noexcept;
   ~Decryptor();
   Status Write(ByteView ciphertext);
+  Result<std::span<uint8_t>> Space();  // as Encryptor's
+  void Commit(size_t n);
   Status Finish();
   uint64_t segments() const;
 

@@ -20,8 +20,15 @@ constexpr size_t kBatchBytes = 4 << 20;
 constexpr size_t kTag = crypto::kAeadTagSize;
 constexpr size_t kNone = SIZE_MAX;
 
+// At least two: a full batch goes to the pool but for its final segment (see Dispatch).
 size_t SegmentsPerBatch(size_t segment) {
-  return std::max<size_t>(1, kBatchBytes / segment);
+  return std::max<size_t>(2, kBatchBytes / segment);
+}
+
+// The first segment of part `part` of `n` segments cut into `parts` (one per worker: a
+// batch costs two hand-offs, not one per segment).
+size_t Begin(size_t part, size_t parts, size_t n) {
+  return n * part / parts;
 }
 
 // Lowers `v` to `i` if smaller (the first failing segment of a batch).
@@ -70,27 +77,42 @@ struct Encryptor::State {
     return out(ByteView(working->sealed.data(), working->made));
   }
 
-  // Sends the filled batch to the pool (after collecting the previous one).
+  // Sends the filled batch to the pool (after collecting the previous one): every segment
+  // when `last`, else all but its final segment, whose bytes move to the front of the next
+  // batch (nothing is known to follow them yet).
   Status Dispatch(bool last) {
     KEEP_RETURN_IF_ERROR(Collect());
     std::swap(filling, working);
     Batch* b = working;
-    b->segments = last ? std::max<size_t>(1, (b->used + segment - 1) / segment) : per_batch;
+    if (last) {
+      b->segments = std::max<size_t>(1, (b->used + segment - 1) / segment);
+    } else {
+      b->segments = per_batch - 1;
+      const size_t keep = b->segments * segment;
+      std::memcpy(filling->plain.data(), b->plain.data() + keep, b->used - keep);
+      filling->used = b->used - keep;
+      b->used = keep;
+    }
     b->first = counter;
     b->last = last;
     b->made = b->used + b->segments * kTag;
     b->bad = kNone;
     b->busy = true;
     counter += b->segments;
-    pool.Submit(b->segments, [this, b](size_t i) {
-      const size_t off = i * segment;
-      const size_t len = std::min(segment, b->used - std::min(off, b->used));
-      const auto nonce = SegmentNonce(b->first + i, b->last && i + 1 == b->segments);
-      if (!crypto::AeadSeal(crypto::AeadAlgorithm::kAesGcm, key.view(), nonce, {},
-                            b->plain.view().subspan(off, len),
-                            std::span<uint8_t>(b->sealed.data() + i * (segment + kTag), len + kTag))
-               .ok()) {
-        LowerTo(b->bad, i);
+    const size_t parts = std::min(b->segments, std::max<size_t>(1, pool.workers()));
+    pool.Submit(parts, [this, b, parts](size_t part) {
+      for (size_t i = Begin(part, parts, b->segments); i < Begin(part + 1, parts, b->segments);
+           ++i) {
+        const size_t off = i * segment;
+        const size_t len = std::min(segment, b->used - std::min(off, b->used));
+        const auto nonce = SegmentNonce(b->first + i, b->last && i + 1 == b->segments);
+        if (!crypto::AeadSeal(
+                 crypto::AeadAlgorithm::kAesGcm, key.view(), nonce, {},
+                 b->plain.view().subspan(off, len),
+                 std::span<uint8_t>(b->sealed.data() + i * (segment + kTag), len + kTag))
+                 .ok()) {
+          LowerTo(b->bad, i);
+        }
       }
     });
     return Status::Ok();
@@ -120,18 +142,28 @@ Result<Encryptor> Encryptor::Create(const crypto::SecretBytes& file_key, const H
   return e;
 }
 
-Status Encryptor::Write(ByteView in) {
+Result<std::span<uint8_t>> Encryptor::Space() {
   State& s = *s_;
   if (s.finished) return FailedPrecondition("finished", "the body is already finished");
   const size_t cap = s.per_batch * s.segment;
+  if (s.filling->used == cap) KEEP_RETURN_IF_ERROR(s.Dispatch(false));
+  return s.filling->plain.mutable_view().subspan(s.filling->used);
+}
+
+void Encryptor::Commit(size_t n) {
+  s_->filling->used += n;
+}
+
+Status Encryptor::Write(ByteView in) {
   while (!in.empty()) {
-    if (s.filling->used == cap) KEEP_RETURN_IF_ERROR(s.Dispatch(false));  // more follows
-    const size_t take = std::min(in.size(), cap - s.filling->used);
-    std::memcpy(s.filling->plain.data() + s.filling->used, in.data(), take);
-    s.filling->used += take;
+    KEEP_ASSIGN_OR_RETURN(std::span<uint8_t> space, Space());
+    const size_t take = std::min(in.size(), space.size());
+    std::memcpy(space.data(), in.data(), take);
+    Commit(take);
     in = in.subspan(take);
   }
-  return Status::Ok();
+  return s_->finished ? FailedPrecondition("finished", "the body is already finished")
+                      : Status::Ok();
 }
 
 Status Encryptor::Finish() {
@@ -185,21 +217,31 @@ struct Decryptor::State {
     std::swap(filling, working);
     Batch* b = working;
     const size_t full = segment + kTag;
+    if (b->used > segments * full) {  // the rest goes to the front of the next batch
+      const size_t keep = segments * full;
+      std::memcpy(filling->sealed.data(), b->sealed.data() + keep, b->used - keep);
+      filling->used = b->used - keep;
+      b->used = keep;
+    }
     b->segments = segments;
     b->first = counter;
     b->last = last;
     b->made = b->used - std::min(b->used, segments * kTag);
     b->bad = kNone;
     b->busy = true;
-    pool.Submit(segments, [this, b, full](size_t i) {
-      const size_t off = i * full;
-      const size_t len = std::min(full, b->used - off);
-      const auto nonce = SegmentNonce(b->first + i, b->last && i + 1 == b->segments);
-      if (!crypto::AeadOpen(crypto::AeadAlgorithm::kAesGcm, key.view(), nonce, {},
-                            ByteView(b->sealed.data() + off, len),
-                            b->plain.mutable_view().subspan(i * segment, len - kTag))
-               .ok()) {
-        LowerTo(b->bad, i);
+    const size_t parts = std::min(segments, std::max<size_t>(1, pool.workers()));
+    pool.Submit(parts, [this, b, full, parts](size_t part) {
+      for (size_t i = Begin(part, parts, b->segments); i < Begin(part + 1, parts, b->segments);
+           ++i) {
+        const size_t off = i * full;
+        const size_t len = std::min(full, b->used - off);
+        const auto nonce = SegmentNonce(b->first + i, b->last && i + 1 == b->segments);
+        if (!crypto::AeadOpen(crypto::AeadAlgorithm::kAesGcm, key.view(), nonce, {},
+                              ByteView(b->sealed.data() + off, len),
+                              b->plain.mutable_view().subspan(i * segment, len - kTag))
+                 .ok()) {
+          LowerTo(b->bad, i);
+        }
       }
     });
     return Status::Ok();
@@ -236,18 +278,28 @@ Result<Decryptor> Decryptor::Create(const crypto::SecretBytes& file_key, const H
   return d;
 }
 
-Status Decryptor::Write(ByteView in) {
+Result<std::span<uint8_t>> Decryptor::Space() {
   State& s = *s_;
   if (s.finished) return FailedPrecondition("finished", "the body is already finished");
   const size_t cap = s.per_batch * (s.segment + kTag);
+  if (s.filling->used == cap) KEEP_RETURN_IF_ERROR(s.Dispatch(s.per_batch - 1, false));
+  return std::span<uint8_t>(s.filling->sealed).subspan(s.filling->used);
+}
+
+void Decryptor::Commit(size_t n) {
+  s_->filling->used += n;
+}
+
+Status Decryptor::Write(ByteView in) {
   while (!in.empty()) {
-    if (s.filling->used == cap) KEEP_RETURN_IF_ERROR(s.Dispatch(s.per_batch, false));
-    const size_t take = std::min(in.size(), cap - s.filling->used);
-    std::memcpy(s.filling->sealed.data() + s.filling->used, in.data(), take);
-    s.filling->used += take;
+    KEEP_ASSIGN_OR_RETURN(std::span<uint8_t> space, Space());
+    const size_t take = std::min(in.size(), space.size());
+    std::memcpy(space.data(), in.data(), take);
+    Commit(take);
     in = in.subspan(take);
   }
-  return Status::Ok();
+  return s_->finished ? FailedPrecondition("finished", "the body is already finished")
+                      : Status::Ok();
 }
 
 Status Decryptor::Finish() {
