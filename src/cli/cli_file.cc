@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <utility>
 
 #include "cli/cli_internal.h"
 #include "cli/file_keys.h"
@@ -67,8 +68,19 @@ Status EncryptStream(Context& ctx, Input& in, Output& out, const std::string& ou
   KEEP_ASSIGN_OR_RETURN(auto e, ff::Encryptor::Create(nf.file_key, nf.header,
                                                       [&](ByteView b) { return out.Write(b); }));
   KEEP_RETURN_IF_ERROR(out.Write(ff::SerializeHeader(nf.header)));
-  KEEP_RETURN_IF_ERROR(PumpInto(
-      in, 0, [&] { return e.Space(); }, [&](size_t n) { e.Commit(n); }));
+  if (in.seekable()) {  // a regular file: every core reads and seals its own segments
+    KEEP_ASSIGN_OR_RETURN(const uint64_t size, in.Remaining());
+    Progress progress(size);
+    uint64_t shown = 0;
+    KEEP_RETURN_IF_ERROR(e.WriteAt(
+        size, [&](uint64_t at, std::span<uint8_t> to) { return in.ReadAt(at, to); },
+        [&](uint64_t done) {
+          progress.Add(static_cast<size_t>(done - std::exchange(shown, done)));
+        }));
+  } else {
+    KEEP_RETURN_IF_ERROR(PumpInto(
+        in, 0, [&] { return e.Space(); }, [&](size_t n) { e.Commit(n); }));
+  }
   KEEP_RETURN_IF_ERROR(e.Finish());
   KEEP_RETURN_IF_ERROR(out.Commit());
   PrintWritten(ctx, out_path, &nf.header);
@@ -127,9 +139,21 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
     KEEP_ASSIGN_OR_RETURN(Output out, Output::Open(da->out, 0600, &in));
     KEEP_ASSIGN_OR_RETURN(auto d,
                           ff::Decryptor::Create(key, h, [&](ByteView b) { return out.Write(b); }));
-    KEEP_RETURN_IF_ERROR(PumpInto(
-        in, ff::SerializeHeader(h).size(), [&] { return d.Space(); },
-        [&](size_t n) { d.Commit(n); }));
+    if (in.seekable()) {  // a regular file: every core reads and opens its own segments
+      KEEP_ASSIGN_OR_RETURN(const uint64_t size, in.Remaining());
+      Progress progress(in.size());
+      uint64_t shown = 0;
+      progress.Add(ff::SerializeHeader(h).size());
+      KEEP_RETURN_IF_ERROR(d.WriteAt(
+          size, [&](uint64_t at, std::span<uint8_t> to) { return in.ReadAt(at, to); },
+          [&](uint64_t done) {
+            progress.Add(static_cast<size_t>(done - std::exchange(shown, done)));
+          }));
+    } else {
+      KEEP_RETURN_IF_ERROR(PumpInto(
+          in, ff::SerializeHeader(h).size(), [&] { return d.Space(); },
+          [&](size_t n) { d.Commit(n); }));
+    }
     KEEP_RETURN_IF_ERROR(d.Finish());
     KEEP_RETURN_IF_ERROR(out.Commit());
     PrintWritten(ctx, da->out, nullptr);

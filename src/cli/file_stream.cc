@@ -44,6 +44,30 @@ Result<size_t> Input::Read(uint8_t* buf, size_t n) {
   }
 }
 
+Result<uint64_t> Input::Remaining() const {
+  const off_t pos = ::lseek(fd_, 0, SEEK_CUR);
+  if (pos < 0) return InvalidArgument("cannot read " + path_ + ": " + std::strerror(errno));
+  struct stat sb;
+  if (::fstat(fd_, &sb) != 0) {
+    return InvalidArgument("cannot read " + path_ + ": " + std::strerror(errno));
+  }
+  return sb.st_size > pos ? static_cast<uint64_t>(sb.st_size - pos) : 0;
+}
+
+Status Input::ReadAt(uint64_t offset, std::span<uint8_t> to) const {
+  const off_t pos = ::lseek(fd_, 0, SEEK_CUR);  // Read never moves it while we run
+  size_t got = 0;
+  while (got < to.size()) {
+    const ssize_t r =
+        ::pread(fd_, to.data() + got, to.size() - got, pos + static_cast<off_t>(offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return InvalidArgument("cannot read " + path_ + ": " + std::strerror(errno));
+    if (r == 0) return InvalidArgument(path_ + " changed (it got shorter) while it was read");
+    got += static_cast<size_t>(r);
+  }
+  return Status::Ok();
+}
+
 Result<OutputFile> OpenOutput(const std::string& path, mode_t mode, std::optional<FileId> input) {
   OutputOptions opt;
   opt.mode = mode;

@@ -40,6 +40,13 @@ class Input {
   Input& operator=(const Input&) = delete;
   // Up to n bytes (0 at the end), retrying on EINTR.
   Result<size_t> Read(uint8_t* buf, size_t n);
+  // A regular file: the bytes after what Read has consumed can be read at any offset from
+  // several threads (ReadAt), and their number is known (Remaining).
+  bool seekable() const { return size_ > 0; }
+  Result<uint64_t> Remaining() const;
+  // Exactly to.size() bytes at `offset` past what Read consumed (pread; thread-safe).
+  // Errors: fewer bytes than that (the file changed while being read), a read error.
+  Status ReadAt(uint64_t offset, std::span<uint8_t> to) const;
   uint64_t size() const { return size_; }  // 0: unknown (a pipe)
   mode_t mode() const { return mode_; }    // a regular file's permissions (else 0644)
   const std::string& path() const { return path_; }

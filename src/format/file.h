@@ -88,6 +88,13 @@ using WriteFn = std::function<Status(ByteView data)>;
 // the last segment, 0x00 otherwise. Shared with records (format/record.h).
 std::array<uint8_t, 12> SegmentNonce(uint64_t counter, bool last);
 
+// Reads exactly `to.size()` bytes at `offset` of an input that can be read at any offset
+// from several threads at once (a regular file: pread). Errors: a short read (the input
+// changed) or the input's read error.
+using ReadAtFn = std::function<Status(uint64_t offset, std::span<uint8_t> to)>;
+// Called on the caller's thread with the input bytes done so far (a progress bar).
+using ProgressFn = std::function<void(uint64_t)>;
+
 // Encrypts a body. Write() may be called with any amount; Finish() seals the last
 // segment (possibly empty). Segments are sealed in batches of up to 4 MiB on `threads`
 // threads (0: one per core; segment_pool.h) while the caller feeds the next batch; output
@@ -105,6 +112,10 @@ class Encryptor {
   // takes the first n of them, as Write would. Errors: "finished".
   Result<std::span<uint8_t>> Space();
   void Commit(size_t n);
+  // The whole body from an input of `size` bytes that the pool's threads read themselves
+  // (each the segments it seals), so reading is spread over the cores too. Only as the
+  // first and only feeding call; Finish() then completes. Errors: read_at's.
+  Status WriteAt(uint64_t size, const ReadAtFn& read_at, const ProgressFn& progress = {});
   Status Finish();
 
  private:
@@ -128,6 +139,9 @@ class Decryptor {
   Status Write(ByteView ciphertext);
   Result<std::span<uint8_t>> Space();  // as Encryptor's
   void Commit(size_t n);
+  // The whole body of `size` bytes, read by the pool's threads (as Encryptor::WriteAt),
+  // with Finish()'s checks of its end. Finish() then completes.
+  Status WriteAt(uint64_t size, const ReadAtFn& read_at, const ProgressFn& progress = {});
   Status Finish();
   uint64_t segments() const;
 

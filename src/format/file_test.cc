@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -389,6 +390,82 @@ TEST(FileBody, BatchesOnThreadsAreTheSameBytes) {
   EXPECT_EQ(st.reason(), "invalid_file");
   EXPECT_NE(st.message().find("segment 1033 "), std::string::npos) << st.message();
   EXPECT_EQ(got.size(), batch + 9 * kSeg);
+}
+
+// WriteAt (the pool's threads read the input themselves) makes the same bytes as Write and
+// opens them the same way; a read that fails, or a body cut short, is an error, and no
+// plaintext past the authenticated prefix comes out.
+TEST(FileBody, ReadingAtOffsetsOnThePoolIsTheSameAsStreaming) {
+  auto f = NewFileKey(kSmall);
+  ASSERT_TRUE(f.ok());
+  auto stanza = WrapForRecipient(Ids().x.public_key(), f->file_key);
+  ASSERT_TRUE(stanza.ok());
+  f->header.stanzas.push_back(*stanza);
+  const size_t batch = size_t{4} << 20;
+  const Bytes plain = Random(2 * batch + kSeg + 3);
+  auto read_from = [](ByteView src, uint64_t fail_at = UINT64_MAX) {
+    return [src, fail_at](uint64_t at, std::span<uint8_t> to) -> Status {
+      if (at + to.size() > src.size()) return InvalidArgument("short read");
+      if (at <= fail_at && fail_at < at + to.size()) return InvalidArgument("disk error");
+      std::memcpy(to.data(), src.data() + at, to.size());
+      return Status::Ok();
+    };
+  };
+  for (size_t n : {size_t{0}, size_t{1}, kSeg, batch, batch + 1, plain.size()}) {
+    SCOPED_TRACE(n);
+    const ByteView p = ByteView(plain).first(n);
+    Bytes streamed, at_offsets;
+    auto e1 = Encryptor::Create(f->file_key, f->header, [&](ByteView b) {
+      Append(streamed, b);
+      return Status::Ok();
+    });
+    ASSERT_TRUE(e1->Write(p).ok());
+    ASSERT_TRUE(e1->Finish().ok());
+    uint64_t progress = 0;
+    auto e2 = Encryptor::Create(f->file_key, f->header, [&](ByteView b) {
+      Append(at_offsets, b);
+      return Status::Ok();
+    });
+    ASSERT_TRUE(e2->WriteAt(n, read_from(p), [&](uint64_t d) { progress = d; }).ok());
+    ASSERT_TRUE(e2->Finish().ok());
+    EXPECT_EQ(at_offsets, streamed);
+    EXPECT_EQ(progress, n);
+    EXPECT_FALSE(e2->Write(AsBytes("more")).ok()) << "finished";
+    Bytes back;
+    auto d = Decryptor::Create(f->file_key, f->header, [&](ByteView b) {
+      Append(back, b);
+      return Status::Ok();
+    });
+    ASSERT_TRUE(d->WriteAt(streamed.size(), read_from(streamed)).ok());
+    ASSERT_TRUE(d->Finish().ok());
+    EXPECT_EQ(back, Bytes(p.begin(), p.end()));
+  }
+  // A read error in the second batch: the error, not a partial success.
+  auto e = Encryptor::Create(f->file_key, f->header, [](ByteView) { return Status::Ok(); });
+  Status st = e->WriteAt(plain.size(), read_from(plain, batch + 5));
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("disk error"), std::string::npos) << st.message();
+  // Cut bodies, opened at offsets: every ending that Write+Finish refuses is refused.
+  Bytes body;
+  auto e3 = Encryptor::Create(f->file_key, f->header, [&](ByteView b) {
+    Append(body, b);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(e3->Write(plain).ok());
+  ASSERT_TRUE(e3->Finish().ok());
+  const size_t sealed_batch = batch / kSeg * (kSeg + 16);
+  for (size_t cut : {size_t{0}, size_t{7}, sealed_batch, sealed_batch + 9, body.size() - 1}) {
+    SCOPED_TRACE(cut);
+    Bytes got;
+    auto d = Decryptor::Create(f->file_key, f->header, [&](ByteView b) {
+      Append(got, b);
+      return Status::Ok();
+    });
+    const ByteView c = ByteView(body).first(cut);
+    st = d->WriteAt(c.size(), read_from(c));
+    EXPECT_EQ(st.reason(), "invalid_file") << st.ToString();
+    EXPECT_EQ(Bytes(got.begin(), got.end()), Bytes(plain.begin(), plain.begin() + got.size()));
+  }
 }
 
 }  // namespace
