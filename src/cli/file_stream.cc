@@ -44,9 +44,10 @@ Result<size_t> Input::Read(uint8_t* buf, size_t n) {
   }
 }
 
-Result<uint64_t> Input::Remaining() const {
+Result<uint64_t> Input::Remaining() {
   const off_t pos = ::lseek(fd_, 0, SEEK_CUR);
   if (pos < 0) return InvalidArgument("cannot read " + path_ + ": " + std::strerror(errno));
+  base_ = static_cast<uint64_t>(pos);
   struct stat sb;
   if (::fstat(fd_, &sb) != 0) {
     return InvalidArgument("cannot read " + path_ + ": " + std::strerror(errno));
@@ -55,7 +56,7 @@ Result<uint64_t> Input::Remaining() const {
 }
 
 Status Input::ReadAt(uint64_t offset, std::span<uint8_t> to) const {
-  const off_t pos = ::lseek(fd_, 0, SEEK_CUR);  // Read never moves it while we run
+  const off_t pos = static_cast<off_t>(base_);
   size_t got = 0;
   while (got < to.size()) {
     const ssize_t r =

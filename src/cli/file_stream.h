@@ -34,17 +34,20 @@ class Input {
         fd_(std::exchange(o.fd_, -1)),
         size_(o.size_),
         mode_(o.mode_),
-        id_(o.id_) {}
+        id_(o.id_),
+        base_(o.base_) {}
   Input& operator=(Input&&) = delete;
   Input(const Input&) = delete;
   Input& operator=(const Input&) = delete;
   // Up to n bytes (0 at the end), retrying on EINTR.
   Result<size_t> Read(uint8_t* buf, size_t n);
   // A regular file: the bytes after what Read has consumed can be read at any offset from
-  // several threads (ReadAt), and their number is known (Remaining).
+  // several threads (ReadAt), and their number is known (Remaining, which also fixes where
+  // ReadAt's offsets start).
   bool seekable() const { return size_ > 0; }
-  Result<uint64_t> Remaining() const;
-  // Exactly to.size() bytes at `offset` past what Read consumed (pread; thread-safe).
+  Result<uint64_t> Remaining();
+  // Exactly to.size() bytes at `offset` past what Read had consumed when Remaining was
+  // called (pread; thread-safe).
   // Errors: fewer bytes than that (the file changed while being read), a read error.
   Status ReadAt(uint64_t offset, std::span<uint8_t> to) const;
   uint64_t size() const { return size_; }  // 0: unknown (a pipe)
@@ -59,6 +62,7 @@ class Input {
   uint64_t size_ = 0;
   mode_t mode_ = 0644;
   std::optional<FileId> id_;
+  uint64_t base_ = 0;  // where ReadAt's offset 0 is
 };
 
 // An output (OutputFile's rules): stdout for "" and "-"; a new or regular file is created

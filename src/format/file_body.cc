@@ -115,17 +115,25 @@ struct Pipeline {
     working->used = 0;
     done = working;
   }
-  // Swaps the filled batch into the pool's place and submits `job` for its parts.
+  // Swaps the filled batch into the pool's place and submits `job` for its parts; with
+  // WriteAt each part first reads its input in one piece (`input`: the batch's input
+  // buffer, `unit`: input bytes per segment).
   template <typename Job>
-  void Submit(Job job) {
+  void Submit(std::span<uint8_t> input, size_t unit, Job job) {
     std::swap(filling, working);
     Batch* b = working;
     b->busy = true;
     dispatched += b->segments;
     const size_t parts = std::min(b->segments, std::max<size_t>(1, pool.workers()));
-    pool.Submit(parts, [b, parts, job](size_t part) {
-      for (size_t i = Begin(part, parts, b->segments); i < Begin(part + 1, parts, b->segments);
-           ++i) {
+    pool.Submit(parts, [b, parts, input, unit, job](size_t part) {
+      const size_t begin = Begin(part, parts, b->segments);
+      const size_t end = Begin(part + 1, parts, b->segments);
+      const size_t from = std::min(begin * unit, b->used), to = std::min(end * unit, b->used);
+      if (!b->Fill(from, input.subspan(from, to - from))) {
+        LowerTo(b->bad, begin);
+        return;
+      }
+      for (size_t i = begin; i < end; ++i) {
         if (!job(b, i)) LowerTo(b->bad, i);
       }
     });
@@ -172,10 +180,9 @@ struct Encryptor::State : Pipeline {
     }
     b->Reset(n, dispatched, last);
     b->made = b->used + n * kTag;
-    Submit([this](Batch* bb, size_t i) {
+    Submit(b->plain.mutable_view(), segment, [this](Batch* bb, size_t i) {
       const size_t off = i * segment;
       const size_t len = std::min(segment, bb->used - std::min(off, bb->used));
-      if (!bb->Fill(off, bb->plain.mutable_view().subspan(off, len))) return false;
       const auto nonce = SegmentNonce(bb->first + i, bb->last && i + 1 == bb->segments);
       return crypto::AeadSeal(
                  crypto::AeadAlgorithm::kAesGcm, key.view(), nonce, {},
@@ -314,10 +321,9 @@ struct Decryptor::State : Pipeline {
     }
     b->Reset(n, dispatched, last);
     b->made = b->used - std::min(b->used, n * kTag);
-    Submit([this, full](Batch* bb, size_t i) {
+    Submit(std::span<uint8_t>(b->sealed), full, [this, full](Batch* bb, size_t i) {
       const size_t off = i * full;
       const size_t len = std::min(full, bb->used - off);
-      if (!bb->Fill(off, std::span<uint8_t>(bb->sealed).subspan(off, len))) return false;
       const auto nonce = SegmentNonce(bb->first + i, bb->last && i + 1 == bb->segments);
       return crypto::AeadOpen(crypto::AeadAlgorithm::kAesGcm, key.view(), nonce, {},
                               ByteView(bb->sealed.data() + off, len),
