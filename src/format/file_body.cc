@@ -35,6 +35,20 @@ size_t Begin(size_t part, size_t parts, size_t n) {
   return n * part / parts;
 }
 
+// Write in terms of Space and Commit (Encryptor's and Decryptor's).
+template <typename Body>
+Status CopyIn(Body& body, ByteView in, bool finished) {
+  if (finished) return FailedPrecondition("finished", "the body is already finished");
+  while (!in.empty()) {
+    KEEP_ASSIGN_OR_RETURN(std::span<uint8_t> space, body.Space());
+    const size_t take = std::min(in.size(), space.size());
+    std::memcpy(space.data(), in.data(), take);
+    body.Commit(take);
+    in = in.subspan(take);
+  }
+  return Status::Ok();
+}
+
 // Lowers `v` to `i` if smaller (the first failing segment of a batch).
 void LowerTo(std::atomic<size_t>& v, size_t i) {
   size_t cur = v.load();
@@ -226,15 +240,7 @@ void Encryptor::Commit(size_t n) {
 }
 
 Status Encryptor::Write(ByteView in) {
-  while (!in.empty()) {
-    KEEP_ASSIGN_OR_RETURN(std::span<uint8_t> space, Space());
-    const size_t take = std::min(in.size(), space.size());
-    std::memcpy(space.data(), in.data(), take);
-    Commit(take);
-    in = in.subspan(take);
-  }
-  return s_->finished ? FailedPrecondition("finished", "the body is already finished")
-                      : Status::Ok();
+  return CopyIn(*this, in, s_->finished);
 }
 
 Status Encryptor::WriteAt(uint64_t size, const ReadAtFn& read_at, const ProgressFn& progress) {
@@ -397,15 +403,7 @@ void Decryptor::Commit(size_t n) {
 }
 
 Status Decryptor::Write(ByteView in) {
-  while (!in.empty()) {
-    KEEP_ASSIGN_OR_RETURN(std::span<uint8_t> space, Space());
-    const size_t take = std::min(in.size(), space.size());
-    std::memcpy(space.data(), in.data(), take);
-    Commit(take);
-    in = in.subspan(take);
-  }
-  return s_->finished ? FailedPrecondition("finished", "the body is already finished")
-                      : Status::Ok();
+  return CopyIn(*this, in, s_->finished);
 }
 
 Status Decryptor::WriteAt(uint64_t size, const ReadAtFn& read_at, const ProgressFn& progress) {

@@ -40,6 +40,19 @@ int64_t ParamOr(const Item* params, uint32_t t, int64_t fallback) {
   return v != nullptr ? v->number : fallback;
 }
 
+// RSA encryption: OAEP with SHA-256 (the default), nothing else.
+Status CheckOaep(const Item* params) {
+  const int64_t padding =
+      ParamOr(params, tag::kPaddingMethod, static_cast<int64_t>(kmip::PaddingMethod::kOaep));
+  const int64_t hash = ParamOr(params, tag::kHashingAlgorithm,
+                               static_cast<int64_t>(kmip::HashingAlgorithm::kSha256));
+  if (padding != static_cast<int64_t>(kmip::PaddingMethod::kOaep) ||
+      hash != static_cast<int64_t>(kmip::HashingAlgorithm::kSha256)) {
+    return NotSupported("keep encrypts to RSA keys with OAEP and SHA-256 only");
+  }
+  return Status::Ok();
+}
+
 Result<asym::Hash> HashOf(int64_t kmip_hash) {
   switch (static_cast<kmip::HashingAlgorithm>(kmip_hash)) {
     case kmip::HashingAlgorithm::kSha256:
@@ -175,14 +188,7 @@ Result<Item> Encrypt(Call& c) {
           Item::Bytes(tag::kAuthenticatedEncryptionTag, ByteView(sealed).subspan(data.size())));
     }
   } else if (o.type == ObjectType::kPublicKey || o.type == ObjectType::kPrivateKey) {
-    const int64_t padding =
-        ParamOr(params, tag::kPaddingMethod, static_cast<int64_t>(kmip::PaddingMethod::kOaep));
-    const int64_t hash = ParamOr(params, tag::kHashingAlgorithm,
-                                 static_cast<int64_t>(kmip::HashingAlgorithm::kSha256));
-    if (padding != static_cast<int64_t>(kmip::PaddingMethod::kOaep) ||
-        hash != static_cast<int64_t>(kmip::HashingAlgorithm::kSha256)) {
-      return NotSupported("keep encrypts to RSA keys with OAEP and SHA-256 only");
-    }
+    KEEP_RETURN_IF_ERROR(CheckOaep(params));
     KEEP_ASSIGN_OR_RETURN(auto pub, PublicRefOf(o));
     if (pub.kind() != asym::Kind::kRsa) {
       return InvalidArgument("only RSA keys encrypt", "invalid_key_usage");
@@ -227,14 +233,7 @@ Result<Item> Decrypt(Call& c) {
                                  data, plain.mutable_view());
     if (!st.ok()) return InvalidArgument("the ciphertext does not open", "invalid_ciphertext");
   } else if (o.type == ObjectType::kPrivateKey) {
-    const int64_t padding =
-        ParamOr(params, tag::kPaddingMethod, static_cast<int64_t>(kmip::PaddingMethod::kOaep));
-    const int64_t hash = ParamOr(params, tag::kHashingAlgorithm,
-                                 static_cast<int64_t>(kmip::HashingAlgorithm::kSha256));
-    if (padding != static_cast<int64_t>(kmip::PaddingMethod::kOaep) ||
-        hash != static_cast<int64_t>(kmip::HashingAlgorithm::kSha256)) {
-      return NotSupported("keep decrypts RSA with OAEP and SHA-256 only");
-    }
+    KEEP_RETURN_IF_ERROR(CheckOaep(params));
     KEEP_ASSIGN_OR_RETURN(auto pair, KeyPairOf(o));
     auto opened = asym::OaepDecrypt(pair, {}, data);
     if (!opened.ok()) return InvalidArgument("the ciphertext does not open", "invalid_ciphertext");
