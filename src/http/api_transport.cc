@@ -2,7 +2,10 @@
 // read, refusals of what never became a request (malformed HTTP, too large, overloaded),
 // the audit-failure answer, body limits, and /metrics.
 #include <chrono>
+#include <cstdio>
 
+#include "common/encoding.h"
+#include "crypto/random.h"
 #include "crypto/secret_bytes.h"
 #include "http/api_internal.h"
 
@@ -23,6 +26,19 @@ HttpResponse Api::Reject(const Status& status, std::string_view remote_address, 
   if (retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
   r.headers.emplace_back("X-Request-Id", id);
   return r;
+}
+
+RequestIds::RequestIds(std::string_view prefix) {
+  uint8_t rnd[4] = {};
+  (void)crypto::RandomFill(rnd);
+  prefix_ = std::string(prefix) + "-" + HexEncode(rnd) + "-";
+}
+
+std::string RequestIds::Next() {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%012llx",
+                static_cast<unsigned long long>(counter_.fetch_add(1, std::memory_order_relaxed)));
+  return prefix_ + buf;
 }
 
 void RecordRejected(audit::Sink& audit, std::string_view request_id, int status,

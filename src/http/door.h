@@ -6,9 +6,11 @@
 // from every server thread at once.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -36,6 +38,18 @@ class Door {
   // Whether requests to `target` need all their headers in HttpRequest::headers (a door
   // that signs them); the others need none.
   virtual bool WantsHeaders(std::string_view target) const = 0;
+};
+
+// A door's request ids: "<prefix>-<8 random hex digits>-<12 hex digits counting>", unique
+// per process start. Thread-safe.
+class RequestIds {
+ public:
+  explicit RequestIds(std::string_view prefix);
+  std::string Next();
+
+ private:
+  std::string prefix_;
+  std::atomic<uint64_t> counter_{0};
 };
 
 // A request refused before it was one (malformed, too large, overloaded): its audit record

@@ -61,17 +61,14 @@ struct KeasDoor::Call : access::Passage {
 
 KeasDoor::KeasDoor(service::Service& service, access::Gate& gate, KeasOptions options,
                    bool async_audit)
-    : service_(service), gate_(gate), options_(std::move(options)), async_audit_(async_audit) {
-  uint8_t rnd[4] = {};
-  (void)crypto::RandomFill(rnd);
-  id_prefix_ = "keas-" + HexEncode(rnd) + "-";
-}
+    : service_(service),
+      gate_(gate),
+      options_(std::move(options)),
+      async_audit_(async_audit),
+      ids_("keas") {}
 
 std::string KeasDoor::NextRequestId() {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%012llx",
-                static_cast<unsigned long long>(counter_.fetch_add(1, std::memory_order_relaxed)));
-  return id_prefix_ + buf;
+  return ids_.Next();
 }
 
 size_t KeasDoor::BodyLimitFor(std::string_view, std::string_view) const {

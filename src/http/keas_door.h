@@ -70,8 +70,7 @@ class KeasDoor final : public Door {
   access::Gate& gate_;
   KeasOptions options_;
   bool async_audit_;
-  std::string id_prefix_;
-  std::atomic<uint64_t> counter_{0};
+  RequestIds ids_;
 };
 
 }  // namespace keep::http

@@ -164,17 +164,10 @@ ResultReason KmipReasonFor(std::string_view reason) {
 }
 
 KmipDoor::KmipDoor(service::Service& service, access::Gate& gate, KmipOptions options)
-    : service_(service), gate_(gate), options_(std::move(options)) {
-  uint8_t rnd[4] = {};
-  (void)crypto::RandomFill(rnd);
-  id_prefix_ = "kmip-" + HexEncode(rnd) + "-";
-}
+    : service_(service), gate_(gate), options_(std::move(options)), ids_("kmip") {}
 
 std::string KmipDoor::NextRequestId() {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%012llx",
-                static_cast<unsigned long long>(counter_.fetch_add(1, std::memory_order_relaxed)));
-  return id_prefix_ + buf;
+  return ids_.Next();
 }
 
 Result<size_t> KmipDoor::MessageLength(ByteView header) const {

@@ -58,8 +58,7 @@ class KmipDoor final : public MessageDoor {
   service::Service& service_;
   access::Gate& gate_;
   KmipOptions options_;
-  std::string id_prefix_;
-  std::atomic<uint64_t> counter_{0};
+  RequestIds ids_;
 };
 
 }  // namespace keep::http

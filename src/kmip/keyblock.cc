@@ -387,24 +387,15 @@ Result<Item> ObjectItem(const ManagedObject& o, std::optional<KeyFormat> format)
       out.push_back(KeyBlockItem(o, f, crypto::SecretBytes::CopyOf(o.material.view())));
       break;
     }
-    case ObjectType::kPrivateKey: {
-      crypto::SecretBytes der;
-      if (f == o.format) {
-        der = crypto::SecretBytes::CopyOf(o.material.view());
-      } else {
-        KEEP_ASSIGN_OR_RETURN(auto k, PrivateKeyOf(o));
-        KEEP_ASSIGN_OR_RETURN(der, EncodeKey(k.get(), true, f));
-      }
-      out.push_back(KeyBlockItem(o, f, std::move(der)));
-      break;
-    }
+    case ObjectType::kPrivateKey:
     case ObjectType::kPublicKey: {
+      const bool private_half = o.type == ObjectType::kPrivateKey;
       crypto::SecretBytes der;
       if (f == o.format) {
         der = crypto::SecretBytes::CopyOf(o.material.view());
       } else {
-        KEEP_ASSIGN_OR_RETURN(auto k, PublicKeyOf(o));
-        KEEP_ASSIGN_OR_RETURN(der, EncodeKey(k.get(), false, f));
+        KEEP_ASSIGN_OR_RETURN(auto k, private_half ? PrivateKeyOf(o) : PublicKeyOf(o));
+        KEEP_ASSIGN_OR_RETURN(der, EncodeKey(k.get(), private_half, f));
       }
       out.push_back(KeyBlockItem(o, f, std::move(der)));
       break;
