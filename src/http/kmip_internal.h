@@ -7,6 +7,7 @@
 #include <string>
 
 #include "access/gate.h"
+#include "crypto/asymmetric.h"
 #include "http/kmip_door.h"
 #include "kmip/keyblock.h"
 #include "kmip/object.h"
@@ -77,5 +78,15 @@ kmip::Item UidPayload(const std::string& uid);
 // Errors for a usage mask or state that forbids the operation.
 Status CheckUsage(const kmip::ManagedObject& o, uint32_t bit, std::string_view what);
 Status Illegal(std::string message);
+
+// Shared by the cryptographic operations (kmip_crypto.cc, kmip_derive.cc).
+Status NotSupported(std::string message);  // kmip_feature_not_supported
+// A number of the Cryptographic Parameters `params` (may be null), or `fallback`.
+int64_t ParamOr(const kmip::Item* params, uint32_t tag, int64_t fallback);
+// SHA-256/384/512 from a KMIP Hashing Algorithm. Errors: kmip_feature_not_supported.
+Result<crypto::asym::Hash> HashOf(int64_t kmip_hash);
+// Whether an object in state `s` may protect new data (Active only).
+bool UsableForUse(kmip::State s);
+bool IsAes(const kmip::ManagedObject& o);
 
 }  // namespace keep::http::kmip_ops

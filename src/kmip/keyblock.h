@@ -46,6 +46,8 @@ Result<Bytes> SpkiDer(EVP_PKEY* key);
 // `key`'s private or public half in `f` (PKCS#1 for RSA, PKCS#8 or X.509). Errors:
 // kmip_format_not_supported.
 Result<crypto::SecretBytes> EncodeKey(EVP_PKEY* key, bool private_half, KeyFormat f);
+// kmip_format_not_supported with `message`.
+Status FormatNotSupported(std::string message);
 // The KMIP algorithm of a parsed key (RSA, ECDSA, Ed25519) and its size in bits.
 KeyFacts FactsOf(EVP_PKEY* key);
 
