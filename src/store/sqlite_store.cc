@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <mutex>
+#include <unordered_map>
+#include <utility>
 
 #include "common/log.h"
 
@@ -71,7 +73,7 @@ class SqliteStore final : public Store {
 
   Result<std::optional<Bytes>> Get(std::string_view path) override {
     std::lock_guard lock(mu_);
-    KEEP_ASSIGN_OR_RETURN(StmtPtr st, Prepare("SELECT value FROM records WHERE path = ?1;"));
+    KEEP_ASSIGN_OR_RETURN(Reused st, Cached("SELECT value FROM records WHERE path = ?1;"));
     sqlite3_bind_text(st.get(), 1, path.data(), static_cast<int>(path.size()), SQLITE_STATIC);
     const int rc = sqlite3_step(st.get());
     if (rc == SQLITE_DONE) return std::optional<Bytes>();
@@ -83,9 +85,9 @@ class SqliteStore final : public Store {
                                    size_t limit) override {
     std::lock_guard lock(mu_);
     // Range scan on the primary key: prefix <= path < prefix + 0xFF.
-    KEEP_ASSIGN_OR_RETURN(StmtPtr st,
-                          Prepare("SELECT path, value FROM records WHERE path >= ?1 AND path < ?2 "
-                                  "AND path > ?3 ORDER BY path LIMIT ?4;"));
+    KEEP_ASSIGN_OR_RETURN(Reused st,
+                          Cached("SELECT path, value FROM records WHERE path >= ?1 AND path < ?2 "
+                                 "AND path > ?3 ORDER BY path LIMIT ?4;"));
     std::string upper(prefix);
     upper.push_back('\x7f');
     sqlite3_bind_text(st.get(), 1, prefix.data(), static_cast<int>(prefix.size()), SQLITE_STATIC);
@@ -127,7 +129,7 @@ class SqliteStore final : public Store {
                         : op.kind == WriteOp::Kind::kRewrite
                             ? "UPDATE records SET value = ?2 WHERE path = ?1 AND value = ?3;"
                             : "DELETE FROM records WHERE path = ?1;";
-      KEEP_ASSIGN_OR_RETURN(StmtPtr st, Prepare(sql));
+      KEEP_ASSIGN_OR_RETURN(Reused st, Cached(sql));
       sqlite3_bind_text(st.get(), 1, op.path.data(), static_cast<int>(op.path.size()),
                         SQLITE_STATIC);
       auto bind_blob = [&st](int i, const Bytes& b) {
@@ -161,6 +163,33 @@ class SqliteStore final : public Store {
     return p ? Bytes(p, p + n) : Bytes();
   }
 
+  // A statement prepared once per SQL text (a string literal: its address is the key) and
+  // reset, its bindings cleared, when the Reused handle goes. Under mu_.
+  class Reused {
+   public:
+    explicit Reused(sqlite3_stmt* s) : s_(s) {}
+    Reused(Reused&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+    Reused& operator=(Reused&&) = delete;
+    ~Reused() {
+      if (s_ != nullptr) {
+        sqlite3_reset(s_);
+        sqlite3_clear_bindings(s_);
+      }
+    }
+    sqlite3_stmt* get() const { return s_; }
+
+   private:
+    sqlite3_stmt* s_;
+  };
+  Result<Reused> Cached(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      KEEP_ASSIGN_OR_RETURN(StmtPtr st, Prepare(sql));
+      it = cache_.emplace(sql, std::move(st)).first;
+    }
+    return Reused(it->second.get());
+  }
+
   Result<StmtPtr> Prepare(const char* sql) {
     sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v2(db_.get(), sql, -1, &st, nullptr) != SQLITE_OK) return Error("prepare");
@@ -185,6 +214,7 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   DbPtr db_;
+  std::unordered_map<const char*, StmtPtr> cache_;  // destroyed before db_ closes
   int version_ = 0;
 };
 
