@@ -6,8 +6,8 @@
 // that no answer leaves before its record's fdatasync — a killed process's writes survive
 // in the page cache (dropping it after sync() changes nothing) — nor that the disk honours
 // fdatasync on power loss; only pulling the plug shows those. The order "synced, then
-// answered" holds by construction: tickets are completed only by the trail's syncer thread,
-// after the fdatasync that covers them (src/audit/trail.cc).
+// answered" holds by construction: the trail's writer completes a batch's tickets only
+// after the fdatasync that covers it (src/audit/trail.cc).
 #include <gtest/gtest.h>
 #include <signal.h>
 

@@ -81,8 +81,7 @@ Result<std::string> FileTrail::Impl::CheckpointLine(const crypto::SigningKey& k,
   return line;
 }
 
-Status FileTrail::Impl::WriteBatch(const std::vector<std::string_view>& bodies, bool final,
-                                   bool sync) {
+Status FileTrail::Impl::WriteBatch(const std::vector<std::string_view>& bodies, bool final) {
   std::string buf;
   uint64_t seq = next_seq;
   Hash p = prev;
@@ -109,7 +108,7 @@ Status FileTrail::Impl::WriteBatch(const std::vector<std::string_view>& bodies, 
   }
   if (buf.empty()) return Status::Ok();
   Status st = WriteAll(fd, buf);
-  if (st.ok() && sync && opt.fsync && ::fdatasync(fd) != 0 && errno != EINVAL) {
+  if (st.ok() && opt.fsync && ::fdatasync(fd) != 0 && errno != EINVAL) {
     st = Unavailable("audit_unavailable",
                      std::string("the audit trail cannot be synced: ") + std::strerror(errno));
   }
@@ -137,7 +136,7 @@ void FileTrail::Impl::Watch() {
   while (!watchdog_cv.wait_for(lk, std::chrono::milliseconds(100), [&] { return stop; })) {
     const auto now = std::chrono::steady_clock::now();
     std::vector<std::shared_ptr<Ticket>> late;
-    for (auto* d : {&inflight, &queue, &syncing, &syncing_now}) {
+    for (auto* d : {&inflight, &queue}) {
       for (const auto& slot : *d) {
         if (now - slot.queued > limit && !slot.ticket->done()) late.push_back(slot.ticket);
       }
@@ -154,40 +153,7 @@ void FileTrail::Impl::Watch() {
   }
 }
 
-void FileTrail::Impl::Sync() {
-  std::unique_lock lk(mu);
-  for (;;) {
-    syncer_cv.wait(lk, [&] { return syncer_stop || !syncing.empty(); });
-    if (syncing.empty()) break;  // stopping, and nothing left
-    syncing_now.swap(syncing);
-    const bool was_broken = broken;
-    lk.unlock();
-    Status st;
-    if (was_broken) {
-      st = Unavailable("audit_unavailable", "the audit trail could not be synced earlier");
-    } else if (::fdatasync(fd) != 0 && errno != EINVAL) {
-      st = Unavailable("audit_unavailable",
-                       std::string("the audit trail cannot be synced: ") + std::strerror(errno));
-      log::Error("audit: {}; failing every request until keepd restarts", st.message());
-    }
-    for (auto& s : syncing_now) s.ticket->Complete(st);  // outside the lock: callbacks
-    lk.lock();
-    if (!st.ok()) {
-      broken = true;
-      stats.failures += syncing_now.size();
-    }
-    syncing_now.clear();
-    synced_cv.notify_all();
-  }
-}
-
-void FileTrail::Impl::Drain(std::unique_lock<std::mutex>& lk) {
-  synced_cv.wait(lk, [&] { return syncing.empty() && syncing_now.empty(); });
-}
-
 void FileTrail::Impl::Run() {
-  std::thread syncer;
-  if (opt.fsync) syncer = std::thread([this] { Sync(); });
   std::unique_lock lk(mu);
   for (;;) {
     writer_idle = true;
@@ -197,45 +163,24 @@ void FileTrail::Impl::Run() {
     if (stop && queue.empty()) break;
     inflight.swap(queue);
     std::deque<Slot>& batch = inflight;  // only this thread changes it while unlocked
-    const bool was_broken = broken;
     lk.unlock();
     std::vector<std::string_view> bodies;
     bodies.reserve(batch.size());
     for (const auto& s : batch) bodies.push_back(s.body);
-    // Written now, synced by the syncer while the next batch is written (with fsync);
-    // also a time-based checkpoint when idle.
-    Status st =
-        was_broken ? Unavailable("audit_unavailable", "the audit trail could not be synced earlier")
-                   : WriteBatch(bodies, false, /*sync=*/false);
+    Status st = WriteBatch(bodies, false);  // also a time-based checkpoint when idle
     if (st.ok() && size >= opt.max_bytes) {
-      lk.lock();
-      Drain(lk);  // the syncer must be done with this file before it is rotated
-      lk.unlock();
       if (Status r = Rotate(); !r.ok()) log::Error("audit: {}", r.ToString());
     }
-    if (!st.ok() && !was_broken) log::Error("audit: {}", st.ToString());
+    if (!st.ok()) log::Error("audit: {}", st.ToString());
     lk.lock();
     if (!batch.empty()) ++stats.batches;
-    if (st.ok() && opt.fsync) {  // acknowledged by the syncer once durable
-      for (auto& s : batch) syncing.push_back(std::move(s));
-      inflight.clear();
-      syncer_cv.notify_one();
-      continue;
-    }
     if (!st.ok()) stats.failures += batch.size();
     lk.unlock();
     for (auto& s : batch) s.ticket->Complete(st);  // outside the lock: callbacks run here
     lk.lock();
     inflight.clear();
   }
-  if (syncer.joinable()) {
-    syncer_stop = true;
-    syncer_cv.notify_one();
-    lk.unlock();
-    syncer.join();  // syncs and acknowledges what is left first
-  } else {
-    lk.unlock();
-  }
+  lk.unlock();
   if (fd >= 0) {
     if (Status st = WriteBatch({}, /*final=*/true); !st.ok())
       log::Error("audit: {}", st.ToString());

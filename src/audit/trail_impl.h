@@ -108,13 +108,6 @@ struct FileTrail::Impl {
   bool writer_idle = false;  // under mu: the writer waits for work (needs a notify)
   std::deque<Slot> queue;
   std::deque<Slot> inflight;  // the batch being written
-  // With fsync: batches written, waiting for their fdatasync (`syncing`), and those the
-  // syncer is syncing now (`synced_now`); their tickets complete only once synced. The
-  // writer writes the next batch while the syncer syncs (pipelined group commit).
-  std::deque<Slot> syncing, syncing_now;
-  std::condition_variable syncer_cv, synced_cv;
-  bool syncer_stop = false;
-  bool broken = false;  // an fdatasync failed: nothing more is acknowledged (fail closed)
   bool stop = false;
   std::condition_variable watchdog_cv;
   std::thread watchdog;
@@ -136,10 +129,9 @@ struct FileTrail::Impl {
   Result<std::string> CheckpointLine(const crypto::SigningKey& k, uint64_t seq, const Hash& p,
                                      uint64_t covered, bool final) const;
 
-  // Writes `bodies` (and a checkpoint when due or `final`) as one append, and syncs it
-  // when `sync` and opt.fsync. On failure the file is cut back to where it was and the
-  // chain state is unchanged.
-  Status WriteBatch(const std::vector<std::string_view>& bodies, bool final, bool sync = true);
+  // Writes `bodies` (and a checkpoint when due or `final`) as one append. On failure the
+  // file is cut back to where it was and the chain state is unchanged.
+  Status WriteBatch(const std::vector<std::string_view>& bodies, bool final);
 
   Status OpenFile(bool* clean);
 
@@ -153,12 +145,6 @@ struct FileTrail::Impl {
   void Watch();
 
   void Run();
-  // The syncer thread (opt.fsync): fdatasyncs what the writer has written, then completes
-  // those tickets; after a failed sync every ticket fails (Linux may have dropped the
-  // unsynced pages: what follows would chain onto records that are not there).
-  void Sync();
-  // Waits until everything written is synced (before a rotation or the final record).
-  void Drain(std::unique_lock<std::mutex>& lk);
 };
 
 }  // namespace keep::audit
