@@ -56,8 +56,7 @@ class Server {
   size_t AddListener(Door& door, SSL_CTX* tls, std::string address, uint16_t port);
   // A listener for a door of framed messages (KMIP), before Listen(); `tls` must not be
   // null (it decides whether client certificates are required). Returns its index.
-  size_t AddMessageListener(MessageDoor& door, SSL_CTX* tls, std::string address,
-                            uint16_t port);
+  size_t AddMessageListener(MessageDoor& door, SSL_CTX* tls, std::string address, uint16_t port);
   // Binds and listens on every listener. Errors: kUnavailable when an address cannot be
   // bound.
   Status Listen();
