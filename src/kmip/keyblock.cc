@@ -141,19 +141,11 @@ Result<KeyFacts> ReadKeyBlock(const Item& object, ManagedObject& o) {
       }
       o.format = f;
       break;
-    case ObjectType::kPrivateKey: {
-      KEEP_ASSIGN_OR_RETURN(auto k, ParsePrivate(f, o.material.view()));
-      o.format = f;
-      const KeyFacts parsed = FactsOf(k.get());
-      if (facts.length && parsed.length && *facts.length != *parsed.length) {
-        return Bad("the Cryptographic Length does not match the key");
-      }
-      facts.length = parsed.length;
-      if (!facts.algorithm) facts.algorithm = parsed.algorithm;
-      break;
-    }
+    case ObjectType::kPrivateKey:
     case ObjectType::kPublicKey: {
-      KEEP_ASSIGN_OR_RETURN(auto k, ParsePublic(f, o.material.view()));
+      KEEP_ASSIGN_OR_RETURN(auto k, o.type == ObjectType::kPrivateKey
+                                        ? ParsePrivate(f, o.material.view())
+                                        : ParsePublic(f, o.material.view()));
       o.format = f;
       const KeyFacts parsed = FactsOf(k.get());
       if (facts.length && parsed.length && *facts.length != *parsed.length) {
