@@ -23,7 +23,7 @@ struct Encryptor::State : Pipeline {
     return out(ByteView(d->sealed.data(), d->made));
   }
   Status Collect() {
-    Reap(true);
+    Reap(false);
     return Emit();
   }
 
@@ -31,7 +31,7 @@ struct Encryptor::State : Pipeline {
   // its final one, whose bytes move to the front of the next batch. Then hands on the
   // previous batch's output while the pool works.
   Status Dispatch(bool last, bool whole = false) {
-    Reap(true);
+    Reap(false);
     if (done != nullptr && done->failed()) return Emit();
     Batch* b = filling;
     Batch* next = working;  // after the swap, the batch the caller fills
@@ -40,6 +40,7 @@ struct Encryptor::State : Pipeline {
       n = per_batch - 1;
       const size_t keep = n * segment;
       std::memcpy(next->plain.data(), b->plain.data() + keep, b->used - keep);
+      OPENSSL_cleanse(b->plain.data() + keep, b->used - keep);  // moved, not left behind
       next->used = b->used - keep;
       b->used = keep;
     }
@@ -49,11 +50,13 @@ struct Encryptor::State : Pipeline {
       const size_t off = i * segment;
       const size_t len = std::min(segment, bb->used - std::min(off, bb->used));
       const auto nonce = SegmentNonce(bb->first + i, bb->last && i + 1 == bb->segments);
-      return crypto::AeadSeal(
-                 crypto::AeadAlgorithm::kAesGcm, key.view(), nonce, {},
-                 bb->plain.view().subspan(off, len),
-                 std::span<uint8_t>(bb->sealed.data() + i * (segment + kTag), len + kTag))
-          .ok();
+      const bool ok =
+          crypto::AeadSeal(crypto::AeadAlgorithm::kAesGcm, key.view(), nonce, {},
+                           bb->plain.view().subspan(off, len),
+                           std::span<uint8_t>(bb->sealed.data() + i * (segment + kTag), len + kTag))
+              .ok();
+      OPENSSL_cleanse(bb->plain.data() + off, len);  // wiped by the worker that sealed it
+      return ok;
     });
     return Emit();
   }
@@ -113,7 +116,7 @@ Status Encryptor::WriteAt(uint64_t size, const ReadAtFn& read_at, const Progress
     if (st.ok() && progress) progress(at);
   } while (st.ok() && at < size);
   if (st.ok()) st = s.Collect();
-  s.Reap(true);
+  s.Reap(false);
   for (Batch& b : s.batches) b.read_at = nullptr;
   return st;
 }

@@ -114,7 +114,8 @@ struct Pipeline {
       b.sealed.resize(per_batch * (segment + kTag));
     }
   }
-  // Waits for the pool's batch (if any); it becomes `done`.
+  // Waits for the pool's batch (if any); it becomes `done`. `wipe_plain`: wipe its
+  // plaintext here (the Encryptor's workers wipe theirs as they seal).
   void Reap(bool wipe_plain) {
     if (!working->busy) return;
     pool.Wait();
@@ -138,6 +139,7 @@ struct Pipeline {
       const size_t end = Begin(part + 1, parts, b->segments);
       const size_t from = std::min(begin * unit, b->used), to = std::min(end * unit, b->used);
       if (!b->Fill(from, input.subspan(from, to - from))) {
+        OPENSSL_cleanse(input.data() + from, to - from);  // whatever was read of it
         LowerTo(b->bad, begin);
         return;
       }
