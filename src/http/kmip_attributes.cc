@@ -9,12 +9,6 @@ namespace keep::http::kmip_ops {
 namespace {
 
 using kmip::Attribute;
-using kmip::Item;
-using kmip::ManagedObject;
-using kmip::State;
-using kmip::Type;
-namespace tag = kmip::tag;
-using O = access::Operation;
 
 bool SameValue(const Item& a, const Item& b) {
   if (a.type != b.type || a.number != b.number || a.text != b.text || !(a.bytes == b.bytes) ||

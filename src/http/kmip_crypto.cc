@@ -14,14 +14,7 @@
 
 namespace keep::http::kmip_ops {
 
-using kmip::Item;
-using kmip::ManagedObject;
-using kmip::ObjectType;
-using kmip::State;
-using kmip::Type;
-namespace tag = kmip::tag;
 namespace asym = crypto::asym;
-using O = access::Operation;
 
 Status NotSupported(std::string m) {
   return Status(Code::kInvalidArgument, "kmip_feature_not_supported", std::move(m));

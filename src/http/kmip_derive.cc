@@ -11,13 +11,7 @@
 namespace keep::http::kmip_ops {
 namespace {
 
-using kmip::Item;
-using kmip::ManagedObject;
-using kmip::ObjectType;
-using kmip::Type;
-namespace tag = kmip::tag;
 namespace asym = crypto::asym;
-using O = access::Operation;
 
 const char* DigestName(asym::Hash h) {
   return h == asym::Hash::kSha256 ? "SHA256" : h == asym::Hash::kSha384 ? "SHA384" : "SHA512";
@@ -115,9 +109,13 @@ Result<Item> DeriveKey(Call& c) {
             "Encrypt derivation needs Derivation Data of whole AES blocks, "
             "at least the derived length");
       }
-      const EVP_CIPHER* cipher = base.material.size() == 16   ? EVP_aes_128_ecb()
-                                 : base.material.size() == 24 ? EVP_aes_192_ecb()
-                                                              : EVP_aes_256_ecb();
+      const size_t n_key = base.material.size();
+      if (n_key != 16 && n_key != 24 && n_key != 32) {
+        return InvalidArgument("an AES key is 128, 192 or 256 bits");
+      }
+      const EVP_CIPHER* cipher = n_key == 16   ? EVP_aes_128_ecb()
+                                 : n_key == 24 ? EVP_aes_192_ecb()
+                                               : EVP_aes_256_ecb();
       crypto::OsslPtr<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
       crypto::SecretBytes out(info.size());
       int w = 0;

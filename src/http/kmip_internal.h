@@ -15,6 +15,15 @@
 
 namespace keep::http::kmip_ops {
 
+// The names every operation file uses.
+using kmip::Item;
+using kmip::ManagedObject;
+using kmip::ObjectType;
+using kmip::State;
+using kmip::Type;
+namespace tag = kmip::tag;
+using O = access::Operation;
+
 // One batch item on its way through the Gate.
 struct Call : access::Passage {
   Call(std::string id, std::string_view remote, service::Service& s, access::Gate& g,

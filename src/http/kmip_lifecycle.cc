@@ -4,17 +4,6 @@
 #include "http/kmip_internal.h"
 
 namespace keep::http::kmip_ops {
-namespace {
-
-using kmip::Item;
-using kmip::ManagedObject;
-using kmip::State;
-using kmip::Type;
-namespace tag = kmip::tag;
-using O = access::Operation;
-
-}  // namespace
-
 Result<Item> Activate(Call& c) {
   KEEP_ASSIGN_OR_RETURN(ManagedObject o, Load(c, O::kKeyUpdate));
   if (o.state() != State::kPreActive) return Illegal("only a Pre-Active object can be activated");

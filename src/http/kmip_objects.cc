@@ -10,14 +10,6 @@
 namespace keep::http::kmip_ops {
 namespace {
 
-using kmip::Item;
-using kmip::ManagedObject;
-using kmip::ObjectType;
-using kmip::State;
-using kmip::Type;
-namespace tag = kmip::tag;
-using O = access::Operation;
-
 // A random version-4 UUID.
 Result<std::string> NewUid() {
   uint8_t b[16];
@@ -303,6 +295,9 @@ Result<Item> Register(Call& c) {
   KEEP_ASSIGN_OR_RETURN(ManagedObject o, NewObject(c, type, std::move(attrs)));
   KEEP_ASSIGN_OR_RETURN(const kmip::KeyFacts facts, kmip::ReadObject(*object, o));
   KEEP_RETURN_IF_ERROR(ApplyFacts(o, facts));
+  if (IsAes(o) && o.material.size() != 16 && o.material.size() != 24 && o.material.size() != 32) {
+    return InvalidArgument("an AES key is 128, 192 or 256 bits");
+  }
   KEEP_RETURN_IF_ERROR(Store(c, o, true));
   c.placeholder = o.uid;
   return UidPayload(o.uid);

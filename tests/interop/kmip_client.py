@@ -145,6 +145,8 @@ def tour():
                                         split_key_method=E.SplitKeyMethod.XOR))
     s = c.get(split)
     assert s.split_key_parts == 3 and s.split_key_threshold == 2 and s.value == bytes(16)
+    fails(E.ResultReason.INVALID_FIELD, c.register,  # not an AES key size
+          objects.SymmetricKey(E.CryptographicAlgorithm.AES, 160, bytes(20)))
     fails(E.ResultReason.INVALID_FIELD, c.register,
           objects.PrivateKey(E.CryptographicAlgorithm.RSA, 2048, b"not der", E.KeyFormatType.PKCS_1))
 
