@@ -14,12 +14,6 @@ EVP_KDF* Hkdf() {
   return kdf;
 }
 
-// A template HMAC-SHA256 context; per call we duplicate it (cheaper than re-fetching).
-EVP_MAC* Hmac() {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  return mac;
-}
-
 }  // namespace
 
 Status Sha256(ByteView data, std::span<uint8_t, kSha256Size> out) {
@@ -63,24 +57,6 @@ Status HkdfSha256(ByteView ikm, ByteView salt, ByteView info, std::span<uint8_t>
   return Status::Ok();
 }
 
-Status HmacSha256(ByteView key, ByteView message, std::span<uint8_t> out) {
-  if (out.size() != kSha256Size) return InvalidArgument("HMAC output must be 32 bytes");
-  OsslPtr<EVP_MAC_CTX> ctx(EVP_MAC_CTX_new(Hmac()));
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                         OSSL_PARAM_construct_end()};
-  static const uint8_t kEmpty[1] = {0};
-  size_t n = 0;
-  if (!ctx || EVP_MAC_init(ctx.get(), key.empty() ? kEmpty : key.data(), key.size(), params) != 1 ||
-      EVP_MAC_update(ctx.get(), message.data(), message.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), out.data(), &n, out.size()) != 1 || n != kSha256Size) {
-    DrainOpenSslErrors("HMAC");
-    OPENSSL_cleanse(out.data(), out.size());
-    return Internal("HMAC failed");
-  }
-  return Status::Ok();
-}
-
 bool HmacSha256Verify(ByteView key, ByteView message, ByteView tag) {
   if (tag.size() < 16 || tag.size() > kSha256Size) return false;
   uint8_t mac[kSha256Size];
@@ -93,49 +69,6 @@ bool HmacSha256Verify(ByteView key, ByteView message, ByteView tag) {
 }  // namespace keep::crypto
 
 namespace keep::crypto {
-
-Result<HmacKey> HmacKey::Create(ByteView key) {
-  OsslPtr<EVP_MAC_CTX> ctx(EVP_MAC_CTX_new(Hmac()));
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                         OSSL_PARAM_construct_end()};
-  static const uint8_t kEmpty[1] = {0};
-  if (!ctx || EVP_MAC_init(ctx.get(), key.empty() ? kEmpty : key.data(), key.size(), params) != 1) {
-    DrainOpenSslErrors("HmacKey");
-    return Internal("HMAC set-up failed");
-  }
-  return HmacKey(ctx.release());
-}
-
-HmacKey::HmacKey(HmacKey&& o) noexcept : ctx_(o.ctx_) {
-  o.ctx_ = nullptr;
-}
-HmacKey& HmacKey::operator=(HmacKey&& o) noexcept {
-  if (this != &o) {
-    EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx_));
-    ctx_ = o.ctx_;
-    o.ctx_ = nullptr;
-  }
-  return *this;
-}
-HmacKey::~HmacKey() {
-  EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(ctx_));
-}
-
-Status HmacKey::Compute(std::initializer_list<ByteView> parts,
-                        std::span<uint8_t, kSha256Size> out) const {
-  if (ctx_ == nullptr) return Internal("HMAC key is empty");
-  OsslPtr<EVP_MAC_CTX> c(EVP_MAC_CTX_dup(static_cast<const EVP_MAC_CTX*>(ctx_)));
-  bool ok = c != nullptr;
-  for (const auto& p : parts) ok = ok && EVP_MAC_update(c.get(), p.data(), p.size()) == 1;
-  size_t n = 0;
-  if (!ok || EVP_MAC_final(c.get(), out.data(), &n, out.size()) != 1 || n != kSha256Size) {
-    DrainOpenSslErrors("HmacKey::Compute");
-    OPENSSL_cleanse(out.data(), out.size());
-    return Internal("HMAC failed");
-  }
-  return Status::Ok();
-}
 
 Status HkdfExpandSha256Block(const HmacKey& prk, ByteView info,
                              std::span<uint8_t, kSha256Size> out) {

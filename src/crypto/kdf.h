@@ -1,5 +1,6 @@
-// SHA-256, HKDF-SHA256 (RFC 5869) and HMAC-SHA256 (RFC 2104) through OpenSSL 3's EVP_KDF and
-// EVP_MAC, fetched once per process. Thread-safe.
+// SHA-256 and HKDF-SHA256 (RFC 5869) through OpenSSL 3's EVP interfaces, fetched once per
+// process; HMAC-SHA256 (RFC 2104) on OpenSSL's SHA-256 block function with the keyed
+// states precomputed (hmac.cc). Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -24,22 +25,24 @@ Status Sha256(ByteView data, std::span<uint8_t, kSha256Size> out);
 // out must be exactly 32 bytes. The key may be any length (including empty).
 Status HmacSha256(ByteView key, ByteView message, std::span<uint8_t> out);
 
-// A precomputed HMAC-SHA256 key: the keyed state is set up once and duplicated per
-// message, which is about twice as fast as keying HMAC each time. Immutable after
-// Create; Compute is thread-safe. Move-only.
+// A precomputed HMAC-SHA256 key: the two keyed SHA-256 states (key XOR ipad, key XOR
+// opad) are computed once, kept in locked memory, and copied onto the stack per message
+// (wiped after), so Compute allocates nothing and costs two SHA-256 finalisations plus
+// the message's blocks. Immutable after Create; Compute is thread-safe. Move-only; a
+// moved-from key fails Compute with kInternal.
 class HmacKey {
  public:
   // Errors: kInternal when OpenSSL cannot set up HMAC.
   static Result<HmacKey> Create(ByteView key);
-  HmacKey(HmacKey&&) noexcept;
-  HmacKey& operator=(HmacKey&&) noexcept;
-  ~HmacKey();
+  HmacKey(HmacKey&&) noexcept = default;
+  HmacKey& operator=(HmacKey&&) noexcept = default;
+  ~HmacKey() = default;
   // HMAC over the concatenation of `parts` into `out` (32 bytes).
   Status Compute(std::initializer_list<ByteView> parts, std::span<uint8_t, kSha256Size> out) const;
 
  private:
-  explicit HmacKey(void* ctx) : ctx_(ctx) {}
-  void* ctx_ = nullptr;  // EVP_MAC_CTX*, kept out of this header
+  explicit HmacKey(SecretBytes state) : state_(std::move(state)) {}
+  SecretBytes state_;  // two SHA256_CTX (inner, outer), kept out of this header
 };
 
 // HKDF-Expand (RFC 5869 §2.3) for one block (L = 32): T(1) = HMAC(PRK, info || 0x01),

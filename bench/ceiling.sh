@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The HTTPS ceiling of this machine next to keep's request path (issue 18, goal 1).
+#
+# Starts keepd (trail off unless KEEP_BENCH_AUDIT says otherwise) and Debian's nginx-light
+# with the same certificate, TLS 1.3 only and 2 workers, answering every POST with a fixed
+# 200 whose body is a real keep encrypt answer (same size, same content type). Runs the
+# same wrk load — single 64-byte encrypt requests over keep-alive — against both,
+# interleaved ROUNDS times, and prints each figure and keep's ratio to nginx in that round.
+#
+# Usage: bench/ceiling.sh [BUILD_DIR] [DURATION_S] [CONNECTIONS] [ROUNDS]
+# KEEP_BENCH_AUDIT=log (default: no trail) | file | file-nosync; KEEPD_WRAPPER as in
+# http_load.sh. nginx-light comes from scripts/bootstrap.sh --bench.
+set -euo pipefail
+BUILD=${1:-build/release}
+DUR=${2:-10}
+CONNS=${3:-32}
+ROUNDS=${4:-3}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
+"$ROOT/scripts/bootstrap.sh" --bench
+NGINX=/usr/sbin/nginx
+TMP=$(mktemp -d /tmp/keep-ceiling.XXXXXX)
+NGINX_PID=""
+trap 'kill $PID 2>/dev/null || true; [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
+write_dev_config "$TMP/keepd.toml" 2
+case "${KEEP_BENCH_AUDIT:-log}" in
+  file) printf '[audit]\npath = "audit.log"\n' >> "$TMP/keepd.toml" ;;
+  file-nosync) printf '[audit]\npath = "audit.log"\nfsync = false\n' >> "$TMP/keepd.toml" ;;
+  log) printf '[audit]\ntype = "log"\n' >> "$TMP/keepd.toml" ;;
+  *) echo "KEEP_BENCH_AUDIT must be log, file or file-nosync" >&2; exit 2 ;;
+esac
+start_keepd "$ROOT/$BUILD/cmd/keepd/keepd" "$TMP" ${KEEPD_WRAPPER:-}
+curl -sf --cacert "$TMP/tls/ca.pem" -H "Authorization: Bearer $TOKEN" "$URL/v1/keys" \
+  -d '{"name":"bench"}' >/dev/null
+PLAIN=$(head -c 64 /dev/urandom | base64 -w0)
+BODY='{"plaintext":"'"$PLAIN"'"}'
+write_wrk_script "$TMP/single.lua" "$TOKEN" "$BODY"
+# One real answer: nginx sends the same bytes (a ciphertext, which is no secret here).
+ANSWER=$(curl -sf --cacert "$TMP/tls/ca.pem" -H "Authorization: Bearer $TOKEN" \
+  -H 'Content-Type: application/json' "$URL/v1/keys/bench/encrypt" -d "$BODY")
+KEEP_HEADERS=$(curl -s -o /dev/null -D - --cacert "$TMP/tls/ca.pem" \
+  -H "Authorization: Bearer $TOKEN" "$URL/v1/keys/bench/encrypt" -d "$BODY" | wc -c)
+
+NPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$TMP/nginx/logs"
+cat > "$TMP/nginx/nginx.conf" <<CONF
+daemon off;
+worker_processes 2;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server_tokens off;
+  keepalive_requests 1000000;
+  client_body_temp_path $TMP/nginx/body;
+  server {
+    listen 127.0.0.1:$NPORT ssl;
+    ssl_certificate $TMP/tls/server.pem;
+    ssl_certificate_key $TMP/tls/server.key;
+    ssl_protocols TLSv1.3;
+    location / {
+      default_type application/json;
+      add_header Cache-Control no-store;
+      add_header X-Request-Id 0123456789abcdef0123456789abcdef;
+      return 200 '$ANSWER';
+    }
+  }
+}
+CONF
+"$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" 2>"$TMP/nginx/logs/stderr" &
+NGINX_PID=$!
+for _ in $(seq 1 50); do
+  curl -sf --cacert "$TMP/tls/ca.pem" "https://127.0.0.1:$NPORT/" -d x >/dev/null 2>&1 && break
+  sleep 0.1
+done
+NGINX_HEADERS=$(curl -s -o /dev/null -D - --cacert "$TMP/tls/ca.pem" \
+  "https://127.0.0.1:$NPORT/v1/keys/bench/encrypt" -d "$BODY" | wc -c)
+echo "== ${CONNS} connections, ${DUR}s per run, answer body ${#ANSWER} bytes" \
+  "(headers: keep $KEEP_HEADERS, nginx $NGINX_HEADERS bytes), trail ${KEEP_BENCH_AUDIT:-log}"
+
+# cpu_ticks PID...: user + system clock ticks used so far by the processes and their threads.
+cpu_ticks() {
+  local t=0 p
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat"))); done
+  echo "$t"
+}
+# run URL PID...: wrk's rate, and the server's CPU microseconds per answered request.
+run() {
+  local url=$1 out before after n
+  shift
+  before=$(cpu_ticks "$@")
+  out=$(wrk -t1 -c"$CONNS" -d"${DUR}s" -s "$TMP/single.lua" "$url")
+  after=$(cpu_ticks "$@")
+  n=$(echo "$out" | awk '/requests in/ {print $1}')
+  echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "($after - $before) * 1000000 / $(getconf CLK_TCK) / $n" | bc -l)"
+}
+NGINX_PIDS="$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"
+for r in $(seq 1 "$ROUNDS"); do
+  read -r n ncpu < <(run "https://127.0.0.1:$NPORT/v1/keys/bench/encrypt" $NGINX_PIDS)
+  read -r k kcpu < <(run "$URL/v1/keys/bench/encrypt" "$PID")
+  printf 'round %d: nginx %8.0f req/s (%5.1f us CPU/req)  keep %8.0f req/s (%5.1f us CPU/req)  keep/nginx %5.1f %%\n' \
+    "$r" "$n" "$ncpu" "$k" "$kcpu" "$(echo "100 * $k / $n" | bc -l)"
+done
