@@ -22,7 +22,7 @@ NGINX=/usr/sbin/nginx
 TMP=$(mktemp -d /tmp/keep-ceiling.XXXXXX)
 NGINX_PID=""
 trap 'kill $PID 2>/dev/null || true; [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
-write_dev_config "$TMP/keepd.toml" 2
+write_dev_config "$TMP/keepd.toml" "${KEEPD_THREADS:-2}"
 case "${KEEP_BENCH_AUDIT:-log}" in
   file) printf '[audit]\npath = "audit.log"\n' >> "$TMP/keepd.toml" ;;
   file-nosync) printf '[audit]\npath = "audit.log"\nfsync = false\n' >> "$TMP/keepd.toml" ;;

@@ -56,8 +56,19 @@ struct Listener {
 };
 
 struct Server::Impl {
+  // One io_context per thread (a reactor, as nginx has one event loop per worker): a
+  // connection lives on one reactor from accept to close, so its handlers never hop
+  // threads, need no strand, and wake no other thread. One thread on a shared
+  // io_context cost 15 us of CPU per request in futex wake-ups, strand hand-offs and
+  // cache traffic (docs/performance.md, "The request path").
+  struct Reactor {
+    asio::io_context ioc{1};  // concurrency hint 1: run by one thread
+    std::atomic<int> connections{0};
+  };
   ServerOptions opt;
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<Reactor>> reactors;
+  // Reactor 0's: it also runs the acceptors, the signal sets and the timers below.
+  asio::io_context& ioc;
   // The acceptor, the signal sets and the drain decision live on one strand: the accept
   // loop, the signal handlers and Stop() run there, so closing the acceptor never races
   // with the loop looking at it (ThreadSanitizer found that one).
@@ -73,9 +84,18 @@ struct Server::Impl {
   std::atomic<uint64_t> body_bytes{0};   // reserved for bodies being read or handled
   log::Throttle accept_log{10000}, full_log{10000}, overload_log{10000};
 
+  static int Threads(const ServerOptions& o) {
+    return o.threads > 0 ? o.threads
+                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+  static std::vector<std::unique_ptr<Reactor>> MakeReactors(int n) {
+    std::vector<std::unique_ptr<Reactor>> v;
+    for (int i = 0; i < n; ++i) v.push_back(std::make_unique<Reactor>());
+    return v;
+  }
+
   Impl(Door& main, SSL_CTX* tls, ServerOptions o)
-      : opt(std::move(o)),
-        ioc(opt.threads > 0 ? opt.threads : static_cast<int>(std::thread::hardware_concurrency())) {
+      : opt(std::move(o)), reactors(MakeReactors(Threads(opt))), ioc(reactors[0]->ioc) {
     listeners.push_back(
         std::make_unique<Listener>(ioc, &main, nullptr, tls, opt.address, opt.port));
   }
@@ -91,8 +111,12 @@ struct Server::Impl {
     asio::steady_timer backoff(ioc);
     auto delay = 10ms;
     for (;;) {
-      auto [ec, sock] =
-          co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(use_awaitable));
+      // The next connection goes to the reactor with the fewest.
+      Reactor* to = reactors[0].get();
+      for (auto& r : reactors) {
+        if (r->connections.load() < to->connections.load()) to = r.get();
+      }
+      auto [ec, sock] = co_await acceptor.async_accept(to->ioc, asio::as_tuple(use_awaitable));
       if (ec) {
         if (!acceptor.is_open() || draining) co_return;
         // Back off (10 ms doubling to 1 s) instead of retrying at once: out of file
@@ -126,11 +150,12 @@ struct Server::Impl {
       boost::system::error_code nec;
       sock.set_option(tcp::no_delay(true), nec);
       auto ex = sock.get_executor();
+      to->connections.fetch_add(1);
       const int open = connections.fetch_add(1) + 1;
       for (int p = peak_connections.load();
            open > p && !peak_connections.compare_exchange_weak(p, open);) {
       }
-      asio::co_spawn(ex, Session(l, std::move(sock)), asio::detached);
+      asio::co_spawn(ex, Session(l, std::move(sock), to->connections), asio::detached);
     }
   }
 
@@ -197,11 +222,15 @@ struct Server::Impl {
     co_return !ec;
   }
 
-  awaitable<void> Session(Listener& l, tcp::socket sock) {
+  awaitable<void> Session(Listener& l, tcp::socket sock, std::atomic<int>& on_reactor) {
     struct Counted {
       std::atomic<int>& n;
-      ~Counted() { n.fetch_sub(1); }
-    } counted{connections};
+      std::atomic<int>& here;
+      ~Counted() {
+        n.fetch_sub(1);
+        here.fetch_sub(1);
+      }
+    } counted{connections, on_reactor};
     std::string remote;
     boost::system::error_code rec;
     auto ep = sock.remote_endpoint(rec);
@@ -511,7 +540,7 @@ struct Server::Impl {
       t.expires_after(10ms);
       co_await t.async_wait(asio::as_tuple(use_awaitable));
     }
-    ioc.stop();
+    for (auto& r : reactors) r->ioc.stop();
   }
 };
 
@@ -572,11 +601,15 @@ void Server::Run(bool handle_signals) {
   }
   for (auto& l : im.listeners) asio::co_spawn(im.control, im.Accept(*l), asio::detached);
   asio::co_spawn(im.ioc, im.TrimAfterBursts(), asio::detached);
-  const int n =
-      im.opt.threads > 0 ? im.opt.threads : std::max(1u, std::thread::hardware_concurrency());
+  // Each reactor runs until WaitDrained stops them all, connections or not.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> busy;
+  for (auto& r : im.reactors) busy.push_back(asio::make_work_guard(r->ioc));
   std::vector<std::thread> pool;
-  for (int i = 1; i < n; ++i) pool.emplace_back([&im] { im.ioc.run(); });
+  for (size_t i = 1; i < im.reactors.size(); ++i) {
+    pool.emplace_back([r = im.reactors[i].get()] { r->ioc.run(); });
+  }
   im.ioc.run();
+  for (auto& r : im.reactors) r->ioc.stop();
   for (auto& t : pool) t.join();
   log::Info("http: stopped");
 }
