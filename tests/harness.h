@@ -26,8 +26,8 @@ struct CliResult {
 
 class Keepd {
  public:
-  // `extra_toml` is appended to the generated config (e.g. "[server]\nthreads = 2\n" is
-  // not allowed twice: use server_extra for keys in [server]).
+  // `server_extra` is added to the [server] table (threads = 2 unless it starts with its
+  // own "threads = ").
   // `storage_toml` replaces the [storage] table (default: SQLite in the temp dir).
   // `seal_toml` replaces the [seal] table (default: type "dev-file", a dev root key in the
   // temp dir, initialized on first start).

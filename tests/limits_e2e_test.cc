@@ -8,10 +8,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "harness.h"
 
@@ -248,6 +251,60 @@ TEST(Limits, MemoryReturnsAfterBurstsOfConnections) {
   EXPECT_GT(peak, base + 20000) << "the burst did hold memory (the test measures something)";
   for (long a : after) EXPECT_LT(a, base + 16384) << "KiB still resident after a burst";
   EXPECT_LT(after[2], after[0] + 4096) << "bursts do not accumulate";
+}
+
+}  // namespace
+}  // namespace keep::testing
+
+namespace keep::testing {
+namespace {
+
+// One reactor thread: a request that is not Quick (an RSA-4096 key generation) runs on the
+// blocking pool, so the quick ones of another connection on that reactor are answered
+// while it runs, at their usual latency.
+TEST(Limits, SlowRequestsDoNotStallTheirReactor) {
+  using Clock = std::chrono::steady_clock;
+  using Span = std::pair<Clock::time_point, Clock::time_point>;
+  Keepd server("threads = 1\nblocking_threads = 1\n");
+  server.Start();
+  auto c = server.NewClient();
+  auto made = c->CreateKey({"fast"});
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  std::vector<Span> creates;
+  std::atomic<bool> done{false};
+  std::thread slow([&] {
+    auto s = server.NewClient();
+    for (int i = 0; i < 3; ++i) {
+      const auto t0 = Clock::now();
+      auto r = s->CreateKey({"rsa" + std::to_string(i), "rsa-4096", "", "", "encrypt"});
+      creates.emplace_back(t0, Clock::now());
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+    }
+    done = true;
+  });
+  std::vector<Span> encrypts;
+  while (!done) {
+    const auto t0 = Clock::now();
+    ASSERT_TRUE(c->Encrypt("fast", "x").ok());
+    encrypts.emplace_back(t0, Clock::now());
+  }
+  slow.join();
+  auto shortest = Clock::duration::max();
+  for (const auto& [a, b] : creates) shortest = std::min(shortest, b - a);
+  int during = 0;
+  auto longest = Clock::duration::zero();
+  for (const auto& [a, b] : encrypts) {
+    longest = std::max(longest, b - a);
+    for (const auto& [ca, cb] : creates) during += (ca < a && b < cb) ? 1 : 0;
+  }
+  const auto ms = [](Clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  };
+  std::cerr << encrypts.size() << " encrypts, " << during << " while a key was generated; "
+            << "slowest encrypt " << ms(longest) << " ms, quickest key generation " << ms(shortest)
+            << " ms\n";
+  EXPECT_GT(during, 10) << "encrypts are answered while the reactor's other request runs";
+  EXPECT_LT(longest * 4, shortest) << "no encrypt waited for a key generation";
 }
 
 }  // namespace

@@ -166,6 +166,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   b.Str("server.address", &c.server.address);
   b.Int("server.port", &c.server.port, 0, 65535);
   b.Int("server.threads", &c.server.threads, 0, 256);
+  b.Int("server.blocking_threads", &c.server.blocking_threads, 0, 256);
   b.Int("server.max_body_bytes", &c.api.max_body_bytes, 1024, int64_t{1} << 30);
   b.Int("server.max_batch_body_bytes", &c.api.max_batch_body_bytes, 1024, int64_t{1} << 30);
   b.Int("server.max_batch_items", &c.api.max_batch_items, 1, 1000000);

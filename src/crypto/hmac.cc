@@ -84,8 +84,7 @@ Status HmacKey::Compute(std::initializer_list<ByteView> parts,
 Status HmacSha256(ByteView key, ByteView message, std::span<uint8_t> out) {
   if (out.size() != kSha256Size) return InvalidArgument("HMAC output must be 32 bytes");
   HmacState st;
-  const bool ok =
-      Key(key, st) && Mac(reinterpret_cast<const uint8_t*>(&st), {message}, out.data());
+  const bool ok = Key(key, st) && Mac(reinterpret_cast<const uint8_t*>(&st), {message}, out.data());
   OPENSSL_cleanse(&st, sizeof st);
   if (!ok) {
     OPENSSL_cleanse(out.data(), out.size());

@@ -23,7 +23,8 @@ TEST(HmacKey, LongKeyIsHashedFirst) {
   ASSERT_TRUE(hk->Compute({B("Test Using Larger Than Block-Size Key - Hash Key First")}, mac).ok());
   EXPECT_EQ(HexEncode(mac), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
   std::array<uint8_t, kSha256Size> once{};
-  ASSERT_TRUE(HmacSha256(key, B("Test Using Larger Than Block-Size Key - Hash Key First"), once).ok());
+  ASSERT_TRUE(
+      HmacSha256(key, B("Test Using Larger Than Block-Size Key - Hash Key First"), once).ok());
   EXPECT_EQ(once, mac);
 }
 

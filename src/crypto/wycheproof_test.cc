@@ -1,8 +1,8 @@
 // Wycheproof vectors from tests/vectors/wycheproof: every valid vector must
 // reproduce and every invalid one must be rejected. A missing or unreadable file is a
 // failure, never a skip.
-#include <array>
 #include <gtest/gtest.h>
+#include <array>
 
 #include <boost/json.hpp>
 #include <fstream>

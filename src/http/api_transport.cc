@@ -11,6 +11,33 @@
 
 namespace keep::http {
 
+bool QuickOperation(access::Operation op) {
+  using O = access::Operation;
+  switch (op) {
+    case O::kEncrypt:
+    case O::kDecrypt:
+    case O::kRewrap:
+    case O::kDataKey:
+    case O::kSign:
+    case O::kVerify:
+    case O::kHmac:
+    case O::kHmacVerify:
+    case O::kRandom:
+    case O::kPublicKey:
+    case O::kHealth:
+    case O::kMetrics:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool Api::Quick(const HttpRequest& request) const {
+  if (AwsDoor::Claims(request)) return AwsDoor::Quick(request);
+  const RouteMatch m = FindRoute(request.method, CleanPath(request.target));
+  return m.route != nullptr && QuickOperation(m.route->op);
+}
+
 size_t Api::BodyLimitFor(std::string_view method, std::string_view target) const {
   const RouteMatch m = FindRoute(method, CleanPath(target));
   return m.route != nullptr && access::Spec(m.route->op).batch ? options_.max_batch_body_bytes

@@ -124,6 +124,14 @@ AwsDoor::AwsDoor(service::Service& service, access::Gate& gate, AwsOptions optio
       next_request_id_(std::move(next_request_id)),
       async_audit_(async_audit) {}
 
+bool AwsDoor::Quick(const HttpRequest& req) {
+  const std::string_view target = Header(req, "x-amz-target").value_or("");
+  if (target.substr(0, kTargetPrefix.size()) != kTargetPrefix) return false;
+  const ActSpec* spec = FindAct(target.substr(kTargetPrefix.size()));
+  return spec != nullptr && spec->act != Act::kGenerateDataKeyPair &&
+         spec->act != Act::kGenerateDataKeyPairWithoutPlaintext && QuickOperation(spec->op);
+}
+
 bool AwsDoor::Claims(const HttpRequest& req) {
   const std::string_view t = req.target;
   return (t == "/" || t.substr(0, 2) == "/?") && Header(req, "x-amz-target").has_value();

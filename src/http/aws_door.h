@@ -45,6 +45,9 @@ class AwsDoor {
 
   // Whether `req` is for this door (POST to "/" carrying X-Amz-Target).
   static bool Claims(const HttpRequest& req);
+  // Whether the action in X-Amz-Target is in-memory cryptography (QuickOperation; not
+  // GenerateDataKeyPair*, which makes an RSA or EC key pair).
+  static bool Quick(const HttpRequest& req);
   HttpResponse Handle(HttpRequest& req);
   // Before the body is read (`head` has headers, no body): a request with no SigV4
   // Authorization, or signed with an unknown access key, or to a sealed keep, is answered

@@ -38,7 +38,18 @@ class Door {
   // Whether requests to `target` need all their headers in HttpRequest::headers (a door
   // that signs them); the others need none.
   virtual bool WantsHeaders(std::string_view target) const = 0;
+  // Whether Handle(request) never blocks on anything but the CPU (in-memory crypto, health,
+  // metrics): the server runs it on the connection's own thread. Anything else (store
+  // writes, key generation, a PKCS#11 call) runs on the server's blocking pool, so a slow
+  // one does not stall the other connections of that thread. `request` has its headers
+  // (all of them when WantsHeaders) and may not have its body yet.
+  virtual bool Quick(const HttpRequest& request) const = 0;
 };
+
+// The operations a door may call Quick: in-memory cryptography and the health and metrics
+// answers. Everything else (key and policy management, tokens, custody) may write to the
+// store or generate keys.
+bool QuickOperation(access::Operation op);
 
 // A door's request ids: "<prefix>-<8 random hex digits>-<12 hex digits counting>", unique
 // per process start. Thread-safe.
@@ -100,6 +111,8 @@ class MessageDoor {
   // Errors: a header that cannot start a message, or a message too large.
   virtual Result<size_t> MessageLength(ByteView header) const = 0;
   virtual MessageReply Handle(ByteView message, const MessagePeer& peer) = 0;
+  // As Door::Quick, for a whole message.
+  virtual bool Quick(ByteView message) const = 0;
   // The answer to a message refused by the transport (bad framing, too large,
   // overloaded), audited.
   virtual MessageReply Refuse(const Status& status, const MessagePeer& peer) = 0;

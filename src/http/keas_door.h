@@ -53,6 +53,8 @@ class KeasDoor final : public Door {
   HttpResponse AuditFailed(HttpResponse& original, std::string_view request_id) override;
   int audit_timeout_ms() const override;
   bool WantsHeaders(std::string_view) const override { return false; }
+  // Never: New writes entries to the store.
+  bool Quick(const HttpRequest&) const override { return false; }
 
  private:
   struct Call;

@@ -51,6 +51,8 @@ class KmipDoor final : public MessageDoor {
   MessageReply Handle(ByteView message, const MessagePeer& peer) override;
   MessageReply Refuse(const Status& status, const MessagePeer& peer) override;
   MessageReply AuditFailed(MessageReply& original) override;
+  // Never: a batch may create, register or destroy objects (store writes, key generation).
+  bool Quick(ByteView) const override { return false; }
 
  private:
   std::string NextRequestId();

@@ -97,19 +97,21 @@ std::string_view ParamName(const Route& route) {
 
 RouteMatch FindRoute(std::string_view method, std::string_view path) {
   RouteMatch m;
-  for (const Route& r : kRoutes) {
-    std::string_view param;
-    if (!Matches(r.pattern, path, &param)) continue;
-    if (r.method == method && m.route == nullptr) {
+  std::string_view param;
+  for (const Route& r : kRoutes) {  // the first route of this method whose pattern fits
+    if (r.method == method && Matches(r.pattern, path, &param)) {
       m.route = &r;
       m.param = param;
+      return m;
     }
-    if (m.allow.find(r.method) == std::string::npos) {  // the methods this path takes
+  }
+  for (const Route& r : kRoutes) {  // none: the methods this path takes (for 405)
+    if (!Matches(r.pattern, path, &param)) continue;
+    if (m.allow.find(r.method) == std::string::npos) {
       if (!m.allow.empty()) m.allow += ", ";
       m.allow += r.method;
     }
   }
-  if (m.route != nullptr) m.allow.clear();
   return m;
 }
 

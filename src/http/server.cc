@@ -69,6 +69,9 @@ struct Server::Impl {
   std::vector<std::unique_ptr<Reactor>> reactors;
   // Reactor 0's: it also runs the acceptors, the signal sets and the timers below.
   asio::io_context& ioc;
+  // Requests that are not Quick. Declared after the reactors, so it is joined before
+  // they (and the coroutines waiting on it) are destroyed.
+  asio::thread_pool blocking;
   // The acceptor, the signal sets and the drain decision live on one strand: the accept
   // loop, the signal handlers and Stop() run there, so closing the acceptor never races
   // with the loop looking at it (ThreadSanitizer found that one).
@@ -95,7 +98,11 @@ struct Server::Impl {
   }
 
   Impl(Door& main, SSL_CTX* tls, ServerOptions o)
-      : opt(std::move(o)), reactors(MakeReactors(Threads(opt))), ioc(reactors[0]->ioc) {
+      : opt(std::move(o)),
+        reactors(MakeReactors(Threads(opt))),
+        ioc(reactors[0]->ioc),
+        blocking(
+            static_cast<size_t>(opt.blocking_threads > 0 ? opt.blocking_threads : Threads(opt))) {
     listeners.push_back(
         std::make_unique<Listener>(ioc, &main, nullptr, tls, opt.address, opt.port));
   }
@@ -393,7 +400,14 @@ struct Server::Impl {
           req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
         }
       }
-      HttpResponse resp = api.Handle(req);
+      // (No co_await inside ?: — GCC 12 miscompiles it.)
+      auto handle = [&api, &req] { return api.Handle(req); };
+      HttpResponse resp;
+      if (api.Quick(req)) {
+        resp = handle();
+      } else {
+        resp = co_await OnBlockingPool<HttpResponse>(handle, use_awaitable);
+      }
       if (resp.audit_ticket) co_await AwaitAudit(api, resp);
       // The read buffer still holds the raw request (token, plaintext): wipe all of its
       // storage unless a pipelined request is waiting in it.
@@ -443,7 +457,12 @@ struct Server::Impl {
             stream, asio::buffer(message.data() + header_size, *length - header_size),
             asio::as_tuple(use_awaitable));
         if (ec2) break;
-        reply = door.Handle(message.view(), who);
+        auto handle = [&door, &message, &who] { return door.Handle(message.view(), who); };
+        if (door.Quick(message.view())) {
+          reply = handle();
+        } else {
+          reply = co_await OnBlockingPool<MessageReply>(handle, use_awaitable);
+        }
       }
       message = crypto::SecretBytes();  // wiped before the answer waits on the trail
       for (auto& ticket : reply.tickets) {
@@ -462,6 +481,22 @@ struct Server::Impl {
                                      asio::as_tuple(use_awaitable));
       if (ec3 || reply.close) break;
     }
+  }
+
+  // Runs f() on the blocking pool; the coroutine resumes on its own reactor with f's
+  // result.
+  template <class R, class F, class Token>
+  auto OnBlockingPool(F f, Token&& token) {
+    return asio::async_initiate<Token, void(R)>(
+        [this](auto handler, F fn) {
+          auto ex = asio::get_associated_executor(handler);
+          asio::post(blocking, [fn = std::move(fn), h = std::move(handler), ex]() mutable {
+            R r = fn();
+            asio::post(
+                ex, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+          });
+        },
+        token, std::move(f));
   }
 
   // Waits, without holding a thread, until the response's audit record is written (the
@@ -611,6 +646,7 @@ void Server::Run(bool handle_signals) {
   im.ioc.run();
   for (auto& r : im.reactors) r->ioc.stop();
   for (auto& t : pool) t.join();
+  im.blocking.join();  // a request still running there finishes before Run returns
   log::Info("http: stopped");
 }
 

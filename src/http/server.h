@@ -2,10 +2,12 @@
 // server.cc compiles Beast. The main listener (ServerOptions' address and port, TLS) serves
 // the native API and the AWS door; AddListener adds a port for another door (keas.kmi),
 // with TLS or, when the door allows it, plain HTTP; AddMessageListener a port for a door
-// of framed binary messages over TLS (KMIP). All share one io_context, the limits
-// below and one graceful shutdown.
+// of framed binary messages over TLS (KMIP). All share the reactors, the limits below and
+// one graceful shutdown.
 //
-// One io_context run by `threads` threads; each connection on its own strand;
+// `threads` reactors, each an io_context run by one thread; a connection stays on the
+// reactor that accepted it (the one with the fewest connections then); a request whose
+// door calls it Quick is handled there, any other on a pool of `blocking_threads`;
 // keep-alive; a timeout on every handshake, read and write; per-target body limits
 // (413 beyond); credentials checked on the headers before a body is read (Api::Screen);
 // a cap on connections and on body bytes in flight; accept backs off when the process is
@@ -29,7 +31,10 @@ namespace keep::http {
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8443;  // 0: pick a free port
-  int threads = 0;       // 0: one per core
+  int threads = 0;       // reactors (one io_context and thread each); 0: one per core
+  // Threads for requests a door does not call Quick (they may block on the store, key
+  // generation, an HSM); 0: as many as `threads`.
+  int blocking_threads = 0;
   int handshake_timeout_ms = 10000;
   int request_timeout_ms = 30000;  // reading one request (headers and body)
   int idle_timeout_ms = 60000;     // waiting for the next request on a kept-alive connection
