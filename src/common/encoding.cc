@@ -120,11 +120,11 @@ Result<Bytes> Base64UrlDecode(std::string_view text) {
 
 std::string HexEncode(ByteView data) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(data.size() * 2);
+  std::string out(data.size() * 2, '\0');
+  char* o = out.data();
   for (uint8_t b : data) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xf]);
+    *o++ = kDigits[b >> 4];
+    *o++ = kDigits[b & 0xf];
   }
   return out;
 }

@@ -140,7 +140,11 @@ Result<SecretString> Api::EncryptItem(Call& call, std::string_view key, const js
   }
   KEEP_ASSIGN_OR_RETURN(auto r, service_.Encrypt(call.ctx, key, plain.view(), context, version));
   if (call.event.items == 0) call.event.version = r.version;
-  SecretString out("{\"ciphertext\":\"" + r.ciphertext + "\"");
+  SecretString out;
+  out.reserve(r.ciphertext.size() + r.key.size() + 48);
+  out += "{\"ciphertext\":\"";
+  out += r.ciphertext;
+  out += '"';
   AppendKeyVersion(out, r.key, r.version);
   return out;
 }

@@ -64,6 +64,9 @@ constexpr Route kRoutes[] = {
 
 // Whether `path` fits `pattern`; the {param} segment's value goes to `param`.
 bool Matches(std::string_view pattern, std::string_view path, std::string_view* param) {
+  // Most routes differ from the path in their literal start: compare that at once.
+  const std::string_view literal = pattern.substr(0, pattern.find('{'));
+  if (path.substr(0, literal.size()) != literal) return false;
   while (!pattern.empty() && !path.empty()) {
     if (pattern.front() != '/' || path.front() != '/') return false;
     pattern.remove_prefix(1);
