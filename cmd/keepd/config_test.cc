@@ -11,6 +11,7 @@ TEST(Config, ParsesEverySectionAndResolvesPaths) {
 address = "0.0.0.0"
 port = 9443
 threads = 4
+blocking_threads = 3
 max_body_bytes = 2048
 request_timeout = "5s"
 [tls]
@@ -31,6 +32,7 @@ level = "warn"
   EXPECT_EQ(c->server.address, "0.0.0.0");
   EXPECT_EQ(c->server.port, 9443);
   EXPECT_EQ(c->server.threads, 4);
+  EXPECT_EQ(c->server.blocking_threads, 3);
   EXPECT_EQ(c->api.max_body_bytes, 2048u);
   EXPECT_EQ(c->server.request_timeout_ms, 5000);
   EXPECT_EQ(c->tls_dev_dir, "/etc/keep/tls");
