@@ -72,6 +72,15 @@ bool Update(EVP_CIPHER_CTX* ctx, uint8_t* out, ByteView in) {
   return true;
 }
 
+// Gets (after sealing) or sets (before opening) the 16-byte tag as a provider parameter:
+// EVP_CIPHER_CTX_ctrl would translate its command into the same parameter first.
+bool TagParam(EVP_CIPHER_CTX* ctx, uint8_t* tag, bool set) {
+  OSSL_PARAM p[] = {
+      OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, kAeadTagSize),
+      OSSL_PARAM_construct_end()};
+  return (set ? EVP_CIPHER_CTX_set_params(ctx, p) : EVP_CIPHER_CTX_get_params(ctx, p)) == 1;
+}
+
 }  // namespace
 
 Status AeadSeal(AeadAlgorithm alg, ByteView key, ByteView nonce, ByteView aad, ByteView plaintext,
@@ -83,8 +92,7 @@ Status AeadSeal(AeadAlgorithm alg, ByteView key, ByteView nonce, ByteView aad, B
   if (ctx == nullptr || !Init(ctx, alg, key, nonce, true) || !Update(ctx, nullptr, aad) ||
       !Update(ctx, out.data(), plaintext) ||
       EVP_CipherFinal_ex(ctx, out.data() + plaintext.size(), &n) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kAeadTagSize,
-                          out.data() + plaintext.size()) != 1) {
+      !TagParam(ctx, out.data() + plaintext.size(), false)) {
     DrainOpenSslErrors("AeadSeal");
     OPENSSL_cleanse(out.data(), out.size());
     return Internal("encryption failed");
@@ -108,8 +116,7 @@ Status AeadOpen(AeadAlgorithm alg, ByteView key, ByteView nonce, ByteView aad,
   const bool ok = ctx != nullptr && Init(ctx, alg, key, nonce, false) &&
                   Update(ctx, nullptr, aad) &&
                   Update(ctx, out.data(), ciphertext_and_tag.first(body)) &&
-                  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kAeadTagSize, tag) == 1 &&
-                  EVP_CipherFinal_ex(ctx, out.data() + body, &n) == 1;
+                  TagParam(ctx, tag, true) && EVP_CipherFinal_ex(ctx, out.data() + body, &n) == 1;
   if (!ok) {
     ERR_clear_error();  // a failed tag is expected input, not an OpenSSL fault
     if (!out.empty()) OPENSSL_cleanse(out.data(), out.size());

@@ -82,7 +82,7 @@ class Api final : public Door {
   bool WantsHeaders(std::string_view target) const override {
     return target == "/" || target.substr(0, 2) == "/?";
   }
-  // Crypto, health and metrics routes (QuickOperation) and the AWS door's (AwsDoor::Quick).
+  // The crypto routes (QuickOperation) and the AWS door's (AwsDoor::Quick).
   bool Quick(const HttpRequest& request) const override;
   // Where /metrics gets the server's connection and in-flight counts; set once, before
   // requests are served.

@@ -24,8 +24,6 @@ bool QuickOperation(access::Operation op) {
     case O::kHmacVerify:
     case O::kRandom:
     case O::kPublicKey:
-    case O::kHealth:
-    case O::kMetrics:
       return true;
     default:
       return false;

@@ -38,17 +38,17 @@ class Door {
   // Whether requests to `target` need all their headers in HttpRequest::headers (a door
   // that signs them); the others need none.
   virtual bool WantsHeaders(std::string_view target) const = 0;
-  // Whether Handle(request) never blocks on anything but the CPU (in-memory crypto, health,
-  // metrics): the server runs it on the connection's own thread. Anything else (store
+  // Whether Handle(request) never blocks on anything but the CPU (in-memory cryptography):
+  // the server runs it on the connection's own thread. Anything else (store
   // writes, key generation, a PKCS#11 call) runs on the server's blocking pool, so a slow
   // one does not stall the other connections of that thread. `request` has its headers
   // (all of them when WantsHeaders) and may not have its body yet.
   virtual bool Quick(const HttpRequest& request) const = 0;
 };
 
-// The operations a door may call Quick: in-memory cryptography and the health and metrics
-// answers. Everything else (key and policy management, tokens, custody) may write to the
-// store or generate keys.
+// The operations a door may call Quick: in-memory cryptography. Everything else may touch
+// the store (key and policy management, tokens, custody — and health, whose store read is
+// the store's probe, slow when PostgreSQL is unreachable) or generate keys.
 bool QuickOperation(access::Operation op);
 
 // A door's request ids: "<prefix>-<8 random hex digits>-<12 hex digits counting>", unique
