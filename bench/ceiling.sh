@@ -23,12 +23,7 @@ TMP=$(mktemp -d /tmp/keep-ceiling.XXXXXX)
 NGINX_PID=""
 trap 'kill $PID 2>/dev/null || true; [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 write_dev_config "$TMP/keepd.toml" "${KEEPD_THREADS:-2}"
-case "${KEEP_BENCH_AUDIT:-log}" in
-  file) printf '[audit]\npath = "audit.log"\n' >> "$TMP/keepd.toml" ;;
-  file-nosync) printf '[audit]\npath = "audit.log"\nfsync = false\n' >> "$TMP/keepd.toml" ;;
-  log) printf '[audit]\ntype = "log"\n' >> "$TMP/keepd.toml" ;;
-  *) echo "KEEP_BENCH_AUDIT must be log, file or file-nosync" >&2; exit 2 ;;
-esac
+append_audit_config "$TMP/keepd.toml" "${KEEP_BENCH_AUDIT:-log}"
 start_keepd "$ROOT/$BUILD/cmd/keepd/keepd" "$TMP" ${KEEPD_WRAPPER:-}
 curl -sf --cacert "$TMP/tls/ca.pem" -H "Authorization: Bearer $TOKEN" "$URL/v1/keys" \
   -d '{"name":"bench"}' >/dev/null

@@ -15,12 +15,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TMP=$(mktemp -d /tmp/keep-bench.XXXXXX)
 trap 'kill $PID 2>/dev/null || true; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 write_dev_config "$TMP/keepd.toml" "$THREADS"
-case "${KEEP_BENCH_AUDIT:-file}" in
-  file) printf '[audit]\npath = "audit.log"\n' >> "$TMP/keepd.toml" ;;
-  file-nosync) printf '[audit]\npath = "audit.log"\nfsync = false\n' >> "$TMP/keepd.toml" ;;
-  log) printf '[audit]\ntype = "log"\n' >> "$TMP/keepd.toml" ;;
-  *) echo "KEEP_BENCH_AUDIT must be file, file-nosync or log" >&2; exit 2 ;;
-esac
+append_audit_config "$TMP/keepd.toml" "${KEEP_BENCH_AUDIT:-file}"
 start_keepd "$ROOT/$BUILD/cmd/keepd/keepd" "$TMP" ${KEEPD_WRAPPER:-}
 curl -sf --cacert "$TMP/tls/ca.pem" -H "Authorization: Bearer $TOKEN" "$URL/v1/keys" -d '{"name":"bench"}' >/dev/null
 

@@ -34,6 +34,17 @@ TOML
   } > "$1"
 }
 
+# append_audit_config FILE MODE: the [audit] table for MODE — file (the hash-chained
+# trail, fdatasync per group commit), file-nosync, or log (no trail) — appended to FILE.
+append_audit_config() {
+  case "$2" in
+    file) printf '[audit]\npath = "audit.log"\n' >> "$1" ;;
+    file-nosync) printf '[audit]\npath = "audit.log"\nfsync = false\n' >> "$1" ;;
+    log) printf '[audit]\ntype = "log"\n' >> "$1" ;;
+    *) echo "KEEP_BENCH_AUDIT must be file, file-nosync or log" >&2; exit 2 ;;
+  esac
+}
+
 # start_keepd KEEPD DIR [WRAPPER...]: starts KEEPD with DIR/keepd.toml, waits until it
 # listens; sets PID, PORT, TOKEN and URL.
 start_keepd() {
