@@ -58,9 +58,9 @@ struct Listener {
 struct Server::Impl {
   // One io_context per thread (a reactor, as nginx has one event loop per worker): a
   // connection lives on one reactor from accept to close, so its handlers never hop
-  // threads, need no strand, and wake no other thread. One thread on a shared
-  // io_context cost 15 us of CPU per request in futex wake-ups, strand hand-offs and
-  // cache traffic (docs/performance.md, "The request path").
+  // threads, need no strand, and wake no other thread. Two threads sharing one
+  // io_context served no more than one: 15 us more CPU per request in futex wake-ups,
+  // strand hand-offs and cache traffic (docs/performance.md, "The request path").
   struct Reactor {
     asio::io_context ioc{1};  // concurrency hint 1: run by one thread
     std::atomic<int> connections{0};
