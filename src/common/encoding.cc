@@ -82,10 +82,12 @@ Result<Bytes> Base64Decode(std::string_view text) {
   return out;
 }
 
-std::string Base64UrlEncode(ByteView data) {
+void AppendBase64Url(std::string& out, ByteView data) {
   static constexpr char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string s((data.size() * 4 + 2) / 3, '\0');
-  size_t o = 0, i = 0;
+  size_t o = out.size();
+  out.resize(o + (data.size() * 4 + 2) / 3);
+  char* s = out.data();
+  size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
     const uint32_t v = uint32_t{data[i]} << 16 | uint32_t{data[i + 1]} << 8 | data[i + 2];
     s[o++] = kUrl[v >> 18];
@@ -100,6 +102,11 @@ std::string Base64UrlEncode(ByteView data) {
     s[o++] = kUrl[(v >> 12) & 63];
     if (i + 1 < data.size()) s[o++] = kUrl[(v >> 6) & 63];
   }
+}
+
+std::string Base64UrlEncode(ByteView data) {
+  std::string s;
+  AppendBase64Url(s, data);
   return s;
 }
 

@@ -27,6 +27,8 @@ Result<size_t> Base64DecodeInto(std::string_view text, uint8_t* out, size_t out_
 size_t Base64DecodedSizeBound(std::string_view text);
 
 std::string Base64UrlEncode(ByteView data);
+// Appends the unpadded base64url of `data` to `out` (one allocation at most).
+void AppendBase64Url(std::string& out, ByteView data);
 Result<Bytes> Base64UrlDecode(std::string_view text);
 
 std::string HexEncode(ByteView data);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace keep {
 namespace {
 
@@ -41,6 +43,15 @@ TEST(Base64, BinaryRoundTripAllLengths) {
     EXPECT_EQ(*dec, data);
     auto url = Base64UrlEncode(data);
     EXPECT_EQ(url.find_first_of("+/="), std::string::npos);
+    // The same text as OpenSSL's base64 with the URL alphabet and no padding.
+    std::string std_form = enc;
+    std::replace(std_form.begin(), std_form.end(), '+', '-');
+    std::replace(std_form.begin(), std_form.end(), '/', '_');
+    std_form.erase(std_form.find_last_not_of('=') + 1);
+    EXPECT_EQ(url, std_form) << n;
+    std::string appended = "keep:";
+    AppendBase64Url(appended, data);
+    EXPECT_EQ(appended, "keep:" + url);
     auto dec2 = Base64UrlDecode(url);
     ASSERT_TRUE(dec2.ok());
     EXPECT_EQ(*dec2, data);

@@ -118,8 +118,10 @@ Result<crypto::SecretBytes> Decrypt(ByteView blob, const VersionKey& version_key
 }
 
 std::string ToText(ByteView blob) {
-  std::string s(kTextPrefix);
-  s += Base64UrlEncode(blob);
+  std::string s;
+  s.reserve(kTextPrefix.size() + (blob.size() * 4 + 2) / 3);
+  s = kTextPrefix;
+  AppendBase64Url(s, blob);
   return s;
 }
 
