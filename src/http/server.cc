@@ -19,6 +19,7 @@
 #include <cstring>
 #include <optional>
 #include <thread>
+#include <tuple>
 
 #include "common/log.h"
 
@@ -262,6 +263,7 @@ struct Server::Impl {
     head += "\r\n";
   }
   static bool NoBody(int status) { return status < 200 || status == 204 || status == 304; }
+  static constexpr size_t kOneRecord = 16 * 1024;  // what Beast's flat_stream coalesces
 
   template <class Stream>
   awaitable<bool> Write(Stream& stream, HttpResponse& r, unsigned version, bool keep_alive) {
@@ -269,10 +271,23 @@ struct Server::Impl {
     head.reserve(256);
     FormatHead(head, r, version, keep_alive);
     const size_t body = NoBody(r.status) ? 0 : r.body.size();
-    const std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
-                                                 asio::buffer(r.body.data(), body)};
     beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt.write_timeout_ms));
-    auto [ec, n] = co_await asio::async_write(stream, bufs, asio::as_tuple(use_awaitable));
+    boost::system::error_code ec;
+    if (head.size() + body <= kOneRecord) {
+      const std::array<asio::const_buffer, 2> bufs{asio::buffer(head),
+                                                   asio::buffer(r.body.data(), body)};
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(stream, bufs, asio::as_tuple(use_awaitable));
+    } else {
+      // Larger: the head, then the body (given as one sequence, Beast's flat_stream sent
+      // the head and never the body).
+      std::tie(ec, std::ignore) =
+          co_await asio::async_write(stream, asio::buffer(head), asio::as_tuple(use_awaitable));
+      if (!ec) {
+        std::tie(ec, std::ignore) = co_await asio::async_write(
+            stream, asio::buffer(r.body.data(), body), asio::as_tuple(use_awaitable));
+      }
+    }
     // Its heap buffer is wiped when freed; a short body sits in the string object itself.
     explicit_bzero(r.body.data(), r.body.capacity());
     co_return !ec;
