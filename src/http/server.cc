@@ -3,6 +3,7 @@
 // bottom (handshake, screening, limits, body, answer, audit wait).
 #include "http/server.h"
 #include "audit/sink.h"
+#include "http/response_head.h"
 #include "http/tls.h"
 
 #include <malloc.h>
@@ -213,64 +214,15 @@ struct Server::Impl {
     return r;
   }
 
-  // The response head, formatted by hand (Beast's serializer and fields cost ~9 % of
-  // keepd's CPU per request): Server, Content-Type, Cache-Control, then the door's headers
-  // (a later one replaces an earlier of the same name, as Beast's set did; one holding CR
-  // or LF is dropped), Connection where the version's default does not hold,
-  // Content-Length (none on 1xx, 204, 304). Head and body leave in one write (one TLS record when
-  // they fit in 16 KiB: Beast's flat_stream coalesces them).
-  static void FormatHead(std::string& head, const HttpResponse& r, unsigned version,
-                         bool keep_alive) {
-    using Field = std::pair<std::string_view, std::string_view>;
-    std::array<Field, 16> fields;
-    size_t n = 0;
-    auto set = [&](std::string_view k, std::string_view v) {
-      if (k.find_first_of("\r\n:") != std::string_view::npos ||
-          v.find_first_of("\r\n") != std::string_view::npos) {
-        return;
-      }
-      size_t w = 0;
-      for (size_t i = 0; i < n; ++i) {
-        if (!beast::iequals(fields[i].first, k)) fields[w++] = fields[i];
-      }
-      n = w;
-      if (n < fields.size()) fields[n++] = {k, v};
-    };
-    set("Server", "keep");
-    set("Content-Type", r.content_type);
-    set("Cache-Control", "no-store");
-    for (const auto& [k, v] : r.headers) set(k, v);
-    if (version >= 11 && !keep_alive) set("Connection", "close");
-    if (version < 11 && keep_alive) set("Connection", "keep-alive");
-    head.clear();
-    head += version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
-    head += std::to_string(r.status);
-    head += ' ';
-    head += bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
-    head += "\r\n";
-    for (size_t i = 0; i < n; ++i) {
-      head += fields[i].first;
-      head += ": ";
-      head += fields[i].second;
-      head += "\r\n";
-    }
-    // No Content-Length on 1xx, 204 and 304 (RFC 9110 §8.6), which carry no body.
-    if (!NoBody(r.status)) {
-      head += "Content-Length: ";
-      head += std::to_string(r.body.size());
-      head += "\r\n";
-    }
-    head += "\r\n";
-  }
-  static bool NoBody(int status) { return status < 200 || status == 204 || status == 304; }
-  static constexpr size_t kOneRecord = 16 * 1024;  // what Beast's flat_stream coalesces
+  // What Beast's flat_stream coalesces into one TLS record.
+  static constexpr size_t kOneRecord = 16 * 1024;
 
   template <class Stream>
   awaitable<bool> Write(Stream& stream, HttpResponse& r, unsigned version, bool keep_alive) {
     std::string head;
     head.reserve(256);
-    FormatHead(head, r, version, keep_alive);
-    const size_t body = NoBody(r.status) ? 0 : r.body.size();
+    FormatResponseHead(head, r, version, keep_alive);  // http/response_head.h
+    const size_t body = StatusHasNoBody(r.status) ? 0 : r.body.size();
     beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(opt.write_timeout_ms));
     boost::system::error_code ec;
     if (head.size() + body <= kOneRecord) {
