@@ -43,6 +43,7 @@ append_audit_config() {
     log) printf '[audit]\ntype = "log"\n' >> "$1" ;;
     *) echo "KEEP_BENCH_AUDIT must be file, file-nosync or log" >&2; exit 2 ;;
   esac
+  if [ -n "${KEEP_BENCH_AUDIT_EXTRA:-}" ]; then printf '%b\n' "$KEEP_BENCH_AUDIT_EXTRA" >> "$1"; fi
 }
 
 # start_keepd KEEPD DIR [WRAPPER...]: starts KEEPD with DIR/keepd.toml, waits until it
@@ -50,7 +51,7 @@ append_audit_config() {
 start_keepd() {
   local keepd=$1 dir=$2
   shift 2
-  "$@" "$keepd" --config "$dir/keepd.toml" --ready-file "$dir/ready" 2>"$dir/keepd.log" &
+  "$@" "$keepd" --config "$dir/keepd.toml" --ready-file "$dir/ready" 2>"${KEEPD_LOG:-$dir/keepd.log}" &
   PID=$!
   for _ in $(seq 1 100); do [ -f "$dir/ready" ] && break; sleep 0.1; done
   PORT=$(cat "$dir/ready")
