@@ -107,6 +107,7 @@ Status FileTrail::Impl::WriteBatch(const std::vector<std::string_view>& bodies, 
     }
   }
   if (buf.empty()) return Status::Ok();
+  AllocateAhead(buf.size());
   Status st = WriteAll(fd, buf);
   if (st.ok() && opt.fsync && ::fdatasync(fd) != 0 && errno != EINVAL) {
     st = Unavailable("audit_unavailable",
@@ -116,6 +117,7 @@ Status FileTrail::Impl::WriteBatch(const std::vector<std::string_view>& bodies, 
     if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
       // Not a regular file (a pipe, a device): nothing to cut back.
     }
+    allocated = 0;  // the cut also gave back the blocks allocated ahead
     return st;
   }
   size += buf.size();
@@ -136,9 +138,9 @@ void FileTrail::Impl::Watch() {
   while (!watchdog_cv.wait_for(lk, std::chrono::milliseconds(100), [&] { return stop; })) {
     const auto now = std::chrono::steady_clock::now();
     std::vector<std::shared_ptr<Ticket>> late;
-    for (auto* d : {&inflight, &queue}) {
-      for (const auto& slot : *d) {
-        if (now - slot.queued > limit && !slot.ticket->done()) late.push_back(slot.ticket);
+    for (const Batch* b : {&inflight, &queue}) {
+      for (const auto& e : b->entries) {
+        if (now - e.queued > limit && !e.ticket->done()) late.push_back(e.ticket);
       }
     }
     if (late.empty()) continue;
@@ -154,6 +156,7 @@ void FileTrail::Impl::Watch() {
 }
 
 void FileTrail::Impl::Run() {
+  std::vector<std::string_view> bodies;
   std::unique_lock lk(mu);
   for (;;) {
     writer_idle = true;
@@ -161,12 +164,11 @@ void FileTrail::Impl::Run() {
                        [&] { return stop || !queue.empty(); });
     writer_idle = false;
     if (stop && queue.empty()) break;
-    inflight.swap(queue);
-    std::deque<Slot>& batch = inflight;  // only this thread changes it while unlocked
+    std::swap(inflight, queue);
+    Batch& batch = inflight;  // only this thread changes it while unlocked
     lk.unlock();
-    std::vector<std::string_view> bodies;
-    bodies.reserve(batch.size());
-    for (const auto& s : batch) bodies.push_back(s.body);
+    bodies.clear();
+    for (const auto& e : batch.entries) bodies.push_back(batch.body(e));
     Status st = WriteBatch(bodies, false);  // also a time-based checkpoint when idle
     if (st.ok() && size >= opt.max_bytes) {
       if (Status r = Rotate(); !r.ok()) log::Error("audit: {}", r.ToString());
@@ -176,7 +178,7 @@ void FileTrail::Impl::Run() {
     if (!batch.empty()) ++stats.batches;
     if (!st.ok()) stats.failures += batch.size();
     lk.unlock();
-    for (auto& s : batch) s.ticket->Complete(st);  // outside the lock: callbacks run here
+    for (auto& e : batch.entries) e.ticket->Complete(st);  // outside the lock: callbacks run here
     lk.lock();
     inflight.clear();
   }
@@ -184,6 +186,7 @@ void FileTrail::Impl::Run() {
   if (fd >= 0) {
     if (Status st = WriteBatch({}, /*final=*/true); !st.ok())
       log::Error("audit: {}", st.ToString());
+    ReleaseAhead();
   }
 }
 
@@ -215,9 +218,11 @@ Result<std::unique_ptr<FileTrail>> FileTrail::Open(TrailOptions options, SecretS
 
 std::shared_ptr<Ticket> FileTrail::AppendAsync(const Event& e) {
   auto ticket = std::make_shared<Ticket>();
-  std::string b;
-  b.reserve(512);
-  b = "\"time\":\"" + TimeText(e.time_ms ? e.time_ms : NowMs()) + "\"";
+  thread_local std::string b;  // keeps its capacity: no allocation per record
+  b.clear();
+  b += "\"time\":\"";
+  b += TimeText(e.time_ms ? e.time_ms : NowMs());
+  b += '"';
   Str(b, "type", e.type);
   Str(b, "request_id", e.request_id);
   if (e.identity.rfind("token:", 0) == 0) {
@@ -254,7 +259,10 @@ std::shared_ptr<Ticket> FileTrail::AppendAsync(const Event& e) {
     ticket->Complete(
         Unavailable("audit_unavailable", "the audit trail is not keeping up (queue full)"));
   } else {
-    impl_->queue.push_back({std::move(b), ticket, std::chrono::steady_clock::now()});
+    Impl::Batch& q = impl_->queue;
+    q.entries.push_back({static_cast<uint32_t>(q.bodies.size()), static_cast<uint32_t>(b.size()),
+                         ticket, std::chrono::steady_clock::now()});
+    q.bodies += b;
     if (impl_->writer_idle) impl_->writer_cv.notify_one();  // else it picks this up next round
   }
   return ticket;

@@ -70,6 +70,32 @@ Status FileTrail::Impl::OpenFile(bool* clean) {
   return Status::Ok();
 }
 
+namespace {
+constexpr uint64_t kAllocateAhead = 8ull << 20;
+}
+
+void FileTrail::Impl::AllocateAhead(uint64_t bytes) {
+  if (allocate_refused || size + bytes <= allocated) return;
+  const uint64_t want =
+      std::max<uint64_t>(bytes, std::min<uint64_t>(kAllocateAhead, opt.max_bytes));
+  if (::fallocate(fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(size), static_cast<off_t>(want)) !=
+      0) {
+    allocate_refused = true;  // a pipe, a file system without it, a full disk: just append
+    allocated = 0;
+    return;
+  }
+  allocated = size + want;
+}
+
+void FileTrail::Impl::ReleaseAhead() {
+  if (allocated <= size) return;
+  // Truncating to the current size frees the blocks allocated past it.
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    // Nothing lost: the blocks stay allocated until the file is removed.
+  }
+  allocated = 0;
+}
+
 Status FileTrail::Impl::WriteStart(bool clean, std::string_view previous_file) {
   std::string body = "\"time\":\"" + TimeText(NowMs()) + "\",\"type\":\"start\"";
   Str(body, "node", opt.node_id);
@@ -80,6 +106,7 @@ Status FileTrail::Impl::WriteStart(bool clean, std::string_view previous_file) {
 
 Status FileTrail::Impl::Rotate() {
   if (Status st = WriteBatch({}, /*final=*/true); !st.ok()) return st;
+  ReleaseAhead();
   const bool signed_close = since_checkpoint == 0;
   std::string stamp = TimeText(NowMs());  // 2026-11-22T18:00:00.123Z → 20261122T180000.123Z
   std::erase(stamp, '-');
@@ -92,6 +119,7 @@ Status FileTrail::Impl::Rotate() {
   if (ec) return Unavailable("audit_unavailable", "cannot rotate the audit trail: " + ec.message());
   ::close(fd);
   fd = -1;
+  allocate_refused = false;
   bool clean = true;
   KEEP_RETURN_IF_ERROR(OpenFile(&clean));
   ++rotations;

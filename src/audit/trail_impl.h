@@ -78,16 +78,38 @@ inline Status WriteAll(int fd, std::string_view data) {
 }
 
 struct FileTrail::Impl {
-  struct Slot {
-    std::string body;  // the fields between "seq" and "prev"
+  // Records waiting for the writer: their bodies back to back in one buffer that keeps its
+  // capacity (the writer swaps two of these), so a record costs no allocation of its own and
+  // nothing a reactor allocated is freed on the writer's thread (a cross-thread free takes
+  // the allocating thread's malloc arena lock: contended, it was a fifth of keepd's futex
+  // calls).
+  struct Entry {
+    uint32_t offset, size;  // of the body in Batch::bodies
     std::shared_ptr<Ticket> ticket;
     std::chrono::steady_clock::time_point queued;
+  };
+  struct Batch {
+    std::string bodies;
+    std::vector<Entry> entries;
+    bool empty() const { return entries.empty(); }
+    size_t size() const { return entries.size(); }
+    std::string_view body(const Entry& e) const {
+      return std::string_view(bodies).substr(e.offset, e.size);
+    }
+    void clear() {
+      bodies.clear();
+      entries.clear();
+    }
   };
 
   TrailOptions opt;
   SecretSource secret;
   int fd = -1;
   uint64_t size = 0;
+  // Blocks allocated ahead of the end (fallocate, FALLOC_FL_KEEP_SIZE: the size readers see
+  // is unchanged) up to here; 0 when the file does not support it.
+  uint64_t allocated = 0;
+  bool allocate_refused = false;
 
   // Chain state: the writer thread's (and Open's before it starts).
   uint64_t next_seq = 1;
@@ -106,8 +128,8 @@ struct FileTrail::Impl {
   mutable std::mutex mu;
   std::condition_variable writer_cv;
   bool writer_idle = false;  // under mu: the writer waits for work (needs a notify)
-  std::deque<Slot> queue;
-  std::deque<Slot> inflight;  // the batch being written
+  Batch queue;
+  Batch inflight;  // the batch being written
   bool stop = false;
   std::condition_variable watchdog_cv;
   std::thread watchdog;
@@ -134,6 +156,14 @@ struct FileTrail::Impl {
   Status WriteBatch(const std::vector<std::string_view>& bodies, bool final);
 
   Status OpenFile(bool* clean);
+
+  // Allocates the file's blocks ahead of the next `bytes` bytes, in steps of kAllocateAhead
+  // (capped at max_bytes): an append into allocated blocks makes fdatasync commit less
+  // (measured on ext4 with 4.5 KB per sync: 257 -> 217 us, 105 -> 88 us of CPU per sync).
+  // Best effort: a file system that cannot is simply appended to.
+  void AllocateAhead(uint64_t bytes);
+  // Gives back the blocks allocated past the end (before a rotation and on close).
+  void ReleaseAhead();
 
   Status WriteStart(bool clean, std::string_view previous_file);
 

@@ -246,6 +246,32 @@ TEST_F(TrailTest, ReopeningContinuesTheChainAndNotesACrash) {
 
 // Client bytes that are not UTF-8 (a path like "GET /\xff") are written as valid JSON:
 // each bad byte becomes U+FFFD; every line parses strictly.
+TEST_F(TrailTest, BlocksAreAllocatedAheadWithoutChangingTheSizeAndGivenBackOnClose) {
+  auto t = OpenTrail(Options());
+  ASSERT_TRUE(t);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(t->Append(Ev(i)).ok());
+  struct stat open_st {};
+  ASSERT_EQ(::stat(path().c_str(), &open_st), 0);
+  // Readers see records only: the size ends at the last newline, no zero tail.
+  std::ifstream in(path(), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_EQ(bytes.size(), static_cast<size_t>(open_st.st_size));
+  EXPECT_EQ(bytes.back(), '\n');
+  EXPECT_EQ(bytes.find('\0'), std::string::npos);
+  // ext4 and tmpfs both allocate ahead (this test's directory is on one of them).
+  EXPECT_GE(static_cast<uint64_t>(open_st.st_blocks) * 512, 1u << 20)
+      << "the trail's blocks were not allocated ahead of its " << open_st.st_size << " bytes";
+  t->Close();
+  struct stat closed_st {};
+  ASSERT_EQ(::stat(path().c_str(), &closed_st), 0);
+  EXPECT_GT(closed_st.st_size, open_st.st_size);  // the final checkpoint
+  EXPECT_LT(static_cast<uint64_t>(closed_st.st_blocks) * 512,
+            static_cast<uint64_t>(closed_st.st_size) + 65536);
+  EXPECT_TRUE(Verify().ok);
+  WriteRecords(3);  // reopened: continues the chain from the exact end
+  EXPECT_TRUE(Verify().ok);
+}
+
 TEST_F(TrailTest, BytesThatAreNotUtf8AreWrittenAsValidJson) {
   auto t = OpenTrail(Options());
   ASSERT_TRUE(t);
