@@ -63,10 +63,47 @@ struct Server::Impl {
   // threads, need no strand, and wake no other thread. Two threads sharing one
   // io_context served no more than one: 15 us more CPU per request in futex wake-ups,
   // strand hand-offs and cache traffic (docs/performance.md, "The request path").
+  // A coroutine waiting for its audit ticket (type-erased handler, resumed on its reactor).
+  struct Waiter {
+    virtual ~Waiter() = default;
+    virtual void Resume() = 0;
+  };
   struct Reactor {
     asio::io_context ioc{1};  // concurrency hint 1: run by one thread
     std::atomic<int> connections{0};
+    // Audit completions for this reactor's coroutines. The trail's writer completes a
+    // batch of tickets at once; they are queued here and resumed by one posted drain, so a
+    // batch costs the reactor one post (one scheduler lock, at most one wake-up) instead of
+    // one per ticket. Waiters are created and destroyed on the reactor's thread.
+    std::mutex inbox_mu;
+    std::vector<std::unique_ptr<Waiter>> inbox;     // under inbox_mu
+    bool drain_posted = false;                      // under inbox_mu
+    std::vector<std::unique_ptr<Waiter>> draining;  // the reactor thread's
+
+    void Deliver(Waiter* w) {
+      {
+        std::lock_guard lk(inbox_mu);
+        inbox.emplace_back(w);
+        if (drain_posted) return;
+        drain_posted = true;
+      }
+      asio::post(ioc, [this] { Drain(); });
+    }
+    void Drain() {
+      {
+        std::lock_guard lk(inbox_mu);
+        draining.swap(inbox);
+        drain_posted = false;
+      }
+      for (auto& w : draining) {
+        std::unique_ptr<Waiter> mine = std::move(w);
+        mine->Resume();
+      }
+      draining.clear();
+    }
   };
+  // The reactor whose thread this is (nullptr on other threads).
+  static inline thread_local Reactor* this_reactor = nullptr;
   ServerOptions opt;
   std::vector<std::unique_ptr<Reactor>> reactors;
   // Reactor 0's: it also runs the acceptors, the signal sets and the timers below.
@@ -525,8 +562,19 @@ struct Server::Impl {
   static auto AsyncWaitTicket(std::shared_ptr<audit::Ticket> ticket, Token&& token) {
     return asio::async_initiate<Token, void()>(
         [ticket](auto handler) {
+          using H = decltype(handler);
+          if (Reactor* r = this_reactor) {
+            struct W final : Waiter {
+              explicit W(H&& handler) : h(std::move(handler)) {}
+              void Resume() override { std::move(h)(); }
+              H h;
+            };
+            Waiter* w = new W(std::move(handler));  // owned by r's inbox once delivered
+            ticket->OnDone([r, w] { r->Deliver(w); });
+            return;
+          }
           auto ex = asio::get_associated_executor(handler);
-          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          auto h = std::make_shared<H>(std::move(handler));
           ticket->OnDone([h, ex]() mutable { asio::post(ex, std::move(*h)); });
         },
         token);
@@ -660,9 +708,14 @@ void Server::Run(bool handle_signals) {
   for (auto& r : im.reactors) busy.push_back(asio::make_work_guard(r->ioc));
   std::vector<std::thread> pool;
   for (size_t i = 1; i < im.reactors.size(); ++i) {
-    pool.emplace_back([r = im.reactors[i].get()] { r->ioc.run(); });
+    pool.emplace_back([r = im.reactors[i].get()] {
+      Impl::this_reactor = r;
+      r->ioc.run();
+    });
   }
+  Impl::this_reactor = im.reactors[0].get();
   im.ioc.run();
+  Impl::this_reactor = nullptr;
   for (auto& r : im.reactors) r->ioc.stop();
   for (auto& t : pool) t.join();
   im.blocking.join();  // a request still running there finishes before Run returns
