@@ -69,6 +69,10 @@ Status Input::ReadAt(uint64_t offset, std::span<uint8_t> to) const {
   return Status::Ok();
 }
 
+Result<MappedFile> Input::Map(uint64_t size) const {
+  return MappedFile::Map(fd_, base_, size);
+}
+
 Result<OutputFile> OpenOutput(const std::string& path, mode_t mode, std::optional<FileId> input) {
   OutputOptions opt;
   opt.mode = mode;

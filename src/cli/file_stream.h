@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "common/bytes.h"
+#include "common/mapped_file.h"
 #include "common/output_file.h"
 #include "keep/result.h"
 
@@ -50,6 +51,9 @@ class Input {
   // called (pread; thread-safe).
   // Errors: fewer bytes than that (the file changed while being read), a read error.
   Status ReadAt(uint64_t offset, std::span<uint8_t> to) const;
+  // The `size` bytes ReadAt would read, mapped (common/mapped_file.h). Errors: kUnavailable
+  // when the file cannot be mapped (use ReadAt).
+  Result<MappedFile> Map(uint64_t size) const;
   uint64_t size() const { return size_; }  // 0: unknown (a pipe)
   mode_t mode() const { return mode_; }    // a regular file's permissions (else 0644)
   const std::string& path() const { return path_; }

@@ -92,6 +92,9 @@ std::array<uint8_t, 12> SegmentNonce(uint64_t counter, bool last);
 // from several threads at once (a regular file: pread). Errors: a short read (the input
 // changed) or the input's read error.
 using ReadAtFn = std::function<Status(uint64_t offset, std::span<uint8_t> to)>;
+// The message of WriteMapped's error when the mapped input shrank while it was read.
+inline constexpr std::string_view kInputChanged =
+    "the input changed (it got shorter) while it was read";
 // Called on the caller's thread with the input bytes done so far (a progress bar).
 using ProgressFn = std::function<void(uint64_t)>;
 
@@ -116,10 +119,20 @@ class Encryptor {
   // (each the segments it seals), so reading is spread over the cores too. Only as the
   // first and only feeding call; Finish() then completes. Errors: read_at's.
   Status WriteAt(uint64_t size, const ReadAtFn& read_at, const ProgressFn& progress = {});
+  // The whole body from `input`, a mapping of the file (common/mapped_file.h) that the
+  // pool's threads seal straight from: the plaintext is never copied into this process, so
+  // there is nothing of it to wipe, and the page-cache copy of read/pread (a third of the
+  // CPU time of a 1 GiB encryption) is gone. A page the file lost meanwhile (it was
+  // truncated: SIGBUS) is caught on the worker that touched it. Errors: kInvalidArgument
+  // "the input changed (it got shorter) while it was read"; "finished" as WriteAt. Only
+  // as the first and only feeding call; Finish() then completes.
+  Status WriteMapped(ByteView input, const ProgressFn& progress = {});
   Status Finish();
 
  private:
   Encryptor() = default;
+  Status WriteWhole(uint64_t size, const ReadAtFn* read_at, const uint8_t* mapped,
+                    const ProgressFn& progress);
   struct State;
   std::unique_ptr<State> s_;
 };

@@ -50,12 +50,14 @@ struct Encryptor::State : Pipeline {
       const size_t off = i * segment;
       const size_t len = std::min(segment, bb->used - std::min(off, bb->used));
       const auto nonce = SegmentNonce(bb->first + i, bb->last && i + 1 == bb->segments);
+      const ByteView in = bb->mapped != nullptr ? ByteView(bb->mapped + off, len)
+                                                : bb->plain.view().subspan(off, len);
       const bool ok =
-          crypto::AeadSeal(crypto::AeadAlgorithm::kAesGcm, key.view(), nonce, {},
-                           bb->plain.view().subspan(off, len),
+          crypto::AeadSeal(crypto::AeadAlgorithm::kAesGcm, key.view(), nonce, {}, in,
                            std::span<uint8_t>(bb->sealed.data() + i * (segment + kTag), len + kTag))
               .ok();
-      OPENSSL_cleanse(bb->plain.data() + off, len);  // wiped by the worker that sealed it
+      // Wiped by the worker that sealed it (a mapping is the page cache's, not a copy).
+      if (bb->mapped == nullptr) OPENSSL_cleanse(bb->plain.data() + off, len);
       return ok;
     });
     return Emit();
@@ -98,6 +100,15 @@ Status Encryptor::Write(ByteView in) {
 }
 
 Status Encryptor::WriteAt(uint64_t size, const ReadAtFn& read_at, const ProgressFn& progress) {
+  return WriteWhole(size, &read_at, nullptr, progress);
+}
+
+Status Encryptor::WriteMapped(ByteView input, const ProgressFn& progress) {
+  return WriteWhole(input.size(), nullptr, input.data(), progress);
+}
+
+Status Encryptor::WriteWhole(uint64_t size, const ReadAtFn* read_at, const uint8_t* mapped,
+                             const ProgressFn& progress) {
   State& s = *s_;
   if (s.finished || s.body_done || s.dispatched > 0 || s.filling->used > 0) {
     return FailedPrecondition("finished", "WriteAt takes the whole body, and only that");
@@ -110,14 +121,18 @@ Status Encryptor::WriteAt(uint64_t size, const ReadAtFn& read_at, const Progress
     Batch* b = s.filling;
     b->used = static_cast<size_t>(std::min<uint64_t>(cap, size - at));
     b->at = at;
-    b->read_at = &read_at;
+    b->read_at = read_at;
+    b->mapped = mapped != nullptr ? mapped + at : nullptr;
     at += b->used;
     st = s.Dispatch(at == size, /*whole=*/true);
     if (st.ok() && progress) progress(at);
   } while (st.ok() && at < size);
   if (st.ok()) st = s.Collect();
   s.Reap(false);
-  for (Batch& b : s.batches) b.read_at = nullptr;
+  for (Batch& b : s.batches) {
+    b.read_at = nullptr;
+    b.mapped = nullptr;
+  }
   return st;
 }
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <openssl/crypto.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -10,6 +12,7 @@
 #include <mutex>
 #include <utility>
 
+#include "common/mapped_file.h"
 #include "crypto/aead.h"
 #include "format/file_internal.h"
 #include "format/segment_pool.h"
@@ -52,6 +55,16 @@ inline void LowerTo(std::atomic<size_t>& v, size_t i) {
   }
 }
 
+// Drops the page-table entries of mapped input bytes already sealed (whole pages inside
+// [p, p + n)): the pages stay in the page cache, but not in this process's resident set,
+// which stays bounded however large the mapped file.
+inline void ReleaseMapped(const uint8_t* p, size_t n) {
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t lo = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  const uintptr_t hi = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+  if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);  // advice only
+}
+
 // One batch of segments, and what the pool made of it.
 struct Batch {
   crypto::SecretBytes plain;  // Encryptor: input; Decryptor: output (wiping memory)
@@ -66,6 +79,7 @@ struct Batch {
   // WriteAt: where the batch starts in the input, how to read it, the first read error.
   uint64_t at = 0;
   const ReadAtFn* read_at = nullptr;
+  const uint8_t* mapped = nullptr;  // WriteMapped: the batch's input in the mapping
   std::mutex read_mu;
   Status read_error;
 
@@ -118,8 +132,10 @@ struct Pipeline {
   // plaintext here (the Encryptor's workers wipe theirs as they seal).
   void Reap(bool wipe_plain) {
     if (!working->busy) return;
+    if (body_done) pool.Help();  // WriteAt/WriteMapped: nothing else to do meanwhile
     pool.Wait();
     working->busy = false;
+    if (working->mapped != nullptr) ReleaseMapped(working->mapped, working->used);
     if (wipe_plain) OPENSSL_cleanse(working->plain.data(), working->used);
     working->used = 0;
     done = working;
@@ -133,7 +149,10 @@ struct Pipeline {
     Batch* b = working;
     b->busy = true;
     dispatched += b->segments;
-    const size_t parts = std::min(b->segments, std::max<size_t>(1, pool.workers()));
+    // Streaming: a part per worker (the caller is busy reading). Whole bodies: the caller
+    // helps (Reap), and smaller parts, taken in turn, even out threads that run slower.
+    const size_t threads = std::max<size_t>(1, pool.workers()) + (body_done ? 1 : 0);
+    const size_t parts = std::min(b->segments, body_done ? 4 * threads : threads);
     pool.Submit(parts, [b, parts, input, unit, job](size_t part) {
       const size_t begin = Begin(part, parts, b->segments);
       const size_t end = Begin(part + 1, parts, b->segments);
@@ -143,8 +162,21 @@ struct Pipeline {
         LowerTo(b->bad, begin);
         return;
       }
-      for (size_t i = begin; i < end; ++i) {
-        if (!job(b, i)) LowerTo(b->bad, i);
+      auto run = [&] {
+        for (size_t i = begin; i < end; ++i) {
+          if (!job(b, i)) LowerTo(b->bad, i);
+        }
+      };
+      if (b->mapped == nullptr) {
+        run();
+      } else if (!RunCatchingBusError(run)) {  // the mapped file shrank under us
+        {
+          std::lock_guard lock(b->read_mu);
+          if (b->read_error.ok()) {
+            b->read_error = InvalidArgument(std::string(kInputChanged));
+          }
+        }
+        LowerTo(b->bad, begin);
       }
     });
   }

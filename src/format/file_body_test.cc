@@ -2,9 +2,14 @@
 // WriteAt as for Write, plaintext released only once authenticated at batch boundaries.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstring>
+#include <filesystem>
 
 #include "common/encoding.h"
+#include "common/mapped_file.h"
 #include "format/file_test_util.h"
 
 namespace keep::format::file {
@@ -158,6 +163,75 @@ TEST(FileBody, ReadingAtOffsetsOnThePoolIsTheSameAsStreaming) {
     EXPECT_EQ(st.reason(), "invalid_file") << st.ToString();
     EXPECT_EQ(Bytes(got.begin(), got.end()), Bytes(plain.begin(), plain.begin() + got.size()));
   }
+}
+
+// WriteMapped (sealing straight from a mapped file) makes the same bytes as Write, on one
+// thread (inline) and on the pool; a file truncated after it was mapped is the error
+// kInputChanged — the SIGBUS of the lost pages caught on whichever thread touched them.
+TEST(FileBody, SealingFromAMappedFileIsTheSameAsStreaming) {
+  auto f = NewFileKey(kSmall);
+  ASSERT_TRUE(f.ok());
+  auto stanza = WrapForRecipient(Ids().x.public_key(), f->file_key);
+  ASSERT_TRUE(stanza.ok());
+  f->header.stanzas.push_back(*stanza);
+  const size_t batch = size_t{4} << 20;
+  const Bytes plain = Random(2 * batch + kSeg + 3);
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("keep-mapped-body-" + std::to_string(::getpid())))
+          .string();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, plain.data(), plain.size()), static_cast<ssize_t>(plain.size()));
+  for (unsigned threads : {1u, 0u}) {
+    for (size_t n : {size_t{0}, size_t{1}, kSeg, batch, batch + 1, plain.size()}) {
+      SCOPED_TRACE(testing::Message() << "threads " << threads << " size " << n);
+      Bytes streamed, mapped;
+      auto e1 = Encryptor::Create(f->file_key, f->header, [&](ByteView b) {
+        Append(streamed, b);
+        return Status::Ok();
+      });
+      ASSERT_TRUE(e1->Write(ByteView(plain).first(n)).ok());
+      ASSERT_TRUE(e1->Finish().ok());
+      auto m = MappedFile::Map(fd, 0, n);
+      ASSERT_TRUE(m.ok()) << m.status();
+      uint64_t progress = 0;
+      auto e2 = Encryptor::Create(
+          f->file_key, f->header,
+          [&](ByteView b) {
+            Append(mapped, b);
+            return Status::Ok();
+          },
+          threads);
+      ASSERT_TRUE(e2->WriteMapped(m->view(), [&](uint64_t d) { progress = d; }).ok());
+      ASSERT_TRUE(e2->Finish().ok());
+      EXPECT_EQ(mapped, streamed);
+      EXPECT_EQ(progress, n);
+      EXPECT_FALSE(e2->WriteMapped(m->view()).ok()) << "finished";
+    }
+  }
+  for (unsigned threads : {1u, 0u}) {
+    for (uint64_t keep : {uint64_t{0}, uint64_t{batch / 2}, uint64_t{batch + kSeg}}) {
+      SCOPED_TRACE(testing::Message() << "threads " << threads << " truncated to " << keep);
+      ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(plain.size())), 0);
+      ASSERT_EQ(::pwrite(fd, plain.data(), plain.size(), 0), static_cast<ssize_t>(plain.size()));
+      auto m = MappedFile::Map(fd, 0, plain.size());
+      ASSERT_TRUE(m.ok());
+      ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(keep)), 0);
+      size_t out = 0;
+      auto e = Encryptor::Create(
+          f->file_key, f->header,
+          [&](ByteView b) {
+            out += b.size();
+            return Status::Ok();
+          },
+          threads);
+      Status st = e->WriteMapped(m->view());
+      EXPECT_EQ(st.message(), kInputChanged) << st.ToString();
+      EXPECT_LE(out, keep + keep / kSeg * 16) << "no ciphertext of bytes the file lost";
+    }
+  }
+  ::close(fd);
+  std::filesystem::remove(path);
 }
 
 }  // namespace

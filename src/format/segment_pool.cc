@@ -39,6 +39,18 @@ void SegmentPool::Submit(size_t n, std::function<void(size_t)> job) {
   cv_.notify_all();
 }
 
+void SegmentPool::Help() {
+  if (workers_.empty()) return;
+  std::unique_lock lock(mu_);
+  while (next_ < total_) {
+    const size_t i = next_++;
+    lock.unlock();
+    job_(i);
+    lock.lock();
+    if (++finished_ == total_) done_cv_.notify_all();
+  }
+}
+
 void SegmentPool::Wait() {
   if (workers_.empty()) return;
   std::unique_lock lock(mu_);

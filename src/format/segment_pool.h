@@ -1,6 +1,7 @@
 // SegmentPool: a few threads that seal or open a batch of file segments at once (file.h's
 // Encryptor and Decryptor), so `keep file` uses every core while the caller reads the next
-// batch. Submit hands over `n` jobs and returns; Wait blocks until they are done. One batch
+// batch. Submit hands over `n` jobs and returns; Help lets the caller take some; Wait blocks
+// until they are done. One batch
 // in flight at a time. With one thread (or when threads cannot be started), Submit runs the
 // jobs inline. Jobs must not throw. Owned by one caller; Submit/Wait from that caller only.
 #pragma once
@@ -23,6 +24,10 @@ class SegmentPool {
   SegmentPool& operator=(const SegmentPool&) = delete;
 
   void Submit(size_t n, std::function<void(size_t)> job);
+  // Runs jobs of the submitted batch that no worker has taken yet on the caller's thread,
+  // until none are left (then Wait returns as soon as the workers' last ones finish): a
+  // caller with nothing else to do works instead of sleeping until the batch is done.
+  void Help();
   void Wait();
   size_t workers() const { return workers_.size(); }
 
