@@ -15,17 +15,24 @@
 namespace keep::format::file {
 namespace {
 
+// A file key with 4 KiB segments and one X25519 stanza (the header the bodies go with).
+NewFile SmallFile() {
+  auto f = NewFileKey(kSmall);
+  EXPECT_TRUE(f.ok());
+  auto stanza = WrapForRecipient(Ids().x.public_key(), f->file_key);
+  EXPECT_TRUE(stanza.ok());
+  f->header.stanzas.push_back(*stanza);
+  return std::move(*f);
+}
+
 // Batches on several threads change nothing of the bytes: the body is the same for one
 // thread and for four (the nonces and keys are the segment's), at sizes around segment and
 // batch boundaries (4 KiB segments: 1,024 per 4 MiB batch), whatever the write sizes; it
 // decrypts on any number of threads; and a body cut at a batch boundary, or with a segment
 // altered in its second batch, releases only authenticated plaintext, then fails.
 TEST(FileBody, BatchesOnThreadsAreTheSameBytes) {
-  auto f = NewFileKey(kSmall);
-  ASSERT_TRUE(f.ok());
-  auto s = WrapForRecipient(Ids().x.public_key(), f->file_key);
-  ASSERT_TRUE(s.ok());
-  f->header.stanzas.push_back(*s);
+  NewFile nf = SmallFile();
+  NewFile* f = &nf;
   const size_t batch = (size_t{4} << 20);
   const Bytes plain = Random(2 * batch + 3 * kSeg + 5);
   auto body = [&](ByteView p, unsigned threads, size_t chunk) {
@@ -93,11 +100,8 @@ TEST(FileBody, BatchesOnThreadsAreTheSameBytes) {
 // opens them the same way; a read that fails, or a body cut short, is an error, and no
 // plaintext past the authenticated prefix comes out.
 TEST(FileBody, ReadingAtOffsetsOnThePoolIsTheSameAsStreaming) {
-  auto f = NewFileKey(kSmall);
-  ASSERT_TRUE(f.ok());
-  auto stanza = WrapForRecipient(Ids().x.public_key(), f->file_key);
-  ASSERT_TRUE(stanza.ok());
-  f->header.stanzas.push_back(*stanza);
+  NewFile nf = SmallFile();
+  NewFile* f = &nf;
   const size_t batch = size_t{4} << 20;
   const Bytes plain = Random(2 * batch + kSeg + 3);
   auto read_from = [](ByteView src, uint64_t fail_at = UINT64_MAX) {
@@ -169,11 +173,8 @@ TEST(FileBody, ReadingAtOffsetsOnThePoolIsTheSameAsStreaming) {
 // thread (inline) and on the pool; a file truncated after it was mapped is the error
 // kInputChanged — the SIGBUS of the lost pages caught on whichever thread touched them.
 TEST(FileBody, SealingFromAMappedFileIsTheSameAsStreaming) {
-  auto f = NewFileKey(kSmall);
-  ASSERT_TRUE(f.ok());
-  auto stanza = WrapForRecipient(Ids().x.public_key(), f->file_key);
-  ASSERT_TRUE(stanza.ok());
-  f->header.stanzas.push_back(*stanza);
+  NewFile nf = SmallFile();
+  NewFile* f = &nf;
   const size_t batch = size_t{4} << 20;
   const Bytes plain = Random(2 * batch + kSeg + 3);
   const std::string path =
