@@ -3,6 +3,7 @@
 // bottom (handshake, screening, limits, body, answer, audit wait).
 #include "http/server.h"
 #include "audit/sink.h"
+#include "http/inbox.h"
 #include "http/response_head.h"
 #include "http/tls.h"
 
@@ -63,44 +64,11 @@ struct Server::Impl {
   // threads, need no strand, and wake no other thread. Two threads sharing one
   // io_context served no more than one: 15 us more CPU per request in futex wake-ups,
   // strand hand-offs and cache traffic (docs/performance.md, "The request path").
-  // A coroutine waiting for its audit ticket (type-erased handler, resumed on its reactor).
-  struct Waiter {
-    virtual ~Waiter() = default;
-    virtual void Resume() = 0;
-  };
   struct Reactor {
     asio::io_context ioc{1};  // concurrency hint 1: run by one thread
     std::atomic<int> connections{0};
-    // Audit completions for this reactor's coroutines. The trail's writer completes a
-    // batch of tickets at once; they are queued here and resumed by one posted drain, so a
-    // batch costs the reactor one post (one scheduler lock, at most one wake-up) instead of
-    // one per ticket. Waiters are created and destroyed on the reactor's thread.
-    std::mutex inbox_mu;
-    std::vector<std::unique_ptr<Waiter>> inbox;     // under inbox_mu
-    bool drain_posted = false;                      // under inbox_mu
-    std::vector<std::unique_ptr<Waiter>> draining;  // the reactor thread's
-
-    void Deliver(Waiter* w) {
-      {
-        std::lock_guard lk(inbox_mu);
-        inbox.emplace_back(w);
-        if (drain_posted) return;
-        drain_posted = true;
-      }
-      asio::post(ioc, [this] { Drain(); });
-    }
-    void Drain() {
-      {
-        std::lock_guard lk(inbox_mu);
-        draining.swap(inbox);
-        drain_posted = false;
-      }
-      for (auto& w : draining) {
-        std::unique_ptr<Waiter> mine = std::move(w);
-        mine->Resume();
-      }
-      draining.clear();
-    }
+    // Audit completions for this reactor's coroutines: a batch of tickets costs one post.
+    Inbox inbox{[this](std::function<void()> f) { asio::post(ioc, std::move(f)); }};
   };
   // The reactor whose thread this is (nullptr on other threads).
   static inline thread_local Reactor* this_reactor = nullptr;
@@ -564,13 +532,13 @@ struct Server::Impl {
         [ticket](auto handler) {
           using H = decltype(handler);
           if (Reactor* r = this_reactor) {
-            struct W final : Waiter {
-              explicit W(H&& handler) : h(std::move(handler)) {}
-              void Resume() override { std::move(h)(); }
+            struct Resume final : Inbox::Item {
+              explicit Resume(H&& handler) : h(std::move(handler)) {}
+              void Run() override { std::move(h)(); }
               H h;
             };
-            Waiter* w = new W(std::move(handler));  // owned by r's inbox once delivered
-            ticket->OnDone([r, w] { r->Deliver(w); });
+            auto* item = new Resume(std::move(handler));  // the inbox's once delivered
+            ticket->OnDone([r, item] { r->inbox.Deliver(std::unique_ptr<Inbox::Item>(item)); });
             return;
           }
           auto ex = asio::get_associated_executor(handler);
