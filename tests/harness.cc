@@ -47,7 +47,7 @@ std::string Trimmed(std::string s) {
 }
 
 Keepd::Keepd(std::string server_extra, std::string storage_toml, std::string seal_toml,
-             std::string tls_extra)
+             std::string tls_extra, std::string more_toml)
     : server_extra_(std::move(server_extra)) {
   if (storage_toml.empty()) storage_toml = "path = \"data/keep.db\"\n";
   if (seal_toml.empty()) {
@@ -70,7 +70,8 @@ Keepd::Keepd(std::string server_extra, std::string storage_toml, std::string sea
       << storage_toml << "\n"
       << "[seal]\n"
       << seal_toml << "\n"
-      << "[log]\nlevel = \"info\"\n";
+      << "[log]\nlevel = \"info\"\n"
+      << more_toml;
 }
 
 Keepd::~Keepd() {

@@ -32,8 +32,10 @@ class Keepd {
   // `seal_toml` replaces the [seal] table (default: type "dev-file", a dev root key in the
   // temp dir, initialized on first start).
   // `tls_extra` is added to the [tls] table (client_ca_file, client_auth).
+  // `more_toml` is added at the end (whole tables, e.g. "[audit]\nfsync = false\n").
   explicit Keepd(std::string server_extra = "", std::string storage_toml = "",
-                 std::string seal_toml = "", std::string tls_extra = "");
+                 std::string seal_toml = "", std::string tls_extra = "",
+                 std::string more_toml = "");
   ~Keepd();
 
   void Start();               // starts and waits until it listens (fails the test otherwise)
