@@ -57,10 +57,17 @@ TokenStore::TokenStore(keys::Barrier& barrier, Clock clock)
     : barrier_(barrier), clock_(clock ? std::move(clock) : Clock([] { return NowUnix(); })) {}
 
 Result<std::string> TokenStore::Hmac(std::string_view token) const {
-  if (hmac_key_.empty()) return Unavailable("sealed", "keep is sealed");
+  if (!hmac_state_) return Unavailable("sealed", "keep is sealed");
   uint8_t mac[crypto::kSha256Size];
-  KEEP_RETURN_IF_ERROR(crypto::HmacSha256(hmac_key_.view(), AsBytes(token), mac));
+  KEEP_RETURN_IF_ERROR(hmac_state_->Compute({AsBytes(token)}, mac));
   return HexEncode(mac);
+}
+
+Status TokenStore::SetKey(crypto::SecretBytes key) {
+  KEEP_ASSIGN_OR_RETURN(crypto::HmacKey state, crypto::HmacKey::Create(key.view()));
+  hmac_key_ = std::move(key);
+  hmac_state_ = std::move(state);
+  return Status::Ok();
 }
 
 // Makes a token for `info`, stores it (with the token key when `first`). Caller holds mu_.
@@ -90,7 +97,7 @@ Result<NewToken> TokenStore::Mint(const TokenInfo& info, bool first) {
 Result<crypto::SecretBytes> TokenStore::CreateRoot() {
   KEEP_ASSIGN_OR_RETURN(auto key, crypto::RandomSecret(32));
   std::unique_lock lock(mu_);
-  hmac_key_ = std::move(key);
+  KEEP_RETURN_IF_ERROR(SetKey(std::move(key)));
   TokenInfo info;
   info.display_name = "root";
   info.policies = {"root"};
@@ -128,7 +135,7 @@ Status TokenStore::Load() {
     after = page.back().path;
   }
   std::unique_lock lock(mu_);
-  hmac_key_ = std::move(*key);
+  KEEP_RETURN_IF_ERROR(SetKey(std::move(*key)));
   by_hmac_ = std::move(tokens);
   return Status::Ok();
 }
@@ -136,6 +143,7 @@ Status TokenStore::Load() {
 void TokenStore::Clear() {
   std::unique_lock lock(mu_);
   hmac_key_ = crypto::SecretBytes();
+  hmac_state_.reset();
   by_hmac_.clear();
 }
 

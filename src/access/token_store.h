@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "access/identity.h"
+#include "crypto/kdf.h"
 #include "crypto/secret_bytes.h"
 #include "keys/barrier.h"
 
@@ -67,6 +68,10 @@ class TokenStore {
   Clock clock_;
   mutable std::shared_mutex mu_;
   crypto::SecretBytes hmac_key_;
+  // hmac_key_'s keyed SHA-256 states (locked memory): a lookup hashes two blocks, not four.
+  std::optional<crypto::HmacKey> hmac_state_;
+  // Sets hmac_key_ and hmac_state_ (caller holds mu_). Errors: as HmacKey::Create.
+  Status SetKey(crypto::SecretBytes key);
   std::map<std::string, TokenInfo, std::less<>> by_hmac_;  // full hex HMAC → info
 };
 

@@ -28,10 +28,15 @@ Api::Api(service::Service& service, audit::Sink& audit, ApiOptions options)
 }
 
 std::string Api::NextRequestId() {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%012llx",
-                static_cast<unsigned long long>(counter_.fetch_add(1, std::memory_order_relaxed)));
-  return id_prefix_ + buf;
+  // "<prefix><counter as 12 hex digits>", formatted by hand (snprintf was 4 % of a request).
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t n = counter_.fetch_add(1, std::memory_order_relaxed);
+  size_t digits = 12;  // at least, as %012llx
+  for (uint64_t m = n >> 48; m != 0; m >>= 4) ++digits;
+  std::string id(id_prefix_.size() + digits, '0');
+  std::copy(id_prefix_.begin(), id_prefix_.end(), id.begin());
+  for (size_t i = id.size(); n != 0; n >>= 4) id[--i] = kHex[n & 15];
+  return id;
 }
 
 HttpResponse JsonResponse(int status, SecretString body) {

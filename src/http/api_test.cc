@@ -71,9 +71,20 @@ class ApiTest : public ::testing::Test {
 TEST_F(ApiTest, HealthInitAndRequestIds) {
   auto h = Call("GET", "/v1/sys/health", "", false);
   EXPECT_EQ(h.status, 501);
-  bool has_id = false;
-  for (auto& [k, v] : h.headers) has_id = has_id || (k == "X-Request-Id" && !v.empty());
-  EXPECT_TRUE(has_id);
+  auto id_of = [](const HttpResponse& r) {
+    for (auto& [k, v] : r.headers) {
+      if (k == "X-Request-Id") return v;
+    }
+    return std::string();
+  };
+  // "<8 hex: this process>-<12 hex: a counter>", one more for each request.
+  const std::string id = id_of(h), next = id_of(Call("GET", "/v1/sys/health", "", false));
+  ASSERT_EQ(id.size(), 21u) << id;
+  ASSERT_EQ(next.size(), 21u) << next;
+  EXPECT_EQ(id.find_first_not_of("0123456789abcdef-"), std::string::npos) << id;
+  EXPECT_EQ(id[8], '-');
+  EXPECT_EQ(id.substr(0, 9), next.substr(0, 9));
+  EXPECT_EQ(std::stoull(next.substr(9), nullptr, 16), std::stoull(id.substr(9), nullptr, 16) + 1);
   EXPECT_EQ(Code(Call("POST", "/v1/keys", R"({"name":"k"})", false)), "sealed");
   EXPECT_EQ(Code(Call("POST", "/v1/sys/init", R"({"shares":5,"threshold":3})", false)),
             "bad_request")
