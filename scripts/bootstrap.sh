@@ -18,7 +18,7 @@ PKGS=(
 if [ "${1:-}" = "--fuzz" ]; then PKGS+=(clang-14 libclang-rt-14-dev); fi
 # bench/ceiling.sh also needs nginx (the HTTPS ceiling keep is measured against). Only
 # then: on a machine with systemd its package starts a server on port 80.
-if [ "${1:-}" = "--bench" ]; then PKGS+=(nginx-light bc); fi
+if [ "${1:-}" = "--bench" ]; then PKGS+=(nginx-light bc valgrind); fi
 missing=()
 for p in "${PKGS[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
