@@ -260,8 +260,7 @@ std::shared_ptr<Ticket> FileTrail::AppendAsync(const Event& e) {
         Unavailable("audit_unavailable", "the audit trail is not keeping up (queue full)"));
   } else {
     Impl::Batch& q = impl_->queue;
-    q.entries.push_back({static_cast<uint32_t>(q.bodies.size()), static_cast<uint32_t>(b.size()),
-                         ticket, std::chrono::steady_clock::now()});
+    q.entries.push_back({q.bodies.size(), b.size(), ticket, std::chrono::steady_clock::now()});
     q.bodies += b;
     if (impl_->writer_idle) impl_->writer_cv.notify_one();  // else it picks this up next round
   }

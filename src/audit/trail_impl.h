@@ -84,7 +84,7 @@ struct FileTrail::Impl {
   // the allocating thread's malloc arena lock: contended, it was a fifth of keepd's futex
   // calls).
   struct Entry {
-    uint32_t offset, size;  // of the body in Batch::bodies
+    size_t offset, size;  // of the body in Batch::bodies
     std::shared_ptr<Ticket> ticket;
     std::chrono::steady_clock::time_point queued;
   };
