@@ -3,14 +3,17 @@
 // sent without credentials, bodies in flight beyond server.max_body_memory_mib, and the
 // memory left after bursts of connections.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -308,6 +311,39 @@ TEST(Limits, SlowRequestsDoNotStallTheirReactor) {
             << " ms\n";
   EXPECT_GT(during, 10) << "encrypts are answered while the reactor's other request runs";
   EXPECT_LT(longest * 4, shortest) << "no encrypt waited for a key generation";
+}
+
+}  // namespace
+}  // namespace keep::testing
+
+namespace keep::testing {
+namespace {
+
+// The audit trail is a FIFO whose reader goes away: the next record's write gets EPIPE —
+// and, unless keepd ignores SIGPIPE, the signal that kills it. keepd must stay up and
+// refuse the request (503 audit_unavailable), as with any trail it cannot write.
+TEST(Limits, ATrailWhoseReaderWentAwayFailsRequestsAndKeepdStaysUp) {
+  namespace fs = std::filesystem;
+  const std::string fifo =
+      (fs::temp_directory_path() / ("keep-trail-fifo-" + std::to_string(::getpid()))).string();
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // So that keepd's open returns; not inherited by keepd, which would then read itself.
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  Keepd server("", "", "", "", "[audit]\npath = \"" + fifo + "\"\nfsync = false\n");
+  server.Start();
+  auto c = server.NewClient(server.token(), 5000);
+  auto made = c->CreateKey({"k"});
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  ::close(reader);  // nobody reads the trail any more
+  auto r = c->Encrypt("k", "x");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.status().reason(), "audit_unavailable") << r.status().ToString();
+  // A killed keepd would have answered nothing; and it keeps answering.
+  EXPECT_FALSE(c->Encrypt("k", "y").ok());
+  EXPECT_TRUE(server.Running()) << "keepd died (SIGPIPE?)";
+  ::unlink(fifo.c_str());
 }
 
 }  // namespace

@@ -38,6 +38,10 @@ void HardenProcess() {
   };
   setrlimit(RLIMIT_CORE, &no_core);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // A write to a pipe nobody reads (an audit trail that is a FIFO, a log pipe) must fail
+  // with EPIPE, not kill keepd. Asio ignores SIGPIPE too, as a side effect; this does not
+  // rely on it.
+  signal(SIGPIPE, SIG_IGN);
 }
 
 // The dev root token, mode 0600 (common/output_file.h: complete or not at all).
