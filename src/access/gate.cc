@@ -60,6 +60,7 @@ Status Gate::Admit(Passage& p, Operation op, std::string_view identity, std::str
                              .count();
   const int wait = limiter_.Take(ClassOf(op), identity, key, items, now_ns);
   if (wait == 0) return Status::Ok();
+  metrics_.RateLimited(op);
   if (wait == RateLimiter::kNever) {  // no Retry-After: waiting does not help
     return Status(Code::kResourceExhausted, "rate_limited",
                   "a batch of " + std::to_string(items) +
@@ -103,6 +104,7 @@ Status Gate::CountDecrypts(Passage& p, uint32_t n) {
   ev.remote_address = p.ctx.remote_address;
   ev.detail = reason;
   KEEP_RETURN_IF_ERROR(audit_.Append(ev));
+  metrics_.Lockdown(o.seal);
   Status st = o.seal ? custodian_.LockdownSeal(reason) : directory_.LockIdentity(who.id, reason);
   if (!st.ok()) log::Error("lockdown: {}", st.ToString());
   return Unavailable("locked_down", o.seal ? "keep sealed itself: " + reason
@@ -115,7 +117,7 @@ Status Gate::Reinstate(Passage& p, std::string_view identity) {
   return Status::Ok();
 }
 
-void Gate::Complete(Passage& p, int status, std::string_view outcome) const {
+void Gate::Complete(Passage& p, int status, std::string_view outcome) {
   p.recorded = true;
   if (p.event.time_ms == 0) p.event.time_ms = NowUnixMs();
   p.event.status = status;
@@ -124,6 +126,10 @@ void Gate::Complete(Passage& p, int status, std::string_view outcome) const {
     p.event.outcome = status < 400 ? "ok" : std::string(outcome);
     if (p.event.outcome.empty()) p.event.outcome = "error";
   }
+  metrics_.Observe(p.event.operation, p.event.outcome, p.event.items,
+                   std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::steady_clock::now() - p.start)
+                       .count());
 }
 
 Status Gate::Record(Passage& p, int status, std::string_view outcome) {

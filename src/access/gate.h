@@ -19,6 +19,7 @@
 // request.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@
 #include "access/directory.h"
 #include "access/guard.h"
 #include "access/limits.h"
+#include "access/metrics.h"
 #include "audit/sink.h"
 
 namespace keep::access {
@@ -48,6 +50,8 @@ struct Passage {
   bool authenticated = false;
   bool recorded = false;
   int retry_after = 0;  // seconds, when refused with rate_limited and waiting helps
+  // When the door took the request (keep_request_duration_seconds).
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
 class Gate {
@@ -88,7 +92,8 @@ class Gate {
   Status Reinstate(Passage& p, std::string_view identity);
 
   // Completes the record with `status` (the HTTP-equivalent status of the answer) and
-  // `outcome` ("" for ok below 400, else the error reason), and appends it. Record waits
+  // `outcome` ("" for ok below 400, else the error reason), counts it in metrics(), and
+  // appends it. Record waits
   // for the write; RecordAsync returns a ticket the door waits on without a thread.
   // Errors: audit_unavailable — the door must then not send the operation's result.
   Status Record(Passage& p, int status, std::string_view outcome);
@@ -97,9 +102,11 @@ class Gate {
   Directory& directory() { return directory_; }
   audit::Sink& audit() { return audit_; }
   const DecryptBudget& budget() const { return budget_; }
+  // Every recorded request by operation and outcome, latencies, refusals (/metrics).
+  const RequestMetrics& metrics() const { return metrics_; }
 
  private:
-  void Complete(Passage& p, int status, std::string_view outcome) const;
+  void Complete(Passage& p, int status, std::string_view outcome);
 
   Directory& directory_;
   Custodian& custodian_;
@@ -107,6 +114,7 @@ class Gate {
   Guard guard_;
   RateLimiter limiter_;
   DecryptBudget budget_;
+  RequestMetrics metrics_;
 };
 
 }  // namespace keep::access

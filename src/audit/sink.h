@@ -67,6 +67,9 @@ class Sink {
   virtual Result<std::string> HmacOf(std::string_view value) const;
   // The checkpoint public key (PEM). Errors as HmacOf.
   virtual Result<std::string> PublicKeyPem() const;
+  // Appends the sink's own Prometheus families to a scrape (common/prometheus.h); the
+  // default has none.
+  virtual void WriteMetrics(std::string* /*out*/) const {}
 };
 
 // Writes each event as one line to the server log at debug level. The context is never

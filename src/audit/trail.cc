@@ -169,7 +169,13 @@ void FileTrail::Impl::Run() {
     lk.unlock();
     bodies.clear();
     for (const auto& e : batch.entries) bodies.push_back(batch.body(e));
+    const auto began = std::chrono::steady_clock::now();
     Status st = WriteBatch(bodies, false);  // also a time-based checkpoint when idle
+    if (!bodies.empty()) {
+      commit_seconds.Observe(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now() - began)
+                                 .count());
+    }
     if (st.ok() && size >= opt.max_bytes) {
       if (Status r = Rotate(); !r.ok()) log::Error("audit: {}", r.ToString());
     }
@@ -309,6 +315,30 @@ void FileTrail::Close() {
   impl_->watchdog_cv.notify_all();
   if (impl_->watchdog.joinable()) impl_->watchdog.join();
   if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void FileTrail::WriteMetrics(std::string* out) const {
+  const TrailStats s = stats();
+  size_t depth = 0;
+  {
+    std::lock_guard lk(impl_->mu);
+    depth = impl_->queue.size() + impl_->inflight.size();
+  }
+  using prometheus::Single;
+  Single(out, "keep_audit_queue_depth", "gauge",
+         "Audit records queued or being written (requests waiting for the trail).", depth);
+  Single(out, "keep_audit_records_total", "counter",
+         "Lines written to the audit trail, checkpoints included.", s.records);
+  Single(out, "keep_audit_batches_total", "counter",
+         "Group commits: one write (and fdatasync when audit.fsync) each.", s.batches);
+  Single(out, "keep_audit_checkpoints_total", "counter", "Signed checkpoints written.",
+         s.checkpoints);
+  Single(out, "keep_audit_failures_total", "counter",
+         "Records that could not be written in time (their requests were refused).", s.failures);
+  Single(out, "keep_audit_rotations_total", "counter", "Trail files rotated.", s.rotations);
+  prometheus::Family(out, "keep_audit_commit_seconds", "histogram",
+                     "Time to write one batch of records and, when audit.fsync, sync it.");
+  impl_->commit_seconds.Write(out, "keep_audit_commit_seconds", "");
 }
 
 TrailStats FileTrail::stats() const {

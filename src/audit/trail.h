@@ -69,6 +69,9 @@ class FileTrail final : public Sink {
   // Writes the final checkpoint (when unsealed) and stops the writer. Idempotent.
   void Close();
   TrailStats stats() const;
+  // keep_audit_queue_depth, _records_total, _batches_total, _checkpoints_total,
+  // _failures_total, _rotations_total and the keep_audit_commit_seconds histogram.
+  void WriteMetrics(std::string* out) const override;
 
  private:
   struct Impl;

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include "audit/chain.h"
 #include "audit/trail.h"
+#include "common/prometheus.h"
 #include "common/encoding.h"
 #include "common/json_text.h"
 #include "common/log.h"
@@ -136,6 +137,7 @@ struct FileTrail::Impl {
   bool closed = false;
   TrailStats stats;  // batches, failures: under mu
   std::atomic<uint64_t> records{0}, checkpoints{0}, rotations{0};
+  prometheus::Histogram commit_seconds;  // one write (+ fdatasync) of a batch of records
   std::thread thread;
 
   ~Impl() {

@@ -1,10 +1,13 @@
 // Api: what the transport calls besides Handle — the header screening before a body is
 // read, refusals of what never became a request (malformed HTTP, too large, overloaded),
 // the audit-failure answer, body limits, and /metrics.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 #include "common/encoding.h"
+#include "common/prometheus.h"
+#include "common/time.h"
 #include "crypto/random.h"
 #include "crypto/secret_bytes.h"
 #include "http/api_internal.h"
@@ -132,43 +135,50 @@ HttpResponse Api::Metrics(Call& call) {
       return Err(call, st);
     }
   }
-  std::string out =
-      "# HELP keep_http_responses_total HTTP responses by status class.\n"
-      "# TYPE keep_http_responses_total counter\n";
+  namespace pm = prometheus;
+  std::string out;
+  out.reserve(16 << 10);
+  pm::Family(&out, "keep_http_responses_total", "counter", "HTTP responses by status class.");
   for (int c = 1; c <= 5; ++c) {
-    out += "keep_http_responses_total{class=\"" + std::to_string(c) + "xx\"} " +
-           std::to_string(status_counts_[c].load(std::memory_order_relaxed)) + "\n";
+    pm::Sample(&out, "keep_http_responses_total", "class=\"" + std::to_string(c) + "xx\"",
+               status_counts_[c].load(std::memory_order_relaxed));
   }
-  out += "# HELP keep_sealed 1 when the server is sealed.\n# TYPE keep_sealed gauge\n";
-  out += std::string("keep_sealed ") + (service_.custody().IsSealed() ? "1" : "0") + "\n";
-  out +=
-      "# HELP keep_locked_memory_fallbacks_total Long-lived secrets that did not fit the "
-      "locked heap.\n# TYPE keep_locked_memory_fallbacks_total counter\n"
-      "keep_locked_memory_fallbacks_total " +
-      std::to_string(crypto::LockedFallbacks()) + "\n";
-  out +=
-      "# HELP keep_locked_memory_bytes Bytes in use in the locked heap.\n"
-      "# TYPE keep_locked_memory_bytes gauge\nkeep_locked_memory_bytes " +
-      std::to_string(crypto::SecureHeapUsed()) + "\n";
+  gate_.metrics().Write(&out);
+  audit_.WriteMetrics(&out);
+  pm::Single(&out, "keep_sealed", "gauge", "1 when the server is sealed.",
+             service_.custody().IsSealed() ? 1 : 0);
+  pm::Single(&out, "keep_locked_memory_fallbacks_total", "counter",
+             "Long-lived secrets that did not fit the locked heap.", crypto::LockedFallbacks());
+  pm::Single(&out, "keep_locked_memory_bytes", "gauge", "Bytes in use in the locked heap.",
+             crypto::SecureHeapUsed());
   const service::KeyringStatus ks = service_.GetKeyringStatus();
-  out +=
-      "# HELP keep_keyring_term The active keyring term.\n# TYPE keep_keyring_term gauge\n"
-      "keep_keyring_term " +
-      std::to_string(ks.active_term) + "\n";
-  out +=
-      "# HELP keep_maintenance_passes_total Maintenance passes completed (rotation, deletion, "
-      "automatic unseal).\n# TYPE keep_maintenance_passes_total counter\n"
-      "keep_maintenance_passes_total " +
-      std::to_string(service_.maintenance_passes()) + "\n";
+  pm::Single(&out, "keep_keyring_term", "gauge", "The active keyring term.", ks.active_term);
+  pm::Single(&out, "keep_maintenance_passes_total", "counter",
+             "Maintenance passes completed (rotation, deletion, automatic unseal).",
+             service_.maintenance_passes());
+  if (const service::Replication r = service_.GetReplication(); r.enabled) {
+    pm::Single(&out, "keep_replication_connected", "gauge",
+               "1 when this node follows the other nodes' changes (PostgreSQL LISTEN).",
+               r.connected ? 1 : 0);
+    const int64_t now = NowUnixMs();
+    pm::Family(&out, "keep_replication_lag_seconds", "gauge",
+               "Seconds since this node was last known to be caught up with the others.");
+    pm::Sample(&out, "keep_replication_lag_seconds", "",
+               r.last_sync_ms > 0
+                   ? static_cast<double>(std::max<int64_t>(0, now - r.last_sync_ms)) / 1e3
+                   : 0.0);
+    pm::Single(&out, "keep_replication_changes_applied_total", "counter",
+               "Changes made by other nodes and applied here.", r.changes_applied);
+    pm::Single(&out, "keep_replication_reconnects_total", "counter",
+               "Times the change feed was connected again.", r.reconnects);
+  }
   if (server_stats_) {
     const ServerStats st = server_stats_();
-    out +=
-        "# HELP keep_http_connections Open client connections.\n"
-        "# TYPE keep_http_connections gauge\nkeep_http_connections " +
-        std::to_string(st.connections) +
-        "\n# HELP keep_http_in_flight Requests being handled (this scrape included).\n"
-        "# TYPE keep_http_in_flight gauge\nkeep_http_in_flight " +
-        std::to_string(st.in_flight) + "\n";
+    pm::Single(&out, "keep_http_connections", "gauge", "Open client connections.",
+               static_cast<uint64_t>(st.connections));
+    pm::Single(&out, "keep_http_in_flight", "gauge",
+               "Requests being handled (this scrape included).",
+               static_cast<uint64_t>(st.in_flight));
   }
   HttpResponse r = JsonResponse(200, std::move(out));
   r.content_type = "text/plain; version=0.0.4";
