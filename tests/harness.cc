@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -70,12 +71,15 @@ Keepd::Keepd(std::string server_extra, std::string storage_toml, std::string sea
       << storage_toml << "\n"
       << "[seal]\n"
       << seal_toml << "\n"
-      << "[log]\nlevel = \"info\"\n"
+      << (more_toml.find("[log]") == std::string::npos ? "[log]\nlevel = \"debug\"\n" : "")
       << more_toml;
 }
 
 Keepd::~Keepd() {
   if (pid_ > 0) Stop(SIGKILL);
+  if (const std::string leak = LeakedSecret(); !leak.empty()) {
+    ADD_FAILURE() << "a secret in keepd's log (" << dir_ << "/keepd.log): " << leak;
+  }
   if (!::testing::Test::HasFailure()) fs::remove_all(dir_);
 }
 
@@ -188,6 +192,32 @@ bool Keepd::Running() {
 std::string Keepd::token() const {
   return Trimmed(Slurp(token_file_.empty() ? dir_ + "/root-token" : token_file_));
 }
+std::string Keepd::LeakedSecret() const {
+  const std::string text = log();
+  if (text.empty()) return "";
+  std::vector<std::pair<std::string, std::string>> secrets;  // what, value
+  if (std::string root = Trimmed(Slurp(dir_ + "/root-token")); !root.empty()) {
+    secrets.emplace_back("the root token", root);
+  }
+  if (std::string key = Slurp(dir_ + "/root.key"); key.size() >= 16) {
+    secrets.emplace_back("the dev root key file", Trimmed(key));
+  }
+  for (const std::string& s : never_log_) secrets.emplace_back("a registered secret", s);
+  for (const auto& [what, value] : secrets) {
+    if (text.find(value) != std::string::npos) return what;
+  }
+  // Any bearer token: "keep_" and 43 base64url characters.
+  auto b64url = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  };
+  for (size_t at = text.find("keep_"); at != std::string::npos; at = text.find("keep_", at + 1)) {
+    size_t n = 0;
+    while (at + 5 + n < text.size() && b64url(text[at + 5 + n])) ++n;
+    if (n == 43) return "a token-shaped string at byte " + std::to_string(at);
+  }
+  return "";
+}
+
 std::string Keepd::log() const {
   return Slurp(dir_ + "/keepd.log");
 }

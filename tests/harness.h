@@ -67,6 +67,12 @@ class Keepd {
   std::string audit_path() const { return dir_ + "/audit.log"; }
   std::string db_path() const { return dir_ + "/data/keep.db"; }
   std::string log() const;
+  // `secret` (a plaintext, a share, a key) must never appear in keepd's log; checked with
+  // the root token, every token-shaped string and the dev root key when the Keepd is
+  // destroyed (keepd runs at log level debug in tests, so every line is covered).
+  void NeverLog(std::string secret) { never_log_.push_back(std::move(secret)); }
+  // The check itself: "" or what leaked (the first finding).
+  std::string LeakedSecret() const;
 
   std::unique_ptr<Client> NewClient(const std::string& token, int timeout_ms = 60000) const;
   std::unique_ptr<Client> NewClient() const { return NewClient(token()); }
@@ -79,6 +85,7 @@ class Keepd {
   std::string server_extra_;
   std::string token_file_;
   std::vector<std::string> args_, launcher_;
+  std::vector<std::string> never_log_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

@@ -201,6 +201,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   b.Str("seal.dev_root_token_file", &c.dev_root_token_file, true);
   b.Duration("keys.maintenance_interval", &c.maintenance_interval_s, 1, 1);
   b.Str("log.level", &c.log_level);
+  b.Str("log.format", &c.log_format);
   b.Str("tls.client_ca_file", &c.tls_client_ca_file, true);
   b.Str("tls.client_auth", &c.tls_client_auth);
   b.Str("audit.type", &c.audit_type);
@@ -357,6 +358,9 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error" && c.log_level != "off") {
     return b.Err("log.level", "must be debug, info, warn, error or off");
+  }
+  if (c.log_format != "text" && c.log_format != "json") {
+    return b.Err("log.format", "must be text or json");
   }
   return c;
 }

@@ -61,6 +61,7 @@ struct Config {
   std::string dev_root_token_file;
   int maintenance_interval_s = 60;
   std::string log_level = "info";
+  std::string log_format = "text";  // "text" or "json" (JSON lines)
   int rate_burst_seconds = 1;  // bucket size = rate × this
   std::string lockdown_action = "revoke";
 };

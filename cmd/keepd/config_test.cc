@@ -53,6 +53,7 @@ TEST(Config, RejectsTyposTypesAndRanges) {
       "[storage]\nbackend = \"postgres\"\n[tls]\ndev_dir=\"t\"",  // no conninfo
       "[storage]\npool_size = 0\n[tls]\ndev_dir=\"t\"",
       "[log]\nlevel = \"loud\"\n[tls]\ndev_dir=\"t\"",
+      "[log]\nformat = \"xml\"\n[tls]\ndev_dir=\"t\"",
       "[server]\nport = 1",                                  // no TLS material
       "port = 1\n[tls]\ndev_dir=\"t\"",                      // top-level key
       "[server\nport = 1",                                   // syntax

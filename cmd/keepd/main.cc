@@ -143,6 +143,8 @@ Result<std::unique_ptr<seal::SealProvider>> MakeSeal(const Config& cfg) {
 Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdown) {
   log::Level level;
   if (log::ParseLevel(cfg.log_level, &level)) log::SetLevel(level);
+  log::Format format;
+  if (log::ParseFormat(cfg.log_format, &format)) log::SetFormat(format);
 
   switch (crypto::InitSecureHeap(static_cast<size_t>(cfg.locked_heap_kib) * 1024)) {
     case crypto::SecureHeapState::kLocked:

@@ -5,18 +5,50 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstring>
+
+#include <fmt/chrono.h>
 
 namespace keep::log {
 namespace {
 
+constexpr const char* kTextPattern = "%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v";
+
 spdlog::logger& Logger() {
   static std::shared_ptr<spdlog::logger> logger = [] {
     auto l = spdlog::stderr_color_mt("keep");
-    l->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+    l->set_pattern(kTextPattern, spdlog::pattern_time_type::utc);
     return l;
   }();
   return *logger;
+}
+
+std::atomic<Format> g_format{Format::kText};
+std::atomic<Level> g_level{Level::kInfo};
+
+thread_local char tl_request_id[64];
+thread_local size_t tl_request_id_size = 0;
+
+// {"time":"…Z","level":"…","msg":"…"[,"request_id":"…"]}
+std::string JsonLine(Level level, std::string_view message) {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+  const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  std::string line =
+      fmt::format("{{\"time\":\"{:%Y-%m-%dT%H:%M:%S}.{:03d}Z\",\"level\":\"{}\",\"msg\":", tm,
+                  static_cast<int>(ms.count() % 1000), LevelName(level));
+  AppendJsonString(line, message);
+  if (tl_request_id_size > 0) {
+    line += ",\"request_id\":";
+    AppendJsonString(line, std::string_view(tl_request_id, tl_request_id_size));
+  }
+  line += '}';
+  return line;
 }
 
 spdlog::level::level_enum ToSpd(Level l) {
@@ -38,7 +70,59 @@ spdlog::level::level_enum ToSpd(Level l) {
 }  // namespace
 
 void SetLevel(Level level) {
+  g_level.store(level);
   Logger().set_level(ToSpd(level));
+}
+
+Level GetLevel() {
+  return g_level.load();
+}
+
+std::string_view LevelName(Level level) {
+  switch (level) {
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+    case Level::kOff:
+      return "off";
+  }
+  return "info";
+}
+
+void SetFormat(Format format) {
+  g_format.store(format);
+  if (format == Format::kJson) {
+    Logger().set_pattern("%v");
+  } else {
+    Logger().set_pattern(kTextPattern, spdlog::pattern_time_type::utc);
+  }
+}
+
+bool ParseFormat(std::string_view t, Format* out) {
+  if (t == "text") {
+    *out = Format::kText;
+  } else if (t == "json") {
+    *out = Format::kJson;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+RequestScope::RequestScope(std::string_view request_id) : saved_size_(tl_request_id_size) {
+  std::memcpy(saved_, tl_request_id, saved_size_);
+  tl_request_id_size = std::min(request_id.size(), sizeof tl_request_id - 1);
+  std::memcpy(tl_request_id, request_id.data(), tl_request_id_size);
+}
+
+RequestScope::~RequestScope() {
+  std::memcpy(tl_request_id, saved_, saved_size_);
+  tl_request_id_size = saved_size_;
 }
 
 bool ParseLevel(std::string_view t, Level* out) {
@@ -71,7 +155,19 @@ bool Throttle::Allow(uint64_t* suppressed) {
 }
 
 void Write(Level level, std::string_view message) {
-  // Messages may carry what a client sent (paths, names): one line, valid UTF-8.
+  // Messages may carry what a client sent (paths, names): one line, valid UTF-8 (JSON
+  // escaping does the same for the JSON form).
+  if (g_format.load(std::memory_order_relaxed) == Format::kJson) {
+    Logger().log(ToSpd(level), JsonLine(level, message));
+    return;
+  }
+  if (tl_request_id_size > 0) {
+    Logger().log(
+        ToSpd(level),
+        fmt::format("[{}] {}", SafeText(std::string_view(tl_request_id, tl_request_id_size)),
+                    SafeText(message)));
+    return;
+  }
   Logger().log(ToSpd(level), SafeText(message));
 }
 

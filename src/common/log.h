@@ -1,4 +1,7 @@
-// Process-wide structured logging (spdlog underneath, kept out of this header).
+// Process-wide structured logging (spdlog underneath, kept out of this header), to
+// stderr, one line per event: text ("<time> <level> [<request id>] <message>") or JSON
+// lines ({"time","level","msg","request_id"}) as `log.format` says. A line written while a
+// RequestScope is active on the thread carries that request's id.
 // Never pass secrets, plaintexts, tokens or key material to these functions.
 // Thread-safe.
 #pragma once
@@ -12,10 +15,30 @@
 namespace keep::log {
 
 enum class Level { kDebug, kInfo, kWarn, kError, kOff };
+enum class Format { kText, kJson };
 
 void SetLevel(Level level);
+Level GetLevel();
 // Parses "debug", "info", "warn", "error", "off"; returns false on anything else.
 bool ParseLevel(std::string_view text, Level* out);
+std::string_view LevelName(Level level);
+void SetFormat(Format format);
+// Parses "text", "json"; returns false on anything else.
+bool ParseFormat(std::string_view text, Format* out);
+
+// While alive, lines written on this thread carry `request_id` (at most 63 bytes kept).
+// Scopes nest: the outer id comes back when the inner scope ends. Not movable.
+class RequestScope {
+ public:
+  explicit RequestScope(std::string_view request_id);
+  ~RequestScope();
+  RequestScope(const RequestScope&) = delete;
+  RequestScope& operator=(const RequestScope&) = delete;
+
+ private:
+  char saved_[64];
+  size_t saved_size_;
+};
 void Write(Level level, std::string_view message);
 // Whether a message at `level` would be written (cheap; check before formatting).
 bool Enabled(Level level);

@@ -55,6 +55,7 @@ HttpResponse Api::Handle(HttpRequest& req) {
   const std::string_view target = req.target;
   const size_t q = target.find('?');
   Call call(req, NextRequestId());
+  const log::RequestScope log_scope(call.request_id);
   call.path = CleanPath(target);
   call.query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
   const RouteMatch m = FindRoute(req.method, call.path);

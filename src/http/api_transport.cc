@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "common/encoding.h"
+#include "common/log.h"
 #include "common/prometheus.h"
 #include "common/time.h"
 #include "crypto/random.h"
@@ -96,6 +97,7 @@ std::optional<HttpResponse> Api::Screen(HttpRequest& head) {
   // that take no credentials read theirs.
   if (m.route == nullptr || !access::Spec(m.route->op).credentials) return std::nullopt;
   Call call(head, NextRequestId());
+  const log::RequestScope log_scope(call.request_id);
   call.path = CleanPath(head.target);
   call.route = m.route;
   call.param = m.param;

@@ -139,6 +139,7 @@ bool AwsDoor::Claims(const HttpRequest& req) {
 
 HttpResponse AwsDoor::Handle(HttpRequest& req) {
   Call call(req, next_request_id_());
+  const log::RequestScope log_scope(call.request_id);
   HttpResponse resp;
   const std::string_view target = Header(req, "x-amz-target").value_or("");
   call.action = std::string(target.substr(0, 100));
@@ -314,6 +315,7 @@ std::optional<HttpResponse> AwsDoor::Screen(HttpRequest& head) {
   auto id = access::SigV4AccessKeyId(
       head.authorization ? head.authorization->view() : std::string_view(), &kind);
   Call call(head, next_request_id_());
+  const log::RequestScope log_scope(call.request_id);
   Status st = id.ok() ? gate_.ScreenAwsKey(call, *id) : id.status();
   if (st.ok()) return std::nullopt;
   const std::string_view target = Header(head, "x-amz-target").value_or("");

@@ -1,5 +1,7 @@
 #include "http/errors.h"
 
+#include "common/log.h"
+
 #include "http/json_fields.h"
 
 namespace keep::http {
@@ -43,6 +45,10 @@ std::string_view PublicMessage(const Status& s) {
 }
 
 HttpResponse ErrorResponse(const Status& s, std::string_view request_id) {
+  if (s.code() == Code::kInternal || s.code() == Code::kDataLoss) {
+    // The client sees "internal error"; the detail is for the operator only.
+    log::Error("request {}: {}", request_id, s.ToString());
+  }
   HttpResponse r;
   r.status = HttpStatusFor(s);
   const std::string_view reason =

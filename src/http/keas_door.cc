@@ -102,6 +102,7 @@ HttpResponse KeasDoor::AuditFailed(HttpResponse& original, std::string_view requ
 
 HttpResponse KeasDoor::Handle(HttpRequest& req) {
   Call call(req, NextRequestId());
+  const log::RequestScope log_scope(call.request_id);
   const std::string path(std::string_view(req.target).substr(0, req.target.find('?')));
   call.event.detail = "keas " + req.method.substr(0, 8) + " " + path.substr(0, 40);
   access::Operation op;

@@ -1,5 +1,7 @@
 #include "http/kmip_door.h"
 
+#include "common/log.h"
+
 #include <chrono>
 #include <cstdio>
 
@@ -233,6 +235,7 @@ MessageReply KmipDoor::Handle(ByteView message, const MessagePeer& peer) {
   for (const kmip::RequestItem& item : request->items) {
     kmip_ops::Call call(NextRequestId(), peer.remote_address, service_, gate_, options_, version,
                         item.payload, placeholder, now);
+    const log::RequestScope log_scope(call.ctx.request_id);
     call.event.operation = "kmip." + std::string(OpName(item.operation));
     call.event.detail = "kmip " + std::string(OpName(item.operation));
     kmip::ResponseItem r;
