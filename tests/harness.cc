@@ -35,6 +35,10 @@ const bool kIgnoreSigpipe = [] {
 
 }  // namespace
 
+std::string KeepdBinary() {
+  return KEEPD_BIN;
+}
+
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;

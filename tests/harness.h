@@ -14,6 +14,9 @@
 
 namespace keep::testing {
 
+// The keepd binary under test (for runs that are not a server, such as --check).
+std::string KeepdBinary();
+
 // The whole file ("" when unreadable), and `s` without trailing newlines and spaces.
 std::string Slurp(const std::string& path);
 std::string Trimmed(std::string s);

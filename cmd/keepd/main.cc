@@ -22,6 +22,7 @@
 #include "http/kmip_door.h"
 #include "http/server.h"
 #include "http/tls.h"
+#include "reload.h"
 #include "seal/dev_file_seal.h"
 #include "seal/pkcs11_seal.h"
 #include "service/service.h"
@@ -140,7 +141,8 @@ Result<std::unique_ptr<seal::SealProvider>> MakeSeal(const Config& cfg) {
   return std::unique_ptr<seal::SealProvider>(std::make_unique<seal::DevFileSeal>(cfg.dev_key_file));
 }
 
-Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdown) {
+Status Serve(const std::string& config_path, const Config& cfg, const std::string& ready_file,
+             bool lift_lockdown) {
   log::Level level;
   if (log::ParseLevel(cfg.log_level, &level)) log::SetLevel(level);
   log::Format format;
@@ -197,14 +199,8 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
     log::Info("sys: not initialized; run `keep operator init` (POST /v1/sys/init) to initialize");
   }
 
-  http::TlsFiles files{cfg.tls_cert_file, cfg.tls_key_file, cfg.tls_client_ca_file,
-                       cfg.tls_client_auth == "required"};
-  if (!cfg.tls_dev_dir.empty()) {
-    KEEP_ASSIGN_OR_RETURN(auto dev, http::EnsureDevCertificates(cfg.tls_dev_dir));
-    files.cert_file = dev.cert_file;
-    files.key_file = dev.key_file;
-  }
-  KEEP_ASSIGN_OR_RETURN(auto tls, http::MakeServerContext(files));
+  KEEP_ASSIGN_OR_RETURN(const http::TlsFiles files, TlsFilesOf(cfg));
+  KEEP_ASSIGN_OR_RETURN(auto tls, http::ReloadableTls::Create(files));
   std::unique_ptr<audit::Sink> audit;
   if (cfg.audit_type == "file") {
     audit::TrailOptions to;
@@ -225,33 +221,36 @@ Status Serve(const Config& cfg, const std::string& ready_file, bool lift_lockdow
   api_options.async_audit = true;
   api_options.version = KEEP_VERSION;
   http::Api api(svc, *audit, api_options);
-  http::Server server(api, tls.get(), server_options);
+  http::Server server(api, tls->ctx(), server_options);
   // The keas.kmi door on its own port, with the same Gate (docs/operations.md, "keas.kmi").
   std::optional<http::KeasDoor> keas;
   size_t keas_listener = 0;
   if (cfg.keas.enabled) {
     keas.emplace(svc, api.gate(), cfg.keas, /*async_audit=*/true);
-    keas_listener = server.AddListener(*keas, cfg.keas.tls ? tls.get() : nullptr, cfg.keas.address,
+    keas_listener = server.AddListener(*keas, cfg.keas.tls ? tls->ctx() : nullptr, cfg.keas.address,
                                        cfg.keas.port);
   }
   // The KMIP door on its own port (docs/operations.md, "Serving KMIP"): the same
   // certificate, client certificates required, the same Gate.
   std::optional<http::KmipDoor> kmip;
-  crypto::OsslPtr<SSL_CTX> kmip_tls;
+  std::unique_ptr<http::ReloadableTls> kmip_tls;
   size_t kmip_listener = 0;
   if (cfg.kmip.enabled) {
     http::TlsFiles mutual = files;
     mutual.require_client_cert = true;
-    KEEP_ASSIGN_OR_RETURN(kmip_tls, http::MakeServerContext(mutual));
+    KEEP_ASSIGN_OR_RETURN(kmip_tls, http::ReloadableTls::Create(mutual));
     http::KmipOptions ko = cfg.kmip;
     ko.vendor = "keep " KEEP_VERSION;
     kmip.emplace(svc, api.gate(), ko);
     kmip_listener =
-        server.AddMessageListener(*kmip, kmip_tls.get(), cfg.kmip.address, cfg.kmip.port);
+        server.AddMessageListener(*kmip, kmip_tls->ctx(), cfg.kmip.address, cfg.kmip.port);
   }
-  // SIGHUP: the operator has acted (for instance corrected the HSM PIN file): try the
-  // automatic unseal again, which also resumes retries stopped after a refused PIN.
-  server.OnSignal(SIGHUP, [&svc] {
+  // SIGHUP: the config file again — what can change without a restart (reload.h) — and,
+  // the operator having acted (for instance corrected the HSM PIN file), the automatic
+  // unseal again, which also resumes retries stopped after a refused PIN.
+  Reloader reloader(config_path, cfg, api.gate(), *tls, kmip_tls.get());
+  server.OnSignal(SIGHUP, [&svc, &reloader] {
+    reloader.Reload();
     if (!svc.custody().IsSealed()) return;
     auto u = svc.custody().Unseal(service::UnsealTrigger::kOperator);
     if (u.ok() && !u->sealed) {
@@ -317,6 +316,10 @@ int main(int argc, char** argv) {
   app.add_flag("--lift-lockdown", lift_lockdown,
                "lift a decrypt lockdown that sealed keep (for seals without shares: dev-file; "
                "with shares, unsealing with a quorum lifts it)");
+  bool check = false;
+  app.add_flag("--check", check,
+               "check the config file (and that its TLS certificate and key load) and exit: 0 "
+               "when keepd would start with it, 2 with the reason otherwise");
   app.set_version_flag("--version", "keepd " KEEP_VERSION);
   CLI11_PARSE(app, argc, argv);
   keepd::HardenProcess();
@@ -325,7 +328,15 @@ int main(int argc, char** argv) {
     std::cerr << "keepd: " << cfg.status().message() << "\n";
     return 2;
   }
-  Status s = keepd::Serve(*cfg, ready_file, lift_lockdown);
+  if (check) {
+    if (Status st = keepd::CheckTls(*cfg); !st.ok()) {
+      std::cerr << "keepd: " << config_path << ": tls: " << st.message() << "\n";
+      return 2;
+    }
+    std::cout << "keepd: " << config_path << ": OK\n";
+    return 0;
+  }
+  Status s = keepd::Serve(config_path, *cfg, ready_file, lift_lockdown);
   if (!s.ok()) {
     std::cerr << "keepd: " << s.message() << "\n";
     return 1;

@@ -79,7 +79,7 @@ Status Gate::CountDecrypts(Passage& p, uint32_t n) {
   if (!budget_.enabled()) return Status::Ok();
   const Identity& who = p.ctx.identity;
   auto trip = budget_.Record(who.id, n, NowUnixMs());
-  const LockdownOptions& o = budget_.options();
+  const LockdownOptions o = budget_.options();
   if (trip != DecryptBudget::Trip::kNone && !o.seal &&
       guard_.Authorize(who, Operation::kSysLockdown, "").ok()) {
     trip = DecryptBudget::Trip::kNone;
@@ -109,6 +109,12 @@ Status Gate::CountDecrypts(Passage& p, uint32_t n) {
   if (!st.ok()) log::Error("lockdown: {}", st.ToString());
   return Unavailable("locked_down", o.seal ? "keep sealed itself: " + reason
                                            : "this identity is locked down: " + reason);
+}
+
+void Gate::Reconfigure(GateOptions options) {
+  guard_.Reconfigure(std::move(options.guard));
+  limiter_.Reconfigure(options.rate_limits);
+  budget_.Reconfigure(options.lockdown);
 }
 
 Status Gate::Reinstate(Passage& p, std::string_view identity) {

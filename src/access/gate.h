@@ -99,6 +99,10 @@ class Gate {
   Status Record(Passage& p, int status, std::string_view outcome);
   std::shared_ptr<audit::Ticket> RecordAsync(Passage& p, int status, std::string_view outcome);
 
+  // Replaces anonymous access, certificate mappings, rate limits and decrypt budgets for
+  // requests from now on (SIGHUP); locks and tokens are untouched. Thread-safe.
+  void Reconfigure(GateOptions options);
+
   Directory& directory() { return directory_; }
   audit::Sink& audit() { return audit_; }
   const DecryptBudget& budget() const { return budget_; }

@@ -8,8 +8,9 @@ Result<Identity> Guard::Authenticate(const Credentials& c) const {
     if (c.bearer->empty()) return Unauthenticated("the bearer token is empty");
     return tokens_.Lookup(*c.bearer);
   }
+  const std::shared_ptr<const GuardOptions> o = options_.load();
   if (!c.cert_subject.empty() || !c.cert_spki_sha256.empty()) {
-    for (const auto& m : options_.certificates) {
+    for (const auto& m : o->certificates) {
       if ((!m.subject.empty() && m.subject == c.cert_subject) ||
           (!m.spki_sha256.empty() && m.spki_sha256 == c.cert_spki_sha256)) {
         return Identity{"cert:" + m.name, m.name, m.policies, "", 0};
@@ -20,13 +21,13 @@ Result<Identity> Guard::Authenticate(const Credentials& c) const {
         "the client certificate is not mapped to an identity ([[auth.certificate]])");
   }
   if (c.door == "keas") {
-    if (options_.keas_policies.empty()) {
+    if (o->keas_policies.empty()) {
       return Unauthenticated("the keas.kmi door has no policies for its callers ([keas] policies)");
     }
-    return Identity{"keas:anonymous", "keas:anonymous", options_.keas_policies, "", 0};
+    return Identity{"keas:anonymous", "keas:anonymous", o->keas_policies, "", 0};
   }
-  if (options_.anonymous) {
-    return Identity{"anonymous", "anonymous", options_.anonymous_policies, "", 0};
+  if (o->anonymous) {
+    return Identity{"anonymous", "anonymous", o->anonymous_policies, "", 0};
   }
   return Unauthenticated("a bearer token is required");
 }

@@ -13,6 +13,9 @@
 // refused with 503 "locked_down" whatever its policies. Thread-safe.
 #pragma once
 
+#include <atomic>
+#include <memory>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,13 +68,19 @@ class Guard {
         aws_keys_(aws_keys),
         policies_(policies),
         locks_(locks),
-        options_(std::move(options)) {}
+        options_(std::make_shared<const GuardOptions>(std::move(options))) {}
   Result<Identity> Authenticate(const Credentials& creds) const;
   // Errors: permission_denied naming the missing capability; 503 locked_down.
   Status Authorize(const Identity& who, Operation op, std::string_view key) const;
   // Whether `who` may read `key` (for filtering key lists).
   bool CanReadKey(const Identity& who, std::string_view key) const;
-  const GuardOptions& options() const { return options_; }
+  // The options in force (a snapshot: Reconfigure may replace them at any time).
+  std::shared_ptr<const GuardOptions> options() const { return options_.load(); }
+  // Replaces anonymous access and certificate mappings for requests authenticated from
+  // now on (SIGHUP). Thread-safe with Authenticate.
+  void Reconfigure(GuardOptions options) {
+    options_.store(std::make_shared<const GuardOptions>(std::move(options)));
+  }
 
  private:
   bool Allows(const Identity& who, Requirement req, std::string_view key) const;
@@ -79,7 +88,7 @@ class Guard {
   const AwsKeyStore& aws_keys_;
   const PolicyStore& policies_;
   const LockStore& locks_;
-  GuardOptions options_;
+  std::atomic<std::shared_ptr<const GuardOptions>> options_;
 };
 
 }  // namespace keep::access

@@ -12,16 +12,27 @@ double CapacityOf(const Rate& r) {
 
 }  // namespace
 
-RateLimiter::RateLimiter(RateLimitOptions options) : opt_(options) {
+bool RateLimiter::AnyRate(const RateLimitOptions& o) {
   for (int i = 0; i < 3; ++i) {
-    if (opt_.identity[i].per_second > 0 || opt_.key[i].per_second > 0) enabled_ = true;
+    if (o.identity[i].per_second > 0 || o.key[i].per_second > 0) return true;
   }
+  return false;
+}
+
+RateLimiter::RateLimiter(RateLimitOptions options) : opt_(options), enabled_(AnyRate(options)) {}
+
+void RateLimiter::Reconfigure(RateLimitOptions options) {
+  std::lock_guard lock(mu_);
+  opt_ = options;
+  buckets_.clear();
+  enabled_.store(AnyRate(options));
 }
 
 int RateLimiter::Take(OpClass c, std::string_view identity, std::string_view key, uint32_t n,
                       int64_t now_ns) {
-  if (!enabled_ || n == 0) return 0;
+  if (!enabled() || n == 0) return 0;
   const int ci = static_cast<int>(c);
+  std::lock_guard lock(mu_);
   struct Want {
     const Rate* rate;
     std::string id;
@@ -30,7 +41,6 @@ int RateLimiter::Take(OpClass c, std::string_view identity, std::string_view key
     wants[0].id = "i" + std::to_string(ci) + ":" + std::string(identity);
   if (wants[1].rate->per_second > 0 && !key.empty())
     wants[1].id = "k" + std::to_string(ci) + ":" + std::string(key);
-  std::lock_guard lock(mu_);
   Bucket* b[2] = {nullptr, nullptr};
   double wait_s = 0;
   for (int i = 0; i < 2; ++i) {
@@ -57,6 +67,7 @@ int RateLimiter::Take(OpClass c, std::string_view identity, std::string_view key
 
 uint64_t RateLimiter::Capacity(OpClass c, std::string_view identity, std::string_view key) const {
   const int ci = static_cast<int>(c);
+  std::lock_guard lock(mu_);
   uint64_t cap = 0;
   auto apply = [&](const Rate& r, std::string_view who) {
     if (r.per_second <= 0 || who.empty()) return;
@@ -93,6 +104,12 @@ DecryptBudget::Trip DecryptBudget::Record(std::string_view identity, uint32_t n,
     return Trip::kGlobal;
   }
   return Trip::kNone;
+}
+
+void DecryptBudget::Reconfigure(LockdownOptions options) {
+  std::lock_guard lock(mu_);
+  opt_ = options;
+  enabled_.store(options.identity_budget || options.global_budget);
 }
 
 void DecryptBudget::Reset(std::string_view identity) {

@@ -16,6 +16,7 @@
 // Both are thread-safe and cost nothing when unconfigured.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -49,7 +50,9 @@ class RateLimiter {
   // The most tokens one request may take for class `c` from the buckets that apply to
   // `identity`/`key` (0: unlimited).
   uint64_t Capacity(OpClass c, std::string_view identity, std::string_view key) const;
-  bool enabled() const { return enabled_; }
+  bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
+  // Replaces the rates (SIGHUP); every bucket starts again full at its new capacity.
+  void Reconfigure(RateLimitOptions options);
 
  private:
   struct Bucket {
@@ -57,9 +60,10 @@ class RateLimiter {
     int64_t updated_ns = 0;
     bool init = false;
   };
-  RateLimitOptions opt_;
-  bool enabled_ = false;
-  std::mutex mu_;
+  static bool AnyRate(const RateLimitOptions& o);
+  RateLimitOptions opt_;  // under mu_
+  std::atomic<bool> enabled_{false};
+  mutable std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;
 };
 
@@ -73,13 +77,18 @@ struct LockdownOptions {
 class DecryptBudget {
  public:
   enum class Trip { kNone, kIdentity, kGlobal };
-  explicit DecryptBudget(LockdownOptions options) : opt_(options) {}
+  explicit DecryptBudget(LockdownOptions options) { Reconfigure(options); }
   // Counts `n` decrypts by `identity` at `now_ms`; says which budget this exceeded.
   Trip Record(std::string_view identity, uint32_t n, int64_t now_ms);
   // Forgets an identity's count (when an administrator reinstates it).
   void Reset(std::string_view identity);
-  const LockdownOptions& options() const { return opt_; }
-  bool enabled() const { return opt_.identity_budget || opt_.global_budget; }
+  LockdownOptions options() const {
+    std::lock_guard lock(mu_);
+    return opt_;
+  }
+  bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
+  // Replaces the budgets, window and action (SIGHUP); the counts so far are kept.
+  void Reconfigure(LockdownOptions options);
 
  private:
   struct Window {
@@ -87,8 +96,9 @@ class DecryptBudget {
     double previous = 0, current = 0;
   };
   double Add(Window& w, uint32_t n, int64_t now_ms) const;
-  LockdownOptions opt_;
-  std::mutex mu_;
+  LockdownOptions opt_;  // under mu_
+  std::atomic<bool> enabled_{false};
+  mutable std::mutex mu_;
   Window global_;
   std::unordered_map<std::string, Window> by_identity_;
 };

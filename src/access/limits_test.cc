@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace keep::access {
 namespace {
 
@@ -90,6 +94,45 @@ TEST(DecryptBudget, GlobalBudgetCountsEveryone) {
     ASSERT_EQ(b.Record("id" + std::to_string(i), 1, 5), DecryptBudget::Trip::kNone);
   }
   EXPECT_EQ(b.Record("other", 1, 5), DecryptBudget::Trip::kGlobal);
+}
+
+// SIGHUP: new rates apply at once, buckets start full, and a limit lifted admits everything.
+TEST(RateLimiter, ReconfigureAppliesNewRatesWhileOthersTake) {
+  RateLimitOptions one;
+  one.identity[static_cast<int>(OpClass::kEncrypt)] = {1, 1};
+  RateLimiter rl(one);
+  EXPECT_EQ(rl.Take(OpClass::kEncrypt, "a", "", 1, 0), 0);
+  EXPECT_EQ(rl.Take(OpClass::kEncrypt, "a", "", 1, 0), 1);
+  RateLimitOptions hundred;
+  hundred.identity[static_cast<int>(OpClass::kEncrypt)] = {100, 100};
+  rl.Reconfigure(hundred);
+  EXPECT_EQ(rl.Capacity(OpClass::kEncrypt, "a", ""), 100u);
+  EXPECT_EQ(rl.Take(OpClass::kEncrypt, "a", "", 50, 0), 0);
+  // Concurrent takers while the rates flip (TSan: no race on the options).
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> takers;
+  for (int t = 0; t < 3; ++t) {
+    takers.emplace_back([&, t] {
+      while (!stop) rl.Take(OpClass::kEncrypt, "id" + std::to_string(t), "k", 1, 0);
+    });
+  }
+  for (int i = 0; i < 200; ++i) rl.Reconfigure(i % 2 ? one : hundred);
+  rl.Reconfigure(RateLimitOptions{});
+  stop = true;
+  for (auto& t : takers) t.join();
+  EXPECT_FALSE(rl.enabled());
+  EXPECT_EQ(rl.Take(OpClass::kEncrypt, "a", "", 1000, 0), 0);
+}
+
+TEST(DecryptBudget, ReconfigureKeepsTheCountsSoFar) {
+  DecryptBudget b({100, 0, 60, false});
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(b.Record("a", 1, 1000), DecryptBudget::Trip::kNone);
+  b.Reconfigure({10, 0, 60, true});
+  EXPECT_TRUE(b.options().seal);
+  EXPECT_EQ(b.Record("a", 1, 1000), DecryptBudget::Trip::kIdentity);  // 11 > 10
+  b.Reconfigure({});
+  EXPECT_FALSE(b.enabled());
+  EXPECT_EQ(b.Record("a", 1000, 1000), DecryptBudget::Trip::kNone);
 }
 
 }  // namespace
