@@ -75,6 +75,8 @@ inline constexpr std::string_view kLocalReasons[] = {
     "output_is_input",    // the output is the input's device or FIFO
     "invalid_file",       // a keep file that is damaged or not a keep file
     "invalid_record",     // a keep record (keep::Envelope) that is damaged or not a record
+    "invalid_snapshot",   // a backup snapshot that is damaged or not a keep snapshot
+    "foreign_snapshot",   // a backup snapshot of another deployment
     "wrong_key",          // no identity given opens the file
     "invalid_signature",  // keep verify: the signature or MAC does not verify
     "finished",           // a file body written after its end

@@ -196,6 +196,32 @@ class SqliteStore final : public Store {
     return StmtPtr(st);
   }
 
+  // SQLite's online backup API into an in-memory database, then serialised.
+  Result<Bytes> Snapshot() override {
+    sqlite3* raw = nullptr;
+    if (sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
+      sqlite3_close_v2(raw);
+      return Internal("sqlite: cannot open a database for the snapshot");
+    }
+    DbPtr copy(raw);
+    {
+      std::lock_guard lock(mu_);
+      sqlite3_backup* b = sqlite3_backup_init(copy.get(), "main", db_.get(), "main");
+      if (b == nullptr)
+        return Internal(std::string("sqlite backup: ") + sqlite3_errmsg(copy.get()));
+      const int rc = sqlite3_backup_step(b, -1);
+      sqlite3_backup_finish(b);
+      if (rc != SQLITE_DONE) return Internal(std::string("sqlite backup: ") + sqlite3_errstr(rc));
+    }
+    sqlite3_int64 size = 0;
+    unsigned char* data = sqlite3_serialize(copy.get(), "main", &size, 0);
+    if (data == nullptr) return Internal("sqlite: cannot serialise the snapshot");
+    Bytes out(data, data + size);
+    sqlite3_free(data);
+    return out;
+  }
+
   Status Exec(const char* sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &err) != SQLITE_OK) {

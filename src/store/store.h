@@ -77,6 +77,14 @@ class Store {
   virtual Result<std::unique_ptr<ChangeFeed>> Watch() {
     return Status(Code::kUnimplemented, "this store has a single node");
   }
+
+  // The whole database as one consistent SQLite file, taken while the store serves
+  // (writers wait while the copy is made). Errors: kUnimplemented for stores that are
+  // backed up with their own tools (PostgreSQL: pg_dump, docs/operations.md); kInternal.
+  virtual Result<Bytes> Snapshot() {
+    return Status(Code::kUnimplemented,
+                  "this store is backed up with its own tools (PostgreSQL: pg_dump)");
+  }
 };
 
 // Checks a path: 1..512 printable ASCII bytes.
