@@ -11,8 +11,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <atomic>
-#include <condition_variable>
 #include <boost/json.hpp>
+#include <condition_variable>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -215,6 +215,7 @@ TEST_F(AccessMatrix, EveryRoleAgainstEveryEndpoint) {
       {"hmac verify app", "POST", "/v1/keys/app-mac/hmac/verify",
        R"({"message":"aGVsbG8=","mac":"keep:v1:AAAA"})", 200, "DADDDA"},
       {"keyring rotate", "POST", "/v1/sys/rotate", "{}", 200, "DDDADA"},
+      {"backup", "POST", "/v1/sys/backup", "", 200, "DDDADA"},
       {"rekey status", "GET", "/v1/sys/rekey", "", 200, "DDDADA"},
       {"rekey init", "POST", "/v1/sys/rekey/init", R"({"shares":3,"threshold":2})", 400, "DDDADA"},
       {"lockdown list", "GET", "/v1/sys/lockdown", "", 200, "DDDADA"},

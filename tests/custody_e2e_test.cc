@@ -229,7 +229,7 @@ TEST_F(Custody, RekeyAndRotationUnderTrafficFailNothing) {
   const std::string q =
       "sqlite3 " + server_->db_path() +
       " \"SELECT hex(substr(value, 2, 4)), count(*) FROM records WHERE path NOT IN "
-      "('core/root', 'core/keyring', 'core/seal') GROUP BY 1\"";
+      "('core/root', 'core/keyring', 'core/seal', 'core/deployment') GROUP BY 1\"";
   FILE* p = ::popen(q.c_str(), "r");
   ASSERT_NE(p, nullptr);
   char buf[256];

@@ -48,8 +48,9 @@ TEST(PostgresE2E, KeepdServesFromPostgresAndPersists) {
   EXPECT_EQ(json::parse(c->Send("GET", "/v1/keys/pgkey", "")->body).at("latest_version").as_int64(),
             2);
 
-  // The database holds only barrier records (version byte 0x01) and the seal record (public
-  // share-set metadata), and no plaintext metadata.
+  // The database holds only barrier records (version byte 0x01), the seal record (public
+  // share-set metadata) and the deployment id (32 random hex digits, for backups), and no
+  // plaintext metadata.
   std::unique_ptr<PGconn, void (*)(PGconn*)> db(PQconnectdb(conninfo.c_str()), PQfinish);
   std::unique_ptr<PGresult, void (*)(PGresult*)> r(
       PQexecParams(db.get(), "SELECT path, value FROM records", 0, nullptr, nullptr, nullptr,
@@ -62,6 +63,11 @@ TEST(PostgresE2E, KeepdServesFromPostgresAndPersists) {
     EXPECT_EQ(value.find(marker), std::string::npos);
     if (std::string_view(PQgetvalue(r.get(), i, 0)) == "core/seal") {
       EXPECT_EQ(value.substr(0, 12), "{\"version\":1");
+      continue;
+    }
+    if (std::string_view(PQgetvalue(r.get(), i, 0)) == "core/deployment") {
+      EXPECT_EQ(value.size(), 32u);
+      EXPECT_EQ(value.find_first_not_of("0123456789abcdef"), std::string::npos) << value;
       continue;
     }
     EXPECT_EQ(value[0], '\x01') << PQgetvalue(r.get(), i, 0);

@@ -23,6 +23,7 @@
 #include "http/server.h"
 #include "http/tls.h"
 #include "reload.h"
+#include "restore.h"
 #include "seal/dev_file_seal.h"
 #include "seal/pkcs11_seal.h"
 #include "service/service.h"
@@ -167,9 +168,17 @@ Status Serve(const std::string& config_path, const Config& cfg, const std::strin
   server_options.max_body_memory_bytes = static_cast<uint64_t>(cfg.max_body_memory_mib) << 20;
   log::Info("limits: {} connections, {} MiB of request bodies in flight",
             server_options.max_connections, cfg.max_body_memory_mib);
+  if (cfg.storage_backend == "sqlite") {
+    // Held (never closed) until keepd exits: one keepd per SQLite file, and no restore
+    // under a running keepd.
+    std::filesystem::create_directories(std::filesystem::path(cfg.storage_path).parent_path());
+    KEEP_RETURN_IF_ERROR(LockSqliteStore(cfg.storage_path).status());
+  }
   KEEP_ASSIGN_OR_RETURN(auto store, OpenStore(cfg));
   KEEP_ASSIGN_OR_RETURN(auto seal, MakeSeal(cfg));
   service::Service svc(std::move(store), std::move(seal));
+  KEEP_ASSIGN_OR_RETURN(const std::string deployment, svc.DeploymentId());
+  log::Info("store: deployment {}", deployment);
 
   KEEP_ASSIGN_OR_RETURN(auto health, svc.custody().GetHealth());
   if (!health.initialized && cfg.dev_auto_init) {
@@ -316,6 +325,11 @@ int main(int argc, char** argv) {
   app.add_flag("--lift-lockdown", lift_lockdown,
                "lift a decrypt lockdown that sealed keep (for seals without shares: dev-file; "
                "with shares, unsealing with a quorum lifts it)");
+  std::string restore;
+  app.add_option("--restore", restore,
+                 "put the snapshot FILE made by `keep operator backup` in place of the config's "
+                 "SQLite store (keepd stopped) and exit; refuses corrupt or foreign snapshots")
+      ->check(CLI::ExistingFile);
   bool check = false;
   app.add_flag("--check", check,
                "check the config file (and that its TLS certificate and key load) and exit: 0 "
@@ -327,6 +341,13 @@ int main(int argc, char** argv) {
   if (!cfg.ok()) {
     std::cerr << "keepd: " << cfg.status().message() << "\n";
     return 2;
+  }
+  if (!restore.empty()) {
+    if (Status st = keepd::Restore(*cfg, restore, std::cout); !st.ok()) {
+      std::cerr << "keepd: " << st.message() << " (" << st.reason() << ")\n";
+      return 1;
+    }
+    return 0;
   }
   if (check) {
     if (Status st = keepd::CheckTls(*cfg); !st.ok()) {

@@ -348,6 +348,9 @@ class Client {
   Result<UnsealStatus> ResetUnseal(CallOptions o = {});  // discard the shares entered so far
   Status Seal(CallOptions o = {});
   Result<int64_t> RotateKeyring(CallOptions o = {});  // the new keyring term
+  // A snapshot of the store (`sys`): the bytes `keep operator backup` writes to its file
+  // (docs/formats.md "Backup snapshots"). SQLite only (kUnimplemented on PostgreSQL).
+  Result<std::vector<uint8_t>> Backup(CallOptions o = {});
   Result<RekeyStatus> StartRekey(const InitRequest& new_set, CallOptions o = {});
   Result<RekeyStatus> GetRekey(CallOptions o = {});
   Status CancelRekey(CallOptions o = {});

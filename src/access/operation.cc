@@ -20,6 +20,7 @@ constexpr OperationSpec kSpecs[] = {
     {O::kSysRekeyUpdate, "sys.rekey.update", {false, 0}, false, false, true, kX},
     {O::kSysRead, "sys.read", {false, kSysCapSys}, true, false, true, kX},
     {O::kSysLockdown, "sys.lockdown", {false, kSysCapSys}, true, false, true, kX},
+    {O::kSysBackup, "sys.backup", {false, kSysCapSys}, true, false, true, kX},
     {O::kKeyCreate, "key.create", {true, kCapCreate}, true, false, true, kX},
     {O::kKeyRead, "key.read", {true, kCapRead}, true, false, true, kX},
     {O::kKeyList, "key.list", {true, kCapRead}, true, false, true, kX},

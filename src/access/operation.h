@@ -24,6 +24,7 @@ enum class Operation {
   kSysRekeyUpdate,  // no credentials: the shares are the authority
   kSysRead,         // rekey status
   kSysLockdown,     // list locked identities, reinstate
+  kSysBackup,       // a snapshot of the store (keep operator backup)
   kKeyCreate,
   kKeyRead,
   kKeyList,

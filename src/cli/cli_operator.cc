@@ -286,8 +286,9 @@ void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc) {
     return Status::Ok();
   });
 
-  auto* op = app.add_subcommand("operator", "operator tasks: init, unseal, seal, rotate");
+  auto* op = app.add_subcommand("operator", "operator tasks: init, unseal, seal, rotate, backup");
   op->require_subcommand(1);
+  AddBackupCommand(*op, ctx, rc);
 
   auto* init = op->add_subcommand("init", "initialize the server (once)");
   auto shares = std::make_shared<int>(0), threshold = std::make_shared<int>(0);

@@ -128,6 +128,11 @@ Result<int64_t> Client::RotateKeyring(CallOptions o) {
   return term;
 }
 
+Result<std::vector<uint8_t>> Client::Backup(CallOptions o) {
+  KEEP_ASSIGN_OR_RETURN(auto r, Call("POST", "/v1/sys/backup", "", false, o));
+  return std::vector<uint8_t>(r.body.begin(), r.body.end());
+}
+
 Result<RekeyStatus> Client::StartRekey(const InitRequest& new_set, CallOptions o) {
   BodyWriter b;
   WriteNewSet(b, new_set);

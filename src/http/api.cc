@@ -123,6 +123,8 @@ HttpResponse Api::Run(Call& call) {
       return Unseal(call);
     case Handler::kSeal:
       return Seal(call);
+    case Handler::kBackup:
+      return Backup(call);
     case Handler::kRotateKeyring:
       return RotateKeyring(call);
     case Handler::kRekeyStatus:

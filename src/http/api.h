@@ -113,6 +113,7 @@ class Api final : public Door {
   HttpResponse Unseal(Call& call);
   HttpResponse Seal(Call& call);
   HttpResponse RotateKeyring(Call& call);
+  HttpResponse Backup(Call& call);  // api_sys.cc
   HttpResponse RekeyStatus(Call& call);
   HttpResponse RekeyCancel(Call& call);
   HttpResponse RekeyInit(Call& call);

@@ -5,6 +5,7 @@
 #include "common/encoding.h"
 #include "crypto/pubkey.h"
 #include "http/api_internal.h"
+#include "store/snapshot.h"
 
 namespace keep::http {
 namespace {
@@ -215,6 +216,18 @@ HttpResponse Api::RotateKeyring(Call& call) {
   auto term = service_.custody().RotateKeyring();
   if (!term.ok()) return Err(call, term.status());
   return JsonResponse(200, json::serialize(json::object{{"term", *term}}));
+}
+
+HttpResponse Api::Backup(Call& call) {
+  if (Status st = EmptyBody(call.req.body); !st.ok()) return Err(call, st);
+  auto snapshot = service_.Backup(options_.version);
+  if (!snapshot.ok()) return Err(call, snapshot.status());
+  HttpResponse r;
+  r.status = 200;
+  r.content_type = "application/octet-stream";
+  r.headers.emplace_back("X-Keep-Snapshot-Sha256", store::SnapshotChecksum(*snapshot));
+  r.body.assign(snapshot->begin(), snapshot->end());
+  return r;
 }
 
 HttpResponse Api::RekeyStatus(Call& /*call*/) {

@@ -14,6 +14,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/v1/sys/unseal", O::kSysUnseal, KeyFrom::kNone, H::kUnseal},
     {"POST", "/v1/sys/seal", O::kSysSeal, KeyFrom::kNone, H::kSeal},
     {"POST", "/v1/sys/rotate", O::kSysRotate, KeyFrom::kNone, H::kRotateKeyring},
+    {"POST", "/v1/sys/backup", O::kSysBackup, KeyFrom::kNone, H::kBackup},
     {"GET", "/v1/sys/rekey", O::kSysRead, KeyFrom::kNone, H::kRekeyStatus},
     {"DELETE", "/v1/sys/rekey", O::kSysRekey, KeyFrom::kNone, H::kRekeyCancel},
     {"POST", "/v1/sys/rekey/init", O::kSysRekey, KeyFrom::kNone, H::kRekeyInit},

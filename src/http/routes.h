@@ -32,6 +32,7 @@ enum class Handler {
   kUnseal,
   kSeal,
   kRotateKeyring,
+  kBackup,
   kRekeyStatus,
   kRekeyCancel,
   kRekeyInit,

@@ -16,7 +16,7 @@ constexpr std::string_view kRootPath = "core/root";
 
 bool IsRawPath(std::string_view p) {
   return p == kKeyringPath || p == kRootPath || p == Barrier::kSealConfigPath ||
-         p == Barrier::kLockdownPath;
+         p == Barrier::kLockdownPath || p == Barrier::kDeploymentPath;
 }
 
 crypto::SecretBytes LockedRandom(size_t n) {

@@ -54,6 +54,9 @@ class Barrier {
 
   static constexpr std::string_view kSealConfigPath = "core/seal";
   static constexpr std::string_view kLockdownPath = "core/lockdown";
+  // The deployment id (32 hex digits, not secret, outside the barrier: a restore reads it
+  // while sealed). Service::DeploymentId.
+  static constexpr std::string_view kDeploymentPath = "core/deployment";
 
   // True when the store holds a keyring.
   Result<bool> IsInitialized();

@@ -143,6 +143,14 @@ class Service final : private Custody::Contents {
   void StopReplication() { repl_.Stop(); }
   Replication GetReplication() const { return repl_.GetStatus(); }
   const std::string& node_id() const { return node_id_; }
+  // The deployment this store belongs to: 32 hex digits at "core/deployment", made once
+  // (the first node to start after init or upgrade; other nodes read it). Backups carry
+  // it so that a restore can refuse another deployment's snapshot. Errors: the store's.
+  Result<std::string> DeploymentId();
+  // A snapshot of the store (store/snapshot.h) for `keep operator backup`: online and
+  // consistent, with the deployment, the active keyring term and the schema version.
+  // Errors: kUnimplemented on PostgreSQL (pg_dump); the store's.
+  Result<Bytes> Backup(std::string_view keep_version);
 
   // Keys
   Result<keys::KeyMeta> CreateKey(const RequestContext& ctx, const keys::CreateKeyOptions& o);

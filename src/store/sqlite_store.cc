@@ -246,6 +246,32 @@ class SqliteStore final : public Store {
 
 }  // namespace
 
+Status CheckSqliteFile(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  DbPtr db(raw);
+  if (rc != SQLITE_OK) return Unavailable("store_unavailable", "cannot open " + path);
+  sqlite3_stmt* raw_stmt = nullptr;
+  if (sqlite3_prepare_v2(db.get(), "PRAGMA integrity_check;", -1, &raw_stmt, nullptr) != SQLITE_OK) {
+    return Status(Code::kInvalidArgument, "invalid_snapshot",
+                  std::string("not a usable database: ") + sqlite3_errmsg(db.get()));
+  }
+  StmtPtr stmt(raw_stmt);
+  std::string first;
+  const int step = sqlite3_step(stmt.get());
+  if (step == SQLITE_ROW) {
+    const unsigned char* t = sqlite3_column_text(stmt.get(), 0);
+    first = t ? reinterpret_cast<const char*>(t) : "";
+  } else {
+    first = sqlite3_errmsg(db.get());
+  }
+  if (first != "ok") {
+    return Status(Code::kInvalidArgument, "invalid_snapshot",
+                  "the database fails SQLite's integrity check: " + first.substr(0, 200));
+  }
+  return Status::Ok();
+}
+
 int SqliteLatestSchemaVersion() {
   return static_cast<int>(std::size(kMigrations));
 }

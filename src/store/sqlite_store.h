@@ -16,6 +16,11 @@ namespace keep::store {
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path);
 
+// Runs SQLite's integrity check on the file at `path` (opened read-only). Errors:
+// kInvalidArgument "invalid_snapshot" naming the first problem; kUnavailable when the file
+// cannot be opened.
+Status CheckSqliteFile(const std::string& path);
+
 // The migrations this build applies, in order; migration i brings the schema to i+1.
 int SqliteLatestSchemaVersion();
 
