@@ -5,7 +5,13 @@
 // is reported, not applied.
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -124,6 +130,37 @@ TEST(Reload, CheckSaysWhetherKeepdWouldStartWithAConfig) {
   EXPECT_NE(no_cert.err.find("tls:"), std::string::npos) << no_cert.err;
   EXPECT_FALSE(std::filesystem::exists(server.dir() + "/data/keep.db"))
       << "--check opened the store";
+}
+
+// Under systemd (Type=notify) keepd says READY=1 once it serves, and RELOADING=1 then
+// READY=1 around a SIGHUP: the datagrams systemd would get, on a real socket.
+TEST(Reload, SystemdHearsReadinessAndReloads) {
+  Keepd server;
+  const std::string path = server.dir() + "/notify.sock";
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  auto next = [&] {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 10000) != 1) return std::string("<nothing within 10 s>");
+    char buf[512];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("<error>");
+  };
+  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+  server.Start();
+  ::unsetenv("NOTIFY_SOCKET");
+  const std::string ready = next();
+  EXPECT_EQ(ready.rfind("READY=1\nSTATUS=serving on port " + std::to_string(server.port()), 0), 0u)
+      << ready;
+  server.Signal(SIGHUP);
+  EXPECT_EQ(next(), "RELOADING=1");
+  EXPECT_EQ(next(), "READY=1");
+  server.Stop();
+  EXPECT_EQ(next(), "STOPPING=1");
+  ::close(fd);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "audit/trail.h"
 #include "common/log.h"
 #include "common/output_file.h"
+#include "common/sd_notify.h"
 #include "config.h"
 #include "http/keas_door.h"
 #include "http/kmip_door.h"
@@ -259,7 +260,9 @@ Status Serve(const std::string& config_path, const Config& cfg, const std::strin
   // unseal again, which also resumes retries stopped after a refused PIN.
   Reloader reloader(config_path, cfg, api.gate(), *tls, kmip_tls.get());
   server.OnSignal(SIGHUP, [&svc, &reloader] {
+    NotifySystemd("RELOADING=1");
     reloader.Reload();
+    NotifySystemd("READY=1");
     if (!svc.custody().IsSealed()) return;
     auto u = svc.custody().Unseal(service::UnsealTrigger::kOperator);
     if (u.ok() && !u->sealed) {
@@ -300,7 +303,10 @@ Status Serve(const std::string& config_path, const Config& cfg, const std::strin
   svc.StartMaintenance(cfg.maintenance_interval_s);
   svc.StartReplication();  // follows other nodes' changes (PostgreSQL); no-op on SQLite
   log::Info("node id {}", svc.node_id());
+  // systemd (Type=notify): ready once every listener is bound and the ready file written.
+  NotifySystemd("READY=1\nSTATUS=serving on port " + std::to_string(server.port()));
   server.Run(/*handle_signals=*/true);
+  NotifySystemd("STOPPING=1");
   svc.StopReplication();
   svc.StopMaintenance();
   if (auto* trail = dynamic_cast<audit::FileTrail*>(audit.get())) trail->Close();
