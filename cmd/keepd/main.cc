@@ -15,6 +15,7 @@
 
 #include "audit/sink.h"
 #include "audit/trail.h"
+#include "clidocs/clidocs.h"
 #include "common/log.h"
 #include "common/output_file.h"
 #include "common/sd_notify.h"
@@ -341,6 +342,17 @@ int main(int argc, char** argv) {
                "check the config file (and that its TLS certificate and key load) and exit: 0 "
                "when keepd would start with it, 2 with the reason otherwise");
   app.set_version_flag("--version", "keepd " KEEP_VERSION);
+  app.footer(
+      "Signals: SIGTERM/SIGINT drain and stop; SIGHUP reloads the config (TLS, log, rate "
+      "limits, lockdown, certificate mappings); SIGUSR1 runs a maintenance pass.\n"
+      "Exit status: 0 stopped cleanly; 1 a failure while running; 2 a bad command line or "
+      "config.\nFiles: /etc/keep/keepd.toml (docs/operations.md lists every key).");
+  // The man page, generated from the definitions above (for the build; not an option).
+  if (argc == 2 && std::string_view(argv[1]) == "--man") {
+    std::cout << clidocs::ManPage(
+        app, {"keepd", "8", KEEP_VERSION, "", "the keep key management server", "keep(1)"});
+    return 0;
+  }
   CLI11_PARSE(app, argc, argv);
   keepd::HardenProcess();
   auto cfg = keepd::LoadConfig(config_path);

@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 
+#include "clidocs/clidocs.h"
+
 #include <openssl/crypto.h>
 #include <string.h>
 
@@ -236,6 +238,23 @@ int Run(int argc, char** argv) {
   AddImportCommands(app, ctx, rc);
   AddFileCommands(app, ctx, rc);
   AddKeygenCommand(app, ctx, rc);
+  // Generated from the definitions above, so they cannot drift from them.
+  auto* completion =
+      app.add_subcommand("completion",
+                         "print a shell completion script: bash, zsh or fish (e.g. source <(keep "
+                         "completion bash))");
+  auto shell = std::make_shared<std::string>();
+  completion->add_option("SHELL", *shell, "bash, zsh or fish")
+      ->required()
+      ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  completion->callback([&app, shell] { std::cout << clidocs::Completion(app, *shell, "keep"); });
+  auto* man = app.add_subcommand("man", "print the keep(1) man page (troff)");
+  man->group("");  // hidden: for the build, which installs the page
+  man->callback([&app] {
+    std::cout << clidocs::ManPage(
+        app, {"keep", "1", KEEP_VERSION, "", "command line for the keep key management service",
+              "keepd(8)"});
+  });
   if (!CheckCommands(app, argc, argv)) return 2;
   try {
     app.parse_complete_callback([&g] { SetPassphraseFile(g.passphrase_file); });
