@@ -4,7 +4,7 @@ PRESET ?= release
 KEEP_WERROR ?= ON
 JOBS ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build run test asan tsan fuzz bench format clean
+.PHONY: all bootstrap configure build run test asan tsan fuzz bench format clean deb
 
 all: build
 
@@ -46,6 +46,11 @@ fuzz:
 bench: build
 	@build/$(PRESET)/bench/keep_bench
 	@bench/http_load.sh build/$(PRESET)
+
+# The Debian package: build/deb/keep_<version>_amd64.deb (cmake/package.cmake).
+deb: build
+	@cpack --config build/$(PRESET)/CPackConfig.cmake -B build/deb >/dev/null
+	@ls build/deb/keep_*_amd64.deb
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
