@@ -70,6 +70,7 @@ inline constexpr Reason kApiReasons[] = {
 // Reasons of failures inside one process that are never sent by the API.
 inline constexpr std::string_view kLocalReasons[] = {
     "cannot_write",       // an output file could not be written
+    "cannot_read",        // an input could not be read (an I/O error, not its content)
     "exists",             // an output that must not be replaced exists
     "is_directory",       // an output names a directory
     "output_is_input",    // the output is the input's device or FIFO
