@@ -7,12 +7,14 @@
 #include <iostream>
 #include <utility>
 
+#include "cli/cli_age.h"
 #include "cli/cli_internal.h"
 #include "cli/file_keys.h"
 #include "cli/file_stream.h"
 #include "cli/secret_input.h"
 #include "common/encoding.h"
 #include "crypto/pubkey.h"
+#include "format/age.h"
 #include "format/file.h"
 
 namespace keep::cli {
@@ -111,12 +113,17 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
   file->require_subcommand(1);
 
   struct EncArgs {
-    std::vector<std::string> recipients;
+    std::vector<std::string> recipients, recipient_files;
     std::string key, in, out;
   };
   auto ea = std::make_shared<EncArgs>();
   auto* enc = file->add_subcommand("encrypt", "encrypt IN (default stdin) to OUT (default stdout)");
-  enc->add_option("-r,--recipient", ea->recipients, "a recipient's public key (PEM), repeatable")
+  enc->add_option("-r,--recipient", ea->recipients,
+                  "a recipient: a public key file (PEM), or an age recipient (age1…: the file "
+                  "is then written in the age v1 format), repeatable")
+      ->allow_extra_args(false);
+  enc->add_option("-R,--recipients-file", ea->recipient_files,
+                  "age recipients, one age1… per line (# comments), as age -R reads them")
       ->allow_extra_args(false);
   enc->add_option("--key", ea->key, "also wrap the file key with this keep key (server)");
   enc->add_option("in", ea->in, "input file ('-' or none: stdin)");
@@ -124,6 +131,22 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
                   "output (default stdout): a file is replaced only when complete; a device "
                   "or FIFO is written in place; a link is followed");
   Action(enc, rc, [&ctx, ea]() -> Status {
+    KEEP_ASSIGN_OR_RETURN(std::vector<std::string> age, ReadRecipientsFiles(ea->recipient_files));
+    std::vector<std::string> pem;
+    for (const std::string& r : ea->recipients) (IsAgeRecipient(r) ? age : pem).push_back(r);
+    if (!age.empty()) {
+      if (!pem.empty() || !ea->key.empty()) {
+        return Usage(
+            "age recipients (age1…) do not mix with PEM recipients or --key: a file is either "
+            "age or keep format");
+      }
+      KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(ea->in, ea->out));
+      KEEP_ASSIGN_OR_RETURN(Input in, Input::Open(ea->in));
+      KEEP_ASSIGN_OR_RETURN(Output out, Output::Open(ea->out, 0644, &in));
+      KEEP_RETURN_IF_ERROR(AgeEncrypt(age, in, out));
+      PrintWritten(ctx, ea->out, nullptr);
+      return Status::Ok();
+    }
     if (ea->recipients.empty() && ea->key.empty()) {
       return Usage("give -r PUBKEY and/or --key NAME");
     }
@@ -141,7 +164,8 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
   auto da = std::make_shared<DecArgs>();
   auto* dec = file->add_subcommand("decrypt", "decrypt IN (default stdin) to OUT (default stdout)");
   dec->add_option("-i,--identity", da->identities,
-                  "your private key (PEM); passphrase from KEEP_IDENTITY_PASSPHRASE or a prompt")
+                  "your private key (PEM; passphrase from KEEP_IDENTITY_PASSPHRASE or a "
+                  "prompt), or for an age file an age identity file (AGE-SECRET-KEY-1…)")
       ->allow_extra_args(false);
   dec->add_option("in", da->in, "input file ('-' or none: stdin)");
   dec->add_option("-o,--out", da->out,
@@ -150,6 +174,13 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
   Action(dec, rc, [&ctx, da]() -> Status {
     KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(da->in, da->out));
     KEEP_ASSIGN_OR_RETURN(Input in, Input::Open(da->in));
+    KEEP_ASSIGN_OR_RETURN(const std::string first, in.Peek(32));
+    if (format::age::LooksLikeAge(first)) {  // an age v1 file
+      KEEP_ASSIGN_OR_RETURN(Output out, Output::Open(da->out, 0600, &in));
+      KEEP_RETURN_IF_ERROR(AgeDecrypt(da->identities, in, out));
+      PrintWritten(ctx, da->out, nullptr);
+      return Status::Ok();
+    }
     KEEP_ASSIGN_OR_RETURN(const ff::Header h, ReadHeaderFrom(in));
     KEEP_ASSIGN_OR_RETURN(const crypto::SecretBytes key, FileKey(ctx, h, da->identities));
     KEEP_ASSIGN_OR_RETURN(Output out, Output::Open(da->out, 0600, &in));

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -35,7 +36,28 @@ Input::~Input() {
   if (fd_ > STDIN_FILENO) ::close(fd_);
 }
 
+Result<std::string> Input::Peek(size_t n) {
+  while (pending_.size() < n) {
+    uint8_t buf[256];
+    size_t want = std::min(sizeof buf, n - pending_.size());
+    ssize_t r;
+    do {
+      r = ::read(fd_, buf, want);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return InvalidArgument("cannot read " + path_ + ": " + std::strerror(errno));
+    if (r == 0) break;
+    pending_.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(r));
+  }
+  return pending_.substr(0, n);
+}
+
 Result<size_t> Input::Read(uint8_t* buf, size_t n) {
+  if (!pending_.empty()) {
+    const size_t k = std::min(n, pending_.size());
+    std::memcpy(buf, pending_.data(), k);
+    pending_.erase(0, k);
+    return k;
+  }
   for (;;) {
     const ssize_t r = ::read(fd_, buf, n);
     if (r >= 0) return static_cast<size_t>(r);
@@ -47,12 +69,13 @@ Result<size_t> Input::Read(uint8_t* buf, size_t n) {
 Result<uint64_t> Input::Remaining() {
   const off_t pos = ::lseek(fd_, 0, SEEK_CUR);
   if (pos < 0) return InvalidArgument("cannot read " + path_ + ": " + std::strerror(errno));
-  base_ = static_cast<uint64_t>(pos);
+  base_ = static_cast<uint64_t>(pos) - pending_.size();  // peeked bytes are still to read
   struct stat sb;
   if (::fstat(fd_, &sb) != 0) {
     return InvalidArgument("cannot read " + path_ + ": " + std::strerror(errno));
   }
-  return sb.st_size > pos ? static_cast<uint64_t>(sb.st_size - pos) : 0;
+  const auto base = static_cast<off_t>(base_);
+  return sb.st_size > base ? static_cast<uint64_t>(sb.st_size - base) : 0;
 }
 
 Status Input::ReadAt(uint64_t offset, std::span<uint8_t> to) const {

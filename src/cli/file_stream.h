@@ -36,12 +36,16 @@ class Input {
         size_(o.size_),
         mode_(o.mode_),
         id_(o.id_),
-        base_(o.base_) {}
+        base_(o.base_),
+        pending_(std::move(o.pending_)) {}
   Input& operator=(Input&&) = delete;
   Input(const Input&) = delete;
   Input& operator=(const Input&) = delete;
   // Up to n bytes (0 at the end), retrying on EINTR.
   Result<size_t> Read(uint8_t* buf, size_t n);
+  // The next (up to) n bytes without consuming them: Read returns them again (to tell a
+  // file's format from its first bytes, on a pipe too).
+  Result<std::string> Peek(size_t n);
   // A regular file: the bytes after what Read has consumed can be read at any offset from
   // several threads (ReadAt), and their number is known (Remaining, which also fixes where
   // ReadAt's offsets start).
@@ -66,7 +70,8 @@ class Input {
   uint64_t size_ = 0;
   mode_t mode_ = 0644;
   std::optional<FileId> id_;
-  uint64_t base_ = 0;  // where ReadAt's offset 0 is
+  uint64_t base_ = 0;    // where ReadAt's offset 0 is
+  std::string pending_;  // peeked, not yet read (never plaintext: a file's first bytes)
 };
 
 // An output (OutputFile's rules): stdout for "" and "-"; a new or regular file is created

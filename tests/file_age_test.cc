@@ -1,0 +1,78 @@
+// keep file in the age v1 format against Debian's age: a file keep encrypts to age1…
+// recipients (-r, -R) decrypts with age, a file age encrypts decrypts with keep file
+// decrypt -i, from a file and through a pipe; mixing formats, a wrong identity and a
+// tampered file are refused and leave no output.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "harness.h"
+
+namespace keep::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FileAge : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (fs::temp_directory_path() / ("keep-file-age-" + std::to_string(::getpid()))).string();
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+  CliResult Sh(const std::string& script) { return Shell(dir_, script); }
+  std::string dir_;
+};
+
+TEST_F(FileAge, KeepAndAgeReadEachOthersFiles) {
+  CliResult r = Sh(R"sh(set -e
+    age-keygen -o alice.txt 2>/dev/null; age-keygen -o bob.txt 2>/dev/null
+    A=$(age-keygen -y alice.txt); B=$(age-keygen -y bob.txt)
+    head -c 300000 /dev/urandom > plain
+    "$KEEP" file encrypt -r "$A" -r "$B" plain -o to-age.age
+    head -c 21 to-age.age; echo
+    age -d -i bob.txt -o from-keep to-age.age && cmp plain from-keep && echo age-read-keep
+    printf '# team\n%s\n\n%s\n' "$A" "$B" > team.txt
+    "$KEEP" file encrypt -R team.txt plain -o team.age
+    age -d -i alice.txt team.age | cmp - plain && echo recipients-file
+    age -r "$A" -o by-age.age plain
+    "$KEEP" file decrypt -i alice.txt by-age.age -o from-age && cmp plain from-age && echo keep-read-age
+    cat by-age.age | "$KEEP" file decrypt -i alice.txt | cmp - plain && echo through-a-pipe
+    stat -c %a from-age)sh");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(r.out,
+            "age-encryption.org/v1\nage-read-keep\nrecipients-file\nkeep-read-age\n"
+            "through-a-pipe\n600\n");
+}
+
+TEST_F(FileAge, MixingAWrongIdentityAndTamperingAreRefused) {
+  CliResult r = Sh(R"sh(
+    age-keygen -o alice.txt 2>/dev/null; age-keygen -o eve.txt 2>/dev/null
+    A=$(age-keygen -y alice.txt)
+    "$KEEP" keygen --out pem >/dev/null 2>&1
+    echo secret > plain
+    "$KEEP" file encrypt -r "$A" -r pem.pub plain -o mixed.age; echo "mixed $?"
+    test -e mixed.age && echo "mixed output left"
+    age -r "$A" -o f.age plain
+    "$KEEP" file decrypt -i eve.txt f.age -o out; echo "stranger $?"
+    "$KEEP" file decrypt f.age -o out; echo "no identity $?"
+    python3 -c "import sys; b=bytearray(open('f.age','rb').read()); b[-5]^=1; open('bad.age','wb').write(b)"
+    "$KEEP" file decrypt -i alice.txt bad.age -o out; echo "tampered $?"
+    test -e out && echo "output left"
+    "$KEEP" file encrypt -r age1notarecipient plain -o x; echo "typo $?")sh");
+  EXPECT_NE(r.out.find("mixed 2"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(r.out.find("mixed output left"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stranger 1"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("no identity given opens this age file"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("no identity 2"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("tampered 1"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("does not authenticate"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("output left"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("typo 2"), std::string::npos) << r.out << r.err;
+}
+
+}  // namespace
+}  // namespace keep::testing
