@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/output_file.h"
 #include "common/time.h"
 #include "store/snapshot.h"
 #include "store/sqlite_store.h"
@@ -44,26 +45,6 @@ Result<Bytes> ReadWhole(const std::string& path) {
   ::close(fd);
   if (got != b.size()) return InvalidArgument("cannot read all of " + path);
   return b;
-}
-
-Status WriteNew(const std::string& path, std::span<const uint8_t> data) {
-  ::unlink(path.c_str());
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Internal("cannot create " + path + ": " + std::strerror(errno));
-  size_t put = 0;
-  while (put < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + put, data.size() - put);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    put += static_cast<size_t>(n);
-  }
-  const bool ok = put == data.size() && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(path.c_str());
-    return Internal("cannot write " + path + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
 }
 
 // core/deployment of the SQLite store at `path` ("" when it has none).
@@ -115,7 +96,8 @@ Status Restore(const Config& cfg, const std::string& snapshot_path, std::ostream
   auto discard = [&] {
     for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((staged + suffix).c_str());
   };
-  KEEP_RETURN_IF_ERROR(WriteNew(staged, snap.database));
+  discard();
+  KEEP_RETURN_IF_ERROR(OutputFile::WriteWhole(staged, snap.database, {.mode = 0600}));
   if (Status st = store::CheckSqliteFile(staged); !st.ok()) {
     discard();
     return st;

@@ -69,35 +69,19 @@ bool IsAgeRecipient(std::string_view r) {
   return r.rfind("age1", 0) == 0;
 }
 
-Result<std::vector<std::string>> ReadRecipientsFiles(const std::vector<std::string>& files) {
-  std::vector<std::string> out;
+Result<std::vector<format::age::X25519Public>> ReadRecipientsFiles(
+    const std::vector<std::string>& files) {
+  std::vector<format::age::X25519Public> out;
   for (const std::string& f : files) {
     KEEP_ASSIGN_OR_RETURN(std::string text, ReadInput(f));
-    size_t n = 0;
-    for (std::string_view rest = text; !rest.empty();) {
-      const size_t nl = rest.find('\n');
-      std::string_view line = rest.substr(0, nl);
-      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-      ++n;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.empty() || line[0] == '#') continue;
-      if (!IsAgeRecipient(line)) {
-        return Usage(f + " line " + std::to_string(n) +
-                     ": not an age1… recipient (ssh keys as recipients are not supported yet)");
-      }
-      out.emplace_back(line);
-    }
+    auto keys = format::age::ParseRecipientsFile(text);
+    if (!keys.ok()) return Usage(f + ": " + keys.status().message());
+    out.insert(out.end(), keys->begin(), keys->end());
   }
   return out;
 }
 
-Status AgeEncrypt(const std::vector<std::string>& recipients, Input& in, Output& out) {
-  std::vector<format::age::X25519Public> keys;
-  for (const std::string& r : recipients) {
-    auto k = format::age::ParseRecipient(r);
-    if (!k.ok()) return Usage(k.status().message());
-    keys.push_back(*k);
-  }
+Status AgeEncrypt(const std::vector<format::age::X25519Public>& keys, Input& in, Output& out) {
   InputBuf ib(in);
   OutputBuf ob(out);
   std::istream is(&ib);

@@ -7,6 +7,7 @@
 
 #include "cli/cli_internal.h"
 #include "cli/file_stream.h"
+#include "format/age.h"
 
 namespace keep::cli {
 
@@ -14,10 +15,11 @@ namespace keep::cli {
 bool IsAgeRecipient(std::string_view r);
 // The recipients in age recipients files (-R): one age1… per line, # comments, blank
 // lines. Errors: usage naming the file and line.
-Result<std::vector<std::string>> ReadRecipientsFiles(const std::vector<std::string>& files);
-// Encrypts `in` to the age1… `recipients` into `out` (committed on success).
-// Errors: usage (a recipient that does not parse), cannot_read, cannot_write.
-Status AgeEncrypt(const std::vector<std::string>& recipients, Input& in, Output& out);
+Result<std::vector<format::age::X25519Public>> ReadRecipientsFiles(
+    const std::vector<std::string>& files);
+// Encrypts `in` to `recipients` into `out` (committed on success).
+// Errors: cannot_read, cannot_write.
+Status AgeEncrypt(const std::vector<format::age::X25519Public>& recipients, Input& in, Output& out);
 // Decrypts the age file `in` with the identities in `identity_files` into `out`, committed
 // only when the whole file authenticated. Errors: usage (no identity, one that does not
 // parse), invalid_file, wrong_key.

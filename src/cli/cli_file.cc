@@ -131,9 +131,17 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
                   "output (default stdout): a file is replaced only when complete; a device "
                   "or FIFO is written in place; a link is followed");
   Action(enc, rc, [&ctx, ea]() -> Status {
-    KEEP_ASSIGN_OR_RETURN(std::vector<std::string> age, ReadRecipientsFiles(ea->recipient_files));
+    KEEP_ASSIGN_OR_RETURN(auto age, ReadRecipientsFiles(ea->recipient_files));
     std::vector<std::string> pem;
-    for (const std::string& r : ea->recipients) (IsAgeRecipient(r) ? age : pem).push_back(r);
+    for (const std::string& r : ea->recipients) {
+      if (!IsAgeRecipient(r)) {
+        pem.push_back(r);
+        continue;
+      }
+      auto key = format::age::ParseRecipient(r);
+      if (!key.ok()) return Usage(key.status().message());
+      age.push_back(*key);
+    }
     if (!age.empty()) {
       if (!pem.empty() || !ea->key.empty()) {
         return Usage(

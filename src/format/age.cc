@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "crypto/aead.h"
 #include "crypto/kdf.h"
@@ -308,6 +309,24 @@ bool AtEnd(std::istream& in) {
   return in.peek() == std::char_traits<char>::eof();
 }
 
+// Calls `f` with every line of `text` that is not blank or a "#" comment (CR LF accepted);
+// an error names the line.
+Status ForEachLine(std::string_view text, const std::function<Status(std::string_view)>& f) {
+  size_t n = 0;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line[0] == '#') continue;
+    if (Status st = f(line); !st.ok()) {
+      return Usage("line " + std::to_string(n) + ": " + st.message());  // all usage
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<X25519Public> ParseRecipient(std::string_view text) {
@@ -337,19 +356,25 @@ Result<Identity> ParseIdentity(std::string_view text) {
 
 Result<std::vector<Identity>> ParseIdentityFile(std::string_view text) {
   std::vector<Identity> out;
-  size_t n = 0;
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    ++n;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line[0] == '#') continue;
-    auto id = ParseIdentity(line);
-    if (!id.ok()) return Usage("line " + std::to_string(n) + ": " + id.status().message());
-    out.push_back(std::move(*id));
-  }
+  KEEP_RETURN_IF_ERROR(ForEachLine(text, [&](std::string_view line) -> Status {
+    KEEP_ASSIGN_OR_RETURN(Identity id, ParseIdentity(line));
+    out.push_back(std::move(id));
+    return Status::Ok();
+  }));
   if (out.empty()) return Usage("no AGE-SECRET-KEY-1 identity in the file");
+  return out;
+}
+
+Result<std::vector<X25519Public>> ParseRecipientsFile(std::string_view text) {
+  std::vector<X25519Public> out;
+  KEEP_RETURN_IF_ERROR(ForEachLine(text, [&](std::string_view line) -> Status {
+    if (line.rfind("age1", 0) != 0) {
+      return Usage("not an age1… recipient (ssh keys as recipients are not supported yet)");
+    }
+    KEEP_ASSIGN_OR_RETURN(X25519Public r, ParseRecipient(line));
+    out.push_back(r);
+    return Status::Ok();
+  }));
   return out;
 }
 

@@ -44,6 +44,9 @@ struct Identity {
 Result<Identity> ParseIdentity(std::string_view text);
 // Every identity in an identity file as age-keygen writes it ("#" comments, blank lines).
 Result<std::vector<Identity>> ParseIdentityFile(std::string_view text);
+// Every recipient in a recipients file as age -R reads it (age1… lines, "#" comments,
+// blank lines). Errors: usage naming the line.
+Result<std::vector<X25519Public>> ParseRecipientsFile(std::string_view text);
 // A new identity, and its text form (secret: wiped when it goes).
 Result<Identity> GenerateIdentity();
 SecretString IdentityString(const Identity& id);
