@@ -62,7 +62,7 @@ struct Config {
   int maintenance_interval_s = 60;
   std::string log_level = "info";
   std::string log_format = "text";  // "text" or "json" (JSON lines)
-  int rate_burst_seconds = 1;  // bucket size = rate × this
+  int rate_burst_seconds = 1;       // bucket size = rate × this
   std::string lockdown_action = "revoke";
 };
 

@@ -21,10 +21,10 @@
 #include <unordered_map>
 #include "audit/chain.h"
 #include "audit/trail.h"
-#include "common/prometheus.h"
 #include "common/encoding.h"
 #include "common/json_text.h"
 #include "common/log.h"
+#include "common/prometheus.h"
 #include "crypto/kdf.h"
 #include "crypto/sign.h"
 

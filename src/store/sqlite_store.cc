@@ -252,7 +252,8 @@ Status CheckSqliteFile(const std::string& path) {
   DbPtr db(raw);
   if (rc != SQLITE_OK) return Unavailable("store_unavailable", "cannot open " + path);
   sqlite3_stmt* raw_stmt = nullptr;
-  if (sqlite3_prepare_v2(db.get(), "PRAGMA integrity_check;", -1, &raw_stmt, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db.get(), "PRAGMA integrity_check;", -1, &raw_stmt, nullptr) !=
+      SQLITE_OK) {
     return Status(Code::kInvalidArgument, "invalid_snapshot",
                   std::string("not a usable database: ") + sqlite3_errmsg(db.get()));
   }
