@@ -36,7 +36,7 @@ tsan:
 
 # Every libFuzzer target for FUZZ_SECONDS each (fuzz/README.md); FUZZ_TARGET=name for one.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = ciphertext file record shares config trail request
+FUZZ_TARGETS = ciphertext file record shares config trail request ttlv age snapshot
 fuzz:
 	@scripts/bootstrap.sh --fuzz
 	@cmake --preset fuzz -DKEEP_WERROR=$(KEEP_WERROR) >/dev/null
