@@ -11,7 +11,7 @@ PKGS=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   wrk python3 python3-cryptography python3-venv python3-pip curl sqlite3
   softhsm2 libp11-kit-dev
-  age bsdutils xxd
+  age bsdutils xxd openssh-client
   awscli python3-boto3 python3-pykmip
   fish zsh groff-base systemd dpkg-dev
 )

@@ -74,5 +74,44 @@ TEST_F(FileAge, MixingAWrongIdentityAndTamperingAreRefused) {
   EXPECT_NE(r.out.find("typo 2"), std::string::npos) << r.out << r.err;
 }
 
+TEST_F(FileAge, SshKeysArmorAndTheDefaultIdentity) {
+  CliResult r = Sh(R"sh(set -e
+    ssh-keygen -q -t ed25519 -N '' -C me -f me
+    head -c 100000 /dev/urandom > plain
+    "$KEEP" file encrypt -r "$(cat me.pub)" -a plain -o ssh.age
+    head -1 ssh.age
+    age -d -i me ssh.age | cmp - plain && echo age-read-keep-ssh
+    age -R me.pub -o by-age.age plain
+    "$KEEP" file decrypt -i me by-age.age | cmp - plain && echo keep-read-age-ssh
+    export HOME=$PWD/home XDG_CONFIG_HOME=
+    "$KEEP" keygen --type age | sed -n 1p
+    stat -c %a home/.config/keep/age/keys.txt home/.config/keep
+    R=$(sed -n 's/^# public key: //p' home/.config/keep/age/keys.txt)
+    test "$R" = "$(age-keygen -y home/.config/keep/age/keys.txt)" && echo same-recipient
+    age -a -r "$R" plain > armored.age
+    "$KEEP" file decrypt armored.age | cmp - plain && echo default-identity
+    KEEP_AGE_KEY_FILE=me "$KEEP" file decrypt by-age.age | cmp - plain && echo env-identity
+    set +e
+    "$KEEP" keygen --type age 2>/dev/null; echo "keygen over an identity $?"
+    "$KEEP" keygen --out pem >/dev/null 2>&1
+    "$KEEP" file encrypt -r pem.pub -a plain -o x 2>&1; echo "armor keep format $?"
+    HOME=/nonexistent "$KEEP" file decrypt armored.age -o x 2>&1; echo "no identity $?")sh");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("-----BEGIN AGE ENCRYPTED FILE-----\nage-read-keep-ssh\n"
+                       "keep-read-age-ssh\nidentity:   " +
+                       dir_ +
+                       "/home/.config/keep/age/keys.txt (age, X25519)\n600\n700\n"
+                       "same-recipient\ndefault-identity\nenv-identity\n"
+                       "keygen over an identity 2\n"),
+            std::string::npos)
+      << r.out << r.err;
+  EXPECT_NE(r.out.find("--armor is for age files"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("armor keep format 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("none at the default location /nonexistent/.config/keep/age/keys.txt"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("no identity 2"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace keep::testing

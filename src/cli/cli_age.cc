@@ -1,8 +1,12 @@
-// keep file in the age v1 format (format/age.h): encryption to "age1…" recipients (on the
-// command line or in a recipients file), decryption with age identity files. A file is
-// either age or keep format: age recipients do not mix with PEM recipients or --key.
+// keep file in the age v1 format (format/age.h): encryption to "age1…" and SSH recipients
+// (on the command line or in a recipients file), binary or armored; decryption with age
+// identity files or SSH private keys. A file is either age or keep format: age recipients
+// do not mix with PEM recipients or --key.
 #include "cli/cli_age.h"
 
+#include <sys/stat.h>
+
+#include <cstdlib>
 #include <streambuf>
 
 #include "crypto/secret_bytes.h"
@@ -66,33 +70,55 @@ Status FirstError(const Status& st, const InputBuf& in, const OutputBuf& out) {
 }  // namespace
 
 bool IsAgeRecipient(std::string_view r) {
-  return r.rfind("age1", 0) == 0;
+  return r.rfind("age1", 0) == 0 || r.rfind("ssh-ed25519 ", 0) == 0 || r.rfind("ssh-rsa ", 0) == 0;
 }
 
-Result<std::vector<format::age::X25519Public>> ReadRecipientsFiles(
+Result<std::vector<format::age::Recipient>> ReadRecipientsFiles(
     const std::vector<std::string>& files) {
-  std::vector<format::age::X25519Public> out;
+  std::vector<format::age::Recipient> out;
   for (const std::string& f : files) {
     KEEP_ASSIGN_OR_RETURN(std::string text, ReadInput(f));
     auto keys = format::age::ParseRecipientsFile(text);
     if (!keys.ok()) return Usage(f + ": " + keys.status().message());
-    out.insert(out.end(), keys->begin(), keys->end());
+    for (auto& k : *keys) out.push_back(std::move(k));
   }
   return out;
 }
 
-Status AgeEncrypt(const std::vector<format::age::X25519Public>& keys, Input& in, Output& out) {
+Status AgeEncrypt(const std::vector<format::age::Recipient>& keys, Input& in, Output& out,
+                  bool armor) {
   InputBuf ib(in);
   OutputBuf ob(out);
   std::istream is(&ib);
   std::ostream os(&ob);
-  KEEP_RETURN_IF_ERROR(FirstError(format::age::Encrypt(keys, is, os), ib, ob));
+  KEEP_RETURN_IF_ERROR(FirstError(format::age::Encrypt(keys, is, os, armor), ib, ob));
   return out.Commit();
 }
 
-Status AgeDecrypt(const std::vector<std::string>& identity_files, Input& in, Output& out) {
+std::string DefaultAgeIdentityFile() {
+  if (const char* f = std::getenv("KEEP_AGE_KEY_FILE"); f != nullptr && *f != '\0') return f;
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x != nullptr && *x == '/') {
+    return std::string(x) + "/keep/age/keys.txt";
+  }
+  if (const char* h = std::getenv("HOME"); h != nullptr && *h == '/') {
+    return std::string(h) + "/.config/keep/age/keys.txt";
+  }
+  return "";
+}
+
+Status AgeDecrypt(const std::vector<std::string>& given, Input& in, Output& out) {
+  std::vector<std::string> identity_files = given;
   if (identity_files.empty()) {
-    return Usage("an age file needs -i IDENTITY_FILE (AGE-SECRET-KEY-1…, as age-keygen writes)");
+    const std::string def = DefaultAgeIdentityFile();
+    struct stat st {};
+    if (def.empty() || ::stat(def.c_str(), &st) != 0) {
+      return Usage(
+          "an age file needs -i IDENTITY_FILE (AGE-SECRET-KEY-1… as age-keygen or "
+          "`keep keygen --type age` writes, or an SSH private key); none at the "
+          "default location " +
+          (def.empty() ? std::string("(no HOME)") : def));
+    }
+    identity_files.push_back(def);
   }
   std::vector<format::age::Identity> ids;
   for (const std::string& f : identity_files) {

@@ -115,16 +115,21 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
   struct EncArgs {
     std::vector<std::string> recipients, recipient_files;
     std::string key, in, out;
+    bool armor = false;
   };
   auto ea = std::make_shared<EncArgs>();
   auto* enc = file->add_subcommand("encrypt", "encrypt IN (default stdin) to OUT (default stdout)");
   enc->add_option("-r,--recipient", ea->recipients,
-                  "a recipient: a public key file (PEM), or an age recipient (age1…: the file "
-                  "is then written in the age v1 format), repeatable")
+                  "a recipient: a public key file (PEM), or an age recipient (age1… or an SSH "
+                  "public key \"ssh-ed25519 AAAA…\": the file is then written in the age v1 "
+                  "format), repeatable")
       ->allow_extra_args(false);
   enc->add_option("-R,--recipients-file", ea->recipient_files,
-                  "age recipients, one age1… per line (# comments), as age -R reads them")
+                  "age recipients, one age1… or SSH public key per line (# comments), as age -R "
+                  "reads them (~/.ssh/id_ed25519.pub, authorized_keys without options)")
       ->allow_extra_args(false);
+  enc->add_flag("-a,--armor", ea->armor,
+                "age files: write PEM-style ASCII armor (age -a) instead of binary");
   enc->add_option("--key", ea->key, "also wrap the file key with this keep key (server)");
   enc->add_option("in", ea->in, "input file ('-' or none: stdin)");
   enc->add_option("-o,--out", ea->out,
@@ -140,24 +145,25 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
       }
       auto key = format::age::ParseRecipient(r);
       if (!key.ok()) return Usage(key.status().message());
-      age.push_back(*key);
+      age.push_back(std::move(*key));
     }
     if (!age.empty()) {
       if (!pem.empty() || !ea->key.empty()) {
         return Usage(
-            "age recipients (age1…) do not mix with PEM recipients or --key: a file is either "
-            "age or keep format");
+            "age recipients (age1…, ssh-…) do not mix with PEM recipients or --key: a file is "
+            "either age or keep format");
       }
       KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(ea->in, ea->out));
       KEEP_ASSIGN_OR_RETURN(Input in, Input::Open(ea->in));
       KEEP_ASSIGN_OR_RETURN(Output out, Output::Open(ea->out, 0644, &in));
-      KEEP_RETURN_IF_ERROR(AgeEncrypt(age, in, out));
+      KEEP_RETURN_IF_ERROR(AgeEncrypt(age, in, out, ea->armor));
       PrintWritten(ctx, ea->out, nullptr);
       return Status::Ok();
     }
     if (ea->recipients.empty() && ea->key.empty()) {
       return Usage("give -r PUBKEY and/or --key NAME");
     }
+    if (ea->armor) return Usage("--armor is for age files (age1… or ssh-… recipients)");
     KEEP_ASSIGN_OR_RETURN(const auto recipients, LoadRecipients(ea->recipients));
     KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(ea->in, ea->out));
     KEEP_ASSIGN_OR_RETURN(Input in, Input::Open(ea->in));
@@ -173,7 +179,8 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
   auto* dec = file->add_subcommand("decrypt", "decrypt IN (default stdin) to OUT (default stdout)");
   dec->add_option("-i,--identity", da->identities,
                   "your private key (PEM; passphrase from KEEP_IDENTITY_PASSPHRASE or a "
-                  "prompt), or for an age file an age identity file (AGE-SECRET-KEY-1…)")
+                  "prompt), or for an age file an age identity file (AGE-SECRET-KEY-1…; default "
+                  "$KEEP_AGE_KEY_FILE or ~/.config/keep/age/keys.txt) or an SSH private key")
       ->allow_extra_args(false);
   dec->add_option("in", da->in, "input file ('-' or none: stdin)");
   dec->add_option("-o,--out", da->out,
@@ -182,7 +189,7 @@ void AddFileCommands(CLI::App& app, Context& ctx, int& rc) {
   Action(dec, rc, [&ctx, da]() -> Status {
     KEEP_RETURN_IF_ERROR(RefuseOutputOverInput(da->in, da->out));
     KEEP_ASSIGN_OR_RETURN(Input in, Input::Open(da->in));
-    KEEP_ASSIGN_OR_RETURN(const std::string first, in.Peek(32));
+    KEEP_ASSIGN_OR_RETURN(const std::string first, in.Peek(256));
     if (format::age::LooksLikeAge(first)) {  // an age v1 file
       KEEP_ASSIGN_OR_RETURN(Output out, Output::Open(da->out, 0600, &in));
       KEEP_RETURN_IF_ERROR(AgeDecrypt(da->identities, in, out));

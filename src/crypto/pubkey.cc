@@ -242,23 +242,30 @@ Result<SecretBytes> X25519(ByteView private_key, ByteView peer_public) {
   return Derive(own.get(), peer.get());
 }
 
+Result<Bytes> RsaOaepSha256Encrypt(const PublicKey& key, ByteView plaintext, ByteView label) {
+  if (key.type() != KeyType::kRsa) return InvalidArgument("not an RSA key");
+  OsslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+  size_t n = 0;
+  if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1 || !asym::SetOaepSha256(ctx.get(), label) ||
+      EVP_PKEY_encrypt(ctx.get(), nullptr, &n, plaintext.data(), plaintext.size()) != 1) {
+    DrainOpenSslErrors("rsa-oaep encrypt");
+    return InvalidArgument("RSA-OAEP encryption failed (message too long for the key?)");
+  }
+  Bytes out(n);
+  if (EVP_PKEY_encrypt(ctx.get(), out.data(), &n, plaintext.data(), plaintext.size()) != 1) {
+    DrainOpenSslErrors("rsa-oaep encrypt");
+    return InvalidArgument("RSA-OAEP encryption failed (message too long for the key?)");
+  }
+  out.resize(n);
+  return out;
+}
+
 Result<Bytes> SealTo(const PublicKey& recipient, ByteView plaintext, std::string_view label) {
   if (recipient.type() == KeyType::kRsa) {
-    OsslPtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, recipient.get(), nullptr));
-    size_t n = 0;
-    if (!ctx || EVP_PKEY_encrypt_init(ctx.get()) != 1 ||
-        !asym::SetOaepSha256(ctx.get(), LabelBytes(label)) ||
-        EVP_PKEY_encrypt(ctx.get(), nullptr, &n, plaintext.data(), plaintext.size()) != 1) {
-      DrainOpenSslErrors("rsa-oaep encrypt");
-      return InvalidArgument("RSA-OAEP encryption failed (message too long for the key?)");
-    }
-    Bytes out(1 + n);
+    KEEP_ASSIGN_OR_RETURN(Bytes ct, RsaOaepSha256Encrypt(recipient, plaintext, LabelBytes(label)));
+    Bytes out(1 + ct.size());
     out[0] = kTagRsa;
-    if (EVP_PKEY_encrypt(ctx.get(), out.data() + 1, &n, plaintext.data(), plaintext.size()) != 1) {
-      DrainOpenSslErrors("rsa-oaep encrypt");
-      return InvalidArgument("RSA-OAEP encryption failed (message too long for the key?)");
-    }
-    out.resize(1 + n);
+    std::memcpy(out.data() + 1, ct.data(), ct.size());
     return out;
   }
   OsslPtr<EVP_PKEY> eph(EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519"));

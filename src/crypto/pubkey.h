@@ -96,6 +96,7 @@ Result<PrivateKey> PrivateFromKey(std::shared_ptr<EVP_PKEY> key);
 
 // The primitives, exposed for known-answer tests.
 Result<SecretBytes> X25519(ByteView private_key, ByteView peer_public);
+Result<Bytes> RsaOaepSha256Encrypt(const PublicKey& key, ByteView plaintext, ByteView label);
 Result<SecretBytes> RsaOaepSha256Decrypt(const PrivateKey& key, ByteView ciphertext,
                                          ByteView label);
 

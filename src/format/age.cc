@@ -3,24 +3,24 @@
 
 #include <algorithm>
 #include <cstring>
-#include <functional>
 
 #include "crypto/aead.h"
 #include "crypto/kdf.h"
 #include "crypto/pubkey.h"
 #include "crypto/random.h"
+#include "format/age_armor.h"
+#include "format/age_stanza.h"
 #include "format/age_text.h"
 
 namespace keep::format::age {
 namespace {
 
 using internal::B64;
-using internal::Bech32Decode;
-using internal::Bech32Encode;
+using internal::Hkdf;
+using internal::Stanza;
 using internal::UnB64;
 
 constexpr std::string_view kIntro = "age-encryption.org/v1";
-constexpr std::string_view kX25519Label = "age-encryption.org/v1/X25519";
 constexpr size_t kFileKeySize = 16;
 constexpr size_t kChunk = 64 * 1024;
 constexpr size_t kTag = 16;
@@ -34,28 +34,7 @@ Status Usage(std::string what) {
   return Status(Code::kInvalidArgument, "usage", std::move(what));
 }
 
-// --- keys ----------------------------------------------------------------------------
-
-Result<X25519Public> PublicOf(ByteView scalar) {
-  uint8_t base[32] = {9};
-  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes p, crypto::X25519(scalar, base));
-  X25519Public out;
-  std::memcpy(out.data(), p.data(), 32);
-  return out;
-}
-
-Result<crypto::SecretBytes> Hkdf(ByteView ikm, ByteView salt, std::string_view info) {
-  crypto::SecretBytes key(32);
-  KEEP_RETURN_IF_ERROR(crypto::HkdfSha256(ikm, salt, AsBytes(info), key.mutable_view()));
-  return key;
-}
-
 // --- the header ----------------------------------------------------------------------
-
-struct Stanza {
-  std::vector<std::string> args;
-  Bytes body;
-};
 
 // One LF-terminated line, at most kMaxHeaderLine bytes. Appends it (with its LF) to *raw.
 Result<std::string> Line(std::istream& in, std::string* raw) {
@@ -137,29 +116,6 @@ Result<Bytes> HeaderMac(ByteView file_key, std::string_view mac_input) {
   return mac;
 }
 
-// The file key, if this X25519 stanza is for `id`; nullopt when it is not.
-Result<std::optional<crypto::SecretBytes>> Unwrap(const Stanza& s, const Identity& id) {
-  if (s.args.size() != 2)
-    return Bad("an X25519 stanza has " + std::to_string(s.args.size()) + " arguments");
-  Bytes share;
-  if (!UnB64(s.args[1], &share) || share.size() != 32)
-    return Bad("an X25519 share is not 32 bytes");
-  if (s.body.size() != kFileKeySize + kTag) return Bad("an X25519 stanza body is not 32 bytes");
-  auto shared = crypto::X25519(id.scalar.view(), share);
-  if (!shared.ok()) return Bad("an X25519 share is a low-order point");
-  Bytes salt(share);
-  salt.insert(salt.end(), id.public_key.begin(), id.public_key.end());
-  KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes wrap, Hkdf(shared->view(), salt, kX25519Label));
-  crypto::SecretBytes key(kFileKeySize);
-  const uint8_t zero[12] = {};
-  if (!crypto::AeadOpen(crypto::AeadAlgorithm::kChaCha20Poly1305, wrap.view(), zero, {}, s.body,
-                        key.mutable_view())
-           .ok()) {
-    return std::optional<crypto::SecretBytes>();
-  }
-  return std::optional<crypto::SecretBytes>(std::move(key));
-}
-
 void ChunkNonce(uint64_t counter, bool last, uint8_t nonce[12]) {
   std::memset(nonce, 0, 12);
   for (int i = 0; i < 8; ++i) nonce[10 - i] = static_cast<uint8_t>(counter >> (8 * i));
@@ -175,110 +131,23 @@ bool AtEnd(std::istream& in) {
   return in.peek() == std::char_traits<char>::eof();
 }
 
-// Calls `f` with every line of `text` that is not blank or a "#" comment (CR LF accepted);
-// an error names the line.
-Status ForEachLine(std::string_view text, const std::function<Status(std::string_view)>& f) {
-  size_t n = 0;
-  while (!text.empty()) {
-    const size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
-    ++n;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line[0] == '#') continue;
-    if (Status st = f(line); !st.ok()) {
-      return Usage("line " + std::to_string(n) + ": " + st.message());  // all usage
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
-Result<X25519Public> ParseRecipient(std::string_view text) {
-  KEEP_ASSIGN_OR_RETURN(Bytes b, Bech32Decode(text, "age", "age recipient"));
-  if (b.size() != 32) return Usage("age recipient: not a 32-byte X25519 key");
-  if (text != Bech32Encode("age", b)) return Usage("age recipient: must be lower case");
-  X25519Public out;
-  std::memcpy(out.data(), b.data(), 32);
-  return out;
-}
-
-std::string RecipientString(const X25519Public& key) {
-  return Bech32Encode("age", key);
-}
-
-Result<Identity> ParseIdentity(std::string_view text) {
-  KEEP_ASSIGN_OR_RETURN(Bytes b, Bech32Decode(text, "age-secret-key-", "age identity"));
-  crypto::SecretBytes scalar = crypto::SecretBytes::LockedCopyOf(b);
-  std::fill(b.begin(), b.end(), 0);
-  if (scalar.size() != 32) return Usage("age identity: not a 32-byte X25519 key");
-  for (char c : text) {
-    if (c >= 'a' && c <= 'z') return Usage("age identity: must be upper case");
-  }
-  KEEP_ASSIGN_OR_RETURN(X25519Public pub, PublicOf(scalar.view()));
-  return Identity{std::move(scalar), pub};
-}
-
-Result<std::vector<Identity>> ParseIdentityFile(std::string_view text) {
-  std::vector<Identity> out;
-  KEEP_RETURN_IF_ERROR(ForEachLine(text, [&](std::string_view line) -> Status {
-    KEEP_ASSIGN_OR_RETURN(Identity id, ParseIdentity(line));
-    out.push_back(std::move(id));
-    return Status::Ok();
-  }));
-  if (out.empty()) return Usage("no AGE-SECRET-KEY-1 identity in the file");
-  return out;
-}
-
-Result<std::vector<X25519Public>> ParseRecipientsFile(std::string_view text) {
-  std::vector<X25519Public> out;
-  KEEP_RETURN_IF_ERROR(ForEachLine(text, [&](std::string_view line) -> Status {
-    if (line.rfind("age1", 0) != 0) {
-      return Usage("not an age1… recipient (ssh keys as recipients are not supported yet)");
-    }
-    KEEP_ASSIGN_OR_RETURN(X25519Public r, ParseRecipient(line));
-    out.push_back(r);
-    return Status::Ok();
-  }));
-  return out;
-}
-
-Result<Identity> GenerateIdentity() {
-  crypto::SecretBytes scalar = crypto::SecretBytes::Locked(32);
-  KEEP_RETURN_IF_ERROR(crypto::RandomFill(scalar.mutable_view()));
-  KEEP_ASSIGN_OR_RETURN(X25519Public pub, PublicOf(scalar.view()));
-  return Identity{std::move(scalar), pub};
-}
-
-SecretString IdentityString(const Identity& id) {
-  const std::string lower = Bech32Encode("age-secret-key-", id.scalar.view());
-  SecretString out;
-  for (char c : lower) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool LooksLikeAge(std::string_view prefix) {
-  return prefix.substr(0, kIntro.size() + 1) == std::string(kIntro) + "\n";
+  return prefix.substr(0, kIntro.size() + 1) == std::string(kIntro) + "\n" ||
+         internal::LooksArmored(prefix);
 }
 
-Status Encrypt(const std::vector<X25519Public>& recipients, std::istream& in, std::ostream& out) {
+namespace {
+
+Status EncryptBinary(const std::vector<Recipient>& recipients, std::istream& in,
+                     std::ostream& out) {
   if (recipients.empty()) return Usage("no age recipient");
   crypto::SecretBytes file_key = crypto::SecretBytes::Locked(kFileKeySize);
   KEEP_RETURN_IF_ERROR(crypto::RandomFill(file_key.mutable_view()));
   std::string header = std::string(kIntro) + "\n";
-  for (const X25519Public& r : recipients) {
-    KEEP_ASSIGN_OR_RETURN(Identity eph, GenerateIdentity());
-    KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes shared, crypto::X25519(eph.scalar.view(), r));
-    Bytes salt(eph.public_key.begin(), eph.public_key.end());
-    salt.insert(salt.end(), r.begin(), r.end());
-    KEEP_ASSIGN_OR_RETURN(crypto::SecretBytes wrap, Hkdf(shared.view(), salt, kX25519Label));
-    Stanza s;
-    s.args = {"X25519", B64(eph.public_key)};
-    s.body.resize(kFileKeySize + kTag);
-    const uint8_t zero[12] = {};
-    KEEP_RETURN_IF_ERROR(crypto::AeadSeal(crypto::AeadAlgorithm::kChaCha20Poly1305, wrap.view(),
-                                          zero, {}, file_key.view(), s.body));
+  for (const Recipient& r : recipients) {
+    KEEP_ASSIGN_OR_RETURN(Stanza s, internal::Wrap(r, file_key.view()));
     header += StanzaText(s);
   }
   header += "---";
@@ -310,10 +179,14 @@ Status Encrypt(const std::vector<X25519Public>& recipients, std::istream& in, st
   return Status::Ok();
 }
 
-Status Decrypt(const std::vector<Identity>& identities, std::istream& in, std::ostream& out) {
+bool Known(const std::string& type) {
+  return type == "X25519" || type == "ssh-ed25519" || type == "ssh-rsa";
+}
+
+Status DecryptBinary(const std::vector<Identity>& identities, std::istream& in, std::ostream& out) {
   KEEP_ASSIGN_OR_RETURN(Header h, ReadHeader(in));
   std::optional<crypto::SecretBytes> file_key;
-  bool x25519 = false;
+  bool known = false;
   for (const Stanza& s : h.stanzas) {
     if (s.args[0] == "scrypt") {
       if (h.stanzas.size() != 1) return Bad("an scrypt stanza must be the only one");
@@ -321,10 +194,9 @@ Status Decrypt(const std::vector<Identity>& identities, std::istream& in, std::o
                     "the file is encrypted with a passphrase (age -p): keep does not decrypt "
                     "those; use age");
     }
-    if (s.args[0] != "X25519") continue;  // other recipient types: ignored, as specified
-    x25519 = true;
+    known = known || Known(s.args[0]);  // other recipient types: ignored, as specified
     for (const Identity& id : identities) {
-      KEEP_ASSIGN_OR_RETURN(auto key, Unwrap(s, id));
+      KEEP_ASSIGN_OR_RETURN(auto key, internal::Unwrap(s, id));
       if (key) {
         file_key = std::move(*key);
         break;
@@ -334,9 +206,9 @@ Status Decrypt(const std::vector<Identity>& identities, std::istream& in, std::o
   }
   if (!file_key) {
     return Status(Code::kInvalidArgument, "wrong_key",
-                  x25519 ? "no identity given opens this age file"
-                         : "this age file has no X25519 recipient (ssh-ed25519 and ssh-rsa "
-                           "recipients are not supported yet: use age)");
+                  known ? "no identity given opens this age file"
+                        : "this age file has no X25519, ssh-ed25519 or ssh-rsa recipient (a "
+                          "plugin's?): use age");
   }
   KEEP_ASSIGN_OR_RETURN(Bytes mac, HeaderMac(file_key->view(), h.mac_input));
   if (!crypto::ConstantTimeEquals(mac, h.mac))
@@ -365,6 +237,29 @@ Status Decrypt(const std::vector<Identity>& identities, std::istream& in, std::o
     if (!out) return Status(Code::kInvalidArgument, "cannot_write", "writing the output failed");
     if (last) return Status::Ok();
   }
+}
+
+}  // namespace
+
+Status Encrypt(const std::vector<Recipient>& recipients, std::istream& in, std::ostream& out,
+               bool armor) {
+  if (!armor) return EncryptBinary(recipients, in, out);
+  internal::ArmorWriter aw(out);
+  std::ostream aout(&aw);
+  KEEP_RETURN_IF_ERROR(EncryptBinary(recipients, in, aout));
+  return aw.Finish();
+}
+
+Status Decrypt(const std::vector<Identity>& identities, std::istream& in, std::ostream& out) {
+  const int first = in.peek();
+  if (first != '-' && first != ' ' && first != '\t' && first != '\r' && first != '\n') {
+    return DecryptBinary(identities, in, out);
+  }
+  internal::ArmorReader ar(in);
+  std::istream ain(&ar);
+  Status st = DecryptBinary(identities, ain, out);
+  if (!ar.error().ok()) return ar.error();  // the armor's fault explains a truncation
+  return st;
 }
 
 }  // namespace keep::format::age

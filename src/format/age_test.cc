@@ -40,10 +40,10 @@ std::string Pattern(size_t n) {
   return s;
 }
 
-std::string Seal(const std::vector<X25519Public>& to, const std::string& plain) {
+std::string Seal(const std::vector<Recipient>& to, const std::string& plain, bool armor = false) {
   std::istringstream in(plain);
   std::ostringstream out;
-  EXPECT_TRUE(Encrypt(to, in, out).ok());
+  EXPECT_TRUE(Encrypt(to, in, out, armor).ok());
   return out.str();
 }
 
@@ -70,7 +70,7 @@ TEST_F(Age, RoundTripsAtEveryChunkBoundaryToSeveralRecipients) {
   for (size_t n : {size_t{0}, size_t{1}, size_t{65535}, size_t{65536}, size_t{65537},
                    size_t{3 * 65536}, size_t{200000}}) {
     const std::string plain = Pattern(n);
-    const std::string file = Seal({a->public_key, b->public_key}, plain);
+    const std::string file = Seal({RecipientOf(*a), RecipientOf(*b)}, plain);
     EXPECT_TRUE(LooksLikeAge(file));
     std::vector<Identity> only_b;
     only_b.push_back(*ParseIdentity(std::string_view(IdentityString(*b))));
@@ -85,7 +85,7 @@ TEST_F(Age, KeysRoundTripAndRefuseTypos) {
   ASSERT_TRUE(id.ok());
   const std::string r = RecipientString(id->public_key);
   EXPECT_EQ(r.rfind("age1", 0), 0u);
-  EXPECT_EQ(*ParseRecipient(r), id->public_key);
+  EXPECT_EQ(ParseRecipient(r)->x25519, id->public_key);
   std::string typo = r;
   typo[10] = typo[10] == 'q' ? 'p' : 'q';
   EXPECT_NE(ParseRecipient(typo).status().message().find("checksum"), std::string::npos);
@@ -123,7 +123,7 @@ TEST_F(Age, DebiansAgeReadsOursAndWeReadItsFiles) {
   for (size_t n : {size_t{0}, size_t{65536}, size_t{100000}}) {
     const std::string plain = Pattern(n);
     // Ours → age.
-    std::ofstream(dir_ / "ours.age", std::ios::binary) << Seal({(*ids)[0].public_key}, plain);
+    std::ofstream(dir_ / "ours.age", std::ios::binary) << Seal({RecipientOf((*ids)[0])}, plain);
     Shell("age -d -i " + (dir_ / "id.txt").string() + " -o " + (dir_ / "ours.out").string() + " " +
               (dir_ / "ours.age").string() + " 2>&1",
           &rc);
@@ -149,7 +149,7 @@ TEST_F(Age, DamageIsRefusedAndAStrangerGetsWrongKey) {
   std::vector<Identity> theirs;
   theirs.push_back(std::move(*stranger));
   const std::string plain = Pattern(70000);
-  const std::string good = Seal({mine[0].public_key}, plain);
+  const std::string good = Seal({RecipientOf(mine[0])}, plain);
   EXPECT_EQ(Open(theirs, good).status().reason(), "wrong_key");
   const size_t header_end =
       good.find("\n---") + 1 + good.substr(good.find("\n---") + 1).find('\n') + 1;
