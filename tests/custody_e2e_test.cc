@@ -11,6 +11,8 @@ TEST_F(Custody, ShamirInitRestartUnsealByCustodiansSeal) {
   server_ = std::make_unique<Keepd>("", "", "type = \"shamir\"\n");
   server_->Start();
   EXPECT_NE(Status().find("initialized: false"), std::string::npos);
+  EXPECT_NE(Status().find("state:       NOT INITIALIZED; next: keep operator init"),
+            std::string::npos);
   auto shares = Init({"--shares", "5", "--threshold", "3"});
   ASSERT_EQ(shares.size(), 5u);
   for (const auto& s : shares) EXPECT_EQ(s.substr(0, 8), "kshare1-");
@@ -27,6 +29,9 @@ TEST_F(Custody, ShamirInitRestartUnsealByCustodiansSeal) {
   EXPECT_EQ(Call(*client, "POST", "/v1/sys/rotate", json::object{}).status, 503);
   EXPECT_EQ(Call(*client, "GET", "/v1/sys/rekey", {}).status, 503);
   EXPECT_NE(Status().find("unseal progress 0/3"), std::string::npos) << Status();
+  EXPECT_NE(Status().find("state:       SEALED, 0 of 3 shares given; next: keep operator unseal"),
+            std::string::npos)
+      << Status();
 
   EXPECT_NE(Ok({"operator", "unseal", shares[1]}).find("progress: 1/3"), std::string::npos);
   // The same custodian again: not counted twice. A mistyped share: a clear error.

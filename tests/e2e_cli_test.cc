@@ -98,7 +98,11 @@ TEST_F(CliE2E, DataKeyRandomFilesAndOperator) {
   auto status = Run({"status"});
   EXPECT_EQ(status.exit_code, 2) << "sealed, as `vault status`";
   EXPECT_NE(status.out.find("sealed:      true"), std::string::npos);
+  EXPECT_EQ(status.out.rfind("state:       SEALED by an operator; next: keep operator unseal\n", 0),
+            0u)
+      << status.out;
   EXPECT_NE(Ok({"operator", "unseal"}).find("sealed:   false"), std::string::npos);
+  EXPECT_EQ(Ok({"status"}).rfind("state:       active\n", 0), 0u);
   auto init = Run({"operator", "init", "--shares", "5", "--threshold", "3"});
   EXPECT_EQ(init.exit_code, 1);
 }

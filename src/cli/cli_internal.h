@@ -99,6 +99,8 @@ Result<OutputFile> OpenOutput(const std::string& path, mode_t mode,
 Status WriteAndCommit(OutputFile& out, std::string_view data);
 
 void AddOperatorCommands(CLI::App& app, Context& ctx, int& rc);
+// keep status (cli_status.cc).
+void AddStatusCommand(CLI::App& app, Context& ctx, int& rc);
 // keep operator backup (cli_backup.cc); `op` is `keep operator`.
 void AddBackupCommand(CLI::App& op, Context& ctx, int& rc);
 void AddKeygenCommand(CLI::App& app, Context& ctx, int& rc);
