@@ -4,6 +4,11 @@
 # libkeep is the typed client, Envelope and their cache, the record format, the crypto and
 # common code under them: the same static libraries the rest of keep links, built
 # position-independent and put together here.
+# Libraries go to the multiarch directory (lib/x86_64-linux-gnu), as Debian lays them out
+# (GNUInstallDirs only does so for a /usr prefix; the package is made from this build).
+if(CMAKE_LIBRARY_ARCHITECTURE AND (NOT CMAKE_INSTALL_LIBDIR OR CMAKE_INSTALL_LIBDIR STREQUAL "lib"))
+  set(CMAKE_INSTALL_LIBDIR lib/${CMAKE_LIBRARY_ARCHITECTURE} CACHE PATH "object code libraries" FORCE)
+endif()
 include(GNUInstallDirs)
 
 set(KEEP_LIB_PARTS keep_client keep_format keep_crypto keep_common)

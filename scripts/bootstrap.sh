@@ -13,7 +13,7 @@ PKGS=(
   softhsm2 libp11-kit-dev
   age bsdutils xxd openssh-client
   awscli python3-boto3 python3-pykmip
-  fish zsh groff-base systemd dpkg-dev
+  fish zsh groff-base systemd dpkg-dev lintian
 )
 # `make fuzz` also needs clang and libFuzzer's runtime.
 if [ "${1:-}" = "--fuzz" ]; then PKGS+=(clang-14 libclang-rt-14-dev); fi

@@ -21,14 +21,17 @@ deb=$(ls "$work"/out/keep_*_amd64.deb)
 [ "$(basename "$deb")" = "keep_0.1.0_amd64.deb" ] || fail "package name $(basename "$deb")"
 
 info=$(dpkg-deb -I "$deb")
-for want in "Package: keep" "Architecture: amd64" "libssl3" "adduser" "conffiles" "postinst"; do
+for want in "Package: keep" "Architecture: amd64" "libssl3" "adduser" "conffiles" "postinst" \
+            "shlibs" "triggers" "init-system-helpers"; do
   grep -q -- "$want" <<<"$info" || fail "control lacks $want"
 done
 dpkg-deb -c "$deb" >"$work/listing"
 awk '{print $6}' "$work/listing" | sed 's|^\./||' >"$work/files"
-for f in usr/sbin/keepd usr/bin/keep usr/lib/libkeep.so.0.1.0 usr/lib/libkeep.a \
-         usr/include/keep/client.h usr/lib/pkgconfig/keep.pc usr/lib/cmake/keep/keepConfig.cmake \
-         usr/share/man/man1/keep.1 usr/share/man/man8/keepd.8 \
+lib=usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)  # multiarch, as Debian lays libraries out
+for f in usr/sbin/keepd usr/bin/keep $lib/libkeep.so.0.1.0 $lib/libkeep.a \
+         usr/include/keep/client.h $lib/pkgconfig/keep.pc $lib/cmake/keep/keepConfig.cmake \
+         usr/share/man/man1/keep.1.gz usr/share/man/man8/keepd.8.gz \
+         usr/share/doc/keep/changelog.gz usr/share/doc/keep/copyright \
          usr/share/bash-completion/completions/keep usr/share/zsh/vendor-completions/_keep \
          usr/share/fish/vendor_completions.d/keep.fish etc/keep/keepd.toml \
          lib/systemd/system/keepd.service usr/share/doc/keep/operations.md; do
@@ -36,7 +39,19 @@ for f in usr/sbin/keepd usr/bin/keep usr/lib/libkeep.so.0.1.0 usr/lib/libkeep.a 
 done
 grep -q -- '^-rw-r----- .*etc/keep/keepd.toml' "$work/listing" || fail "keepd.toml is not 0640"
 dpkg-deb -e "$deb" "$work/control"
-sh -n "$work/control/postinst" || fail "postinst does not parse"
+for script in postinst prerm postrm; do
+  sh -n "$work/control/$script" || fail "$script does not parse"
+done
+grep -qx "activate-noawait ldconfig" "$work/control/triggers" || fail "no ldconfig trigger"
+
+# lintian: no errors, and only the warnings docs/operations.md explains (libkeep in the
+# same package as keepd; the example config 0640 because it may hold secrets).
+lint=$(lintian --allow-root --fail-on error "$deb" 2>&1) || fail "lintian: $lint"
+lint=$(grep -E '^[EW]: ' <<<"$lint" || true)
+unexpected=$(grep -v -e 'link-to-shared-library-in-wrong-package' \
+                     -e 'package-name-doesnt-match-sonames libkeep0' \
+                     -e 'non-standard-file-perm 0640 != 0644 \[etc/keep/keepd.toml\]' <<<"$lint" || true)
+[ -z "$unexpected" ] || fail "lintian: $unexpected"
 grep -qx /etc/keep/keepd.toml "$work/control/conffiles" || fail "keepd.toml is not a conffile"
 
 root="$work/root"

@@ -29,6 +29,10 @@ std::vector<const CLI::Option*> Options(const CLI::App* app) {
   return app->get_options([](const CLI::Option* o) { return !o->get_group().empty(); });
 }
 
+// An option label with a break point after every comma, so a long list of choices wraps
+// instead of running past the right margin (groff: "can't break line").
+std::string Label(const CLI::Option* o);
+
 // Escapes text for troff: backslashes, hyphens, a leading dot or quote, and every
 // non-ASCII character as groff's \[uXXXX] (a man page is read as ASCII).
 std::string Roff(std::string_view s) {
@@ -77,6 +81,15 @@ std::string OptionLabel(const CLI::Option* o) {
     if (!t.empty() && o->get_items_expected_min() > 0) label += " " + t;
   }
   return label;
+}
+
+std::string Label(const CLI::Option* o) {
+  std::string out;
+  for (char c : Roff(OptionLabel(o))) {
+    out += c;
+    if (c == ',') out += "\\:";
+  }
+  return out;
 }
 
 std::vector<std::string> Words(const CLI::App* app) {
@@ -209,13 +222,14 @@ std::string ManPage(const CLI::App& app, const ManInfo& info) {
                   "'s command definitions; do not edit (CMake regenerates it).\n";
   s += ".TH " + upper + " " + info.section + " \"" + info.date + "\" \"keep " + info.version +
        "\" \"keep\"\n";
+  s += ".ad l\n";  // ragged right: option lists of choices cannot be justified
   s += ".SH NAME\n" + Roff(info.name) + " \\- " + Roff(info.summary) + "\n";
   s += ".SH SYNOPSIS\n.B " + Roff(info.name) + "\n" + (nodes.size() > 1 ? "\\fICOMMAND\\fR " : "") +
        "[\\fIOPTIONS\\fR]\n";
   s += ".SH DESCRIPTION\n" + Roff(app.get_description()) + "\n";
   s += ".SH OPTIONS\n";
   for (const CLI::Option* o : Options(&app)) {
-    s += ".TP\n.B " + Roff(OptionLabel(o)) + "\n" + Roff(o->get_description());
+    s += ".TP\n.B " + Label(o) + "\n" + Roff(o->get_description());
     if (!o->get_envname().empty()) s += " (environment: " + Roff(o->get_envname()) + ")";
     s += "\n";
   }
@@ -227,7 +241,7 @@ std::string ManPage(const CLI::App& app, const ManInfo& info) {
            "\n";
       for (const CLI::Option* o : Options(n.app)) {
         if (o->get_lnames() == std::vector<std::string>{"help"}) continue;
-        s += ".TP\n.B " + Roff(OptionLabel(o)) + "\n" + Roff(o->get_description()) +
+        s += ".TP\n.B " + Label(o) + "\n" + Roff(o->get_description()) +
              (o->get_required() ? " (required)" : "") + "\n";
       }
     }
