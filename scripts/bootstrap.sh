@@ -13,6 +13,7 @@ PKGS=(
   softhsm2 libp11-kit-dev
   age bsdutils xxd openssh-client
   awscli python3-boto3 python3-pykmip
+  chromium chromium-driver python3-selenium
   fish zsh groff-base systemd dpkg-dev lintian
 )
 # `make fuzz` also needs clang and libFuzzer's runtime.

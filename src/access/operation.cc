@@ -12,6 +12,7 @@ constexpr OpClass kE = OpClass::kEncrypt, kD = OpClass::kDecrypt, kX = OpClass::
 constexpr OperationSpec kSpecs[] = {
     {O::kHealth, "sys.health", {false, 0}, false, false, false, kX},
     {O::kMetrics, "metrics", {false, 0}, false, false, false, kX},
+    {O::kConsole, "console", {false, 0}, false, false, false, kX},
     {O::kSysInit, "sys.init", {false, 0}, false, false, true, kX},
     {O::kSysUnseal, "sys.unseal", {false, 0}, false, false, true, kX},
     {O::kSysSeal, "sys.seal", {false, kSysCapSys}, true, false, true, kX},

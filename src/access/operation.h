@@ -16,6 +16,7 @@ namespace keep::access {
 enum class Operation {
   kHealth,     // GET /v1/sys/health: no credentials, not audited
   kMetrics,    // GET /metrics: credentials only when configured, not audited
+  kConsole,    // GET /ui/…: the web console's static files; no credentials, not audited
   kSysInit,    // no credentials: the first caller initializes
   kSysUnseal,  // no credentials: the shares are the authority
   kSysSeal,

@@ -117,6 +117,8 @@ HttpResponse Api::Run(Call& call) {
       return Health(call);
     case Handler::kMetrics:
       return Metrics(call);
+    case Handler::kConsole:
+      return Console(call);
     case Handler::kInit:
       return Init(call);
     case Handler::kUnseal:

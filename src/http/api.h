@@ -109,6 +109,7 @@ class Api final : public Door {
   // Handlers (api_sys.cc, api_access.cc, api_keys.cc, api_crypto.cc).
   HttpResponse Health(Call& call);
   HttpResponse Metrics(Call& call);
+  HttpResponse Console(Call& call);  // api_console.cc
   HttpResponse Init(Call& call);
   HttpResponse Unseal(Call& call);
   HttpResponse Seal(Call& call);

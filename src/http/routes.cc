@@ -8,6 +8,8 @@ using H = Handler;
 
 constexpr Route kRoutes[] = {
     {"GET", "/metrics", O::kMetrics, KeyFrom::kNone, H::kMetrics},
+    {"GET", "/ui", O::kConsole, KeyFrom::kNone, H::kConsole},
+    {"GET", "/ui/{file}", O::kConsole, KeyFrom::kNone, H::kConsole},
     {"GET", "/v1/sys/health", O::kHealth, KeyFrom::kNone, H::kHealth},
     {"HEAD", "/v1/sys/health", O::kHealth, KeyFrom::kNone, H::kHealth},
     {"POST", "/v1/sys/init", O::kSysInit, KeyFrom::kNone, H::kInit},

@@ -28,6 +28,7 @@ enum class KeyFrom {
 enum class Handler {
   kHealth,
   kMetrics,
+  kConsole,
   kInit,
   kUnseal,
   kSeal,

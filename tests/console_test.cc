@@ -1,0 +1,47 @@
+// The web console in a real browser: keepd with the shamir seal, initialized and restarted
+// sealed; tests/console/browser.py drives Debian's headless chromium through
+// chromium-driver and python3-selenium: unseal with two shares, sign in, create and rotate
+// a key, write a policy (a refused one first), issue and revoke a token, markup shown as
+// text, the Content-Security-Policy in force, phone and desktop viewports. Screenshots of
+// each page land in the test's directory (docs/console.md shows them).
+#include <cstdlib>
+#include <filesystem>
+
+#include "custody_fixture.h"
+
+namespace keep::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST_F(Custody, ConsoleInARealBrowser) {
+  server_ = std::make_unique<Keepd>("", "", "type = \"shamir\"\n");
+  server_->Start();
+  const auto shares = Init({"--shares", "3", "--threshold", "2"});
+  ASSERT_EQ(shares.size(), 3u);
+  const std::string root = Trimmed(Slurp(server_->dir() + "/root-token"));
+  ASSERT_EQ(server_->Stop(), 0);
+  server_->Start();  // sealed
+
+  // KEEP_CONSOLE_SHOTS=DIR keeps the screenshots (docs/console/ is made that way).
+  const char* keep_shots = std::getenv("KEEP_CONSOLE_SHOTS");
+  const std::string shots = keep_shots ? keep_shots : server_->dir() + "/screenshots";
+  fs::create_directories(shots);
+  const std::string script = fs::current_path().string() + "/tests/console/browser.py";
+  CliResult r = Shell(
+      server_->dir(),
+      "/usr/bin/python3 " + script + " " + server_->addr() + " " + server_->dir() + "/tls " + shots,
+      {"KEEP_SHARES=" + shares[0] + " " + shares[2], "KEEP_ROOT_TOKEN=" + root,
+       "HOME=" + server_->dir()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const char* step : {"headers", "unseal", "sign-in", "key", "escaped", "csp", "policy",
+                           "token", "viewports", "console clean"}) {
+    EXPECT_NE(r.out.find(std::string("ok ") + step + "\n"), std::string::npos)
+        << "step " << step << " did not pass:\n"
+        << r.out << r.err;
+  }
+  EXPECT_TRUE(fs::exists(shots + "/unseal.png"));
+}
+
+}  // namespace
+}  // namespace keep::testing
