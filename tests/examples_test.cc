@@ -23,28 +23,28 @@ TEST(Examples, BuildAgainstTheInstalledLibkeepAndRun) {
   ASSERT_EQ(server.Cli({"key", "create", "orders"}).exit_code, 0);
   const std::string dir = server.dir() + "/examples";
   const std::string src = KEEP_SOURCE_ROOT;
-  auto build =
-      Shell(server.dir(),
-            "cmake --install '" KEEP_BUILD_ROOT
-            "' --prefix prefix > install.log && "
-            "cmake -S '" +
-                src +
-                "/examples' -B examples -G Ninja "
-                "-DCMAKE_PREFIX_PATH=$PWD/prefix -DCMAKE_CXX_FLAGS='" KEEP_EXAMPLE_FLAGS
-                "' "
-                "-DCMAKE_EXE_LINKER_FLAGS='" KEEP_EXAMPLE_FLAGS
-                "' > configure.log && "
-                "cmake --build examples > build.log && "
-                "PKG_CONFIG_PATH=$PWD/prefix/lib/pkgconfig g++ -std=c++20 " KEEP_EXAMPLE_FLAGS
-                " -o envelope-pc '" +
-                src +
-                "/examples/envelope.cc' $(PKG_CONFIG_PATH=$PWD/prefix/lib/pkgconfig "
-                "pkg-config --cflags --libs keep)");
+  auto build = Shell(server.dir(),
+                     "cmake --install '" KEEP_BUILD_ROOT
+                     "' --prefix prefix > install.log && "
+                     "cmake -S '" +
+                         src +
+                         "/examples' -B examples -G Ninja "
+                         "-DCMAKE_PREFIX_PATH=$PWD/prefix -DCMAKE_CXX_FLAGS='" KEEP_EXAMPLE_FLAGS
+                         "' "
+                         "-DCMAKE_EXE_LINKER_FLAGS='" KEEP_EXAMPLE_FLAGS
+                         "' > configure.log && "
+                         "cmake --build examples > build.log && "
+                         "PKG_CONFIG_PATH=$PWD/prefix/" KEEP_INSTALL_LIBDIR
+                         "/pkgconfig g++ -std=c++20 " KEEP_EXAMPLE_FLAGS " -o envelope-pc '" +
+                         src +
+                         "/examples/envelope.cc' $(PKG_CONFIG_PATH=$PWD/prefix/" KEEP_INSTALL_LIBDIR
+                         "/pkgconfig "
+                         "pkg-config --cflags --libs keep)");
   ASSERT_EQ(build.exit_code, 0) << build.out << build.err
                                 << testing::Slurp(server.dir() + "/build.log");
 
   auto env = CliEnv(server);
-  env.push_back("LD_LIBRARY_PATH=" + server.dir() + "/prefix/lib");
+  env.push_back("LD_LIBRARY_PATH=" + server.dir() + "/prefix/" KEEP_INSTALL_LIBDIR);
   auto run =
       Shell(dir, "./envelope orders 'hello from an application' && ../envelope-pc orders pc", env);
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
@@ -68,7 +68,7 @@ TEST(Examples, BuildAgainstTheInstalledLibkeepAndRun) {
   ASSERT_EQ(tok.exit_code, 0) << tok.err;
   const std::string token(boost::json::parse(tok.out).at("token").as_string());
   env = CliEnv(server, token);
-  env.push_back("LD_LIBRARY_PATH=" + server.dir() + "/prefix/lib");
+  env.push_back("LD_LIBRARY_PATH=" + server.dir() + "/prefix/" KEEP_INSTALL_LIBDIR);
   auto sub = Shell(dir, "printf 'order 1\\norder 2\\n' | ./submitter orders", env);
   ASSERT_EQ(sub.exit_code, 0) << sub.out << sub.err;
   EXPECT_EQ(std::count(sub.out.begin(), sub.out.end(), '\n'), 2) << sub.out;
