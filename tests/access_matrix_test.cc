@@ -234,6 +234,7 @@ TEST_F(AccessMatrix, EveryRoleAgainstEveryEndpoint) {
       {"policy delete", "DELETE", "/v1/sys/policies/nonexistent", "", 404, "DDDADA"},
       {"audit hash", "POST", "/v1/sys/audit/hash", R"({"input":"token:x"})", 200, "DDDADA"},
       {"audit public key", "GET", "/v1/sys/audit/public-key", "", 200, "DDDADA"},
+      {"audit records", "GET", "/v1/sys/audit/records?limit=5&verify=true", "", 200, "DDDADA"},
       {"rekey cancel", "DELETE", "/v1/sys/rekey", "", 404, "DDDADA"},
       {"token lookup other", "GET", "/v1/auth/tokens/{victim}", "", 200, "DDDADA"},
       {"token revoke other", "DELETE", "/v1/auth/tokens/{victim}", "", 200, "DDDADA"},

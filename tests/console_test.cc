@@ -35,7 +35,7 @@ TEST_F(Custody, ConsoleInARealBrowser) {
        "HOME=" + server_->dir()});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   for (const char* step : {"headers", "unseal", "sign-in", "key", "escaped", "csp", "policy",
-                           "token", "viewports", "console clean"}) {
+                           "token", "audit", "metrics", "viewports", "console clean"}) {
     EXPECT_NE(r.out.find(std::string("ok ") + step + "\n"), std::string::npos)
         << "step " << step << " did not pass:\n"
         << r.out << r.err;

@@ -19,8 +19,9 @@ export class ApiError extends Error {
 
 // Calls `method path` with an optional JSON body; resolves to the parsed JSON answer (or
 // null for 204), rejects with ApiError carrying the API's code and message.
-export async function api(method, path, body) {
-  const headers = {'Accept': 'application/json'};
+// With `as` 'text' the answer's text is returned as it is (for /metrics).
+export async function api(method, path, body, as) {
+  const headers = {'Accept': as === 'text' ? 'text/plain' : 'application/json'};
   if (token) headers['Authorization'] = 'Bearer ' + token;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let resp;
@@ -32,6 +33,7 @@ export async function api(method, path, body) {
   }
   if (resp.status === 204) return null;
   const text = await resp.text();
+  if (as === 'text' && resp.ok) return text;
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
   if (!resp.ok && !(path.startsWith('/v1/sys/health'))) {

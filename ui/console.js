@@ -6,6 +6,8 @@ import {el, show, form, field} from '/ui/dom.js';
 import {statusPage, unsealPage} from '/ui/status.js';
 import {keysPage, keyPage} from '/ui/keys.js';
 import {tokensPage, policiesPage, policyPage} from '/ui/access.js';
+import {auditPage} from '/ui/audit.js';
+import {metricsPage} from '/ui/metrics.js';
 
 let me = null;  // the signed-in token's lookup
 
@@ -17,6 +19,8 @@ const routes = [
   [/^#\/tokens$/, tokensPage, true],
   [/^#\/policies$/, policiesPage, true],
   [/^#\/policies\/(.+)$/, policyPage, true],
+  [/^#\/audit$/, auditPage, true],
+  [/^#\/metrics$/, metricsPage, true],
 ];
 
 function signInPage(next) {

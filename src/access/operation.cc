@@ -41,6 +41,7 @@ constexpr OperationSpec kSpecs[] = {
     {O::kPolicyRead, "policy.read", {false, kSysCapPolicies}, true, false, true, kX},
     {O::kPolicyDelete, "policy.delete", {false, kSysCapPolicies}, true, false, true, kX},
     {O::kAuditHash, "audit.hash", {false, kSysCapAudit}, true, false, true, kX},
+    {O::kAuditRead, "audit.read", {false, kSysCapAudit}, true, false, true, kX},
     {O::kAwsKeyCreate, "aws_key.create", {false, kSysCapTokens}, true, false, true, kX},
     {O::kAwsKeyManage, "aws_key.manage", {false, kSysCapTokens}, true, false, true, kX},
     {O::kKeasImport, "keas.import", {false, kSysCapSys}, true, false, true, kX},

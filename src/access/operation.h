@@ -44,15 +44,17 @@ enum class Operation {
   kPolicyWrite,
   kPolicyRead,  // read and list
   kPolicyDelete,
-  kAuditHash,        // HMAC of a value with the trail key, the checkpoint public key
-  kAwsKeyCreate,     // an AWS access key (the AWS KMS door's credential)
-  kAwsKeyManage,     // list and revoke AWS access keys
-  kKeasImport,       // import a keas.kmi master's entries
-  kSign,             // sign with an asymmetric key
-  kVerify,           // verify a signature
-  kHmac,             // make a MAC with an HMAC key
-  kHmacVerify,       // verify a MAC (capability verify)
-  kPublicKey,        // an asymmetric key version's public half
+  kAuditHash,
+  kAuditRead,     // GET /v1/sys/audit/records: the newest records, verification        // HMAC of a
+                  // value with the trail key, the checkpoint public key
+  kAwsKeyCreate,  // an AWS access key (the AWS KMS door's credential)
+  kAwsKeyManage,  // list and revoke AWS access keys
+  kKeasImport,    // import a keas.kmi master's entries
+  kSign,          // sign with an asymmetric key
+  kVerify,        // verify a signature
+  kHmac,          // make a MAC with an HMAC key
+  kHmacVerify,    // verify a MAC (capability verify)
+  kPublicKey,     // an asymmetric key version's public half
   kKeyImportParams,  // a wrapping key and import token (bring your own key)
   kKeyImport,        // import wrapped key material as a new version
   kExport,           // KMIP Get: a managed object's material (the KMIP door only)

@@ -51,6 +51,10 @@ Result<std::string> Sink::PublicKeyPem() const {
   return Status(Code::kUnimplemented, "this server's audit sink signs nothing");
 }
 
+Result<RecentRecords> Sink::Recent(const RecentQuery&) const {
+  return Status(Code::kUnimplemented, "this server's audit sink keeps no file to read");
+}
+
 Status LogSink::Append(const Event& e) {
   log::Debug(
       "audit {} request_id={} identity={} op={} key={} version={} status={} outcome={} remote={}",

@@ -10,8 +10,11 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "audit/chain.h"
 #include "keep/result.h"
 
 namespace keep::audit {
@@ -51,6 +54,23 @@ class Ticket {
   std::function<void()> on_done_;
 };
 
+// A look at the most recent records (GET /v1/sys/audit/records, the console).
+struct RecentQuery {
+  size_t limit = 50;        // 1–500
+  uint64_t before_seq = 0;  // only records with seq below this (paging); 0: from the end
+  std::string operation;    // exact matches on these fields when not empty
+  std::string outcome;
+  std::string key;
+  bool verify = false;  // also verify the current file's chain and signatures
+};
+
+struct RecentRecords {
+  std::vector<std::string> lines;  // the records' lines (JSON), newest first
+  std::string last_checkpoint;     // the newest checkpoint line in the part read ("" if none)
+  bool truncated_scan = false;     // the scan stopped at its byte limit before `limit` matches
+  std::optional<VerifyReport> verification;  // with RecentQuery::verify
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -70,6 +90,10 @@ class Sink {
   // Appends the sink's own Prometheus families to a scrape (common/prometheus.h); the
   // default has none.
   virtual void WriteMetrics(std::string* /*out*/) const {}
+  // The newest records of this node's current trail file matching `q`. Errors:
+  // kUnimplemented for sinks without a file; kUnavailable "sealed" with `verify` while
+  // sealed (no public key); kUnavailable when the file cannot be read.
+  virtual Result<RecentRecords> Recent(const RecentQuery& q) const;
 };
 
 // Writes each event as one line to the server log at debug level. The context is never

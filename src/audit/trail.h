@@ -72,6 +72,9 @@ class FileTrail final : public Sink {
   // keep_audit_queue_depth, _records_total, _batches_total, _checkpoints_total,
   // _failures_total, _rotations_total and the keep_audit_commit_seconds histogram.
   void WriteMetrics(std::string* out) const override;
+  // Reads the current file backwards (trail_read.cc): at most 16 MiB scanned per call; a
+  // line still being written is skipped.
+  Result<RecentRecords> Recent(const RecentQuery& q) const override;
 
  private:
   struct Impl;

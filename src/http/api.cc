@@ -153,6 +153,8 @@ HttpResponse Api::Run(Call& call) {
       return AuditHash(call);
     case Handler::kAuditPublicKey:
       return AuditPublicKey(call);
+    case Handler::kAuditRecords:
+      return AuditRecords(call);
     case Handler::kTokenList:
       return TokenList(call);
     case Handler::kTokenCreate:

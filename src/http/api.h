@@ -110,6 +110,7 @@ class Api final : public Door {
   HttpResponse Health(Call& call);
   HttpResponse Metrics(Call& call);
   HttpResponse Console(Call& call);  // api_console.cc
+  HttpResponse AuditRecords(Call& call);
   HttpResponse Init(Call& call);
   HttpResponse Unseal(Call& call);
   HttpResponse Seal(Call& call);

@@ -229,6 +229,60 @@ HttpResponse Api::AuditPublicKey(Call& call) {
   return JsonResponse(200, json::serialize(json::object{{"public_key", *pem}}));
 }
 
+HttpResponse Api::AuditRecords(Call& call) {
+  audit::RecentQuery q;
+  auto limit = IntParam(call.query, "limit");
+  auto before = IntParam(call.query, "before_seq");
+  if (!limit.ok()) return Err(call, limit.status());
+  if (!before.ok()) return Err(call, before.status());
+  if (*limit && (**limit < 1 || **limit > 500)) {
+    return Err(call, InvalidArgument("limit must be 1 to 500"));
+  }
+  if (*before && **before < 0) return Err(call, InvalidArgument("before_seq must be positive"));
+  q.limit = *limit ? static_cast<size_t>(**limit) : 50;
+  q.before_seq = *before ? static_cast<uint64_t>(**before) : 0;
+  bool present = false;
+  for (auto [name, field] : {std::pair{"operation", &q.operation}, std::pair{"outcome", &q.outcome},
+                             std::pair{"key", &q.key}}) {
+    auto v = QueryParam(call.query, name, &present);
+    if (!v.ok()) return Err(call, v.status());
+    *field = std::move(*v);
+  }
+  auto verify = QueryParam(call.query, "verify", &present);
+  if (!verify.ok()) return Err(call, verify.status());
+  q.verify = present && *verify == "true";
+  auto r = audit_.Recent(q);
+  if (!r.ok()) return Err(call, r.status());
+  json::array records;
+  for (const std::string& line : r->lines) {
+    bool lenient = false;
+    auto v = audit::ParseRecordLine(line, &lenient);
+    if (v.ok()) records.push_back(std::move(*v));
+  }
+  json::object o{{"records", std::move(records)}, {"truncated_scan", r->truncated_scan}};
+  if (!r->last_checkpoint.empty()) {
+    bool lenient = false;
+    auto v = audit::ParseRecordLine(r->last_checkpoint, &lenient);
+    if (v.ok()) o["last_checkpoint"] = std::move(*v);
+  }
+  if (r->verification) {
+    const audit::VerifyReport& v = *r->verification;
+    json::object vo{{"ok", v.ok},
+                    {"records", v.records},
+                    {"checkpoints", v.checkpoints},
+                    {"first_seq", v.first_seq},
+                    {"last_seq", v.last_seq},
+                    {"unsigned_tail", v.unsigned_tail},
+                    {"signatures_checked", v.signatures_checked}};
+    if (!v.ok) {
+      vo["line"] = v.line;
+      vo["error"] = v.error;
+    }
+    o["verification"] = std::move(vo);
+  }
+  return JsonResponse(200, json::serialize(o));
+}
+
 HttpResponse Api::AuditHash(Call& call) {
   ParsedBody body;
   if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);

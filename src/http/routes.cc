@@ -29,6 +29,7 @@ constexpr Route kRoutes[] = {
     {"DELETE", "/v1/sys/policies/{name}", O::kPolicyDelete, KeyFrom::kNone, H::kPolicyDelete},
     {"POST", "/v1/sys/audit/hash", O::kAuditHash, KeyFrom::kNone, H::kAuditHash},
     {"GET", "/v1/sys/audit/public-key", O::kAuditHash, KeyFrom::kNone, H::kAuditPublicKey},
+    {"GET", "/v1/sys/audit/records", O::kAuditRead, KeyFrom::kNone, H::kAuditRecords},
     {"GET", "/v1/auth/tokens", O::kTokenManage, KeyFrom::kNone, H::kTokenList},
     {"POST", "/v1/auth/tokens", O::kTokenCreate, KeyFrom::kNone, H::kTokenCreate},
     {"GET", "/v1/auth/tokens/self", O::kTokenSelf, KeyFrom::kNone, H::kTokenLookup},

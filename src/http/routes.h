@@ -46,6 +46,7 @@ enum class Handler {
   kPolicyDelete,
   kAuditHash,
   kAuditPublicKey,
+  kAuditRecords,
   kTokenList,
   kTokenCreate,
   kAwsKeyList,

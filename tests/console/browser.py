@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import ssl
 import sys
 import tempfile
@@ -22,7 +23,7 @@ import urllib.request
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -98,7 +99,9 @@ def main():
 
 
 def run(d):
-    wait = WebDriverWait(d, 10)
+    # Pages re-render after each action: an element found a moment ago may be gone.
+    wait = WebDriverWait(d, 10, ignored_exceptions=(StaleElementReferenceException,
+                                                    NoSuchElementException))
 
     def text_in(locator, text):
         wait.until(EC.text_to_be_present_in_element(locator, text))
@@ -239,10 +242,40 @@ def run(d):
     wait.until(lambda _: call("GET", "/v1/auth/tokens/self", new)[0] == 401)
     ok("token")
 
+    # The audit trail: what this test did is there; filtered; the file verifies.
+    d.find_element(By.LINK_TEXT, "Audit").click()
+    text_in((By.ID, "records"), "token.create")
+    fill("f-operation", "key.rotate")
+    submit_of("f-operation")
+    wait.until(lambda _: "token.create" not in d.find_element(By.ID, "records").text)
+    assert "key.rotate" in d.find_element(By.ID, "records").text
+    assert "orders" in d.find_element(By.ID, "records").text
+    d.find_element(By.ID, "verify").click()
+    text_in((By.ID, "verification"), "The current file verifies")
+    assert "Newest signed checkpoint" in d.find_element(By.ID, "checkpoint").text
+    shot("audit")
+    ok("audit")
+
+    # Metrics: three charts from successive scrapes of /metrics, with traffic between them.
+    d.find_element(By.LINK_TEXT, "Metrics").click()
+
+    def charted(_):
+        for _ in range(20):
+            call("GET", "/v1/keys/orders", ROOT)
+        text = d.find_element(By.ID, "charts").text
+        return (re.search(r"now: requests [1-9]", text) and re.search(r"p99 \d", text)
+                and len(d.find_elements(By.CSS_SELECTOR, "#charts circle")) == 4)
+    WebDriverWait(d, 20, poll_frequency=0.5,
+                  ignored_exceptions=(StaleElementReferenceException,)).until(charted)
+    assert len(d.find_elements(By.CSS_SELECTOR, "#charts svg")) == 3
+    assert "p99" in d.find_element(By.ID, "charts").text
+    shot("metrics")
+    ok("metrics")
+
     # Phone-sized and desktop viewports: nothing wider than the screen.
     for w, h in ((390, 844), (1280, 800)):
         d.set_window_size(w, h)
-        for page in ("#/status", "#/keys", "#/tokens", "#/keys/orders"):
+        for page in ("#/status", "#/keys", "#/tokens", "#/keys/orders", "#/audit", "#/policies"):
             d.get(URL + "/ui/" + page)
             wait.until(EC.presence_of_element_located((By.TAG_NAME, "h1")))
             if page != "#/status":  # a reload signs out: sign in again
