@@ -2,6 +2,7 @@
 // (POST /v1/sys/unseal): both work without signing in, as the API does.
 import {api, signedIn} from '/ui/api.js';
 import {el, show, form, field, table, alertBox, when} from '/ui/dom.js';
+import {openShare} from '/ui/shares.js';
 
 function stateOf(h) {
   if (!h.initialized) return ['Not initialized', 'bad', 'Initialize with: keep operator init'];
@@ -65,30 +66,38 @@ export async function unsealPage() {
   const [sl, si] = field('share', 'Share', {tag: 'textarea', autocomplete: 'off', spellcheck: 'false',
                                              rows: 3});
   const [fl, fi] = field('share-file', 'or a share file', {type: 'file', accept: '.txt,text/plain'});
-  fi.addEventListener('change', async () => {
-    const f = fi.files[0];
-    if (f) si.value = (await f.text()).trim();
-  });
-  // Drop a share file anywhere on the form.
+  // An encrypted share (kshare1e-…) is opened here, in the browser, with the custodian's key.
+  const [kl, ki] = field('share-key', 'Your private key, for an encrypted share (kshare1e-…; PEM, never sent)',
+                         {type: 'file', accept: '.pem,.key,text/plain'});
+  const keyRow = el('div', {hidden: true}, kl, ki);
+  const showKey = () => { keyRow.hidden = !si.value.trim().startsWith('kshare1e-'); };
+  si.addEventListener('input', showKey);
+  const readInto = async (file) => {
+    if (file) si.value = (await file.text()).trim();
+    showKey();
+  };
+  fi.addEventListener('change', () => readInto(fi.files[0]));
   const submit = async () => {
-    const share = si.value.trim();
+    let share = si.value.trim();
+    if (!share) throw new Error('Give a share (kshare1-…).');
+    if (share.startsWith('kshare1e-')) {
+      const keyFile = ki.files[0];
+      if (!keyFile) throw new Error('This share is encrypted: choose your private key file to open it here.');
+      share = await openShare(share, await keyFile.text());
+    }
     si.value = '';
     fi.value = '';
-    if (share.startsWith('kshare1e-')) {
-      throw new Error('This share is encrypted to a custodian key. Decrypt and submit it with ' +
-                      'the CLI: keep operator unseal --identity YOUR_KEY');
-    }
-    if (!share) throw new Error('Give a share (kshare1-…).');
+    ki.value = '';
+    showKey();
     const s = await api('POST', '/v1/sys/unseal', {share});
     setProgress(s);
     return el('div', {class: 'ok'}, s.duplicate ? 'That share was already given.' : 'Share accepted.');
   };
-  const f = form(null, [sl, si, fl, fi], 'Submit share', submit);
+  const f = form(null, [sl, si, fl, fi, keyRow], 'Submit share', submit);
   f.addEventListener('dragover', (ev) => ev.preventDefault());
-  f.addEventListener('drop', async (ev) => {
+  f.addEventListener('drop', async (ev) => {  // a share file dropped anywhere on the form
     ev.preventDefault();
-    const file = ev.dataTransfer.files[0];
-    if (file) si.value = (await file.text()).trim();
+    await readInto(ev.dataTransfer.files[0]);
   });
   const reset = form(null, [el('p', {class: 'muted'}, 'Forget the shares given so far.')], 'Reset',
                      async () => { setProgress(await api('POST', '/v1/sys/unseal', {reset: true})); });

@@ -2,7 +2,9 @@
 """The keep console in a real browser: Debian's chromium, headless, driven through
 chromium-driver by python3-selenium, against a keepd the calling test started.
 
-usage: browser.py URL TLS_DIR SCREENSHOT_DIR   (env: KEEP_SHARES "s1 s2", KEEP_ROOT_TOKEN)
+usage: browser.py URL TLS_DIR SCREENSHOT_DIR
+env: KEEP_SHARES "s1 s2" (encrypted to the first two keys), KEEP_SHARE_KEYS "k1 k2 k3"
+     (PEM private key files: X25519, RSA, X25519), KEEP_ROOT_TOKEN
 
 Chromium trusts exactly the test server's key (--ignore-certificate-errors-spki-list with
 the SHA-256 of its SubjectPublicKeyInfo), nothing broader. Each step prints "ok <step>";
@@ -33,6 +35,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 URL, TLS_DIR, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3]
 SHARES = os.environ["KEEP_SHARES"].split()
+KEYS = os.environ["KEEP_SHARE_KEYS"].split()
 ROOT = os.environ["KEEP_ROOT_TOKEN"]
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 XSS_NAME = '<img src=x onerror="window.__xss=3">'  # display names: 64 characters at most
@@ -144,11 +147,20 @@ def run(d):
     fill("share", "kshare1-not-a-share")
     submit_of("share")
     text_in((By.CSS_SELECTOR, "main form [role=alert]"), "invalid_share")
+    # An encrypted share: the key-file field appears; the wrong custodian's key is refused
+    # in the browser (nothing sent), the right one (X25519) opens it.
     fill("share", SHARES[0])
+    d.find_element(By.ID, "share-key").send_keys(KEYS[2])
+    submit_of("share")
+    text_in((By.CSS_SELECTOR, "main form [role=alert]"), "encrypted to another key")
+    assert "0 of 2" in d.find_element(By.ID, "progress").text
+    fill("share", SHARES[0])
+    d.find_element(By.ID, "share-key").send_keys(KEYS[0])
     submit_of("share")
     text_in((By.ID, "progress"), "1 of 2")
     shot("unseal")
-    fill("share", SHARES[1])
+    fill("share", SHARES[1])  # the RSA custodian's (RSA-OAEP in WebCrypto)
+    d.find_element(By.ID, "share-key").send_keys(KEYS[1])
     submit_of("share")
     text_in((By.ID, "progress"), "Unsealed")
     d.get(URL + "/ui/#/status")
