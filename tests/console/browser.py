@@ -193,6 +193,14 @@ def run(d):
     submit_of("min-version")
     wait.until(lambda _: call("GET", "/v1/keys/orders", ROOT)[2]["min_decryption_version"] == 2)
     shot("key")
+    # Deletion: scheduled (after a confirmation), then cancelled: the key comes back disabled.
+    fill("pending-days", "7")
+    submit_of("pending-days")
+    d.switch_to.alert.accept()
+    text_in((By.TAG_NAME, "dl"), "pending_deletion")
+    d.find_element(By.XPATH, "//button[text()='Cancel deletion']").click()
+    wait.until(lambda _: call("GET", "/v1/keys/orders", ROOT)[2]["state"] == "disabled")
+    assert call("PATCH", "/v1/keys/orders", ROOT, {"enabled": True})[0] == 200
     ok("key")
 
     # Output is escaped: a description and a token name made of markup show as text.
