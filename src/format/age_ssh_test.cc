@@ -10,45 +10,23 @@
 #include <sstream>
 
 #include "format/age.h"
+#include "format/age_test_util.h"
 
 namespace keep::format::age {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Open;
+using testing::Pattern;
+using testing::Seal;
+using testing::Slurp;
 
 int Sh(const std::string& cmd) {
   return std::system((cmd + " </dev/null >/dev/null 2>&1").c_str());
 }
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void Put(const fs::path& p, const std::string& s) {
   std::ofstream(p, std::ios::binary) << s;
-}
-
-std::string Pattern(size_t n) {
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 7 + i / 3) & 0xff);
-  return s;
-}
-
-std::string Seal(const std::vector<Recipient>& to, const std::string& plain, bool armor) {
-  std::istringstream in(plain);
-  std::ostringstream out;
-  EXPECT_TRUE(Encrypt(to, in, out, armor).ok());
-  return out.str();
-}
-
-Result<std::string> Open(const std::vector<Identity>& ids, const std::string& file) {
-  std::istringstream in(file);
-  std::ostringstream out;
-  KEEP_RETURN_IF_ERROR(Decrypt(ids, in, out));
-  return out.str();
 }
 
 class AgeSsh : public ::testing::Test {

@@ -1,6 +1,7 @@
 // age v1: round trips at the chunk boundaries, interoperability with Debian's age and
 // age-keygen in both directions, and every kind of damage refused.
 #include "format/age.h"
+#include "format/age_test_util.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -14,6 +15,10 @@ namespace keep::format::age {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Open;
+using testing::Pattern;
+using testing::Seal;
+using testing::Slurp;
 
 std::string Shell(const std::string& cmd, int* rc = nullptr) {
   std::string out;
@@ -25,33 +30,6 @@ std::string Shell(const std::string& cmd, int* rc = nullptr) {
   const int st = ::pclose(p);
   if (rc) *rc = st;
   return out;
-}
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string Pattern(size_t n) {
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + i / 7) & 0xff);
-  return s;
-}
-
-std::string Seal(const std::vector<Recipient>& to, const std::string& plain, bool armor = false) {
-  std::istringstream in(plain);
-  std::ostringstream out;
-  EXPECT_TRUE(Encrypt(to, in, out, armor).ok());
-  return out.str();
-}
-
-Result<std::string> Open(const std::vector<Identity>& ids, const std::string& file) {
-  std::istringstream in(file);
-  std::ostringstream out;
-  KEEP_RETURN_IF_ERROR(Decrypt(ids, in, out));
-  return out.str();
 }
 
 class Age : public ::testing::Test {
