@@ -186,6 +186,13 @@ TEST_F(Access, ClientCertificatesMapToIdentities) {
   EXPECT_EQ(rogue.exit_code, 1);
   // A bearer token still works next to client certificates.
   EXPECT_EQ(Ok({"decrypt"}, Trimmed(enc.out)), "invoice 7");
+  // Who am I, with a certificate (the console's certificate sign-in): the mapped identity.
+  auto who = Shell(d.string(), "curl -sS --cacert " + server_->ca() +
+                                   " --cert billing.pem --key billing.key " + server_->addr() +
+                                   "/v1/auth/tokens/self");
+  EXPECT_NE(who.out.find(R"("identity":"cert:billing","kind":"certificate")"), std::string::npos)
+      << who.out << who.err;
+  EXPECT_NE(who.out.find(R"("policies":["staff"])"), std::string::npos) << who.out;
   // The trail names the certificate identity.
   EXPECT_NE(Slurp(server_->audit_path()).find("\"identity\":\"cert:billing\""), std::string::npos);
   fs::remove_all(d);

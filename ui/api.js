@@ -5,9 +5,11 @@
 // act as the signed-in user (no CSRF).
 
 let token = null;
+let certificate = false;  // signed in with the client certificate the browser presents
 
-export function setToken(t) { token = t || null; }
-export function signedIn() { return token !== null; }
+export function setToken(t) { token = t || null; certificate = false; }
+export function setCertificate(on) { certificate = on; token = null; }
+export function signedIn() { return token !== null || certificate; }
 
 export class ApiError extends Error {
   constructor(status, code, message) {

@@ -1,7 +1,7 @@
 // The keep console: a hash-routed page over the REST API. Status and unseal need no
 // token (as in the API); everything else signs in first. Sign-in takes a token, checked
 // with GET /v1/auth/tokens/self and then held in memory only (api.js).
-import {api, setToken, signedIn} from '/ui/api.js';
+import {api, setToken, setCertificate, signedIn} from '/ui/api.js';
 import {el, show, form, field} from '/ui/dom.js';
 import {statusPage, unsealPage} from '/ui/status.js';
 import {keysPage, keyPage} from '/ui/keys.js';
@@ -44,13 +44,30 @@ function signInPage(next) {
               location.hash = next && next !== '#/signin' ? next : '#/keys';
               if (location.hash === next) route();
             }));
+  // With a client certificate (TLS: the browser presents it; keepd maps it to an identity
+  // with [[auth.certificate]]): no token at all.
+  const cert = form(null, [el('p', {class: 'muted'},
+                              'Or use the client certificate your browser presents to keepd.')],
+                    'Use my client certificate', async () => {
+                      setToken(null);
+                      const who = await api('GET', '/v1/auth/tokens/self');
+                      if (who.kind !== 'certificate') {
+                        throw new Error('keepd did not see a mapped client certificate from this browser');
+                      }
+                      setCertificate(true);
+                      me = who;
+                      refreshHeader();
+                      location.hash = next && next !== '#/signin' ? next : '#/keys';
+                      if (location.hash === next) route();
+                    });
+  document.getElementById('main').append(cert);
   ti.focus();
 }
 
 function refreshHeader() {
   const who = document.getElementById('who');
   const out = document.getElementById('signout');
-  who.textContent = me ? `${me.display_name || me.accessor} · ${(me.policies || []).join(', ')}` : '';
+  who.textContent = me ? `${me.display_name || me.accessor || me.identity} · ${(me.policies || []).join(', ')}` : '';
   out.hidden = !me;
   for (const a of document.querySelectorAll('[data-signed-in]')) a.hidden = !me;
 }

@@ -172,6 +172,10 @@ def run(d):
     wait.until(lambda _: d.switch_to.active_element.get_attribute("id") == "token")
     d.switch_to.active_element.send_keys("keep_wrong" + Keys.ENTER)
     text_in((By.CSS_SELECTOR, "main [role=alert]"), "unauthenticated")
+    # This browser has no client certificate: certificate sign-in is refused, not anonymous.
+    d.find_element(By.XPATH, "//button[text()='Use my client certificate']").click()
+    wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "main [role=alert]")) == 2)
+    assert "Keys" not in d.find_element(By.TAG_NAME, "h1").text
     fill("token", ROOT).send_keys(Keys.ENTER)
     text_in((By.TAG_NAME, "h1"), "Keys")
     assert "root" in d.find_element(By.ID, "who").text
