@@ -46,8 +46,8 @@ TEST_F(Custody, ConsoleInARealBrowser) {
        "KEEP_SHARE_KEYS=" + d + "/alice " + d + "/bob " + d + "/carol", "KEEP_ROOT_TOKEN=" + root,
        "HOME=" + server_->dir()});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  for (const char* step : {"headers", "unseal", "sign-in", "key", "escaped", "csp", "policy",
-                           "token", "audit", "metrics", "viewports", "console clean"}) {
+  for (const char* step : {"headers", "unseal", "sign-in", "keyboard", "key", "escaped", "csp",
+                           "policy", "token", "audit", "metrics", "viewports", "console clean"}) {
     EXPECT_NE(r.out.find(std::string("ok ") + step + "\n"), std::string::npos)
         << "step " << step << " did not pass:\n"
         << r.out << r.err;

@@ -184,6 +184,18 @@ def run(d):
     assert stored == [0, 0, ""], stored
     ok("sign-in")
 
+    # The keyboard alone: Tab reaches the new key's name field, Enter in it creates the key.
+    d.execute_script("document.activeElement.blur()")  # from the top of the page
+    for _ in range(40):
+        if d.switch_to.active_element.get_attribute("id") == "new-name":
+            break
+        d.switch_to.active_element.send_keys(Keys.TAB)
+    assert d.switch_to.active_element.get_attribute("id") == "new-name", \
+        d.switch_to.active_element.get_attribute("outerHTML")
+    d.switch_to.active_element.send_keys("kbd-key" + Keys.ENTER)
+    text_in((By.ID, "key-list"), "kbd-key")
+    ok("keyboard")
+
     # A key: create, open, rotate, raise the minimum decryption version.
     fill("new-name", "orders")
     submit_of("new-name")
