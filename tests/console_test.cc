@@ -55,5 +55,16 @@ TEST_F(Custody, ConsoleInARealBrowser) {
   EXPECT_TRUE(fs::exists(shots + "/unseal.png"));
 }
 
+TEST_F(Custody, ConsoleCanBeTurnedOff) {
+  server_ = std::make_unique<Keepd>("", "", "", "", "[console]\nenabled = false\n");
+  server_->Start();
+  auto client = server_->NewClient();
+  for (const char* path : {"/ui", "/ui/console.js"}) {
+    auto r = Call(*client, "GET", path, {});
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_NE(json::serialize(r.body).find("console is disabled"), std::string::npos) << path;
+  }
+}
+
 }  // namespace
 }  // namespace keep::testing

@@ -227,6 +227,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   b.Duration("lockdown.window", &c.api.lockdown.window_s, 1, 1);
   b.Str("lockdown.action", &c.lockdown_action);
   b.Bool("metrics.require_token", &c.api.metrics_require_token);
+  b.Bool("console.enabled", &c.api.console_enabled);
   b.Bool("keas.enabled", &c.keas.enabled);
   b.Str("keas.address", &c.keas.address);
   b.Int("keas.port", &c.keas.port, 0, 65535);

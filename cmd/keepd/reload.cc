@@ -136,6 +136,8 @@ std::vector<std::string> Reloader::Reload() {
       {"keas", n.keas.enabled != running_.keas.enabled || n.keas.port != running_.keas.port},
       {"kmip", n.kmip.enabled != running_.kmip.enabled || n.kmip.port != running_.kmip.port},
       {"memory.locked_heap_kib", n.locked_heap_kib != running_.locked_heap_kib},
+      {"metrics.require_token", n.api.metrics_require_token != running_.api.metrics_require_token},
+      {"console.enabled", n.api.console_enabled != running_.api.console_enabled},
   };
   for (const Fixed& f : fixed) {
     if (f.changed)

@@ -37,7 +37,8 @@ struct ApiOptions {
   size_t max_batch_body_bytes = 64 << 20;  // encrypt/decrypt/rewrap/datakey endpoints
   size_t max_batch_items = 10000;
   bool metrics_require_token = false;
-  access::GuardOptions guard;  // anonymous identity, client certificates
+  bool console_enabled = true;  // GET /ui/…: the web console's files (else 404)
+  access::GuardOptions guard;   // anonymous identity, client certificates
   access::RateLimitOptions rate_limits;
   access::LockdownOptions lockdown;
   std::string version = "0.1.0";

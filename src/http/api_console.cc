@@ -51,9 +51,11 @@ void AddConsoleHeaders(HttpResponse& r) {
 
 HttpResponse Api::Console(Call& call) {
   const std::string_view name = call.param.empty() ? std::string_view("index.html") : call.param;
-  const console::Asset* a = console::FindAsset(name);
+  const console::Asset* a = options_.console_enabled ? console::FindAsset(name) : nullptr;
   HttpResponse r;
-  if (a == nullptr) {
+  if (!options_.console_enabled) {
+    r = Err(call, NotFound("the web console is disabled ([console] enabled = false)"));
+  } else if (a == nullptr) {
     r = Err(call, NotFound("no such console file"));
   } else {
     r.status = 200;
