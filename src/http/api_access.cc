@@ -150,17 +150,15 @@ Result<std::string> AccessorOf(const Api::Call& call) {
 
 HttpResponse Api::TokenLookup(Call& call) {
   const access::Identity& id = call.ctx.identity;
-  if (call.route->op == access::Operation::kTokenSelf && id.accessor.empty()) {
-    // Not a token: a client certificate (or anonymous access) says who it is, so a caller
-    // (the console) can sign in with its certificate.
+  if (call.route->op == access::Operation::kTokenSelf && id.id.rfind("cert:", 0) == 0) {
+    // Not a token: a client certificate says who it is, so a caller (the console) can sign
+    // in with it. (Anonymous callers are still told they used no token.)
     json::array policies;
     for (const auto& p : id.policies) policies.emplace_back(p);
-    return JsonResponse(
-        200, json::serialize(
-                 json::object{{"identity", id.id},
-                              {"kind", id.id.rfind("cert:", 0) == 0 ? "certificate" : "anonymous"},
-                              {"display_name", id.display_name},
-                              {"policies", std::move(policies)}}));
+    return JsonResponse(200, json::serialize(json::object{{"identity", id.id},
+                                                          {"kind", "certificate"},
+                                                          {"display_name", id.display_name},
+                                                          {"policies", std::move(policies)}}));
   }
   auto accessor = AccessorOf(call);
   if (!accessor.ok()) return Err(call, accessor.status());
