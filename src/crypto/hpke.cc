@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "crypto/aead.h"
+#include "crypto/hpke_internal.h"
 #include "crypto/kdf.h"
 #include "crypto/ossl.h"
 #include "crypto/pubkey.h"
@@ -31,17 +32,21 @@ void Append(Bytes& out, std::string_view s) {
   out.insert(out.end(), s.begin(), s.end());
 }
 
-Bytes KemSuite() {
+}  // namespace
+
+namespace internal {
+
+Bytes KemSuite(uint16_t kem) {
   Bytes s;
   Append(s, std::string_view("KEM"));
-  Put16(s, kKemX25519HkdfSha256);
+  Put16(s, kem);
   return s;
 }
 
-Bytes HpkeSuite(Aead aead) {
+Bytes HpkeSuite(uint16_t kem, Aead aead) {
   Bytes s;
   Append(s, std::string_view("HPKE"));
-  Put16(s, kKemX25519HkdfSha256);
+  Put16(s, kem);
   Put16(s, kKdfHkdfSha256);
   Put16(s, static_cast<uint16_t>(aead));
   return s;
@@ -109,18 +114,10 @@ Result<SecretBytes> LabeledExpand(const Bytes& suite, ByteView prk, std::string_
   return Expand(prk, labeled, length);
 }
 
-Result<SecretBytes> Dh(ByteView private_key, ByteView public_key) {
-  KEEP_ASSIGN_OR_RETURN(SecretBytes dh, X25519(private_key, public_key));
-  static const uint8_t kZero[32] = {};
-  if (dh.size() != 32 || ConstantTimeEquals(dh.view(), ByteView(kZero, 32))) {
-    return InvalidArgument("a low-order X25519 public key");
-  }
-  return dh;
-}
-
 // DHKEM's ExtractAndExpand (RFC 9180 §4.1).
-Result<SecretBytes> SharedSecret(ByteView dh, ByteView enc, ByteView recipient_public) {
-  const Bytes suite = KemSuite();
+Result<SecretBytes> SharedSecret(uint16_t kem, ByteView dh, ByteView enc,
+                                 ByteView recipient_public) {
+  const Bytes suite = KemSuite(kem);
   Bytes kem_context;
   Append(kem_context, enc);
   Append(kem_context, recipient_public);
@@ -128,13 +125,9 @@ Result<SecretBytes> SharedSecret(ByteView dh, ByteView enc, ByteView recipient_p
   return LabeledExpand(suite, eae_prk.view(), "shared_secret", kem_context, kNh);
 }
 
-struct Context {
-  SecretBytes key, base_nonce, exporter_secret;
-};
-
 // KeySchedule (RFC 9180 §5.1), base mode: no PSK.
-Result<Context> KeySchedule(Aead aead, ByteView shared_secret, ByteView info) {
-  const Bytes suite = HpkeSuite(aead);
+Result<Context> KeySchedule(uint16_t kem, Aead aead, ByteView shared_secret, ByteView info) {
+  const Bytes suite = HpkeSuite(kem, aead);
   KEEP_ASSIGN_OR_RETURN(SecretBytes psk_id_hash, LabeledExtract(suite, {}, "psk_id_hash", {}));
   KEEP_ASSIGN_OR_RETURN(SecretBytes info_hash, LabeledExtract(suite, {}, "info_hash", info));
   Bytes ksc{0x00};  // mode_base
@@ -148,6 +141,53 @@ Result<Context> KeySchedule(Aead aead, ByteView shared_secret, ByteView info) {
   return c;
 }
 
+Result<Sealed> SealWithContext(Aead aead, const Context& c, ByteView aad, ByteView plaintext,
+                               Bytes enc) {
+  Sealed out;
+  out.enc = std::move(enc);
+  out.ciphertext.resize(plaintext.size() + kAeadTagSize);
+  // Sequence number 0: the nonce is base_nonce itself.
+  KEEP_RETURN_IF_ERROR(AeadSeal(AlgorithmOf(aead), c.key.view(), c.base_nonce.view(), aad,
+                                plaintext, out.ciphertext));
+  return out;
+}
+
+Result<SecretBytes> OpenWithContext(Aead aead, const Result<Context>& c, ByteView aad,
+                                    ByteView ciphertext) {
+  const Status refused(Code::kInvalidArgument, "invalid_ciphertext", "authentication failed");
+  if (!c.ok() || ciphertext.size() < kAeadTagSize) return refused;
+  SecretBytes out(ciphertext.size() - kAeadTagSize);
+  if (!AeadOpen(AlgorithmOf(aead), c->key.view(), c->base_nonce.view(), aad, ciphertext,
+                out.mutable_view())
+           .ok()) {
+    return refused;
+  }
+  return out;
+}
+
+Result<SecretBytes> ExportWithContext(uint16_t kem, Aead aead, const Context& c,
+                                      ByteView exporter_context, size_t length) {
+  return LabeledExpand(HpkeSuite(kem, aead), c.exporter_secret.view(), "sec", exporter_context,
+                       length);
+}
+
+}  // namespace internal
+
+namespace {
+
+using namespace internal;
+
+constexpr uint16_t kKem = kKemX25519HkdfSha256;
+
+Result<SecretBytes> Dh(ByteView private_key, ByteView public_key) {
+  KEEP_ASSIGN_OR_RETURN(SecretBytes dh, X25519(private_key, public_key));
+  static const uint8_t kZero[32] = {};
+  if (dh.size() != 32 || ConstantTimeEquals(dh.view(), ByteView(kZero, 32))) {
+    return InvalidArgument("a low-order X25519 public key");
+  }
+  return dh;
+}
+
 Result<Context> ReceiverContext(Aead aead, ByteView recipient_private, ByteView enc,
                                 ByteView info) {
   if (recipient_private.size() != 32 || enc.size() != kEncSize) {
@@ -155,8 +195,8 @@ Result<Context> ReceiverContext(Aead aead, ByteView recipient_private, ByteView 
   }
   KEEP_ASSIGN_OR_RETURN(const Bytes recipient_public, PublicKeyOf(recipient_private));
   KEEP_ASSIGN_OR_RETURN(SecretBytes dh, Dh(recipient_private, enc));
-  KEEP_ASSIGN_OR_RETURN(SecretBytes shared, SharedSecret(dh.view(), enc, recipient_public));
-  return KeySchedule(aead, shared.view(), info);
+  KEEP_ASSIGN_OR_RETURN(SecretBytes shared, SharedSecret(kKem, dh.view(), enc, recipient_public));
+  return KeySchedule(kKem, aead, shared.view(), info);
 }
 
 }  // namespace
@@ -184,16 +224,11 @@ Result<KeyPair> GenerateKeyPair() {
 Result<Sealed> SealWithEphemeral(Aead aead, ByteView ephemeral_private, ByteView recipient_public,
                                  ByteView info, ByteView aad, ByteView plaintext) {
   if (recipient_public.size() != 32) return InvalidArgument("an X25519 public key is 32 bytes");
-  Sealed out;
-  KEEP_ASSIGN_OR_RETURN(out.enc, PublicKeyOf(ephemeral_private));
+  KEEP_ASSIGN_OR_RETURN(Bytes enc, PublicKeyOf(ephemeral_private));
   KEEP_ASSIGN_OR_RETURN(SecretBytes dh, Dh(ephemeral_private, recipient_public));
-  KEEP_ASSIGN_OR_RETURN(SecretBytes shared, SharedSecret(dh.view(), out.enc, recipient_public));
-  KEEP_ASSIGN_OR_RETURN(Context c, KeySchedule(aead, shared.view(), info));
-  out.ciphertext.resize(plaintext.size() + kAeadTagSize);
-  // Sequence number 0: the nonce is base_nonce itself.
-  KEEP_RETURN_IF_ERROR(AeadSeal(AlgorithmOf(aead), c.key.view(), c.base_nonce.view(), aad,
-                                plaintext, out.ciphertext));
-  return out;
+  KEEP_ASSIGN_OR_RETURN(SecretBytes shared, SharedSecret(kKem, dh.view(), enc, recipient_public));
+  KEEP_ASSIGN_OR_RETURN(Context c, KeySchedule(kKem, aead, shared.view(), info));
+  return SealWithContext(aead, c, aad, plaintext, std::move(enc));
 }
 
 Result<Sealed> Seal(Aead aead, ByteView recipient_public, ByteView info, ByteView aad,
@@ -204,23 +239,14 @@ Result<Sealed> Seal(Aead aead, ByteView recipient_public, ByteView info, ByteVie
 
 Result<SecretBytes> Open(Aead aead, ByteView recipient_private, ByteView enc, ByteView info,
                          ByteView aad, ByteView ciphertext) {
-  const Status refused(Code::kInvalidArgument, "invalid_ciphertext", "authentication failed");
-  if (ciphertext.size() < kAeadTagSize) return refused;
-  auto c = ReceiverContext(aead, recipient_private, enc, info);
-  if (!c.ok()) return refused;
-  SecretBytes out(ciphertext.size() - kAeadTagSize);
-  if (!AeadOpen(AlgorithmOf(aead), c->key.view(), c->base_nonce.view(), aad, ciphertext,
-                out.mutable_view())
-           .ok()) {
-    return refused;
-  }
-  return out;
+  return OpenWithContext(aead, ReceiverContext(aead, recipient_private, enc, info), aad,
+                         ciphertext);
 }
 
 Result<SecretBytes> Export(Aead aead, ByteView recipient_private, ByteView enc, ByteView info,
                            ByteView exporter_context, size_t length) {
   KEEP_ASSIGN_OR_RETURN(Context c, ReceiverContext(aead, recipient_private, enc, info));
-  return LabeledExpand(HpkeSuite(aead), c.exporter_secret.view(), "sec", exporter_context, length);
+  return ExportWithContext(kKem, aead, c, exporter_context, length);
 }
 
 }  // namespace keep::crypto::hpke
