@@ -53,4 +53,38 @@ Result<SecretBytes> Export(Aead aead, ByteView recipient_private, ByteView enc, 
 Result<Sealed> SealWithEphemeral(Aead aead, ByteView ephemeral_private, ByteView recipient_public,
                                  ByteView info, ByteView aad, ByteView plaintext);
 
+// DHKEM(P-256, HKDF-SHA256) (hpke_p256.cc): private keys are 32-byte big-endian scalars in
+// [1, n-1]; public keys and encapsulations are uncompressed points (65 bytes, 0x04 ‖ x ‖ y),
+// checked to be on the curve and not the point at infinity; the DH output is the shared
+// point's x-coordinate (RFC 9180 §7.1.1). Same contract as above otherwise. The split
+// functions serve keys whose scalar is the sum of two shares held apart (issue 21): each
+// holder computes its share times the encapsulation, the two points add to the full DH.
+namespace p256 {
+
+inline constexpr uint16_t kKem = 0x0010;
+inline constexpr size_t kEncSize = 65;
+
+Result<KeyPair> GenerateKeyPair();
+Result<Bytes> PublicKeyOf(ByteView private_key);
+Result<Sealed> Seal(Aead aead, ByteView recipient_public, ByteView info, ByteView aad,
+                    ByteView plaintext);
+Result<Sealed> SealWithEphemeral(Aead aead, ByteView ephemeral_private, ByteView recipient_public,
+                                 ByteView info, ByteView aad, ByteView plaintext);
+Result<SecretBytes> Open(Aead aead, ByteView recipient_private, ByteView enc, ByteView info,
+                         ByteView aad, ByteView ciphertext);
+Result<SecretBytes> Export(Aead aead, ByteView recipient_private, ByteView enc, ByteView info,
+                           ByteView exporter_context, size_t length);
+
+// share · enc, as an uncompressed point. Errors: kInvalidArgument for a scalar or point
+// that is not valid.
+Result<Bytes> PartialDh(ByteView share_private, ByteView enc);
+// a + b (uncompressed points; the sum must not be the point at infinity).
+Result<Bytes> AddPoints(ByteView a, ByteView b);
+// Open with the full DH point (the sum of the partials) instead of a private key.
+Result<SecretBytes> OpenWithDhPoint(Aead aead, ByteView dh_point, ByteView enc,
+                                    ByteView recipient_public, ByteView info, ByteView aad,
+                                    ByteView ciphertext);
+
+}  // namespace p256
+
 }  // namespace keep::crypto::hpke
