@@ -59,6 +59,8 @@ Result<Sealed> SealWithEphemeral(Aead aead, ByteView ephemeral_private, ByteView
 // point's x-coordinate (RFC 9180 §7.1.1). Same contract as above otherwise. The split
 // functions serve keys whose scalar is the sum of two shares held apart (issue 21): each
 // holder computes its share times the encapsulation, the two points add to the full DH.
+// Call these qualified (hpke::p256::Seal): unqualified, argument-dependent lookup on Aead
+// also finds the X25519 functions above, and the call is ambiguous.
 namespace p256 {
 
 inline constexpr uint16_t kKem = 0x0010;
