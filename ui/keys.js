@@ -1,7 +1,7 @@
 // Keys: list with search and paging, create; one key: versions, rotate, minimum
 // decryption version, auto-rotation, schedule and cancel deletion (docs/api.md "Keys").
 import {api, seg} from '/ui/api.js';
-import {el, show, form, field, table, when} from '/ui/dom.js';
+import {el, show, form, field, table, alertBox, when} from '/ui/dom.js';
 
 const TYPES = ['aes256-gcm', 'chacha20-poly1305', 'rsa-2048', 'rsa-3072', 'rsa-4096', 'ecdsa-p256',
                'ecdsa-p384', 'ed25519', 'x25519', 'hmac-sha256', 'hmac-sha384', 'hmac-sha512'];
@@ -10,6 +10,7 @@ export async function keysPage() {
   const list = el('div', {id: 'key-list'});
   const [ql, qi] = field('prefix', 'Search by name prefix', {type: 'search', autocomplete: 'off'});
   let after = '';
+  const shown = (p) => p.catch((err) => list.replaceChildren(alertBox(err)));
   const load = async (reset) => {
     if (reset) after = '';
     const q = new URLSearchParams({limit: '50'});
@@ -18,13 +19,13 @@ export async function keysPage() {
     const r = await api('GET', '/v1/keys?' + q);
     const rows = r.keys.map((name) => [el('a', {href: '#/keys/' + seg(name)}, name)]);
     const more = r.next
-        ? el('button', {type: 'button', class: 'secondary', onclick: () => { after = r.next; load(false).catch(() => {}); }},
+        ? el('button', {type: 'button', class: 'secondary', onclick: () => { after = r.next; shown(load(false)); }},
              'Next page')
         : null;
     list.replaceChildren(rows.length ? table(['Name'], rows) : el('p', {class: 'muted'}, 'No keys.'),
                          more || '');
   };
-  qi.addEventListener('input', () => load(true).catch(() => {}));
+  qi.addEventListener('input', () => shown(load(true)));
 
   const [nl, ni] = field('new-name', 'Name', {required: true, maxlength: 128, autocomplete: 'off'});
   const [tl, ts] = field('new-type', 'Type', {tag: 'select'});

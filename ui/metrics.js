@@ -1,7 +1,7 @@
 // Metrics as small charts: requests and errors per second and request latency (p50, p99),
 // from /metrics scraped every 5 seconds while the page is open (the last 5 minutes).
 import {api} from '/ui/api.js';
-import {el, show} from '/ui/dom.js';
+import {el, show, alertBox} from '/ui/dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 let timer = null;
@@ -114,8 +114,13 @@ export async function metricsPage() {
                                  'second and request latency, over every operation. Prometheus keeps the history.'),
        area);
   await scrape();
-  setTimeout(() => scrape().catch(() => {}), 1000);  // a first rate soon, then every 5 s
-  timer = setInterval(() => scrape().catch(() => {}), 5000);
+  // A failed scrape says so above the charts; the next one clears it.
+  const note = el('div', {'aria-live': 'polite'});
+  area.before(note);
+  const tick = () => scrape().then(() => note.replaceChildren(),
+                                   (err) => note.replaceChildren(alertBox(err)));
+  setTimeout(tick, 1000);  // a first rate soon, then every 5 s
+  timer = setInterval(tick, 5000);
 }
 
 async function fetchMetrics() {

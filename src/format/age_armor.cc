@@ -1,6 +1,8 @@
 // age's ASCII armor (format/age_armor.h).
 #include "format/age_armor.h"
 
+#include <algorithm>
+
 #include "common/encoding.h"
 
 namespace keep::format::age::internal {
@@ -37,8 +39,12 @@ void ArmorWriter::Line(bool last) {
 }
 
 std::streamsize ArmorWriter::xsputn(const char* s, std::streamsize n) {
-  for (std::streamsize i = 0; i < n; ++i) {
-    pending_.push_back(static_cast<uint8_t>(s[i]));
+  const auto* p = reinterpret_cast<const uint8_t*>(s);
+  for (auto left = static_cast<size_t>(n); left > 0;) {  // a line's worth at a time
+    const size_t take = std::min(left, kBytesPerLine - pending_.size());
+    pending_.insert(pending_.end(), p, p + take);
+    p += take;
+    left -= take;
     if (pending_.size() == kBytesPerLine) Line(false);
   }
   return out_ ? n : 0;
