@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "audit/trail.h"
@@ -182,6 +183,27 @@ void RequestSeeds() {
     Seed("request", "route-" + std::to_string(n++), req);
   }
   Seed("request", "no-token", "GET /v1/keys HTTP/1.1\r\nHost: keep\r\n\r\n");
+  // The peer door against the fuzz world's split key "split" (id 5e1117 00…).
+  const std::string id = "5e111700000000000000000000000000";
+  const std::string point =
+      "BGsX0fLhLEJH+Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT+NC4v4af5uO5+tKfA+eFivOM1drMV7Oy7ZAaDe/UfU=";
+  for (const auto& [name, path, body] :
+       {std::tuple{"peer-partial", "/v1/peer/keys/split/partial",
+                   "{\"id\":\"" + id + "\",\"version\":1,\"enc\":\"" + point +
+                       "\",\"request_id\":\"r-1\"}"},
+        std::tuple{"peer-commit", "/v1/peer/keys/fresh/keygen/commit",
+                   "{\"id\":\"" + id + "\",\"version\":1,\"session\":\"" + std::string(32, 'a') +
+                       "\",\"commitment\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}"},
+        std::tuple{"peer-finish", "/v1/peer/keys/fresh/keygen/finish",
+                   "{\"session\":\"" + std::string(32, 'a') + "\",\"public\":\"" + point +
+                       "\",\"proof_r\":\"" + point +
+                       "\",\"proof_s\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}"}}) {
+    Seed("request", name,
+         std::string("POST ") + path +
+             " HTTP/1.1\r\nHost: keep\r\nAuthorization: Bearer ROOT\r\nContent-Type: "
+             "application/json\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n" + body);
+  }
   Seed("request", "chunked",
        "POST /v1/keys/orders/encrypt HTTP/1.1\r\nHost: keep\r\nAuthorization: Bearer ROOT\r\n"
        "Transfer-Encoding: chunked\r\n\r\n1c\r\n{\"plaintext\":\"aGVsbG8=\"}   \r\n0\r\n\r\n");

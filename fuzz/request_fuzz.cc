@@ -5,6 +5,9 @@
 // Requests to "/" go to the AWS KMS door; "AWSSIGN" in the Authorization header is replaced
 // by a valid SigV4 signature of the request (an access key with the root policy), so the
 // fuzzer reaches the AWS operations, not only the signature check.
+// The peer door (/v1/peer/…) is reached as a peer: every identity maps to the peer
+// "fuzz-peer", which holds the split key "split" (version 1) with this world; requests to
+// that peer are answered peer_unavailable (the outbound side is tests/split_e2e_test.cc's).
 // Checks, on every answer: never 500 — a client's bytes never cause an internal error
 // (501 not_implemented and 503 sealed/locked down/overloaded are documented answers); a body that
 // is valid UTF-8 and strict JSON; an X-Request-Id.
@@ -20,6 +23,7 @@
 #include "audit/sink.h"
 #include "common/json_text.h"
 #include "common/time.h"
+#include "crypto/p256.h"
 #include "fuzz_check.h"
 #include "http/api.h"
 #include "seal/dev_file_seal.h"
@@ -29,6 +33,27 @@ using namespace keep;
 namespace bhttp = boost::beast::http;
 
 namespace {
+
+class FuzzPeer final : public service::PeerLinks {
+ public:
+  bool Known(std::string_view peer) const override { return peer == "fuzz-peer"; }
+  std::string PeerOf(std::string_view) const override { return "fuzz-peer"; }
+  Result<service::KeygenReveal> KeygenCommit(std::string_view,
+                                             const service::KeygenOffer&) override {
+    return Down();
+  }
+  Result<Bytes> KeygenFinish(std::string_view, std::string_view, std::string_view,
+                             const service::KeygenReveal&) override {
+    return Down();
+  }
+  Result<service::PartialAnswer> Partial(std::string_view,
+                                         const service::PartialRequest&) override {
+    return Down();
+  }
+
+ private:
+  static Status Down() { return Status(Code::kUnavailable, "peer_unavailable", "fuzz peer"); }
+};
 
 struct World {
   std::unique_ptr<service::Service> svc;
@@ -60,6 +85,19 @@ World& TheWorld() {
     FUZZ_CHECK(aws.ok());
     world->aws_id = aws->info.access_key_id;
     world->aws_secret = std::move(aws->secret);
+    world->svc->SetPeers(std::make_shared<FuzzPeer>());
+    auto mine = crypto::p256::RandomScalar();
+    auto theirs = crypto::p256::RandomScalar();
+    FUZZ_CHECK(mine.ok() && theirs.ok());
+    const crypto::SecretBytes raw = keys::VersionMaterial::SplitRaw(
+        mine->view(), *crypto::p256::MulBase(mine->view()), *crypto::p256::MulBase(theirs->view()));
+    keys::CreateKeyOptions split;
+    split.name = "split";
+    split.type = keys::KeyType::kSplitP256;
+    split.id = format::KeyId{0x5e, 0x11, 0x17};
+    split.peer = "fuzz-peer";
+    split.material = &raw;
+    FUZZ_CHECK(world->svc->CreateKey({}, split).ok());
     return world;
   }();
   return *w;

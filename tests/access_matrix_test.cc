@@ -217,6 +217,12 @@ TEST_F(AccessMatrix, EveryRoleAgainstEveryEndpoint) {
       {"keyring rotate", "POST", "/v1/sys/rotate", "{}", 200, "DDDADA"},
       {"backup", "POST", "/v1/sys/backup", "", 200, "DDDADA"},
       {"rekey status", "GET", "/v1/sys/rekey", "", 200, "DDDADA"},
+      {"nodes", "GET", "/v1/sys/nodes", "", 200, "DDDADA"},
+      // The peer door: only the `peer` capability passes the Gate (root here: then the body
+      // is checked, and the service refuses identities that are no configured peer).
+      {"peer keygen commit", "POST", "/v1/peer/keys/app-1/keygen/commit", "{}", 400, "DDDDDA"},
+      {"peer keygen finish", "POST", "/v1/peer/keys/app-1/keygen/finish", "{}", 400, "DDDDDA"},
+      {"peer partial", "POST", "/v1/peer/keys/app-1/partial", "{}", 400, "DDDDDA"},
       {"rekey init", "POST", "/v1/sys/rekey/init", R"({"shares":3,"threshold":2})", 400, "DDDADA"},
       {"lockdown list", "GET", "/v1/sys/lockdown", "", 200, "DDDADA"},
       {"lockdown reinstate", "POST", "/v1/sys/lockdown/reinstate", R"({"identity":"nobody"})", 404,

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <libpq-fe.h>
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
@@ -206,6 +207,63 @@ TEST_F(Cluster, KillingANodeDoesNotFailClientsThatRetryElsewhere) {
   nodes_[0]->Start();
   auto a = nodes_[0]->NewClient();
   EXPECT_EQ(Do(*a, "GET", "/v1/keys/while-a-was-down").status, 200);
+}
+
+// Every node lists every node, itself first, with its heartbeat; a node that stops cleanly
+// leaves the list, one that is killed stays with a growing age until it is seen again.
+TEST_F(Cluster, EveryNodeListsTheNodesAndTheirLag) {
+  auto ids = [](const Reply& r) {
+    std::vector<std::string> out;
+    for (const auto& n : r.body.at("nodes").as_array()) {
+      out.emplace_back(n.at("id").as_string());
+    }
+    return out;
+  };
+  auto node_id = [&](Client& c) {
+    return std::string(Do(c, "GET", "/v1/sys/health").body.at("node_id").as_string());
+  };
+  const std::string a = node_id(A()), b = node_id(B()), c = node_id(C());
+  Reply r;
+  ASSERT_TRUE(Keepd::WaitFor([&] {
+    r = Do(A(), "GET", "/v1/sys/nodes");
+    return r.status == 200 && ids(r).size() == 3;
+  })) << json::serialize(r.body);
+  EXPECT_TRUE(r.body.at("shared_store").as_bool());
+  const auto& list = r.body.at("nodes").as_array();
+  EXPECT_EQ(ids(r)[0], a);
+  EXPECT_TRUE(list[0].at("self").as_bool());
+  std::vector<std::string> others{ids(r)[1], ids(r)[2]};
+  std::sort(others.begin(), others.end());
+  std::vector<std::string> want{b, c};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(others, want);
+  for (const auto& n : list) {
+    EXPECT_FALSE(n.at("sealed").as_bool());
+    EXPECT_TRUE(n.at("feed_connected").as_bool());
+    EXPECT_TRUE(n.at("responsive").as_bool());
+    EXPECT_GE(n.at("lag_ms").as_int64(), 0);
+    EXPECT_LT(n.at("lag_ms").as_int64(), 2000);
+    EXPECT_FALSE(n.at("version").as_string().empty());
+    EXPECT_NE(n.at("address").as_string().find("127.0.0.1:"), std::string::npos);
+  }
+  EXPECT_FALSE(list[1].at("self").as_bool());
+  EXPECT_FALSE(list[2].at("self").as_bool());
+  // A sealed node says so in its next heartbeat.
+  ASSERT_EQ(Do(B(), "POST", "/v1/sys/seal").status, 204);
+  ASSERT_TRUE(Keepd::WaitFor([&] {
+    const Reply seen = Do(C(), "GET", "/v1/sys/nodes");
+    if (seen.status != 200) return false;
+    for (const auto& n : seen.body.at("nodes").as_array()) {
+      if (n.at("id").as_string() == b) return n.at("sealed").as_bool();
+    }
+    return false;
+  }));
+  // A clean stop removes the node from the list at once.
+  EXPECT_EQ(nodes_[2]->Stop(SIGTERM), 0);
+  r = Do(A(), "GET", "/v1/sys/nodes");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(ids(r).size(), 2u);
+  for (const auto& id : ids(r)) EXPECT_NE(id, c);
 }
 
 // Terminates every connection keepd holds to the database (as a PostgreSQL restart or

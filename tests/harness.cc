@@ -67,7 +67,11 @@ Keepd::Keepd(std::string server_extra, std::string storage_toml, std::string sea
   fs::remove_all(dir_);
   fs::create_directories(dir_);
   std::ofstream(dir_ + "/keepd.toml")
-      << "[server]\naddress = \"127.0.0.1\"\nport = 0\n"
+      << "[server]\naddress = \"127.0.0.1\"\n"
+      // A port of its own only in the [server] lines (before any other table).
+      << (server_extra_.substr(0, server_extra_.find('[')).find("port = ") == std::string::npos
+              ? "port = 0\n"
+              : "")
       << (server_extra_.find("threads = ") == 0 ? "" : "threads = 2\n") << server_extra_
       << "\n[tls]\ndev_dir = \"tls\"\n"
       << tls_extra << "\n"

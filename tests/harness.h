@@ -30,7 +30,7 @@ struct CliResult {
 class Keepd {
  public:
   // `server_extra` is added to the [server] table (threads = 2 unless it starts with its
-  // own "threads = ").
+  // own "threads = "; port = 0, a free port, unless its [server] lines set "port = ").
   // `storage_toml` replaces the [storage] table (default: SQLite in the temp dir).
   // `seal_toml` replaces the [seal] table (default: type "dev-file", a dev root key in the
   // temp dir, initialized on first start).

@@ -38,9 +38,9 @@ export function alertBox(err) {
 }
 
 // A table: headers, then rows of cells (nodes or text).
-export function table(headers, rows) {
+export function table(headers, rows, attrs = {}) {
   return el('div', {class: 'scroll'},
-    el('table', {},
+    el('table', attrs,
       el('thead', {}, el('tr', {}, headers.map((h) => el('th', {scope: 'col'}, h)))),
       el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c)))))));
 }

@@ -1,4 +1,4 @@
-// Status (GET /v1/sys/health, and lockdowns for identities with `sys`) and unseal
+// Status (GET /v1/sys/health, and the nodes and lockdowns for identities with `sys`) and unseal
 // (POST /v1/sys/unseal): both work without signing in, as the API does.
 import {api, signedIn} from '/ui/api.js';
 import {el, show, form, field, table, alertBox, when} from '/ui/dom.js';
@@ -41,6 +41,21 @@ export async function statusPage() {
        el('dl', {}, facts.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]))),
   ];
   if (signedIn() && h.initialized && !h.sealed) {
+    try {
+      const n = await api('GET', '/v1/sys/nodes');
+      const lag = (x) => (x.lag_ms < 0 ? 'never caught up' : `${x.lag_ms} ms`);
+      const rows = n.nodes.map((x) => [
+        x.id + (x.self ? ' (this node)' : ''), x.address || '—', x.version || '—',
+        x.sealed ? 'SEALED' : 'unsealed',
+        !x.responsive ? `NOT SEEN for ${Math.round(x.seen_ms_ago / 1000)} s`
+            : n.shared_store ? (x.feed_connected ? `following, ${lag(x)} behind` : 'FEED DOWN')
+                             : 'single node',
+      ]);
+      parts.push(el('h2', {}, 'Nodes'), table(['Node', 'Address', 'Version', 'Seal', 'Replication'], rows,
+                                               {id: 'nodes'}));
+    } catch (err) {
+      if (err.status !== 403) parts.push(alertBox(err));
+    }
     try {
       const l = await api('GET', '/v1/sys/lockdown');
       const rows = (l.identities || []).map((x) => [x.identity, x.reason || '', when(x.locked_at)]);

@@ -150,6 +150,60 @@ Status ParseCertificates(const Binder& b, const toml::node& n,
   return Status::Ok();
 }
 
+// [[peers]] tables (docs/operations.md "Split keys with a peer").
+Status ParsePeers(const Binder& b, const toml::node& n, std::vector<peer::PeerConfig>* out) {
+  const toml::array* a = n.as_array();
+  if (!a) return b.Err("peers", "must be an array of tables ([[peers]])");
+  for (const auto& e : *a) {
+    const toml::table* t = e.as_table();
+    if (!t) return b.Err("peers", "must be an array of tables ([[peers]])");
+    peer::PeerConfig p;
+    for (const auto& [k, v] : *t) {
+      const std::string key = "peers." + std::string(k.str());
+      if (k == "timeout") {
+        auto d = v.is_string() ? ParseDuration(*v.value<std::string>())
+                               : Result<int64_t>(InvalidArgument("must be a duration"));
+        if (!d.ok() || *d < 1 || *d > 300) {
+          return b.Err(key, "must be a duration from 1s to 5m, such as \"5s\"");
+        }
+        p.timeout_ms = static_cast<int>(*d * 1000);
+        continue;
+      }
+      std::string* field = k == "name"               ? &p.name
+                           : k == "address"          ? &p.address
+                           : k == "ca_file"          ? &p.ca_file
+                           : k == "client_cert_file" ? &p.client_cert_file
+                           : k == "client_key_file"  ? &p.client_key_file
+                           : k == "identity"         ? &p.identity
+                                                     : nullptr;
+      if (!field) return b.Err(key, "unknown setting");
+      if (!v.is_string()) return b.Err(key, "must be a string");
+      *field = *v.value<std::string>();
+      if (k.str().ends_with("_file") && fs::path(*field).is_relative()) {
+        *field = (fs::path(b.base_dir) / *field).string();
+      }
+    }
+    if (Status st = ValidateKeyName(p.name); p.name.empty() || !st.ok()) {
+      return b.Err("peers.name", "each peer needs a name (letters, digits, - _ .)");
+    }
+    const std::string at = " (peer '" + p.name + "')";
+    if (!p.address.starts_with("https://")) {
+      return b.Err("peers.address", "must be https://HOST:PORT" + at);
+    }
+    if (p.ca_file.empty() || p.client_cert_file.empty() || p.client_key_file.empty()) {
+      return b.Err("peers", "ca_file, client_cert_file and client_key_file are required" + at);
+    }
+    if (!p.identity.starts_with("cert:") || p.identity.size() == 5) {
+      return b.Err("peers.identity",
+                   "must be \"cert:<name>\" of the [[auth.certificate]] entry that maps the "
+                   "peer's client certificate" +
+                       at);
+    }
+    out->push_back(std::move(p));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
@@ -249,6 +303,10 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
   c.dev_key_file = (fs::path(base_dir) / c.dev_key_file).string();
   for (const auto& [table_name, table_node] : parsed) {
     const std::string t(table_name.str());
+    if (t == "peers") {  // the one top-level array of tables
+      KEEP_RETURN_IF_ERROR(ParsePeers(b, table_node, &c.peers));
+      continue;
+    }
     if (!table_node.is_table()) return b.Err(t, "unknown top-level key (expected a [table])");
     for (const auto& [key, node] : *table_node.as_table()) {
       const std::string full = t + "." + std::string(key.str());
@@ -347,6 +405,15 @@ Result<Config> ParseConfig(std::string_view text, const std::string& base_dir,
       (c.tls_client_auth == "required" || !c.api.guard.certificates.empty())) {
     return b.Err("tls.client_ca_file",
                  "is required for client certificates (auth.certificate, client_auth)");
+  }
+  for (const auto& p : c.peers) {
+    const bool mapped = std::any_of(
+        c.api.guard.certificates.begin(), c.api.guard.certificates.end(),
+        [&](const access::CertIdentity& ci) { return "cert:" + ci.name == p.identity; });
+    if (!mapped) {
+      return b.Err("peers.identity",
+                   "'" + p.identity + "' (peer '" + p.name + "') is no [[auth.certificate]] entry");
+    }
   }
   for (const auto& p : c.api.guard.anonymous_policies) {
     if (Status st = access::ValidatePolicyName(p); !st.ok()) {

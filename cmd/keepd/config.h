@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "audit/trail.h"
 #include "http/api.h"
@@ -13,6 +14,7 @@
 #include "http/kmip_door.h"
 #include "http/server.h"
 #include "keep/result.h"
+#include "peer/peer_config.h"
 
 namespace keep::keepd {
 
@@ -64,6 +66,7 @@ struct Config {
   std::string log_format = "text";  // "text" or "json" (JSON lines)
   int rate_burst_seconds = 1;       // bucket size = rate × this
   std::string lockdown_action = "revoke";
+  std::vector<peer::PeerConfig> peers;  // [[peers]]: split keys' other deployment
 };
 
 // Errors: kInvalidArgument with "config FILE: key: what is wrong".

@@ -195,5 +195,52 @@ TEST(Config, KmipNeedsClientCertificates) {
   EXPECT_FALSE(ParseConfig(base + "[kmip]\nporr = 1\n", "/etc/keep").ok());
 }
 
+TEST(Config, PeersForSplitKeys) {
+  const std::string base =
+      "[tls]\ndev_dir = \"tls\"\nclient_ca_file = \"peers-ca.pem\"\n"
+      "[[auth.certificate]]\nname = \"peer-b\"\nsubject = \"CN=peer-b\"\n";
+  const std::string peer =
+      "[[peers]]\nname = \"b\"\naddress = \"https://keep-b:8443\"\nca_file = \"b-ca.pem\"\n"
+      "client_cert_file = \"a.pem\"\nclient_key_file = \"/secure/a.key\"\n"
+      "identity = \"cert:peer-b\"\n";
+  auto c = ParseConfig(base + peer + "timeout = \"2s\"\n", "/etc/keep");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->peers.size(), 1u);
+  EXPECT_EQ(c->peers[0].name, "b");
+  EXPECT_EQ(c->peers[0].address, "https://keep-b:8443");
+  EXPECT_EQ(c->peers[0].ca_file, "/etc/keep/b-ca.pem");
+  EXPECT_EQ(c->peers[0].client_cert_file, "/etc/keep/a.pem");
+  EXPECT_EQ(c->peers[0].client_key_file, "/secure/a.key");
+  EXPECT_EQ(c->peers[0].identity, "cert:peer-b");
+  EXPECT_EQ(c->peers[0].timeout_ms, 2000);
+  EXPECT_EQ(ParseConfig(base + peer, "/etc/keep")->peers[0].timeout_ms, 5000);
+  const std::pair<std::string, std::string> bad[] = {
+      {"name = \"b\"", "address"},
+      {"name = \"b\"\naddress = \"http://keep-b\"", "https://"},
+      {"name = \"b\"\naddress = \"https://keep-b\"", "ca_file, client_cert_file"},
+      {"address = \"https://keep-b\"", "needs a name"},
+      {"name = \"b\"\nport = 1", "unknown setting"},
+      {"name = 7", "must be a string"},
+  };
+  for (const auto& [body, why] : bad) {
+    auto r = ParseConfig(base + "[[peers]]\n" + body + "\n", "/etc/keep");
+    ASSERT_FALSE(r.ok()) << body;
+    EXPECT_NE(r.status().message().find(why), std::string::npos) << r.status().message();
+  }
+  // The identity must be a certificate mapping of this config.
+  std::string unmapped = peer;
+  unmapped.replace(unmapped.find("cert:peer-b"), 11, "cert:peer-c");
+  auto r = ParseConfig(base + unmapped, "/etc/keep");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("no [[auth.certificate]]"), std::string::npos);
+  std::string token = peer;
+  token.replace(token.find("cert:peer-b"), 11, "token:abc");
+  EXPECT_FALSE(ParseConfig(base + token, "/etc/keep").ok());
+  EXPECT_FALSE(ParseConfig(base + peer + "timeout = \"10m\"\n", "/etc/keep").ok());
+  r = ParseConfig("peers = 3\n" + base, "/etc/keep");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("array of tables"), std::string::npos) << r.status();
+}
+
 }  // namespace
 }  // namespace keep::keepd

@@ -24,6 +24,7 @@
 #include "http/kmip_door.h"
 #include "http/server.h"
 #include "http/tls.h"
+#include "peer/peer_links.h"
 #include "reload.h"
 #include "restore.h"
 #include "seal/dev_file_seal.h"
@@ -179,6 +180,11 @@ Status Serve(const std::string& config_path, const Config& cfg, const std::strin
   KEEP_ASSIGN_OR_RETURN(auto store, OpenStore(cfg));
   KEEP_ASSIGN_OR_RETURN(auto seal, MakeSeal(cfg));
   service::Service svc(std::move(store), std::move(seal));
+  if (!cfg.peers.empty()) {
+    KEEP_ASSIGN_OR_RETURN(auto peers, peer::MakePeerLinks(cfg.peers));
+    svc.SetPeers(std::move(peers));
+    for (const auto& p : cfg.peers) log::Info("peers: '{}' at {}", p.name, p.address);
+  }
   KEEP_ASSIGN_OR_RETURN(const std::string deployment, svc.DeploymentId());
   log::Info("store: deployment {}", deployment);
 
@@ -302,7 +308,9 @@ Status Serve(const std::string& config_path, const Config& cfg, const std::strin
     return http::ServerStats{server.connections(), server.in_flight()};
   });
   svc.StartMaintenance(cfg.maintenance_interval_s);
-  svc.StartReplication();  // follows other nodes' changes (PostgreSQL); no-op on SQLite
+  // Follows other nodes' changes and writes this node's heartbeat (PostgreSQL); no-op on
+  // SQLite.
+  svc.StartReplication(KEEP_VERSION, server_options.address + ":" + std::to_string(server.port()));
   log::Info("node id {}", svc.node_id());
   // systemd (Type=notify): ready once every listener is bound and the ready file written.
   NotifySystemd("READY=1\nSTATUS=serving on port " + std::to_string(server.port()));

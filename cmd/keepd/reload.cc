@@ -138,6 +138,19 @@ std::vector<std::string> Reloader::Reload() {
       {"memory.locked_heap_kib", n.locked_heap_kib != running_.locked_heap_kib},
       {"metrics.require_token", n.api.metrics_require_token != running_.api.metrics_require_token},
       {"console.enabled", n.api.console_enabled != running_.api.console_enabled},
+      {"peers",
+       [&] {
+         if (n.peers.size() != running_.peers.size()) return true;
+         for (size_t i = 0; i < n.peers.size(); ++i) {
+           const auto &a = n.peers[i], &b = running_.peers[i];
+           if (a.name != b.name || a.address != b.address || a.ca_file != b.ca_file ||
+               a.client_cert_file != b.client_cert_file || a.client_key_file != b.client_key_file ||
+               a.identity != b.identity || a.timeout_ms != b.timeout_ms) {
+             return true;
+           }
+         }
+         return false;
+       }()},
   };
   for (const Fixed& f : fixed) {
     if (f.changed)

@@ -94,6 +94,7 @@ struct KeyInfo {
   std::string auto_rotate_period;       // "90d", "0" for never
   std::optional<std::string> deletion_date;
   std::vector<KeyVersionInfo> versions;
+  std::string peer;  // split-p256: the deployment holding the other share
 };
 
 struct KeyPage {
@@ -107,6 +108,7 @@ struct NewKey {
   std::string description;
   std::string auto_rotate_period;  // empty: never
   std::string purpose;             // "encrypt" or "sign": required for RSA types, else may be empty
+  std::string peer;  // split-p256 only (required there): the [[peers]] name of the other side
 };
 
 // Only the fields set are changed.

@@ -65,6 +65,12 @@ inline constexpr Reason kApiReasons[] = {
     {"store_unavailable", 503, Code::kUnavailable,
      "the database is unreachable: writes are refused, keys in memory still serve"},
     {"unavailable", 503, Code::kUnavailable, "keep cannot serve the request now"},
+    {"peer_unavailable", 503, Code::kUnavailable,
+     "a split key's peer deployment could not be reached (or none is configured)"},
+    {"peer_refused", 503, Code::kUnavailable,
+     "a split key's peer deployment refused its part (its error is in the message)"},
+    {"peer_misbehaved", 502, Code::kUnavailable,
+     "a split key's peer answered with a partial or key share whose proof does not verify"},
 };
 
 // Reasons of failures inside one process that are never sent by the API.

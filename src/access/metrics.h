@@ -42,7 +42,7 @@ class RequestMetrics {
   uint64_t Count(std::string_view operation, std::string_view outcome) const;
 
  private:
-  static constexpr size_t kOps = static_cast<size_t>(Operation::kKmipQuery) + 2;  // + other
+  static constexpr size_t kOps = kOperationCount + 1;  // + other
   struct PerOp {
     std::atomic<uint64_t> ok{0};
     std::atomic<uint64_t> partial{0};

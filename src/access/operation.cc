@@ -57,6 +57,9 @@ constexpr OperationSpec kSpecs[] = {
     // Key material leaving keep: the decrypt rate class.
     {O::kExport, "export", {true, kCapExport}, true, false, true, kD},
     {O::kKmipQuery, "kmip.query", {false, 0}, true, false, true, kX},
+    {O::kSplitKeygen, "split.keygen", {true, kCapPeer}, true, false, true, kX},
+    // Half a decryption: the decrypt rate class, budget and lockdown, as a decrypt.
+    {O::kSplitPartial, "split.partial", {true, kCapPeer}, true, false, true, kD},
 };
 
 constexpr bool InEnumOrder() {
@@ -66,8 +69,7 @@ constexpr bool InEnumOrder() {
   return true;
 }
 static_assert(InEnumOrder(), "kSpecs must list every Operation in enum order");
-static_assert(std::size(kSpecs) == static_cast<size_t>(O::kKmipQuery) + 1,
-              "kSpecs must list every Operation");
+static_assert(std::size(kSpecs) == kOperationCount, "kSpecs must list every Operation");
 
 }  // namespace
 

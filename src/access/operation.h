@@ -7,6 +7,7 @@
 // Pure data; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -23,7 +24,7 @@ enum class Operation {
   kSysRotate,
   kSysRekey,        // start or cancel a rekey
   kSysRekeyUpdate,  // no credentials: the shares are the authority
-  kSysRead,         // rekey status
+  kSysRead,         // rekey status, the cluster's nodes
   kSysLockdown,     // list locked identities, reinstate
   kSysBackup,       // a snapshot of the store (keep operator backup)
   kKeyCreate,
@@ -44,22 +45,28 @@ enum class Operation {
   kPolicyWrite,
   kPolicyRead,  // read and list
   kPolicyDelete,
-  kAuditHash,
-  kAuditRead,     // GET /v1/sys/audit/records: the newest records, verification        // HMAC of a
-                  // value with the trail key, the checkpoint public key
-  kAwsKeyCreate,  // an AWS access key (the AWS KMS door's credential)
-  kAwsKeyManage,  // list and revoke AWS access keys
-  kKeasImport,    // import a keas.kmi master's entries
-  kSign,          // sign with an asymmetric key
-  kVerify,        // verify a signature
-  kHmac,          // make a MAC with an HMAC key
-  kHmacVerify,    // verify a MAC (capability verify)
-  kPublicKey,     // an asymmetric key version's public half
+  kAuditHash,        // HMAC of a value with the trail key, the checkpoint public key
+  kAuditRead,        // GET /v1/sys/audit/records: the newest records, verification
+  kAwsKeyCreate,     // an AWS access key (the AWS KMS door's credential)
+  kAwsKeyManage,     // list and revoke AWS access keys
+  kKeasImport,       // import a keas.kmi master's entries
+  kSign,             // sign with an asymmetric key
+  kVerify,           // verify a signature
+  kHmac,             // make a MAC with an HMAC key
+  kHmacVerify,       // verify a MAC (capability verify)
+  kPublicKey,        // an asymmetric key version's public half
   kKeyImportParams,  // a wrapping key and import token (bring your own key)
   kKeyImport,        // import wrapped key material as a new version
   kExport,           // KMIP Get: a managed object's material (the KMIP door only)
   kKmipQuery,        // KMIP Query and DiscoverVersions: any identity (the KMIP door only)
+  kSplitKeygen,      // a peer's joint generation of a split key version (capability peer)
+  kSplitPartial,     // a peer's partial decryption with this side's share (capability peer)
 };
+
+// How many operations there are (arrays indexed by Operation are this long); operation.cc
+// checks that its table has exactly this many rows, so a new operation cannot leave it
+// stale.
+inline constexpr size_t kOperationCount = static_cast<size_t>(Operation::kSplitPartial) + 1;
 
 // Rate-limit classes.
 enum class OpClass { kEncrypt, kDecrypt, kOther };

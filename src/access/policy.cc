@@ -23,6 +23,7 @@ constexpr std::pair<std::string_view, uint32_t> kKeyCaps[] = {
     {"import", kCapImport},
     {"public-key", kCapPublicKey},
     {"export", kCapExport},
+    {"peer", kCapPeer},
 };
 constexpr std::pair<std::string_view, uint32_t> kSysCaps[] = {
     {"sys", kSysCapSys},     {"tokens", kSysCapTokens}, {"policies", kSysCapPolicies},

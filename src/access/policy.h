@@ -46,7 +46,8 @@ enum KeyCap : uint32_t {
   kCapImport = 1u << 12,     // import parameters and key material (bring your own key)
   kCapPublicKey = 1u << 13,  // an asymmetric key's public half
   kCapExport = 1u << 14,     // KMIP Get: a managed object's key material leaves keep
-  kAllKeyCaps = (1u << 15) - 1,
+  kCapPeer = 1u << 15,       // a peer deployment's part in split keys: joint generation, partials
+  kAllKeyCaps = (1u << 16) - 1,
 };
 
 // System capabilities (bit flags).

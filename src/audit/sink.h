@@ -35,6 +35,9 @@ struct Event {
   uint32_t items = 0;   // batch requests: the number of items
   std::string target;   // the identity or object acted upon; token ids are HMAC'd
   std::string detail;   // lockdown: why
+  // split.partial: the request id of the peer's request this one serves (its own trail
+  // records it as request_id), so both trails name the same request.
+  std::string peer_request_id;
 };
 
 // The pending outcome of an asynchronous append. Thread-safe.

@@ -256,6 +256,7 @@ std::shared_ptr<Ticket> FileTrail::AppendAsync(const Event& e) {
   }
   if (e.items) Num(b, "items", e.items);
   if (!e.detail.empty()) Str(b, "detail", e.detail);
+  if (!e.peer_request_id.empty()) Str(b, "peer_request_id", e.peer_request_id);
 
   std::unique_lock lk(impl_->mu);
   if (impl_->closed) {

@@ -30,6 +30,7 @@ json::object KeyJson(const KeyInfo& k) {
   } else {
     o["deletion_date"] = nullptr;
   }
+  if (!k.peer.empty()) o["peer"] = k.peer;
   return o;
 }
 
@@ -52,6 +53,7 @@ Status PrintKey(Context& ctx, const Result<KeyInfo>& k) {
       << "min encryption version: " << k->min_encryption_version << "\n"
       << "auto-rotate period:     " << k->auto_rotate_period << "\n";
   if (k->deletion_date) out << "deletion date:          " << *k->deletion_date << "\n";
+  if (!k->peer.empty()) out << "peer:                   " << k->peer << "\n";
   std::cout << out.view();
   return Status::Ok();
 }
@@ -63,7 +65,7 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
   key->require_subcommand(1);
 
   struct CreateArgs {
-    std::string name, type = "aes256-gcm", purpose, description, auto_rotate;
+    std::string name, type = "aes256-gcm", purpose, description, auto_rotate, peer;
   };
   auto ca = std::make_shared<CreateArgs>();
   auto* create = key->add_subcommand("create", "create a key");
@@ -71,15 +73,17 @@ void AddKeyCommands(CLI::App& app, Context& ctx, int& rc) {
   create->add_option("--type", ca->type, "key type (docs/api.md \"Key types\")")
       ->check(CLI::IsMember({"aes256-gcm", "chacha20-poly1305", "rsa-2048", "rsa-3072", "rsa-4096",
                              "ecdsa-p256", "ecdsa-p384", "ed25519", "x25519", "hmac-sha256",
-                             "hmac-sha384", "hmac-sha512"}));
+                             "hmac-sha384", "hmac-sha512", "split-p256"}));
   create->add_option("--purpose", ca->purpose, "encrypt or sign (RSA keys: required)")
       ->check(CLI::IsMember({"encrypt", "sign", "mac"}));
   create->add_option("--description", ca->description, "description");
   create->add_option("--auto-rotate", ca->auto_rotate, "rotate automatically, e.g. 90d");
+  create->add_option("--peer", ca->peer,
+                     "split-p256: the peer deployment holding the other share ([[peers]] name)");
   Action(create, rc, [&ctx, ca]() -> Status {
     KEEP_ASSIGN_OR_RETURN(Client * c, ctx.client());
-    return PrintKey(
-        ctx, c->CreateKey({ca->name, ca->type, ca->description, ca->auto_rotate, ca->purpose}));
+    return PrintKey(ctx, c->CreateKey({ca->name, ca->type, ca->description, ca->auto_rotate,
+                                       ca->purpose, ca->peer}));
   });
 
   auto prefix = std::make_shared<std::string>();

@@ -26,6 +26,7 @@ Result<KeyInfo> ReadKey(Answer& a) {
   k.min_encryption_version = a.U32("min_encryption_version");
   k.auto_rotate_period = a.OptStr("auto_rotate_period");
   if (a.Has("deletion_date")) k.deletion_date = a.Str("deletion_date");
+  k.peer = a.OptStr("peer");
   for (Answer& v : a.Objects("versions")) {
     k.versions.push_back({v.U32("version"), v.Str("created_at"), v.OptStr("origin")});
   }
@@ -98,6 +99,7 @@ Result<KeyInfo> Client::CreateKey(const NewKey& key, CallOptions o) {
   if (!key.purpose.empty()) b.Str("purpose", key.purpose);
   if (!key.description.empty()) b.Str("description", key.description);
   if (!key.auto_rotate_period.empty()) b.Str("auto_rotate_period", key.auto_rotate_period);
+  if (!key.peer.empty()) b.Str("peer", key.peer);
   KEEP_ASSIGN_OR_RETURN(auto r, Call("POST", "/v1/keys", b.Done(), false, o));
   KEEP_ASSIGN_OR_RETURN(Answer a, Answer::Parse(r, "key create"));
   return ReadKey(a);

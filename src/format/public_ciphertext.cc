@@ -1,5 +1,6 @@
 #include "format/public_ciphertext.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -14,6 +15,11 @@ namespace hpke = crypto::hpke;
 
 constexpr std::string_view kLabel = "keep public-key ciphertext v2";
 constexpr size_t kHpkeMin = kPublicHeaderSize + hpke::kEncSize + crypto::kAeadTagSize;
+constexpr size_t kHpkeP256Min = kPublicHeaderSize + hpke::p256::kEncSize + crypto::kAeadTagSize;
+// DER SubjectPublicKeyInfo of a P-256 key up to its 65-byte uncompressed point (RFC 5480).
+constexpr uint8_t kP256SpkiPrefix[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+                                       0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+                                       0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
 
 Status Invalid() {
   return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
@@ -54,6 +60,8 @@ Result<PublicHeader> ParsePublicHeader(ByteView blob) {
   PublicHeader h;
   if (blob[1] == static_cast<uint8_t>(PublicAlgorithm::kHpkeX25519)) {
     if (blob.size() < kHpkeMin) return Invalid();
+  } else if (blob[1] == static_cast<uint8_t>(PublicAlgorithm::kHpkeP256)) {
+    if (blob.size() < kHpkeP256Min) return Invalid();
   } else if (blob[1] == static_cast<uint8_t>(PublicAlgorithm::kRsaOaepSha256)) {
     if (blob.size() < kPublicHeaderSize + 256 || blob.size() > kPublicHeaderSize + 512) {
       return Invalid();
@@ -106,6 +114,17 @@ Result<Bytes> SealPublic(const PublicHeader& h, const asym::PublicKeyRef& key,
   std::memcpy(out.data() + 2, h.key_id.data(), h.key_id.size());
   for (int i = 0; i < 4; ++i) out[18 + i] = static_cast<uint8_t>(h.key_version >> (24 - 8 * i));
   Bytes bound = Bound(out);
+  if (h.algorithm == PublicAlgorithm::kHpkeP256) {
+    if (key.kind() != asym::Kind::kEcP256) {
+      return InvalidArgument("P-256 HPKE ciphertexts need a P-256 key");
+    }
+    KEEP_ASSIGN_OR_RETURN(Bytes pub, P256Point(key));
+    KEEP_ASSIGN_OR_RETURN(hpke::Sealed s, hpke::p256::Seal(hpke::Aead::kAes256Gcm, pub, bound,
+                                                           canonical_context, plaintext));
+    out.insert(out.end(), s.enc.begin(), s.enc.end());
+    out.insert(out.end(), s.ciphertext.begin(), s.ciphertext.end());
+    return out;
+  }
   if (h.algorithm == PublicAlgorithm::kHpkeX25519) {
     if (key.kind() != asym::Kind::kX25519) {
       return InvalidArgument("HPKE ciphertexts need an x25519 key");
@@ -144,6 +163,42 @@ Result<crypto::SecretBytes> OpenPublic(ByteView blob, const asym::KeyPair& key,
   }
   bound.insert(bound.end(), canonical_context.begin(), canonical_context.end());
   return asym::OaepDecrypt(key, bound, body);
+}
+
+Result<Bytes> SplitEnc(ByteView blob) {
+  KEEP_ASSIGN_OR_RETURN(PublicHeader h, ParsePublicHeader(blob));
+  if (h.algorithm != PublicAlgorithm::kHpkeP256) return Invalid();
+  const ByteView enc = blob.subspan(kPublicHeaderSize, hpke::p256::kEncSize);
+  return Bytes(enc.begin(), enc.end());
+}
+
+Result<crypto::SecretBytes> OpenSplit(ByteView blob, ByteView dh_point, ByteView joint_public,
+                                      ByteView canonical_context) {
+  KEEP_ASSIGN_OR_RETURN(PublicHeader h, ParsePublicHeader(blob));
+  if (h.algorithm != PublicAlgorithm::kHpkeP256) return Invalid();
+  const Bytes bound = Bound(blob.first(kPublicHeaderSize));
+  const ByteView body = blob.subspan(kPublicHeaderSize);
+  auto plain = hpke::p256::OpenWithDhPoint(hpke::Aead::kAes256Gcm, dh_point,
+                                           body.first(hpke::p256::kEncSize), joint_public, bound,
+                                           canonical_context, body.subspan(hpke::p256::kEncSize));
+  if (!plain.ok()) return Invalid();
+  return plain;
+}
+
+Result<Bytes> P256Point(const asym::PublicKeyRef& key) {
+  const Bytes& der = key.der();
+  if (key.kind() != asym::Kind::kEcP256 || der.size() != sizeof kP256SpkiPrefix + 65 ||
+      !std::equal(std::begin(kP256SpkiPrefix), std::end(kP256SpkiPrefix), der.begin())) {
+    return InvalidArgument("not an uncompressed P-256 public key");
+  }
+  return Bytes(der.end() - 65, der.end());
+}
+
+Result<asym::PublicKeyRef> P256PublicKey(ByteView point) {
+  if (point.size() != 65) return InvalidArgument("a P-256 point has 65 bytes");
+  Bytes der(std::begin(kP256SpkiPrefix), std::end(kP256SpkiPrefix));
+  der.insert(der.end(), point.begin(), point.end());
+  return asym::PublicKeyRef::Parse(der);
 }
 
 std::string WritePublicKeyFile(const PublicKeyFile& f) {
@@ -207,6 +262,8 @@ Result<PublicHeader> HeaderFor(const PublicKeyFile& f) {
   PublicHeader h{PublicAlgorithm::kHpkeX25519, f.key_id, f.version};
   if (f.public_key.kind() == asym::Kind::kRsa) {
     h.algorithm = PublicAlgorithm::kRsaOaepSha256;
+  } else if (f.type == "split-p256" && f.public_key.kind() == asym::Kind::kEcP256) {
+    h.algorithm = PublicAlgorithm::kHpkeP256;
   } else if (f.public_key.kind() != asym::Kind::kX25519) {
     return InvalidArgument("key '" + f.key + "' cannot encrypt (type " + f.type + ")");
   }

@@ -42,7 +42,13 @@ namespace keep::format {
 inline constexpr uint8_t kFormatV2 = 0x02;
 inline constexpr size_t kPublicHeaderSize = 22;
 
-enum class PublicAlgorithm : uint8_t { kHpkeX25519 = 0x10, kRsaOaepSha256 = 0x11 };
+// 0x12: HPKE base mode, DHKEM(P-256, HKDF-SHA256), HKDF-SHA256, AES-256-GCM, to a split
+// key's joint public key (issue 21); enc is the 65-byte uncompressed ephemeral point.
+enum class PublicAlgorithm : uint8_t {
+  kHpkeX25519 = 0x10,
+  kRsaOaepSha256 = 0x11,
+  kHpkeP256 = 0x12,
+};
 
 struct PublicHeader {
   PublicAlgorithm algorithm;
@@ -70,6 +76,16 @@ Result<Bytes> SealPublic(const PublicHeader& header, const crypto::asym::PublicK
 // Opens with the private half. Errors: "invalid_ciphertext".
 Result<crypto::SecretBytes> OpenPublic(ByteView blob, const crypto::asym::KeyPair& key,
                                        ByteView canonical_context);
+
+// Split keys (algorithm 0x12): the encapsulated key (65 bytes) a ciphertext carries — what
+// each peer multiplies by its share —, and the opening with the sum of both partials.
+// Errors: "invalid_ciphertext" (not a 0x12 ciphertext; the AEAD refused).
+Result<Bytes> SplitEnc(ByteView blob);
+Result<crypto::SecretBytes> OpenSplit(ByteView blob, ByteView dh_point, ByteView joint_public,
+                                      ByteView canonical_context);
+// The uncompressed point (65 bytes) of a P-256 public key, and the public key of a point.
+Result<Bytes> P256Point(const crypto::asym::PublicKeyRef& key);
+Result<crypto::asym::PublicKeyRef> P256PublicKey(ByteView point);
 
 struct PublicKeyFile {
   std::string key;

@@ -131,6 +131,14 @@ HttpResponse Api::Run(Call& call) {
       return RotateKeyring(call);
     case Handler::kRekeyStatus:
       return RekeyStatus(call);
+    case Handler::kNodes:
+      return Nodes(call);
+    case Handler::kPeerKeygenCommit:
+      return PeerKeygenCommit(call);
+    case Handler::kPeerKeygenFinish:
+      return PeerKeygenFinish(call);
+    case Handler::kPeerPartial:
+      return PeerPartial(call);
     case Handler::kRekeyCancel:
       return RekeyCancel(call);
     case Handler::kRekeyInit:

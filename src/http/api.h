@@ -118,6 +118,11 @@ class Api final : public Door {
   HttpResponse RotateKeyring(Call& call);
   HttpResponse Backup(Call& call);  // api_sys.cc
   HttpResponse RekeyStatus(Call& call);
+  HttpResponse Nodes(Call& call);
+  // The peer door (api_peer.cc).
+  HttpResponse PeerKeygenCommit(Call& call);
+  HttpResponse PeerKeygenFinish(Call& call);
+  HttpResponse PeerPartial(Call& call);
   HttpResponse RekeyCancel(Call& call);
   HttpResponse RekeyInit(Call& call);
   HttpResponse RekeyUpdate(Call& call);

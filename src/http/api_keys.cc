@@ -83,6 +83,7 @@ std::string KeyJson(const keys::KeyMeta& m) {
   json::object tags;
   for (const auto& [k, v] : m.tags) tags[k] = v;
   o["tags"] = std::move(tags);
+  if (!m.peer.empty()) o["peer"] = m.peer;
   return json::serialize(o);
 }
 
@@ -114,7 +115,8 @@ HttpResponse Api::KeyList(Call& call) {
 HttpResponse Api::KeyCreate(Call& call) {
   ParsedBody body;
   if (Status st = body.Parse(call.req.body); !st.ok()) return Err(call, st);
-  auto o = AsObject(body.value(), {"name", "type", "purpose", "description", "auto_rotate_period"});
+  auto o = AsObject(body.value(),
+                    {"name", "type", "purpose", "description", "auto_rotate_period", "peer"});
   if (!o.ok()) return Err(call, o.status());
   auto name = ReqString(**o, "name");
   if (!name.ok()) return Err(call, name.status());
@@ -144,6 +146,14 @@ HttpResponse Api::KeyCreate(Call& call) {
   auto period = ParsePeriod(**o);
   if (!period.ok()) return Err(call, period.status());
   opts.auto_rotate_period = *period;
+  auto peer = OptString(**o, "peer");
+  if (!peer.ok()) return Err(call, peer.status());
+  if (keys::IsSplit(opts.type) != peer->has_value()) {
+    return Err(call, InvalidArgument(*peer ? "\"peer\" is only for split-p256 keys"
+                                           : "a split-p256 key needs \"peer\": the [[peers]] "
+                                             "name of the deployment holding the other share"));
+  }
+  if (*peer) opts.peer = std::string(**peer);
   auto created = service_.CreateKey(call.ctx, opts);
   if (!created.ok()) return Err(call, created.status());
   call.event.version = created->latest_version;

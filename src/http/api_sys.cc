@@ -234,6 +234,28 @@ HttpResponse Api::RekeyStatus(Call& /*call*/) {
   return JsonResponse(200, json::serialize(RekeyJson(service_.custody().GetRekeyStatus())));
 }
 
+HttpResponse Api::Nodes(Call& call) {
+  auto nodes = service_.ListNodes();
+  if (!nodes.ok()) return Err(call, nodes.status());
+  json::array out;
+  for (const auto& v : *nodes) {
+    const service::NodeInfo& n = v.info;
+    out.push_back(json::object{{"id", n.id},
+                               {"self", v.self},
+                               {"version", n.version},
+                               {"address", n.address},
+                               {"started_at_ms", n.started_ms},
+                               {"seen_ms_ago", v.age_ms},
+                               {"responsive", v.age_ms <= service::kNodeStaleMs},
+                               {"sealed", n.sealed},
+                               {"feed_connected", n.feed_connected},
+                               {"lag_ms", n.lag_ms}});
+  }
+  return JsonResponse(
+      200, json::serialize(json::object{{"shared_store", service_.GetReplication().enabled},
+                                        {"nodes", std::move(out)}}));
+}
+
 HttpResponse Api::RekeyCancel(Call& call) {
   Status st = service_.custody().RekeyCancel();
   return st.ok() ? JsonResponse(204, "") : Err(call, st);

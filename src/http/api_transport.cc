@@ -37,7 +37,10 @@ bool QuickOperation(access::Operation op) {
 bool Api::Quick(const HttpRequest& request) const {
   if (AwsDoor::Claims(request)) return AwsDoor::Quick(request);
   const RouteMatch m = FindRoute(request.method, CleanPath(request.target));
-  return m.route != nullptr && QuickOperation(m.route->op);
+  if (m.route == nullptr || !QuickOperation(m.route->op)) return false;
+  const bool opens =
+      m.route->op == access::Operation::kDecrypt || m.route->op == access::Operation::kRewrap;
+  return !(opens && MayAskThePeer(request.body));
 }
 
 size_t Api::BodyLimitFor(std::string_view method, std::string_view target) const {

@@ -31,6 +31,7 @@ constexpr SpecName kSpecs[] = {
     {KeyType::kHmacSha256, "HMAC_256"},
     {KeyType::kHmacSha384, "HMAC_384"},
     {KeyType::kHmacSha512, "HMAC_512"},
+    {KeyType::kSplitP256, "KEEP_SPLIT_P256_HPKE"},
 };
 
 struct SigName {
@@ -114,6 +115,12 @@ std::string_view AwsKeyUsage(keys::KeyPurpose p) {
                                        : "ENCRYPT_DECRYPT";
 }
 
+std::string_view AwsEncryptionAlgorithm(KeyType t) {
+  return t == KeyType::kX25519 ? "KEEP_HPKE_X25519_AES_256_GCM"
+         : keys::IsSplit(t)    ? "KEEP_HPKE_P256_AES_256_GCM"
+                               : "RSAES_OAEP_SHA_256";
+}
+
 void AwsAlgorithms(const keys::KeyMeta& m, json::object& md) {
   if (m.purpose == keys::KeyPurpose::kSign) {
     md["SigningAlgorithms"] = SigningAlgorithms(m.type);
@@ -122,8 +129,7 @@ void AwsAlgorithms(const keys::KeyMeta& m, json::object& md) {
   } else if (keys::IsSymmetric(m.type)) {
     md["EncryptionAlgorithms"] = json::array{kSymmetricDefault};
   } else {
-    md["EncryptionAlgorithms"] = json::array{
-        m.type == KeyType::kX25519 ? "KEEP_HPKE_X25519_AES_256_GCM" : "RSAES_OAEP_SHA_256"};
+    md["EncryptionAlgorithms"] = json::array{AwsEncryptionAlgorithm(m.type)};
   }
 }
 
@@ -140,6 +146,11 @@ Result<std::pair<KeyType, std::optional<keys::KeyPurpose>>> AwsKeyTypeOf(
       }
     }
     if (!found) return Unsupported("KeySpec " + std::string(*spec) + " is not offered by keep");
+    if (keys::IsSplit(type)) {
+      return Unsupported("KeySpec " + std::string(*spec) +
+                         " keys are made with their peer through keep's own API (keep key create "
+                         "--type split-p256 --peer NAME)");
+    }
   }
   std::optional<keys::KeyPurpose> purpose;
   if (usage) {

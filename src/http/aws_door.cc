@@ -128,8 +128,13 @@ bool AwsDoor::Quick(const HttpRequest& req) {
   const std::string_view target = Header(req, "x-amz-target").value_or("");
   if (target.substr(0, kTargetPrefix.size()) != kTargetPrefix) return false;
   const ActSpec* spec = FindAct(target.substr(kTargetPrefix.size()));
-  return spec != nullptr && spec->act != Act::kGenerateDataKeyPair &&
-         spec->act != Act::kGenerateDataKeyPairWithoutPlaintext && QuickOperation(spec->op);
+  if (spec == nullptr || spec->act == Act::kGenerateDataKeyPair ||
+      spec->act == Act::kGenerateDataKeyPairWithoutPlaintext || !QuickOperation(spec->op)) {
+    return false;
+  }
+  const bool opens =
+      spec->op == access::Operation::kDecrypt || spec->op == access::Operation::kRewrap;
+  return !(opens && MayAskThePeer(req.body));
 }
 
 bool AwsDoor::Claims(const HttpRequest& req) {

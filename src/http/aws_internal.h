@@ -56,6 +56,8 @@ void AppendBase64Field(SecretString& out, std::string_view name, ByteView value)
 // Key specs, usages and algorithms with AWS's names (aws_asym.cc).
 std::string_view AwsKeySpec(keys::KeyType t);  // "RSA_2048", "ECC_NIST_P256", "HMAC_256", …
 std::string_view AwsKeyUsage(keys::KeyPurpose p);
+// The EncryptionAlgorithm of an asymmetric encryption key's ciphertexts.
+std::string_view AwsEncryptionAlgorithm(keys::KeyType t);
 // Adds EncryptionAlgorithms, SigningAlgorithms or MacAlgorithms to KeyMetadata.
 void AwsAlgorithms(const keys::KeyMeta& m, json::object& md);
 // CreateKey's KeySpec and KeyUsage as keep's type and purpose. Errors: not_implemented.

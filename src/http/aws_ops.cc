@@ -145,8 +145,7 @@ HttpResponse AwsDoor::DecryptAnswer(Call& call, const service::DecryptResult& r,
 std::string_view AwsDoor::AlgorithmOfKey(Call& call, std::string_view key) {
   auto meta = service_.GetKey(call.ctx, key);
   if (!meta.ok() || keys::IsSymmetric(meta->type)) return kSymmetricDefault;
-  return meta->type == keys::KeyType::kX25519 ? "KEEP_HPKE_X25519_AES_256_GCM"
-                                              : "RSAES_OAEP_SHA_256";
+  return AwsEncryptionAlgorithm(meta->type);
 }
 
 HttpResponse AwsDoor::ReEncrypt(Call& call) {

@@ -42,9 +42,20 @@ class Door {
   // the server runs it on the connection's own thread. Anything else (store
   // writes, key generation, a PKCS#11 call) runs on the server's blocking pool, so a slow
   // one does not stall the other connections of that thread. `request` has its headers
-  // (all of them when WantsHeaders) and may not have its body yet.
+  // (all of them when WantsHeaders) and its body.
   virtual bool Quick(const HttpRequest& request) const = 0;
 };
+
+// Whether a decrypt or rewrap body may hold a split key's ciphertext (format v2, algorithm
+// 0x12: its base64 and base64url forms begin "AhI", "AhJ", "AhK" or "AhL"), whose
+// decryption waits for the peer deployment's answer: then it is not Quick. A false
+// positive only sends the request to the blocking pool.
+inline bool MayAskThePeer(std::string_view body) {
+  for (size_t at = body.find("Ah"); at != std::string_view::npos; at = body.find("Ah", at + 1)) {
+    if (at + 2 < body.size() && body[at + 2] >= 'I' && body[at + 2] <= 'L') return true;
+  }
+  return false;
+}
 
 // The operations a door may call Quick: in-memory cryptography. Everything else may touch
 // the store (key and policy management, tokens, custody — and health, whose store read is

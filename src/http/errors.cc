@@ -31,7 +31,7 @@ int HttpStatusFor(const Status& s) {
     case Code::kUnimplemented:
       return 501;
     case Code::kUnavailable:
-      return 503;
+      return s.reason() == "peer_misbehaved" ? 502 : 503;
     case Code::kInternal:
     case Code::kDataLoss:
       return 500;

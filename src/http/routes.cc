@@ -18,6 +18,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/v1/sys/rotate", O::kSysRotate, KeyFrom::kNone, H::kRotateKeyring},
     {"POST", "/v1/sys/backup", O::kSysBackup, KeyFrom::kNone, H::kBackup},
     {"GET", "/v1/sys/rekey", O::kSysRead, KeyFrom::kNone, H::kRekeyStatus},
+    {"GET", "/v1/sys/nodes", O::kSysRead, KeyFrom::kNone, H::kNodes},
     {"DELETE", "/v1/sys/rekey", O::kSysRekey, KeyFrom::kNone, H::kRekeyCancel},
     {"POST", "/v1/sys/rekey/init", O::kSysRekey, KeyFrom::kNone, H::kRekeyInit},
     {"POST", "/v1/sys/rekey/update", O::kSysRekeyUpdate, KeyFrom::kNone, H::kRekeyUpdate},
@@ -63,6 +64,11 @@ constexpr Route kRoutes[] = {
     {"GET", "/v1/keys/{key}/import-params", O::kKeyImportParams, KeyFrom::kPath, H::kImportParams},
     {"POST", "/v1/keys/{key}/import", O::kKeyImport, KeyFrom::kPath, H::kImport},
     {"POST", "/v1/decrypt", O::kDecrypt, KeyFrom::kHandler, H::kDecryptAny},
+    {"POST", "/v1/peer/keys/{key}/keygen/commit", O::kSplitKeygen, KeyFrom::kPath,
+     H::kPeerKeygenCommit},
+    {"POST", "/v1/peer/keys/{key}/keygen/finish", O::kSplitKeygen, KeyFrom::kPath,
+     H::kPeerKeygenFinish},
+    {"POST", "/v1/peer/keys/{key}/partial", O::kSplitPartial, KeyFrom::kPath, H::kPeerPartial},
     {"POST", "/v1/random", O::kRandom, KeyFrom::kNone, H::kRandom},
 };
 

@@ -16,7 +16,8 @@ constexpr std::string_view kRootPath = "core/root";
 
 bool IsRawPath(std::string_view p) {
   return p == kKeyringPath || p == kRootPath || p == Barrier::kSealConfigPath ||
-         p == Barrier::kLockdownPath || p == Barrier::kDeploymentPath;
+         p == Barrier::kLockdownPath || p == Barrier::kDeploymentPath ||
+         p.starts_with(Barrier::kNodePrefix);
 }
 
 crypto::SecretBytes LockedRandom(size_t n) {

@@ -13,8 +13,8 @@
 // 0x01 || u32be term || nonce(12) || ciphertext || tag(16), random nonce, AAD
 // "keep barrier v1" || 0x00 || path, so a record copied to another path fails to open.
 // "core/root", "core/keyring", "core/seal" (the custody layer's plaintext record) and
-// "core/lockdown" (a global lockdown, readable while sealed) are raw: Commit refuses
-// them, Reencrypt skips them.
+// "core/lockdown" (a global lockdown, readable while sealed), "core/deployment" and the
+// nodes' heartbeats "node/…" are raw: Commit refuses them, Reencrypt skips them.
 //
 // States: sealed (no keyring in memory) and unsealed. Every record operation on a
 // sealed barrier fails with kUnavailable "sealed". The keyring key and terms live in
@@ -57,6 +57,8 @@ class Barrier {
   // The deployment id (32 hex digits, not secret, outside the barrier: a restore reads it
   // while sealed). Service::DeploymentId.
   static constexpr std::string_view kDeploymentPath = "core/deployment";
+  // The nodes' heartbeats (service/nodes.h): plain, not secret, outside the barrier.
+  static constexpr std::string_view kNodePrefix = "node/";
 
   // True when the store holds a keyring.
   Result<bool> IsInitialized();

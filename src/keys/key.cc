@@ -1,9 +1,12 @@
 #include "keys/key.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "common/encoding.h"
+#include "crypto/hpke.h"
 #include "crypto/random.h"
+#include "format/public_ciphertext.h"
 
 namespace keep::keys {
 
@@ -23,6 +26,7 @@ constexpr TypeInfo kTypes[] = {
     {KeyType::kEcdsaP384, "ecdsa-p384"},   {KeyType::kEd25519, "ed25519"},
     {KeyType::kX25519, "x25519"},          {KeyType::kHmacSha256, "hmac-sha256"},
     {KeyType::kHmacSha384, "hmac-sha384"}, {KeyType::kHmacSha512, "hmac-sha512"},
+    {KeyType::kSplitP256, "split-p256"},
 };
 
 bool IsRsa(KeyType t) {
@@ -45,6 +49,20 @@ Result<std::shared_ptr<const VersionMaterial>> VersionMaterial::Make(KeyType typ
       return InvalidArgument("an " + std::string(KeyTypeName(type)) + " key has " +
                              std::to_string(crypto::asym::HashSize(HmacHashOf(type))) + " bytes");
     }
+  } else if (IsSplit(type)) {
+    if (raw.size() != 32 + 65 + 65)
+      return InvalidArgument("a split-p256 key version has 162 bytes");
+    const ByteView v = raw.view();
+    KEEP_ASSIGN_OR_RETURN(Bytes own, crypto::hpke::p256::PublicKeyOf(v.first(32)));
+    if (!std::equal(own.begin(), own.end(), v.begin() + 32)) {
+      return InvalidArgument("a split-p256 share does not match its public share");
+    }
+    SplitShare s;
+    s.own_public = std::move(own);
+    s.peer_public.assign(v.begin() + 97, v.end());
+    KEEP_ASSIGN_OR_RETURN(s.joint, crypto::hpke::p256::AddPoints(s.own_public, s.peer_public));
+    KEEP_ASSIGN_OR_RETURN(s.joint_key, format::P256PublicKey(s.joint));
+    m->split.emplace(std::move(s));
   } else {
     KEEP_ASSIGN_OR_RETURN(crypto::asym::KeyPair pair, crypto::asym::KeyPair::FromPkcs8(raw.view()));
     if (pair.kind() != AsymKindOf(type) || (IsRsa(type) && pair.bits() != RsaBitsOf(type))) {
@@ -58,11 +76,26 @@ Result<std::shared_ptr<const VersionMaterial>> VersionMaterial::Make(KeyType typ
 }
 
 Result<crypto::SecretBytes> VersionMaterial::Generate(KeyType type) {
+  if (IsSplit(type)) {
+    return FailedPrecondition("failed_precondition",
+                              "a split-p256 version is generated jointly with its peer");
+  }
   if (IsSymmetric(type)) return crypto::RandomSecret(32);
   if (IsHmac(type)) return crypto::RandomSecret(crypto::asym::HashSize(HmacHashOf(type)));
   KEEP_ASSIGN_OR_RETURN(auto pair,
                         crypto::asym::KeyPair::Generate(AsymKindOf(type), RsaBitsOf(type)));
   return pair.Pkcs8();
+}
+
+crypto::SecretBytes VersionMaterial::SplitRaw(ByteView scalar, ByteView own_public,
+                                              ByteView peer_public) {
+  crypto::SecretBytes raw(scalar.size() + own_public.size() + peer_public.size());
+  uint8_t* p = raw.data();
+  for (ByteView part : {scalar, own_public, peer_public}) {
+    std::copy(part.begin(), part.end(), p);
+    p += part.size();
+  }
+  return raw;
 }
 
 std::string_view KeyTypeName(KeyType t) {
@@ -81,7 +114,8 @@ Result<KeyType> ParseKeyType(std::string_view s) {
   if (s == "hmac-512") return KeyType::kHmacSha512;
   return InvalidArgument(
       "type must be one of aes256-gcm, chacha20-poly1305, rsa-2048, rsa-3072, rsa-4096, "
-      "ecdsa-p256, ecdsa-p384, ed25519, x25519, hmac-sha256, hmac-sha384, hmac-sha512");
+      "ecdsa-p256, ecdsa-p384, ed25519, x25519, hmac-sha256, hmac-sha384, hmac-sha512, "
+      "split-p256");
 }
 
 std::string_view KeyPurposeName(KeyPurpose p) {
@@ -103,6 +137,10 @@ bool IsHmac(KeyType t) {
   return t == KeyType::kHmacSha256 || t == KeyType::kHmacSha384 || t == KeyType::kHmacSha512;
 }
 
+bool IsSplit(KeyType t) {
+  return t == KeyType::kSplitP256;
+}
+
 bool IsAsymmetric(KeyType t) {
   return !IsSymmetric(t) && !IsHmac(t);
 }
@@ -110,6 +148,7 @@ bool IsAsymmetric(KeyType t) {
 crypto::asym::Kind AsymKindOf(KeyType t) {
   switch (t) {
     case KeyType::kEcdsaP256:
+    case KeyType::kSplitP256:
       return crypto::asym::Kind::kEcP256;
     case KeyType::kEcdsaP384:
       return crypto::asym::Kind::kEcP384;
@@ -142,9 +181,10 @@ Result<KeyPurpose> PurposeFor(KeyType t, std::optional<KeyPurpose> requested) {
     }
     return *requested;
   }
-  const KeyPurpose only = IsHmac(t)                                   ? KeyPurpose::kMac
-                          : (IsSymmetric(t) || t == KeyType::kX25519) ? KeyPurpose::kEncrypt
-                                                                      : KeyPurpose::kSign;
+  const KeyPurpose only = IsHmac(t) ? KeyPurpose::kMac
+                          : (IsSymmetric(t) || t == KeyType::kX25519 || IsSplit(t))
+                              ? KeyPurpose::kEncrypt
+                              : KeyPurpose::kSign;
   if (requested && *requested != only) {
     return InvalidArgument("a " + std::string(KeyTypeName(t)) + " key's purpose is " +
                            std::string(KeyPurposeName(only)));
@@ -191,6 +231,7 @@ std::string EncodeKeyMeta(const KeyMeta& m) {
                  {"deletion_date", m.deletion_date},
                  {"revision", m.revision},
                  {"versions", std::move(versions)}};
+  if (!m.peer.empty()) o["peer"] = m.peer;
   if (!m.tags.empty()) {
     json::object tags;
     for (const auto& [k, v] : m.tags) tags[k] = v;
@@ -236,6 +277,8 @@ Result<KeyMeta> DecodeKeyMeta(ByteView bytes) {
     }
     if (m.versions.size() != m.latest_version)
       return DataLoss("stored key versions are inconsistent");
+    if (const auto* peer = o.if_contains("peer")) m.peer = json::value_to<std::string>(*peer);
+    if (IsSplit(m.type) && m.peer.empty()) return DataLoss("stored split key has no peer");
     if (const auto* tags = o.if_contains("tags")) {
       for (const auto& kv : tags->as_object()) {
         m.tags.emplace(std::string(kv.key()), json::value_to<std::string>(kv.value()));

@@ -34,6 +34,10 @@ enum class KeyType {
   kHmacSha256,
   kHmacSha384,
   kHmacSha512,
+  // A P-256 key whose private scalar is the sum of two shares, one held by this deployment
+  // and one by a peer deployment (KeyMeta::peer): HPKE (v2 format, algorithm 0x12)
+  // ciphertexts that only both together can open. Versions are made jointly with the peer.
+  kSplitP256,
 };
 enum class KeyPurpose { kEncrypt, kSign, kMac };
 enum class KeyState { kEnabled, kDisabled, kPendingDeletion };
@@ -48,7 +52,8 @@ std::string_view KeyStateName(KeyState s);
 crypto::AeadAlgorithm AlgorithmOf(KeyType t);
 bool IsSymmetric(KeyType t);  // aes256-gcm, chacha20-poly1305
 bool IsHmac(KeyType t);
-bool IsAsymmetric(KeyType t);
+bool IsAsymmetric(KeyType t);  // includes split-p256 (its public half is a P-256 key)
+bool IsSplit(KeyType t);
 // The asymmetric kind and RSA size of an asymmetric type.
 crypto::asym::Kind AsymKindOf(KeyType t);
 int RsaBitsOf(KeyType t);
@@ -83,6 +88,7 @@ struct KeyMeta {
   uint64_t revision = 0;                // bumped by every write (optimistic concurrency)
   std::vector<KeyVersionInfo> versions;
   std::map<std::string, std::string> tags;  // labels (the AWS door's TagResource)
+  std::string peer;  // split keys: the [[peers]] name of the deployment holding the other share
 
   int64_t LatestVersionCreatedAt() const {
     return versions.empty() ? 0 : versions.back().created_at;
@@ -97,14 +103,29 @@ Result<KeyMeta> DecodeKeyMeta(ByteView json);
 // keys hold the hash's output size in bytes; asymmetric keys hold the private key as
 // PKCS#8 DER and the parsed key pair (OpenSSL's copy lives in its secure heap where the
 // allocator puts private key numbers).
+// Split keys: raw = this side's scalar share x (32) ‖ X = x·G (65) ‖ the peer's public
+// share (65), checked when loaded (x·G == X, a valid peer point, a joint key that is not
+// the point at infinity).
+struct SplitShare {
+  Bytes own_public;   // X_self
+  Bytes peer_public;  // X_peer: what the peer's partials are proven against
+  Bytes joint;        // X_self + X_peer (65 bytes): the key ciphertexts are sealed to
+  crypto::asym::PublicKeyRef joint_key;
+  ByteView scalar(const crypto::SecretBytes& raw) const { return raw.view().first(32); }
+};
+
 struct VersionMaterial {
   crypto::SecretBytes raw;
   std::optional<format::VersionKey> derived;  // symmetric types
-  std::optional<crypto::asym::KeyPair> pair;  // asymmetric types
+  std::optional<crypto::asym::KeyPair> pair;  // asymmetric types but split-p256
+  std::optional<SplitShare> split;            // split-p256
   // Errors: kInvalidArgument when `raw` does not fit `type` (size, key kind, RSA size).
   static Result<std::shared_ptr<const VersionMaterial>> Make(KeyType type, crypto::SecretBytes raw);
-  // Fresh material for a new version of a key of `type`.
+  // Fresh material for a new version of a key of `type`. Errors: kFailedPrecondition for
+  // split-p256 (made jointly with the peer: service/split.cc).
   static Result<crypto::SecretBytes> Generate(KeyType type);
+  // A split version's raw material from its parts.
+  static crypto::SecretBytes SplitRaw(ByteView scalar, ByteView own_public, ByteView peer_public);
 };
 
 // An immutable snapshot of a key: metadata plus every live version's material,
@@ -122,8 +143,13 @@ struct KeyHandle {
   const VersionMaterial& versioned() const { return *entry->material[version - 1]; }
   // Symmetric keys only (checked by KeyManager before a handle is given out).
   const format::VersionKey& version_key() const { return *versioned().derived; }
-  // Asymmetric keys only.
+  // Asymmetric keys only (not split-p256).
   const crypto::asym::KeyPair& key_pair() const { return *versioned().pair; }
+  // The public half of an asymmetric key version (split-p256: the joint key).
+  const crypto::asym::PublicKeyRef& public_key() const {
+    return versioned().split ? versioned().split->joint_key : versioned().pair->public_key();
+  }
+  const SplitShare& split() const { return *versioned().split; }
   format::Header header() const { return {AlgorithmOf(entry->meta.type), entry->meta.id, version}; }
 };
 

@@ -247,9 +247,11 @@ Result<KeyHandle> KeyManager::ForDecrypt(const format::PublicHeader& h,
                                          std::optional<std::string_view> expected_name) const {
   KEEP_ASSIGN_OR_RETURN(KeyHandle k, ForVersion(h.key_id, h.key_version, expected_name));
   const KeyType t = k.entry->meta.type;
-  const bool fits = h.algorithm == format::PublicAlgorithm::kHpkeX25519
-                        ? t == KeyType::kX25519
-                        : IsAsymmetric(t) && AsymKindOf(t) == crypto::asym::Kind::kRsa;
+  const bool fits =
+      h.algorithm == format::PublicAlgorithm::kHpkeX25519 ? t == KeyType::kX25519
+      : h.algorithm == format::PublicAlgorithm::kHpkeP256
+          ? IsSplit(t)
+          : IsAsymmetric(t) && !IsSplit(t) && AsymKindOf(t) == crypto::asym::Kind::kRsa;
   if (!fits) return InvalidArgument("invalid ciphertext", "invalid_ciphertext");
   return k;
 }

@@ -32,6 +32,11 @@ struct CreateKeyOptions {
   int64_t auto_rotate_period = 0;
   // Required for RSA types (encrypt or sign); others have one purpose (PurposeFor).
   std::optional<KeyPurpose> purpose;
+  // split-p256 only, all three required: the key id both peers give the key (a ciphertext
+  // names it), the peer's name, and version 1's material (VersionMaterial::SplitRaw).
+  std::optional<format::KeyId> id;
+  std::string peer;
+  const crypto::SecretBytes* material = nullptr;
 };
 
 struct KeyPatch {
@@ -74,6 +79,10 @@ class KeyManager {
   // The material must fit the key's type (VersionMaterial::Make). Errors: bad_request,
   // not_found, key_pending_deletion.
   Result<KeyMeta> ImportVersion(std::string_view name, const crypto::SecretBytes& material);
+  // split-p256: adds version `version` (which must be latest + 1, else kFailedPrecondition
+  // "conflict": the peers disagree) holding a jointly generated share. Errors as Rotate.
+  Result<KeyMeta> AddJointVersion(std::string_view name, uint32_t version,
+                                  const crypto::SecretBytes& material);
   Result<KeyMeta> ScheduleDeletion(std::string_view name, int pending_days);
   Result<KeyMeta> CancelDeletion(std::string_view name);
 
@@ -121,7 +130,7 @@ class KeyManager {
   // the flag to add a new version.
   // Whether a mutation adds a version, and how it was asked for (ListKeyRotations tells
   // automatic rotations from on-demand ones).
-  enum class NewVersion { kNo, kOnDemand, kAutomatic, kImported };
+  enum class NewVersion { kNo, kOnDemand, kAutomatic, kImported, kJoint };
   using Change = std::function<Result<bool>(KeyMeta&, NewVersion& new_version)>;
   // `imported`: the material of a kImported version.
   Result<KeyMeta> Mutate(std::string_view name, const Change& change,

@@ -41,13 +41,30 @@ Result<KeyMeta> KeyManager::Create(const CreateKeyOptions& o) {
     return InvalidArgument("auto_rotate_period must be 0 or at least 1h");
   }
   KEEP_ASSIGN_OR_RETURN(KeyPurpose purpose, PurposeFor(o.type, o.purpose));
+  if (IsSplit(o.type) != (o.material != nullptr) || IsSplit(o.type) != o.id.has_value() ||
+      IsSplit(o.type) != !o.peer.empty()) {
+    return InvalidArgument(IsSplit(o.type) ? "a split-p256 key is created with its peer"
+                                           : "only split keys take an id, a peer and material");
+  }
+  if (IsSplit(o.type) && o.auto_rotate_period != 0) {
+    return InvalidArgument(
+        "split-p256 keys do not rotate automatically (a rotation needs the peer)");
+  }
   std::lock_guard wlock(write_mu_);
   if (Find(o.name).ok()) return AlreadyExists("a key named '" + o.name + "' already exists");
   auto entry = std::make_shared<KeyEntry>();
   KeyMeta& m = entry->meta;
   m.name = o.name;
-  KEEP_RETURN_IF_ERROR(crypto::RandomFill(m.id));
+  if (o.id) {
+    m.id = *o.id;
+    if (std::shared_lock lock(mu_); by_id_.contains(m.id)) {
+      return AlreadyExists("a key with this id already exists");
+    }
+  } else {
+    KEEP_RETURN_IF_ERROR(crypto::RandomFill(m.id));
+  }
   m.type = o.type;
+  m.peer = o.peer;
   m.purpose = purpose;
   m.description = o.description;
   m.created_at = clock_();
@@ -55,7 +72,12 @@ Result<KeyMeta> KeyManager::Create(const CreateKeyOptions& o) {
   m.revision = 1;
   m.auto_rotate_period = o.auto_rotate_period;
   m.versions.push_back({1, m.created_at});
-  KEEP_ASSIGN_OR_RETURN(auto material, VersionMaterial::Generate(m.type));
+  crypto::SecretBytes material;
+  if (o.material) {
+    material = o.material->Clone();
+  } else {
+    KEEP_ASSIGN_OR_RETURN(material, VersionMaterial::Generate(m.type));
+  }
   KEEP_ASSIGN_OR_RETURN(auto vm, VersionMaterial::Make(m.type, material.Clone()));
   const std::string meta_json = EncodeKeyMeta(m);
   const BarrierWrite writes[] = {
@@ -91,7 +113,7 @@ Result<KeyMeta> KeyManager::Mutate(std::string_view name, const Change& change,
       m.latest_version = cur->meta.latest_version + 1;
       m.versions.push_back({m.latest_version, clock_(), new_version == NewVersion::kAutomatic,
                             new_version == NewVersion::kImported});
-      if (new_version == NewVersion::kImported) {
+      if (new_version == NewVersion::kImported || new_version == NewVersion::kJoint) {
         material = imported->Clone();
       } else {
         KEEP_ASSIGN_OR_RETURN(material, VersionMaterial::Generate(m.type));
@@ -166,6 +188,10 @@ Result<KeyMeta> KeyManager::Update(std::string_view name, const KeyPatch& p) {
       if (*p.auto_rotate_period != 0 && *p.auto_rotate_period < kMinAutoRotatePeriod) {
         return InvalidArgument("auto_rotate_period must be 0 or at least 1h");
       }
+      if (*p.auto_rotate_period != 0 && IsSplit(m.type)) {
+        return InvalidArgument(
+            "split-p256 keys do not rotate automatically (a rotation needs the peer)");
+      }
       m.auto_rotate_period = *p.auto_rotate_period;
     }
     return true;
@@ -194,6 +220,27 @@ Result<KeyMeta> KeyManager::ImportVersion(std::string_view name,
       [](KeyMeta& m, NewVersion& new_version) -> Result<bool> {
         if (m.state == KeyState::kPendingDeletion) KEEP_RETURN_IF_ERROR(CheckUsable(m));
         new_version = NewVersion::kImported;
+        return true;
+      },
+      &material);
+}
+
+Result<KeyMeta> KeyManager::AddJointVersion(std::string_view name, uint32_t version,
+                                            const crypto::SecretBytes& material) {
+  KEEP_ASSIGN_OR_RETURN(EntryPtr cur, Find(name));
+  if (!IsSplit(cur->meta.type))
+    return InvalidArgument("'" + cur->meta.name + "' is not a split key");
+  KEEP_RETURN_IF_ERROR(VersionMaterial::Make(cur->meta.type, material.Clone()).status());
+  return Mutate(
+      name,
+      [version](KeyMeta& m, NewVersion& new_version) -> Result<bool> {
+        KEEP_RETURN_IF_ERROR(CheckUsable(m));
+        if (version != m.latest_version + 1) {
+          return FailedPrecondition("conflict", "key '" + m.name + "' is at version " +
+                                                    std::to_string(m.latest_version) +
+                                                    ": the peers disagree on its versions");
+        }
+        new_version = NewVersion::kJoint;
         return true;
       },
       &material);

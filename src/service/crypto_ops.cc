@@ -18,20 +18,32 @@ Result<EncryptResult> Service::Encrypt(const RequestContext&, std::string_view k
       KEEP_ASSIGN_OR_RETURN(blob,
                             format::Encrypt(h.header(), h.version_key(), canonical, plaintext));
     } else {  // x25519 (HPKE) or an RSA encryption key (OAEP): the v2 format
-      const format::PublicHeader ph{h.entry->meta.type == keys::KeyType::kX25519
+      const keys::KeyType t = h.entry->meta.type;
+      const format::PublicHeader ph{t == keys::KeyType::kX25519
                                         ? format::PublicAlgorithm::kHpkeX25519
-                                        : format::PublicAlgorithm::kRsaOaepSha256,
+                                    : keys::IsSplit(t) ? format::PublicAlgorithm::kHpkeP256
+                                                       : format::PublicAlgorithm::kRsaOaepSha256,
                                     h.entry->meta.id, h.version};
-      KEEP_ASSIGN_OR_RETURN(
-          blob, format::SealPublic(ph, h.key_pair().public_key(), canonical, plaintext));
+      KEEP_ASSIGN_OR_RETURN(blob, format::SealPublic(ph, h.public_key(), canonical, plaintext));
     }
     return EncryptResult{format::ToText(blob), h.entry->meta.name, h.version};
   });
 }
 
-Result<DecryptResult> Service::Decrypt(const RequestContext&, std::string_view key,
+Result<DecryptResult> Service::Decrypt(const RequestContext& ctx, std::string_view key,
                                        std::string_view ciphertext,
                                        const format::EncryptionContext& context) {
+  {  // A split key's ciphertext: both peers' partials (split.cc), the peer asked unguarded.
+    KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
+    auto blob = format::FromText(ciphertext);
+    if (blob.ok() && format::IsPublicCiphertext(*blob)) {
+      auto header = format::ParsePublicHeader(*blob);
+      if (header.ok() && header->algorithm == format::PublicAlgorithm::kHpkeP256) {
+        const auto expected = key.empty() ? std::nullopt : std::optional<std::string_view>(key);
+        return SplitDecrypt(ctx, expected, *blob, *header, format::CanonicalContext(context));
+      }
+    }
+  }
   return custody_.Guarded([&]() -> Result<DecryptResult> {
     KEEP_RETURN_IF_ERROR(format::ValidateContext(context));
     KEEP_ASSIGN_OR_RETURN(Bytes blob, format::FromText(ciphertext));

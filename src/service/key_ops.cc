@@ -148,7 +148,7 @@ Result<PublicKeyResult> Service::PublicKey(const RequestContext&, std::string_vi
                                            std::optional<uint32_t> version) {
   return custody_.Guarded([&]() -> Result<PublicKeyResult> {
     KEEP_ASSIGN_OR_RETURN(keys::KeyHandle h, keys_.ForPublicKey(key, version));
-    return PublicKeyResult{h.entry->meta, h.version, h.key_pair().public_key()};
+    return PublicKeyResult{h.entry->meta, h.version, h.public_key()};
   });
 }
 

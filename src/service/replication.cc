@@ -1,10 +1,11 @@
 // Service: what the changes other nodes make to a shared store mean here (the Replicator
 // delivers them): reload the keyring, keys, tokens, AWS access keys, policies, locks; seal
-// on a lockdown.
+// on a lockdown. And the node heartbeats (nodes.h).
 #include <algorithm>
 #include <set>
 
 #include "common/log.h"
+#include "common/time.h"
 #include "service/service.h"
 
 namespace keep::service {
@@ -100,6 +101,85 @@ void Service::Apply(const std::vector<std::string>& paths) {
   if (audit) {
     if (Status s = LoadAccess(); !s.ok()) log::Error("replication: audit key: {}", s.ToString());
   }
+}
+
+}  // namespace keep::service
+
+namespace keep::service {
+
+void Service::StartReplication(std::string version, std::string address) {
+  {
+    std::lock_guard lock(node_mu_);
+    node_version_ = std::move(version);
+    node_address_ = std::move(address);
+  }
+  repl_.Start();
+}
+
+void Service::StopReplication() {
+  const bool shared = repl_.GetStatus().enabled;
+  repl_.Stop();
+  if (!shared) return;
+  // A clean stop leaves the list at once; a crash leaves a record that ages.
+  const store::WriteOp op{
+      store::WriteOp::Kind::kDelete, std::string(kNodePrefix) + node_id_, {}, {}};
+  if (Status s = store_->Commit({&op, 1}); !s.ok()) {
+    log::Warn("nodes: could not remove this node's record: {}", s.ToString());
+  }
+}
+
+NodeInfo Service::SelfNode() const {
+  NodeInfo n;
+  n.id = node_id_;
+  {
+    std::lock_guard lock(node_mu_);
+    n.version = node_version_;
+    n.address = node_address_;
+  }
+  n.started_ms = started_ms_;
+  n.seen_ms = NowUnixMs();
+  n.sealed = barrier_.IsSealed();
+  const Replication r = repl_.GetStatus();
+  n.feed_connected = r.connected;
+  n.lag_ms = r.last_sync_ms ? std::max<int64_t>(0, n.seen_ms - r.last_sync_ms) : -1;
+  return n;
+}
+
+void Service::Heartbeat() {
+  const NodeInfo self = SelfNode();
+  std::vector<store::WriteOp> ops;
+  ops.push_back(
+      {store::WriteOp::Kind::kPut, std::string(kNodePrefix) + self.id, EncodeNode(self), {}});
+  if (auto all = store_->List(kNodePrefix, "", 1024); all.ok()) {
+    for (const auto& rec : *all) {
+      auto n = DecodeNode(rec.value);
+      if (n.ok() && n->id != self.id && self.seen_ms - n->seen_ms > kNodeForgetMs) {
+        ops.push_back({store::WriteOp::Kind::kDelete, rec.path, {}, {}});
+      }
+    }
+  }
+  if (Status s = store_->Commit(ops); !s.ok()) {
+    log::Warn("nodes: heartbeat not written: {}", s.ToString());
+  }
+}
+
+Result<std::vector<Service::NodeView>> Service::ListNodes() {
+  std::vector<NodeView> out;
+  out.push_back({SelfNode(), true, 0});
+  if (!repl_.GetStatus().enabled) return out;
+  auto all = store_->List(kNodePrefix, "", 1024);
+  if (!all.ok()) return all.status();
+  const int64_t now = NowUnixMs();
+  for (const auto& rec : *all) {
+    auto n = DecodeNode(rec.value);
+    if (!n.ok()) {
+      log::Warn("nodes: {} skipped: {}", rec.path, n.status().ToString());
+      continue;
+    }
+    if (n->id == node_id_) continue;  // this node's own answer is fresher than its record
+    out.push_back({*n, false, std::max<int64_t>(0, now - n->seen_ms)});
+  }
+  return out;
 }
 
 }  // namespace keep::service

@@ -1,10 +1,12 @@
 // Replicator: the change-feed connection loop.
 #include "service/replicator.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/log.h"
 #include "common/time.h"
+#include "service/nodes.h"
 
 namespace keep::service {
 void Replicator::Start() {
@@ -54,14 +56,22 @@ void Replicator::Loop() {
     if (!first) log::Info("replication: change feed reconnected; reloading everything");
     first = false;
     reload_all_();  // anything changed before LISTEN took effect, or while disconnected
+    int64_t last_beat = 0;
     for (;;) {
+      const int64_t now = NowUnixMs();
       {
         std::lock_guard lock(mu_);
         if (stop_) return;
-        status_.last_sync_ms = NowUnixMs();
+        status_.last_sync_ms = now;
+      }
+      if (now - last_beat >= kNodeBeatMs) {
+        last_beat = now;
+        beat_();
       }
       auto paths = (*feed)->Wait(200);
       if (!paths.ok()) break;
+      // Heartbeats are read when asked for (GET /v1/sys/nodes), not applied.
+      std::erase_if(*paths, [](const std::string& p) { return p.starts_with(kNodePrefix); });
       apply_(*paths);
       std::lock_guard lock(mu_);
       status_.changes_applied += paths->size();

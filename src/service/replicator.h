@@ -3,9 +3,11 @@
 //
 // It owns the thread, the connection loop and the status; what a change means is the
 // caller's: `apply` gets the changed paths, `reload_all` runs after every (re)connection,
-// so a lost connection misses nothing. For a single-node store (Watch unimplemented) the
-// thread ends at once and the status says disabled. Thread-safe; `apply` and `reload_all`
-// run on the replicator's thread.
+// so a lost connection misses nothing; `beat` runs once the feed is up and then every
+// kNodeBeatMs (nodes.h: the node's heartbeat record), and heartbeat paths ("node/…") are
+// not passed to `apply` nor counted as changes. For a single-node store (Watch
+// unimplemented) the thread ends at once and the status says disabled. Thread-safe;
+// `apply`, `reload_all` and `beat` run on the replicator's thread.
 #pragma once
 
 #include <condition_variable>
@@ -32,8 +34,12 @@ struct Replication {
 class Replicator {
  public:
   using Apply = std::function<void(const std::vector<std::string>& paths)>;
-  Replicator(store::Store& store, Apply apply, std::function<void()> reload_all)
-      : store_(store), apply_(std::move(apply)), reload_all_(std::move(reload_all)) {}
+  Replicator(store::Store& store, Apply apply, std::function<void()> reload_all,
+             std::function<void()> beat)
+      : store_(store),
+        apply_(std::move(apply)),
+        reload_all_(std::move(reload_all)),
+        beat_(std::move(beat)) {}
   ~Replicator() { Stop(); }
   Replicator(const Replicator&) = delete;
   Replicator& operator=(const Replicator&) = delete;
@@ -50,6 +56,7 @@ class Replicator {
   store::Store& store_;
   Apply apply_;
   std::function<void()> reload_all_;
+  std::function<void()> beat_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -5,6 +5,7 @@
 
 #include "common/encoding.h"
 #include "common/log.h"
+#include "common/time.h"
 #include "crypto/random.h"
 
 namespace keep::service {
@@ -20,11 +21,12 @@ Service::Service(std::unique_ptr<store::Store> store, std::unique_ptr<seal::Seal
       reenc_(barrier_),
       repl_(
           *store_, [this](const std::vector<std::string>& paths) { ApplyChanges(paths); },
-          [this] { ReloadAll(); }),
+          [this] { ReloadAll(); }, [this] { Heartbeat(); }),
       maint_([this] { RunMaintenancePass(); }) {
   uint8_t id[6];
   if (!crypto::RandomFill(id).ok()) std::fill(std::begin(id), std::end(id), 0);
   node_id_ = HexEncode(id);
+  started_ms_ = NowUnixMs();
 }
 
 Service::~Service() {
@@ -43,6 +45,7 @@ void Service::RunMaintenancePass() {
 }
 
 Result<keys::KeyMeta> Service::CreateKey(const RequestContext&, const keys::CreateKeyOptions& o) {
+  if (keys::IsSplit(o.type) && o.material == nullptr) return CreateSplitKey(o);
   return custody_.Guarded([&] { return keys_.Create(o); });
 }
 
@@ -61,6 +64,8 @@ Result<keys::KeyMeta> Service::UpdateKey(const RequestContext&, std::string_view
 }
 
 Result<keys::KeyMeta> Service::RotateKey(const RequestContext&, std::string_view name) {
+  auto meta = custody_.Guarded([&] { return keys_.Get(name); });
+  if (meta.ok() && keys::IsSplit(meta->type)) return RotateSplitKey(*meta);
   return custody_.Guarded([&] { return keys_.Rotate(name); });
 }
 

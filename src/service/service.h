@@ -11,6 +11,7 @@
 // fails with kUnavailable "sealed" while sealed. Thread-safe.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,12 +20,16 @@
 
 #include "access/directory.h"
 #include "access/identity.h"
+#include "crypto/split_keygen.h"
 #include "format/context.h"
+#include "format/public_ciphertext.h"
 #include "keys/alias_store.h"
 #include "keys/barrier.h"
 #include "keys/key_manager.h"
 #include "seal/provider.h"
 #include "service/custody.h"
+#include "service/nodes.h"
+#include "service/peers.h"
 #include "service/periodic.h"
 #include "service/reencryptor.h"
 #include "service/replicator.h"
@@ -139,9 +144,21 @@ class Service final : private Custody::Contents {
   // Follows the store's change feed on a background thread, reloading what other nodes
   // change (keys, tokens, keyring); after every (re)connection it reloads everything, so
   // a lost connection misses nothing. No-op for single-node stores.
-  void StartReplication() { repl_.Start(); }
-  void StopReplication() { repl_.Stop(); }
+  // On a shared store this node also writes its heartbeat (nodes.h) with `version` and
+  // `address` (where it listens); StopReplication removes it.
+  void StartReplication(std::string version = "", std::string address = "");
+  void StopReplication();
   Replication GetReplication() const { return repl_.GetStatus(); }
+  // The nodes serving this store, this one first (`self`), then by id: on a shared store
+  // from their heartbeat records (unreadable records are skipped), else this node alone.
+  // `age_ms` is how long ago the record was written (by this node's clock; an unresponsive
+  // node's grows past kNodeStaleMs). Errors: the store's.
+  struct NodeView {
+    NodeInfo info;
+    bool self = false;
+    int64_t age_ms = 0;
+  };
+  Result<std::vector<NodeView>> ListNodes();
   const std::string& node_id() const { return node_id_; }
   // The deployment this store belongs to: 32 hex digits at "core/deployment", made once
   // (the first node to start after init or upgrade; other nodes read it). Backups carry
@@ -260,6 +277,20 @@ class Service final : private Custody::Contents {
   // The id of the key named `name`. Errors: not_found, sealed.
   Result<format::KeyId> IdOfKey(std::string_view name);
 
+  // Split keys (split.cc; issue 21). The peers (keepd's [[peers]]), set before serving;
+  // without them split keys can be neither made nor opened (peer_unavailable).
+  void SetPeers(std::shared_ptr<PeerLinks> peers);
+  // CreateKey and RotateKey of a split-p256 key generate the version jointly with the peer
+  // (this node initiates); Decrypt of a 0x12 ciphertext asks the peer for its partial.
+  // The peer's side of those, for requests from the identity PeerLinks::PeerOf maps to a
+  // peer (else permission_denied): round 1 of a joint generation (this side's share is
+  // kept pending, at most 64 at a time for 60 s), round 2 (stores the version and answers
+  // the joint key), and a partial decryption with its Chaum–Pedersen proof.
+  Result<KeygenReveal> SplitKeygenCommit(const RequestContext& ctx, const KeygenOffer& offer);
+  Result<Bytes> SplitKeygenFinish(const RequestContext& ctx, std::string_view key,
+                                  std::string_view session, const KeygenReveal& reveal);
+  Result<PartialAnswer> SplitPartial(const RequestContext& ctx, const PartialRequest& request);
+
  private:
   // Custody::Contents (contents.cc): the keys, the directory, the audit secret.
   Status Load() override;
@@ -272,6 +303,26 @@ class Service final : private Custody::Contents {
   void ApplyChanges(const std::vector<std::string>& paths);
   void Apply(const std::vector<std::string>& paths);  // under custody's lock, unsealed
   void ReloadAll();
+  NodeInfo SelfNode() const;
+  // Split keys (split.cc).
+  std::shared_ptr<PeerLinks> Peers() const;
+  Result<crypto::SecretBytes> GenerateJointly(std::string_view peer, std::string_view name,
+                                              const format::KeyId& id, uint32_t version);
+  Result<keys::KeyMeta> CreateSplitKey(keys::CreateKeyOptions o);
+  Result<keys::KeyMeta> RotateSplitKey(const keys::KeyMeta& meta);
+  Result<DecryptResult> SplitDecrypt(const RequestContext& ctx,
+                                     std::optional<std::string_view> expected, ByteView blob,
+                                     const format::PublicHeader& header, ByteView canonical);
+  struct PendingKeygen {
+    std::string peer;
+    KeygenOffer offer;
+    crypto::split::Share share;
+    int64_t expires_ms = 0;
+  };
+  mutable std::mutex split_mu_;
+  std::shared_ptr<PeerLinks> peers_;              // under split_mu_
+  std::map<std::string, PendingKeygen> pending_;  // by session, under split_mu_
+  void Heartbeat();  // repl_'s beat: writes node/<id>, forgets long-gone nodes
   // Key maintenance, or an automatic unseal retry while sealed (maint_'s task).
   void RunMaintenancePass();
 
@@ -292,6 +343,9 @@ class Service final : private Custody::Contents {
   mutable std::mutex audit_mu_;
   std::shared_ptr<const crypto::SecretBytes> audit_secret_;  // under audit_mu_
   std::string node_id_;
+  int64_t started_ms_ = 0;
+  mutable std::mutex node_mu_;
+  std::string node_version_, node_address_;  // under node_mu_
   // The background work, each with its own thread and lock; declared last, so they are
   // built after (and, stopped by ~Service first, outlive nothing of) what they use.
   // (custody_ holds a reference to reenc_ and triggers it only once unsealed.)

@@ -184,6 +184,16 @@ def run(d):
     assert stored == [0, 0, ""], stored
     ok("sign-in")
 
+    # Signed in with `sys`, the status page lists the nodes (here the one, on SQLite).
+    health = call("GET", "/v1/sys/health")[2]
+    d.get(URL + "/ui/#/status")
+    text_in((By.ID, "nodes"), health["node_id"] + " (this node)")
+    text_in((By.ID, "nodes"), "single node")
+    shot("status")
+    ok("nodes")
+    d.get(URL + "/ui/#/keys")  # back where the keyboard walk starts
+    text_in((By.TAG_NAME, "h1"), "Keys")
+
     # The keyboard alone: Tab reaches the new key's name field, Enter in it creates the key.
     d.execute_script("document.activeElement.blur()")  # from the top of the page
     for _ in range(40):

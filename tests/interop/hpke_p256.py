@@ -6,14 +6,19 @@ code with keep: what an offline sender of split-p256 ciphertexts would run (issu
   hpke_p256.py vector                                  checks RFC 9180 A.3.1; prints "ok"
   hpke_p256.py seal PKR INFO AAD PT                    prints "ENC CT" (hex; AES-256-GCM)
   hpke_p256.py open SKR ENC INFO AAD CT                prints the plaintext (hex)
+  hpke_p256.py keep-seal KEY.pub PLAINTEXT [k=v ...]   prints a keep: v2 ciphertext (0x12) for
+                                                       a split-p256 key's public key file,
+                                                       from docs/formats.md §11 alone
 """
+import base64
 import struct
 import sys
 
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import (Encoding, PublicFormat,
+                                                          load_pem_public_key)
 
 KEM_ID, KDF_ID = 0x0010, 0x0001
 ENC = (Encoding.X962, PublicFormat.UncompressedPoint)  # 0x04 || x || y
@@ -81,6 +86,28 @@ def open_(aead_id, skr, enc, info, aad, ct):
     return AESGCM(key).decrypt(nonce, ct, aad)
 
 
+def keep_seal(key_file_text, plaintext, context):
+    """docs/formats.md §11, algorithm 0x12: header 02 12 ‖ key id ‖ u32 version; info =
+    label ‖ header; aad = the canonical context (§1); body = enc (65) ‖ AES-256-GCM."""
+    fields = {}
+    for line in key_file_text.split("-----BEGIN")[0].splitlines():
+        if ": " in line:
+            k, v = line.split(": ", 1)
+            fields[k] = v
+    if fields.get("keep-key-type") != "split-p256":
+        sys.exit("not a split-p256 public key file")
+    pem = key_file_text[key_file_text.index("-----BEGIN"):].encode()
+    pkr = load_pem_public_key(pem).public_bytes(*ENC)
+    header = (bytes([0x02, 0x12]) + bytes.fromhex(fields["keep-key-id"]) +
+              struct.pack(">I", int(fields["keep-key-version"])))
+    aad = struct.pack(">I", len(context))
+    for k in sorted(context, key=lambda s: s.encode()):
+        kb, vb = k.encode(), context[k].encode()
+        aad += struct.pack(">I", len(kb)) + kb + struct.pack(">I", len(vb)) + vb
+    enc, ct = seal(2, pkr, b"keep public-key ciphertext v2" + header, aad, plaintext)
+    return "keep:" + base64.urlsafe_b64encode(header + enc + ct).decode().rstrip("=")
+
+
 def main(argv):
     h = bytes.fromhex
     if argv[0] == "vector":  # RFC 9180 A.3.1
@@ -96,6 +123,9 @@ def main(argv):
     elif argv[0] == "seal":
         enc, ct = seal(2, h(argv[1]), h(argv[2]), h(argv[3]), h(argv[4]))
         print(enc.hex(), ct.hex())
+    elif argv[0] == "keep-seal":
+        context = dict(a.split("=", 1) for a in argv[3:])
+        print(keep_seal(open(argv[1]).read(), open(argv[2], "rb").read(), context))
     elif argv[0] == "open":
         print(open_(2, private(argv[1]), h(argv[2]), h(argv[3]), h(argv[4]), h(argv[5])).hex())
     else:

@@ -218,10 +218,11 @@ class Client:
     # ---- keys
 
     def create_key(self, name, type=None, description=None, auto_rotate_period=None,
-                   purpose=None):
+                   purpose=None, peer=None):
         body = {"name": _check_name(name)}
         for k, v in (("type", type), ("description", description),
-                     ("auto_rotate_period", auto_rotate_period), ("purpose", purpose)):
+                     ("auto_rotate_period", auto_rotate_period), ("purpose", purpose),
+                     ("peer", peer)):
             if v is not None:
                 body[k] = v
         return self._call("POST", "/v1/keys", body, idempotent=False)
