@@ -40,7 +40,7 @@ for self in a b; do
   cp servers-ca.pem $self/tls/ca.pem
   cp server.pem server.key $self/tls/
   write_dev_config $self/keepd.toml 2
-  sed -i "s/^port = 0/port = ${PORTS[$self]}/" $self/keepd.toml
+  sed -i "s/^port = 0/port = ${PORTS[$self]}\nblocking_threads = ${BLOCKING:-0}/" $self/keepd.toml
   cat >> $self/keepd.toml <<TOML
 [audit]
 path = "audit.log"

@@ -166,6 +166,11 @@ Status Serve(const std::string& config_path, const Config& cfg, const std::strin
       break;
   }
   http::ServerOptions server_options = cfg.server;
+  // A split key's decryption holds a blocking thread while the peer answers (a round trip
+  // and the peer's audit write): with peers, the pool's default is wider.
+  if (!cfg.peers.empty() && server_options.blocking_threads == 0) {
+    server_options.blocking_threads = 32;
+  }
   server_options.max_connections =
       ResolveConnectionLimit(cfg.max_connections, RaiseOpenFileLimit());
   server_options.max_body_memory_bytes = static_cast<uint64_t>(cfg.max_body_memory_mib) << 20;

@@ -144,6 +144,9 @@ Result<std::shared_ptr<service::PeerLinks>> MakePeerLinks(const std::vector<Peer
     o.timeout_ms = p.timeout_ms;
     // Not retried: a retry would count twice against the peer's decrypt budget.
     o.max_attempts = 1;
+    // Every decryption in flight holds a connection to the peer: keep enough of them open
+    // that a busy node does not pay a TLS handshake per request.
+    o.max_connections = 64;
     auto c = Client::Create(o);
     if (!c.ok()) {
       return InvalidArgument("peers '" + p.name + "': " + c.status().message());
