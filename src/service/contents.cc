@@ -27,6 +27,10 @@ void Service::Clear() {
   keys_.Clear();
   aliases_.Clear();
   directory_.Clear();
+  {
+    std::lock_guard lock(split_mu_);  // half-made split key versions: their shares go too
+    pending_.clear();
+  }
   std::lock_guard lock(audit_mu_);
   audit_secret_.reset();
 }

@@ -64,6 +64,43 @@ TEST_F(ServiceTest, InitUnsealSealAndTokens) {
   EXPECT_TRUE(svc_->directory().tokens().Lookup(token).ok());
 }
 
+// A peer every identity maps to, that is never reached (the responder side is under test).
+class QuietPeer final : public PeerLinks {
+ public:
+  bool Known(std::string_view p) const override { return p == "p"; }
+  std::string PeerOf(std::string_view) const override { return "p"; }
+  Result<KeygenReveal> KeygenCommit(std::string_view, const KeygenOffer&) override {
+    return Unavailable("peer_unavailable", "quiet");
+  }
+  Result<Bytes> KeygenFinish(std::string_view, std::string_view, std::string_view,
+                             const KeygenReveal&) override {
+    return Unavailable("peer_unavailable", "quiet");
+  }
+  Result<PartialAnswer> Partial(std::string_view, const PartialRequest&) override {
+    return Unavailable("peer_unavailable", "quiet");
+  }
+};
+
+TEST_F(ServiceTest, SealForgetsHalfMadeSplitKeyVersions) {
+  ASSERT_TRUE(svc_->custody().Init().ok());
+  svc_->SetPeers(std::make_shared<QuietPeer>());
+  const std::string session(32, 'a');
+  KeygenOffer offer{"vault", {1}, 1, session, Bytes(32, 7)};
+  auto reveal = svc_->SplitKeygenCommit(ctx_, offer);
+  ASSERT_TRUE(reveal.ok()) << reveal.status();
+  // The share waits for the initiator's reveal; a seal wipes it, so after the unseal the
+  // session is unknown (404), not merely refused for a bad reveal (400).
+  ASSERT_TRUE(svc_->custody().Seal().ok());
+  ASSERT_TRUE(svc_->custody().Unseal().ok());
+  auto finish = svc_->SplitKeygenFinish(ctx_, "vault", session, *reveal);
+  EXPECT_EQ(finish.status().code(), Code::kNotFound) << finish.status();
+  // Without a seal between, the same steps reach the check of the reveal.
+  const std::string other(32, 'b');
+  ASSERT_TRUE(svc_->SplitKeygenCommit(ctx_, {"vault", {1}, 1, other, Bytes(32, 7)}).ok());
+  EXPECT_EQ(svc_->SplitKeygenFinish(ctx_, "vault", other, *reveal).status().code(),
+            Code::kInvalidArgument);
+}
+
 TEST_F(ServiceTest, EnvelopeOperationsAndRestart) {
   ASSERT_TRUE(svc_->custody().Init().ok());
   ASSERT_TRUE(svc_->CreateKey(ctx_, {"orders"}).ok());
